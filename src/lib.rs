@@ -1,0 +1,33 @@
+//! ketqua: the five-step electronic flow of an administrative procedure, with a digital
+//! signature at every step, electronic results anyone can verify, and an archive that keeps
+//! every signed record retrievable for decades.
+//!
+//! Modules, from the inside out (each depends only on those before it; see
+//! docs/architecture.md): [`flow`] (pure domain rules), [`pki`] (credentials), [`cms`]
+//! (CAdES signatures), [`pdf`], [`record`] (signed step records), [`archive`] (storage),
+//! [`service`] (use cases), then the edges: [`api`] (gRPC), [`web`] (HTTP), [`config`],
+//! [`server`] and [`cli`].
+
+pub mod api;
+pub mod archive;
+pub mod cli;
+pub mod cms;
+pub mod config;
+pub mod flow;
+pub mod pdf;
+pub mod pki;
+pub mod record;
+pub mod server;
+pub mod service;
+pub mod web;
+
+/// Code generated from `proto/ketqua/v1`: the public API and the step record format.
+pub mod proto {
+    pub mod v1 {
+        tonic::include_proto!("ketqua.v1");
+    }
+
+    /// The encoded descriptors of our protos, for gRPC reflection.
+    pub const FILE_DESCRIPTOR_SET: &[u8] =
+        include_bytes!(concat!(env!("OUT_DIR"), "/ketqua_descriptor.bin"));
+}
