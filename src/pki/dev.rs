@@ -1,0 +1,522 @@
+//! The development hierarchy: a root, a timestamp authority, and per department an issuing CA
+//! with one credential per role, plus an expired and a revoked approver for negative tests.
+//! Everything is generated in memory first and written with root.pem last, so a failed run
+//! never leaves a directory that `dev_pki_exists` would mistake for a complete one.
+
+use std::path::{Path, PathBuf};
+
+use rcgen::{
+    BasicConstraints, CertificateParams, CertificateRevocationListParams, CertifiedIssuer,
+    CustomExtension, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod,
+    KeyPair, KeyUsagePurpose, RevocationReason, RevokedCertParams, SerialNumber,
+};
+use ring::rand::{SecureRandom, SystemRandom};
+use time::{Duration, OffsetDateTime};
+
+use super::keystore::{
+    credential_info, parse_certificate, CredentialEntry, Manifest, TsaEntry, MANIFEST_FILE,
+    ROOT_FILE,
+};
+use super::{CredentialInfo, PkiError};
+use crate::flow::Role;
+
+/// A department to create an issuing CA and credentials for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DevDepartment {
+    /// Slug used in credential ids and directory names, e.g. `stp`.
+    pub id: String,
+    /// Official name, e.g. `Sở Tư pháp tỉnh Quảng Ninh`.
+    pub name: String,
+}
+
+/// What `init_dev_pki` created.
+#[derive(Debug, Clone)]
+pub struct DevPkiSummary {
+    /// Role-bearing credentials, sorted by id.
+    pub credentials: Vec<CredentialInfo>,
+    /// The timestamp authority (not in `credentials`: it has no role).
+    pub tsa: CredentialInfo,
+    /// SHA-256 of root.pem's certificate, to show operators what to trust.
+    pub root_fingerprint: [u8; 32],
+}
+
+/// Two departments of Quảng Ninh, enough for demos and tests.
+pub fn default_dev_departments() -> Vec<DevDepartment> {
+    vec![
+        DevDepartment {
+            id: "stp".into(),
+            name: "Sở Tư pháp tỉnh Quảng Ninh".into(),
+        },
+        DevDepartment {
+            id: "sxd".into(),
+            name: "Sở Xây dựng tỉnh Quảng Ninh".into(),
+        },
+    ]
+}
+
+/// True when `dir` already holds a hierarchy (its root.pem exists).
+pub fn dev_pki_exists(dir: &Path) -> bool {
+    dir.join(ROOT_FILE).exists()
+}
+
+const ROOT_CN: &str = "ketqua Development Root CA";
+const DEV_ORG: &str = "ketqua development PKI — not for production";
+const TSA_CN: &str = "ketqua Development Timestamp Authority";
+const OID_DOCUMENT_SIGNING: &[u64] = &[1, 3, 6, 1, 5, 5, 7, 3, 36];
+const OID_TITLE: &[u64] = &[2, 5, 4, 12];
+const OID_EXT_KEY_USAGE: &[u64] = &[2, 5, 29, 37];
+// ExtKeyUsageSyntax ::= SEQUENCE { id-kp-timeStamping }. Written by hand because rcgen
+// always marks EKU non-critical, and RFC 3161 §2.3 requires it critical for a TSA.
+const TSA_EKU_DER: &[u8] = &[
+    0x30, 0x0a, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x08,
+];
+
+const DAY: i64 = 1;
+const YEAR: i64 = 365;
+
+const FAMILY: [&str; 13] = [
+    "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý",
+];
+const MIDDLE: [&str; 12] = [
+    "Văn", "Thị", "Minh", "Thu", "Quốc", "Ngọc", "Đức", "Thanh", "Hữu", "Hải", "Xuân", "Bảo",
+];
+const GIVEN: [&str; 20] = [
+    "An", "Bình", "Cường", "Dung", "Giang", "Hà", "Hùng", "Lan", "Long", "Mai", "Nam", "Phương",
+    "Quân", "Sơn", "Tâm", "Thảo", "Trung", "Tuấn", "Vy", "Yến",
+];
+
+/// A deterministic name per (department, person); family name cycles mod 13 and given name
+/// mod 20, so by the Chinese remainder theorem names repeat only after 260 people.
+fn person_name(department_index: usize, person: usize) -> String {
+    let g = department_index * 5 + person;
+    format!(
+        "{} {} {}",
+        FAMILY[g % FAMILY.len()],
+        MIDDLE[(g * 7 + 3) % MIDDLE.len()],
+        GIVEN[(g * 3 + 1) % GIVEN.len()]
+    )
+}
+
+struct PendingFile {
+    path: PathBuf,
+    data: Vec<u8>,
+    secret: bool,
+}
+
+struct Builder {
+    dir: PathBuf,
+    rng: SystemRandom,
+    files: Vec<PendingFile>,
+}
+
+impl Builder {
+    fn add(&mut self, rel: &str, data: impl Into<Vec<u8>>, secret: bool) {
+        self.files.push(PendingFile {
+            path: self.dir.join(rel),
+            data: data.into(),
+            secret,
+        });
+    }
+
+    fn serial(&self) -> Result<SerialNumber, PkiError> {
+        let mut bytes = [0u8; 16];
+        self.rng.fill(&mut bytes).map_err(|_| PkiError::Generate {
+            what: "serial number".into(),
+            reason: "the system random number generator failed".into(),
+        })?;
+        // Positive and exactly 16 bytes: top bit clear, first byte non-zero.
+        bytes[0] = (bytes[0] & 0x7f).max(1);
+        Ok(SerialNumber::from_slice(&bytes))
+    }
+}
+
+fn gen_err(what: &str) -> impl Fn(rcgen::Error) -> PkiError + '_ {
+    move |e| PkiError::Generate {
+        what: what.to_string(),
+        reason: e.to_string(),
+    }
+}
+
+fn new_key(what: &str) -> Result<KeyPair, PkiError> {
+    KeyPair::generate().map_err(gen_err(what))
+}
+
+fn base_params(
+    dn: DistinguishedName,
+    serial: SerialNumber,
+    not_before: OffsetDateTime,
+    not_after: OffsetDateTime,
+) -> CertificateParams {
+    let mut p = CertificateParams::default();
+    p.distinguished_name = dn;
+    p.serial_number = Some(serial);
+    p.not_before = not_before;
+    p.not_after = not_after;
+    p.key_identifier_method = KeyIdMethod::Sha256;
+    p
+}
+
+fn dn(entries: &[(DnType, &str)]) -> DistinguishedName {
+    let mut d = DistinguishedName::new();
+    for (ty, value) in entries {
+        if !value.is_empty() {
+            d.push(ty.clone(), *value);
+        }
+    }
+    d
+}
+
+fn validate_departments(departments: &[DevDepartment]) -> Result<(), PkiError> {
+    let mut seen = std::collections::BTreeSet::new();
+    for d in departments {
+        let fail = |reason: &str| PkiError::InvalidDepartment {
+            id: d.id.clone(),
+            reason: reason.to_string(),
+        };
+        let slug_ok = !d.id.is_empty()
+            && d.id.len() <= 32
+            && !d.id.starts_with('-')
+            && d.id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !slug_ok {
+            return Err(fail(
+                "the id must be 1-32 characters of a-z, 0-9 and '-', not starting with '-'",
+            ));
+        }
+        if d.id == "credentials" || d.id == "tsa" {
+            return Err(fail("the id names a reserved directory; pick another slug"));
+        }
+        if d.name.trim().is_empty() || d.name.chars().any(char::is_control) {
+            return Err(fail(
+                "the name must be non-empty and without control characters",
+            ));
+        }
+        if !seen.insert(d.id.as_str()) {
+            return Err(fail("the id is listed twice"));
+        }
+    }
+    Ok(())
+}
+
+/// Writes a complete development hierarchy into `dir` (creating it); refuses if `dir/root.pem`
+/// already exists, so a running service never loses the keys its past signatures chain to.
+pub fn init_dev_pki(dir: &Path, departments: &[DevDepartment]) -> Result<DevPkiSummary, PkiError> {
+    validate_departments(departments)?;
+    let root_path = dir.join(ROOT_FILE);
+    if root_path.exists() {
+        return Err(PkiError::AlreadyExists { path: root_path });
+    }
+
+    // Whole seconds: certificates cannot carry more, and CredentialInfo must equal the cert.
+    let now = OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or_else(|_| OffsetDateTime::now_utc());
+    let days = Duration::days;
+    let mut b = Builder {
+        dir: dir.to_path_buf(),
+        rng: SystemRandom::new(),
+        files: Vec::new(),
+    };
+    let mut manifest = Manifest::default();
+    let mut infos = Vec::new();
+
+    // CAs start two years back so the backdated negative-test credentials fall inside them.
+    let ca_start = now - days(2 * YEAR);
+
+    let root_key = new_key("root CA key")?;
+    b.add("root.key", root_key.serialize_der(), true);
+    let mut root_params = base_params(
+        dn(&[
+            (DnType::CountryName, "VN"),
+            (DnType::OrganizationName, DEV_ORG),
+            (DnType::CommonName, ROOT_CN),
+        ]),
+        b.serial()?,
+        ca_start,
+        now + days(20 * YEAR + 5 * DAY),
+    );
+    root_params.is_ca = IsCa::Ca(BasicConstraints::Constrained(1));
+    root_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    let root = CertifiedIssuer::self_signed(root_params, root_key).map_err(gen_err("root CA"))?;
+    let root_pem = root.pem();
+    let root_crl = empty_or_revoking_crl(&root, now, Vec::new(), "root CRL")?;
+    b.add("root.crl", root_crl, false);
+    manifest.crls.push("root.crl".into());
+
+    // Timestamp authority.
+    let tsa_key = new_key("TSA key")?;
+    b.add("tsa/key.pk8", tsa_key.serialize_der(), true);
+    let mut tsa_params = base_params(
+        dn(&[
+            (DnType::CountryName, "VN"),
+            (DnType::OrganizationName, DEV_ORG),
+            (DnType::CommonName, TSA_CN),
+        ]),
+        b.serial()?,
+        now - days(DAY),
+        now + days(10 * YEAR + 3 * DAY),
+    );
+    tsa_params.is_ca = IsCa::ExplicitNoCa;
+    tsa_params.use_authority_key_identifier_extension = true;
+    tsa_params.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::ContentCommitment,
+    ];
+    let mut eku = CustomExtension::from_oid_content(OID_EXT_KEY_USAGE, TSA_EKU_DER.to_vec());
+    eku.set_criticality(true);
+    tsa_params.custom_extensions.push(eku);
+    let tsa_cert = tsa_params
+        .signed_by(&tsa_key, &*root)
+        .map_err(gen_err("TSA certificate"))?;
+    b.add("tsa/cert.pem", tsa_cert.pem(), false);
+    manifest.tsa = Some(TsaEntry {
+        cert: "tsa/cert.pem".into(),
+        key: "tsa/key.pk8".into(),
+        chain: Vec::new(),
+        signature_algorithm: None,
+    });
+    let tsa_info = info_of("tsa", Role::Seal, "", tsa_cert.der())?;
+
+    for (index, dept) in departments.iter().enumerate() {
+        let ca_key = new_key("department CA key")?;
+        b.add(&format!("{}/ca.key", dept.id), ca_key.serialize_der(), true);
+        let ca_cn = format!("{} — CA", dept.name);
+        let mut ca_params = base_params(
+            dn(&[
+                (DnType::CountryName, "VN"),
+                (DnType::OrganizationName, &dept.name),
+                (DnType::CommonName, &ca_cn),
+            ]),
+            b.serial()?,
+            ca_start,
+            now + days(10 * YEAR + 3 * DAY),
+        );
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        ca_params.use_authority_key_identifier_extension = true;
+        let ca = CertifiedIssuer::signed_by(ca_params, ca_key, &*root)
+            .map_err(gen_err("department CA"))?;
+        let ca_rel = format!("{}/ca.pem", dept.id);
+        b.add(&ca_rel, ca.pem(), false);
+
+        let mut people = vec![
+            Person {
+                suffix: "receiver",
+                role: Role::Receiver,
+                common_name: person_name(index, 0),
+                position: "Chuyên viên Bộ phận một cửa",
+                not_before: now - Duration::hours(1),
+                not_after: now + days(3 * YEAR + DAY),
+                revoked_at: None,
+            },
+            Person {
+                suffix: "appraiser",
+                role: Role::Appraiser,
+                common_name: person_name(index, 1),
+                position: "Chuyên viên",
+                not_before: now - Duration::hours(1),
+                not_after: now + days(3 * YEAR + DAY),
+                revoked_at: None,
+            },
+            Person {
+                suffix: "approver",
+                role: Role::Approver,
+                common_name: person_name(index, 2),
+                position: "Giám đốc",
+                not_before: now - Duration::hours(1),
+                not_after: now + days(3 * YEAR + DAY),
+                revoked_at: None,
+            },
+            Person {
+                suffix: "seal",
+                role: Role::Seal,
+                common_name: dept.name.clone(),
+                position: "",
+                not_before: now - Duration::hours(1),
+                not_after: now + days(3 * YEAR + DAY),
+                revoked_at: None,
+            },
+        ];
+        if index == 0 {
+            people.push(Person {
+                suffix: "approver-expired",
+                role: Role::Approver,
+                common_name: person_name(index, 3),
+                position: "Phó Giám đốc",
+                not_before: now - days(400),
+                not_after: now - days(30),
+                revoked_at: None,
+            });
+            people.push(Person {
+                suffix: "approver-revoked",
+                role: Role::Approver,
+                common_name: person_name(index, 4),
+                position: "Phó Giám đốc",
+                not_before: now - days(10),
+                not_after: now + days(3 * YEAR),
+                revoked_at: Some(now - days(1)),
+            });
+        }
+
+        let mut revoked = Vec::new();
+        for person in people {
+            let id = format!("{}-{}", dept.id, person.suffix);
+            let key = new_key("credential key")?;
+            let serial = b.serial()?;
+            if let Some(at) = person.revoked_at {
+                revoked.push(RevokedCertParams {
+                    serial_number: serial.clone(),
+                    revocation_time: at,
+                    reason_code: Some(RevocationReason::KeyCompromise),
+                    invalidity_date: None,
+                });
+            }
+            let mut params = base_params(
+                dn(&[
+                    (DnType::CountryName, "VN"),
+                    (DnType::OrganizationName, &dept.name),
+                    (DnType::CustomDnType(OID_TITLE.to_vec()), person.position),
+                    (DnType::CommonName, &person.common_name),
+                ]),
+                serial,
+                person.not_before,
+                person.not_after,
+            );
+            params.is_ca = IsCa::ExplicitNoCa;
+            params.use_authority_key_identifier_extension = true;
+            params.key_usages = vec![
+                KeyUsagePurpose::DigitalSignature,
+                KeyUsagePurpose::ContentCommitment,
+            ];
+            params.extended_key_usages = vec![
+                ExtendedKeyUsagePurpose::Other(OID_DOCUMENT_SIGNING.to_vec()),
+                ExtendedKeyUsagePurpose::EmailProtection,
+            ];
+            let cert = params
+                .signed_by(&key, &*ca)
+                .map_err(gen_err("end-entity certificate"))?;
+            let cert_rel = format!("credentials/{id}/cert.pem");
+            let key_rel = format!("credentials/{id}/key.pk8");
+            b.add(&cert_rel, cert.pem(), false);
+            b.add(&key_rel, key.serialize_der(), true);
+            infos.push(info_of(&id, person.role, &dept.id, cert.der())?);
+            manifest.credentials.push(CredentialEntry {
+                id,
+                role: person.role,
+                department: dept.id.clone(),
+                cert: cert_rel,
+                key: key_rel,
+                chain: vec![ca_rel.clone()],
+                signature_algorithm: None,
+            });
+        }
+        let crl_rel = format!("{}/ca.crl", dept.id);
+        b.add(
+            &crl_rel,
+            empty_or_revoking_crl(&ca, now, revoked, "department CRL")?,
+            false,
+        );
+        manifest.crls.push(crl_rel);
+    }
+
+    let toml_body = toml::to_string(&manifest).map_err(|e| PkiError::Generate {
+        what: MANIFEST_FILE.into(),
+        reason: e.to_string(),
+    })?;
+    b.add(
+        MANIFEST_FILE,
+        format!("{MANIFEST_HEADER}\n{toml_body}"),
+        false,
+    );
+    b.add(ROOT_FILE, root_pem, false);
+
+    for file in &b.files {
+        write_file(&file.path, &file.data, file.secret)?;
+    }
+
+    infos.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(DevPkiSummary {
+        credentials: infos,
+        tsa: tsa_info,
+        root_fingerprint: super::fingerprint(root.der()),
+    })
+}
+
+const MANIFEST_HEADER: &str = "\
+# ketqua signing credentials. Paths are relative to this directory.
+# Generated by `ketqua pki init` (development only: NOT for production).
+#
+# To add a real credential, append an entry:
+#   [[credential]]
+#   id = \"stp-approver-2\"            # unique
+#   role = \"approver\"                # receiver | appraiser | approver | seal
+#   department = \"stp\"
+#   cert = \"real/cert.pem\"           # PEM or DER X.509 certificate
+#   key = \"real/key.pk8\"             # PKCS#8 (DER or PEM), ECDSA P-256 or RSA >= 2048; chmod 600
+#   chain = [\"real/issuing-ca.pem\"]  # issuing CA(s) nearest first, without the root
+#   signature_algorithm = \"rsa-pss-sha256\"  # RSA only; default rsa-pkcs1-sha256
+# Trust anchor: replace root.pem. CRLs: list their files in `crls`.
+";
+
+struct Person {
+    suffix: &'static str,
+    role: Role,
+    common_name: String,
+    position: &'static str,
+    not_before: OffsetDateTime,
+    not_after: OffsetDateTime,
+    revoked_at: Option<OffsetDateTime>,
+}
+
+fn empty_or_revoking_crl(
+    issuer: &Issuer<'_, KeyPair>,
+    now: OffsetDateTime,
+    revoked_certs: Vec<RevokedCertParams>,
+    what: &str,
+) -> Result<Vec<u8>, PkiError> {
+    let params = CertificateRevocationListParams {
+        this_update: now,
+        next_update: now + Duration::days(30),
+        crl_number: SerialNumber::from_slice(&[1]),
+        issuing_distribution_point: None,
+        revoked_certs,
+        key_identifier_method: KeyIdMethod::Sha256,
+    };
+    let crl = params.signed_by(issuer).map_err(gen_err(what))?;
+    Ok(crl.der().to_vec())
+}
+
+fn info_of(id: &str, role: Role, department: &str, der: &[u8]) -> Result<CredentialInfo, PkiError> {
+    let cert = parse_certificate(Path::new(id), der)?;
+    Ok(credential_info(id, role, department, &cert, der))
+}
+
+fn write_file(path: &Path, data: &[u8], secret: bool) -> Result<(), PkiError> {
+    let io = |source| PkiError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(io)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    if secret {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(io)?;
+    // `mode` only applies to newly created files; a leftover from an interrupted run keeps
+    // its old permissions unless reset here.
+    #[cfg(unix)]
+    if secret {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(io)?;
+    }
+    #[cfg(not(unix))]
+    let _ = secret;
+    std::io::Write::write_all(&mut file, data).map_err(io)
+}
