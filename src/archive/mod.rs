@@ -1,0 +1,264 @@
+//! The archive: everything the service keeps, behind one trait.
+//!
+//! The service decides *what* to store (it has already checked the flow, signed the record and
+//! hashed the documents); the archive decides *how*, and guarantees that each state change is
+//! one transaction guarded by the dossier's version, so two writers never both win. SQLite is
+//! the embedded default; a PostgreSQL backend implements the same trait.
+//!
+//! The archive knows the domain's identifiers (`flow::codes`) but nothing of gRPC, signatures
+//! or the meaning of a record's bytes.
+
+mod sqlite;
+
+use std::future::Future;
+
+use crate::flow::codes::{AgencyCode, DossierCode};
+
+pub use sqlite::SqliteArchive;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    /// Someone else changed the dossier between our read and our write.
+    #[error("dossier {code} was changed by another request while this step was being performed (expected version {expected}); read it again and retry")]
+    Conflict { code: String, expected: i64 },
+    /// Another call with the same request id committed first.
+    #[error("request id {0:?} was committed by a concurrent call")]
+    RequestRace(String),
+    /// The receiving agency used up its 9,999 numbers for the day.
+    #[error("agency {agency} has used every dossier number for {day}")]
+    NumbersExhausted { agency: String, day: String },
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub type Result<T, E = ArchiveError> = std::result::Result<T, E>;
+
+/// A dossier as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DossierRow {
+    pub code: String,
+    pub agency_code: String,
+    pub procedure_code: String,
+    pub department: String,
+    pub applicant_id: String,
+    pub applicant_name: String,
+    pub state: String,
+    pub version: i64,
+    pub received_at_ms: i64,
+    pub received_on: String,
+    pub due_date: String,
+    pub finished_on: Option<String>,
+    pub result_code: Option<String>,
+    pub last_record_sha256: Vec<u8>,
+    pub record_count: i64,
+}
+
+/// What `Receive` knows before the dossier has a code.
+#[derive(Debug, Clone)]
+pub struct NewDossier {
+    pub agency: AgencyCode,
+    pub received_on: time::Date,
+    pub procedure_code: String,
+    pub department: String,
+    pub applicant_id: String,
+    pub applicant_name: String,
+    pub state: String,
+    pub received_at_ms: i64,
+    pub due_date: String,
+}
+
+/// A signed step record ready to be stored, with the documents it attaches.
+#[derive(Debug, Clone)]
+pub struct NewRecord {
+    pub sequence: i64,
+    pub step: String,
+    pub record: Vec<u8>,
+    pub signature: Vec<u8>,
+    pub record_sha256: [u8; 32],
+    pub credential_id: String,
+    pub time_ms: i64,
+    pub documents: Vec<NewDocument>,
+}
+
+#[derive(Clone)]
+pub struct NewDocument {
+    pub name: String,
+    pub media_type: String,
+    pub sha256: [u8; 32],
+    pub content: Vec<u8>,
+}
+
+impl std::fmt::Debug for NewDocument {
+    // Documents can be large and hold personal data: never dump their bytes.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewDocument")
+            .field("name", &self.name)
+            .field("media_type", &self.media_type)
+            .field("sha256", &hex::encode(self.sha256))
+            .field("size", &self.content.len())
+            .finish()
+    }
+}
+
+/// The signed result document of step 4.
+#[derive(Debug, Clone)]
+pub struct NewResult {
+    pub document: NewDocument,
+    pub signer_signature: Vec<u8>,
+    pub seal_signature: Vec<u8>,
+    pub signed_at_ms: i64,
+}
+
+/// How a step changes the dossier row.
+#[derive(Debug, Clone, Default)]
+pub struct DossierChange {
+    pub state: String,
+    /// A re-receipt after a supplement starts the processing time again.
+    pub due_date: Option<String>,
+    pub finished_on: Option<String>,
+    pub result: Option<NewResult>,
+    /// Set by `Return`: the result is issued under this code.
+    pub issue_result: Option<IssuedResult>,
+}
+
+#[derive(Debug, Clone)]
+pub struct IssuedResult {
+    pub result_code: String,
+    pub issued_at_ms: i64,
+}
+
+/// The idempotency key of a mutating call and a fingerprint of its payload.
+#[derive(Debug, Clone)]
+pub struct RequestMark {
+    pub request_id: String,
+    pub method: String,
+    pub fingerprint: [u8; 32],
+    pub at_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRequest {
+    pub method: String,
+    pub fingerprint: Vec<u8>,
+    pub dossier_code: String,
+    pub sequence: i64,
+}
+
+/// One line of the audit trail: every call, whatever its outcome.
+#[derive(Debug, Clone, Default)]
+pub struct AuditEntry {
+    pub at_ms: i64,
+    pub method: String,
+    pub request_id: Option<String>,
+    pub credential_id: Option<String>,
+    pub dossier_code: Option<String>,
+    /// "ok" or the error's kind, e.g. "permission_denied".
+    pub outcome: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRecord {
+    pub sequence: i64,
+    pub step: String,
+    pub record: Vec<u8>,
+    pub signature: Vec<u8>,
+    pub record_sha256: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredDocument {
+    pub record_sequence: i64,
+    pub name: String,
+    pub media_type: String,
+    pub sha256: Vec<u8>,
+    pub size: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResult {
+    pub result_code: Option<String>,
+    pub name: String,
+    pub media_type: String,
+    pub sha256: Vec<u8>,
+    pub size: i64,
+    pub signer_signature: Vec<u8>,
+    pub seal_signature: Vec<u8>,
+    pub signed_at_ms: i64,
+    pub issued_at_ms: Option<i64>,
+    pub status: String,
+}
+
+/// The storage the service needs. Every method that changes anything is one transaction.
+pub trait Archive: Send + Sync + 'static {
+    /// The first answer recorded under `request_id`, if any.
+    fn find_request(
+        &self,
+        request_id: &str,
+    ) -> impl Future<Output = Result<Option<StoredRequest>>> + Send;
+
+    /// Creates a dossier: allocates its running number, then asks `build` for the signed first
+    /// record (which must contain the code, so it can only be signed once the number is known),
+    /// and stores dossier, record, documents, request mark and audit line in one transaction.
+    /// If `build` fails nothing is stored and the number is not used up.
+    fn create_dossier<F, E>(
+        &self,
+        new: NewDossier,
+        request: RequestMark,
+        audit: AuditEntry,
+        build: F,
+    ) -> impl Future<Output = Result<(DossierCode, NewRecord), E>> + Send
+    where
+        F: FnOnce(&DossierCode) -> Result<NewRecord, E> + Send,
+        E: From<ArchiveError> + Send;
+
+    /// Appends a signed record to an existing dossier, if and only if the dossier is still at
+    /// `expected_version`; otherwise `ArchiveError::Conflict` and nothing is written.
+    fn append_step(
+        &self,
+        code: &DossierCode,
+        expected_version: i64,
+        change: DossierChange,
+        record: &NewRecord,
+        request: &RequestMark,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    fn dossier(
+        &self,
+        code: &DossierCode,
+    ) -> impl Future<Output = Result<Option<DossierRow>>> + Send;
+
+    fn records(&self, code: &DossierCode)
+        -> impl Future<Output = Result<Vec<StoredRecord>>> + Send;
+
+    fn record(
+        &self,
+        code: &DossierCode,
+        sequence: i64,
+    ) -> impl Future<Output = Result<Option<StoredRecord>>> + Send;
+
+    fn documents(
+        &self,
+        code: &DossierCode,
+    ) -> impl Future<Output = Result<Vec<StoredDocument>>> + Send;
+
+    fn result(
+        &self,
+        code: &DossierCode,
+    ) -> impl Future<Output = Result<Option<StoredResult>>> + Send;
+
+    fn blob(&self, sha256: &[u8]) -> impl Future<Output = Result<Option<Vec<u8>>>> + Send;
+
+    /// Writes one audit line on its own (for calls that changed nothing).
+    fn record_audit(&self, entry: &AuditEntry) -> impl Future<Output = Result<()>> + Send;
+
+    /// Rows per table, for operators and for tests that prove bad input changed nothing.
+    fn row_counts(&self) -> impl Future<Output = Result<Vec<(String, i64)>>> + Send;
+}

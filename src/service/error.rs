@@ -1,0 +1,74 @@
+use crate::{archive::ArchiveError, flow::FlowError};
+
+/// Why a use case refused or failed. Each variant maps to one gRPC status code; the message
+/// tells the caller what to fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    InvalidArgument(String),
+    #[error("{0}")]
+    NotFound(String),
+    /// The dossier is not in a state that allows the step, or a credential is not usable.
+    #[error("{0}")]
+    FailedPrecondition(String),
+    #[error("{0}")]
+    PermissionDenied(String),
+    /// A request id reused for a different request.
+    #[error("{0}")]
+    AlreadyExists(String),
+    /// A configured limit: document size, count, note length, numbers of the day.
+    #[error("{0}")]
+    ResourceExhausted(String),
+    /// A concurrent change won; reading again and retrying is safe.
+    #[error("{0}")]
+    Aborted(String),
+    /// The storage is unreachable; retrying later is safe.
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// The outcome word written to the audit trail.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::InvalidArgument(_) => "invalid_argument",
+            Error::NotFound(_) => "not_found",
+            Error::FailedPrecondition(_) => "failed_precondition",
+            Error::PermissionDenied(_) => "permission_denied",
+            Error::AlreadyExists(_) => "already_exists",
+            Error::ResourceExhausted(_) => "resource_exhausted",
+            Error::Aborted(_) => "aborted",
+            Error::Unavailable(_) => "unavailable",
+            Error::Internal(_) => "internal",
+        }
+    }
+}
+
+impl From<FlowError> for Error {
+    fn from(error: FlowError) -> Self {
+        match error {
+            FlowError::Transition(e) => Error::FailedPrecondition(e.to_string()),
+            FlowError::Permission(e) => Error::PermissionDenied(e.to_string()),
+        }
+    }
+}
+
+impl From<ArchiveError> for Error {
+    fn from(error: ArchiveError) -> Self {
+        match error {
+            ArchiveError::Conflict { .. } | ArchiveError::RequestRace(_) => {
+                Error::Aborted(error.to_string())
+            }
+            ArchiveError::NumbersExhausted { .. } => Error::ResourceExhausted(error.to_string()),
+            ArchiveError::Database(
+                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_),
+            ) => Error::Unavailable(format!("the archive is unavailable: {error}")),
+            other => {
+                tracing::error!(error = %other, "archive failure");
+                Error::Internal(format!("the archive failed: {other}"))
+            }
+        }
+    }
+}
