@@ -1,0 +1,207 @@
+//! Settings of `ketqua serve`: command-line flags, else environment variables, else a TOML
+//! file, else the embedded defaults (which need no setup at all).
+
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
+
+use serde::Deserialize;
+
+use crate::service::Limits;
+
+pub const DEFAULT_GRPC_ADDR: &str = "127.0.0.1:50051";
+pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATA_DIR: &str = "data";
+pub const DEFAULT_PKI_DIR: &str = "certs/dev";
+
+/// What the flags and environment gave (clap reads both); `None` where neither did.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ServeArgs {
+    /// A TOML file with any of the settings below (keys: grpc_addr, http_addr, data_dir,
+    /// pki_dir, database, catalog, max_document_bytes).
+    #[arg(long, env = "KETQUA_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Address of the gRPC server [default: 127.0.0.1:50051; port 0 picks a free one].
+    #[arg(long, env = "KETQUA_GRPC_ADDR")]
+    pub grpc_addr: Option<SocketAddr>,
+    /// Address of the HTTP server (verification page, root certificate) [default: 127.0.0.1:8080].
+    #[arg(long, env = "KETQUA_HTTP_ADDR")]
+    pub http_addr: Option<SocketAddr>,
+    /// Directory for the embedded database and other state [default: ./data].
+    #[arg(long, env = "KETQUA_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Directory of the PKI: root.pem, credentials.toml and the keys [default: ./certs/dev];
+    /// a development hierarchy is generated there on first start if none exists.
+    #[arg(long, env = "KETQUA_PKI_DIR")]
+    pub pki_dir: Option<PathBuf>,
+    /// Database URL [default: sqlite://<data dir>/ketqua.db].
+    #[arg(long = "database", env = "KETQUA_DATABASE_URL")]
+    pub database: Option<String>,
+    /// Procedure catalog (TOML) [default: the embedded catalog].
+    #[arg(long, env = "KETQUA_CATALOG")]
+    pub catalog: Option<PathBuf>,
+    /// Largest document accepted, in bytes [default: 33554432].
+    #[arg(long, env = "KETQUA_MAX_DOCUMENT_BYTES")]
+    pub max_document_bytes: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    grpc_addr: Option<SocketAddr>,
+    http_addr: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    pki_dir: Option<PathBuf>,
+    database: Option<String>,
+    catalog: Option<PathBuf>,
+    max_document_bytes: Option<u64>,
+}
+
+/// The settings in force.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub grpc_addr: SocketAddr,
+    pub http_addr: SocketAddr,
+    pub data_dir: PathBuf,
+    pub pki_dir: PathBuf,
+    pub database_url: String,
+    pub catalog: Option<PathBuf>,
+    pub limits: Limits,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the configuration file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the configuration file {path} is invalid: {source}")]
+    Parse {
+        path: PathBuf,
+        source: Box<toml::de::Error>,
+    },
+    #[error("invalid setting: {0}")]
+    Invalid(String),
+}
+
+impl ServeArgs {
+    pub fn resolve(&self) -> Result<Settings, ConfigError> {
+        let file = match &self.config {
+            Some(path) => read_file(path)?,
+            None => FileSettings::default(),
+        };
+        let data_dir = self
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+        let database_url = self
+            .database
+            .clone()
+            .or(file.database)
+            .unwrap_or_else(|| default_database_url(&data_dir));
+        if !database_url.starts_with("sqlite:") {
+            return Err(ConfigError::Invalid(format!(
+                "database URL {database_url:?}: only sqlite: URLs are supported by this build (PostgreSQL is planned)"
+            )));
+        }
+        let max_document_bytes = self
+            .max_document_bytes
+            .or(file.max_document_bytes)
+            .unwrap_or(Limits::default().max_document_bytes);
+        if max_document_bytes == 0 {
+            return Err(ConfigError::Invalid(
+                "max_document_bytes must be at least 1".to_owned(),
+            ));
+        }
+        Ok(Settings {
+            grpc_addr: self
+                .grpc_addr
+                .or(file.grpc_addr)
+                .unwrap_or_else(|| parse_addr(DEFAULT_GRPC_ADDR)),
+            http_addr: self
+                .http_addr
+                .or(file.http_addr)
+                .unwrap_or_else(|| parse_addr(DEFAULT_HTTP_ADDR)),
+            pki_dir: self
+                .pki_dir
+                .clone()
+                .or(file.pki_dir)
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_PKI_DIR)),
+            catalog: self.catalog.clone().or(file.catalog),
+            limits: Limits {
+                max_document_bytes,
+                ..Limits::default()
+            },
+            database_url,
+            data_dir,
+        })
+    }
+}
+
+fn parse_addr(text: &str) -> SocketAddr {
+    // The defaults are constants known to parse.
+    text.parse()
+        .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0)))
+}
+
+fn default_database_url(data_dir: &Path) -> String {
+    format!("sqlite://{}", data_dir.join("ketqua.db").display())
+}
+
+fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|source| ConfigError::Parse {
+        path: path.to_owned(),
+        source: Box::new(source),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_need_nothing() {
+        let settings = ServeArgs::default().resolve().unwrap();
+        assert_eq!(settings.grpc_addr.to_string(), DEFAULT_GRPC_ADDR);
+        assert_eq!(settings.http_addr.to_string(), DEFAULT_HTTP_ADDR);
+        assert_eq!(settings.database_url, "sqlite://data/ketqua.db");
+        assert_eq!(settings.pki_dir, PathBuf::from("certs/dev"));
+    }
+
+    #[test]
+    fn flags_win_over_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ketqua.toml");
+        std::fs::write(
+            &path,
+            "grpc_addr = \"127.0.0.1:6000\"\ndata_dir = \"/srv/ketqua\"\nmax_document_bytes = 10\n",
+        )
+        .unwrap();
+        let args = ServeArgs {
+            config: Some(path.clone()),
+            grpc_addr: Some("127.0.0.1:7000".parse().unwrap()),
+            ..ServeArgs::default()
+        };
+        let settings = args.resolve().unwrap();
+        assert_eq!(settings.grpc_addr.port(), 7000);
+        assert_eq!(settings.data_dir, PathBuf::from("/srv/ketqua"));
+        assert_eq!(settings.database_url, "sqlite:///srv/ketqua/ketqua.db");
+        assert_eq!(settings.limits.max_document_bytes, 10);
+
+        std::fs::write(&path, "grpc_adr = \"x\"\n").unwrap();
+        let error = ServeArgs {
+            config: Some(path),
+            ..ServeArgs::default()
+        }
+        .resolve()
+        .unwrap_err();
+        assert!(error.to_string().contains("grpc_adr"), "{error}");
+    }
+}

@@ -1,0 +1,161 @@
+//! `ketqua serve`: wires configuration, PKI, catalog, archive and service to the gRPC and
+//! HTTP listeners, and shuts both down cleanly on Ctrl-C or SIGTERM.
+
+use std::{future::Future, sync::Arc};
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+
+use crate::{
+    api,
+    archive::SqliteArchive,
+    config::Settings,
+    flow::catalog::Catalog,
+    pki::{self, KeyStore},
+    proto,
+    service::{self, Service},
+    web,
+};
+
+/// Reads the catalog the settings name, or the embedded one.
+pub fn load_catalog(settings: &Settings) -> anyhow::Result<Catalog> {
+    match &settings.catalog {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading the catalog {}", path.display()))?;
+            Catalog::from_toml(&text).with_context(|| format!("the catalog {}", path.display()))
+        }
+        None => Ok(Catalog::embedded_default()),
+    }
+}
+
+/// The departments of a catalog, as the development PKI needs them.
+pub fn dev_departments(catalog: &Catalog) -> Vec<pki::DevDepartment> {
+    catalog
+        .departments()
+        .iter()
+        .map(|d| pki::DevDepartment {
+            id: d.id.clone(),
+            name: d.name.clone(),
+        })
+        .collect()
+}
+
+pub async fn serve(
+    settings: Settings,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let catalog = load_catalog(&settings)?;
+    if !pki::dev_pki_exists(&settings.pki_dir) {
+        let summary = pki::init_dev_pki(&settings.pki_dir, &dev_departments(&catalog))
+            .with_context(|| {
+                format!(
+                    "generating a development PKI in {}",
+                    settings.pki_dir.display()
+                )
+            })?;
+        tracing::warn!(
+            dir = %settings.pki_dir.display(),
+            credentials = summary.credentials.len(),
+            "no PKI found: generated a DEVELOPMENT hierarchy (not for production; see certs/README.md)"
+        );
+    }
+    let keys = KeyStore::load(&settings.pki_dir)
+        .with_context(|| format!("loading the PKI in {}", settings.pki_dir.display()))?;
+    std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+        format!(
+            "creating the data directory {}",
+            settings.data_dir.display()
+        )
+    })?;
+    let archive = SqliteArchive::open(&settings.database_url)
+        .await
+        .with_context(|| format!("opening the archive {}", settings.database_url))?;
+    let root_pem = std::fs::read_to_string(settings.pki_dir.join("root.pem"))
+        .with_context(|| format!("reading {}", settings.pki_dir.join("root.pem").display()))?;
+    let service = Arc::new(Service::new(
+        archive,
+        keys,
+        catalog,
+        settings.limits.clone(),
+        service::system_clock(),
+    ));
+
+    let grpc_listener = TcpListener::bind(settings.grpc_addr)
+        .await
+        .with_context(|| format!("binding the gRPC address {}", settings.grpc_addr))?;
+    let http_listener = TcpListener::bind(settings.http_addr)
+        .await
+        .with_context(|| format!("binding the HTTP address {}", settings.http_addr))?;
+    let grpc_addr = grpc_listener.local_addr()?;
+    let http_addr = http_listener.local_addr()?;
+
+    let (health_reporter, health_service) = tonic_health::server::health_reporter();
+    health_reporter
+        .set_serving::<proto::v1::dossiers_server::DossiersServer<api::DossiersApi<SqliteArchive>>>(
+        )
+        .await;
+    health_reporter
+        .set_serving::<proto::v1::signing_server::SigningServer<api::SigningApi<SqliteArchive>>>()
+        .await;
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()
+        .context("building the reflection service")?;
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    });
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+
+    let grpc = tonic::transport::Server::builder()
+        .add_service(health_service)
+        .add_service(reflection)
+        .add_service(api::dossiers_server(service.clone()))
+        .add_service(api::signing_server(service.clone()))
+        .serve_with_incoming_shutdown(
+            TcpListenerStream::new(grpc_listener),
+            stopped(stop_rx.clone()),
+        );
+    let http = axum::serve(http_listener, web::router(web::State::new(root_pem)))
+        .with_graceful_shutdown(stopped(stop_rx));
+
+    // Scripts and tests read these two lines to find the ports.
+    println!("grpc listening on {grpc_addr}");
+    println!("http listening on {http_addr}");
+    tracing::info!(%grpc_addr, %http_addr, database = %settings.database_url, "ketqua serving");
+
+    let (grpc, http) = tokio::join!(grpc, http);
+    grpc.context("gRPC server")?;
+    http.context("HTTP server")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}
