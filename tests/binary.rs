@@ -1,0 +1,255 @@
+//! The `ketqua` binary as operators and department systems use it: the demo, the client
+//! commands, the PKI tools, and the standard health and reflection services.
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+
+fn run(args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .args(args)
+        .env("KETQUA_LOG", "warn")
+        .output()
+        .expect("run ketqua")
+}
+
+fn stdout_of(output: &std::process::Output) -> String {
+    assert!(
+        output.status.success(),
+        "ketqua failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).expect("utf-8 output")
+}
+
+#[tokio::test]
+async fn the_demo_runs_all_five_steps_and_writes_verifiable_records() {
+    let server = Server::start();
+    let out = tempfile::tempdir().unwrap();
+    let out_dir = out.path().to_str().unwrap();
+    let stdout = stdout_of(&run(&["demo", "--server", &server.grpc, "--out", out_dir]));
+    let dossier = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("dossier "))
+        .expect("a `dossier <code>` line")
+        .to_owned();
+    let result = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("result "))
+        .expect("a `result <code>` line")
+        .to_owned();
+    assert_eq!(result, format!("{dossier}-KQ1"));
+
+    let steps = [
+        "01-receive",
+        "02-appraise",
+        "03-approve",
+        "04-sign",
+        "05-return",
+    ];
+    let mut records = Vec::new();
+    for stem in steps {
+        let record = std::fs::read(out.path().join(format!("records/{stem}.bin"))).expect(stem);
+        let signature = std::fs::read(out.path().join(format!("records/{stem}.p7s"))).expect(stem);
+        records.push((record, signature));
+    }
+    ketqua::record::verify_chain(
+        &dossier,
+        records.iter().map(|(r, s)| (r.as_slice(), s.as_slice())),
+    )
+    .expect("the demo's records form a valid chain");
+    let pdf = std::fs::read(out.path().join("result.pdf")).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+
+    if tool_available("openssl") {
+        // Exactly the command the issue names.
+        for stem in steps {
+            let status = Command::new("openssl")
+                .args([
+                    "cms",
+                    "-verify",
+                    "-binary",
+                    "-inform",
+                    "DER",
+                    "-purpose",
+                    "any",
+                    "-out",
+                    "/dev/null",
+                ])
+                .arg("-in")
+                .arg(out.path().join(format!("records/{stem}.p7s")))
+                .arg("-content")
+                .arg(out.path().join(format!("records/{stem}.bin")))
+                .arg("-CAfile")
+                .arg(server.root_pem())
+                .output()
+                .unwrap();
+            assert!(
+                status.status.success(),
+                "{stem}: {}",
+                String::from_utf8_lossy(&status.stderr)
+            );
+        }
+        for signature in ["result.signer.p7s", "result.seal.p7s"] {
+            openssl_cms_verify(
+                out.path(),
+                &server.root_pem(),
+                &pdf,
+                &std::fs::read(out.path().join(signature)).unwrap(),
+            )
+            .expect(signature);
+        }
+    }
+    if tool_available("qpdf") {
+        let check = Command::new("qpdf")
+            .arg("--check")
+            .arg(out.path().join("result.pdf"))
+            .output()
+            .unwrap();
+        assert!(
+            check.status.success(),
+            "qpdf --check: {}",
+            String::from_utf8_lossy(&check.stdout)
+        );
+    }
+
+    // `client get` shows the state and the whole history.
+    let shown = stdout_of(&run(&["client", "get", &dossier, "--server", &server.grpc]));
+    assert!(shown.contains("returned"), "{shown}");
+    assert!(shown.contains(&result), "{shown}");
+    for step in ["receive", "appraise", "approve", "sign", "return"] {
+        assert!(shown.contains(step), "{step} in {shown}");
+    }
+    let failed = run(&[
+        "client",
+        "get",
+        "000.00.12.H47-261122-9999",
+        "--server",
+        &server.grpc,
+    ]);
+    assert!(!failed.status.success());
+    assert!(String::from_utf8_lossy(&failed.stderr).contains("NotFound"));
+}
+
+#[tokio::test]
+async fn client_credentials_prints_one_tab_separated_line_per_credential() {
+    let server = Server::start();
+    let stdout = stdout_of(&run(&["client", "credentials", "--server", &server.grpc]));
+    let lines: Vec<Vec<&str>> = stdout.lines().map(|l| l.split('\t').collect()).collect();
+    assert!(lines.len() >= 8, "{stdout}");
+    for fields in &lines {
+        assert_eq!(fields.len(), 4, "{fields:?}");
+        assert!(
+            ["receiver", "appraiser", "approver", "seal"].contains(&fields[1]),
+            "{fields:?}"
+        );
+        assert!(fields[3].contains("CN="), "{fields:?}");
+    }
+    for department in ["stp", "skhdt"] {
+        for role in ["receiver", "appraiser", "approver", "seal"] {
+            assert!(
+                lines.iter().any(|f| f[1] == role && f[2] == department),
+                "{role} of {department} in {stdout}"
+            );
+        }
+    }
+}
+
+#[test]
+fn pki_init_writes_a_hierarchy_and_lists_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = dir.path().join("pki");
+    let pki_dir = pki.to_str().unwrap();
+    stdout_of(&run(&["pki", "init", "--out", pki_dir]));
+    assert!(pki.join("root.pem").exists());
+    let listing = stdout_of(&run(&["pki", "credentials", "--dir", pki_dir]));
+    assert!(
+        listing
+            .lines()
+            .any(|l| l.starts_with("stp-approver\tapprover\tstp\t")),
+        "{listing}"
+    );
+    // A second init refuses to overwrite the existing hierarchy.
+    let again = run(&["pki", "init", "--out", pki_dir]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already"));
+    // No private key material is printed.
+    assert!(!listing.contains("PRIVATE KEY"));
+}
+
+#[tokio::test]
+async fn health_and_reflection_are_served() {
+    use tonic_health::pb::{
+        health_check_response::ServingStatus, health_client::HealthClient, HealthCheckRequest,
+    };
+    let server = Server::start();
+    let mut health = HealthClient::new(server.channel().await);
+    for service in ["", "ketqua.v1.Dossiers", "ketqua.v1.Signing"] {
+        let response = health
+            .check(HealthCheckRequest {
+                service: service.to_owned(),
+            })
+            .await
+            .unwrap_or_else(|s| panic!("health of {service:?}: {s:?}"))
+            .into_inner();
+        assert_eq!(response.status(), ServingStatus::Serving, "{service:?}");
+    }
+
+    use tonic_reflection::pb::v1::{
+        server_reflection_client::ServerReflectionClient,
+        server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
+        ServerReflectionRequest,
+    };
+    let mut reflection = ServerReflectionClient::new(server.channel().await);
+    let request = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    };
+    let mut stream = reflection
+        .server_reflection_info(tokio_stream::iter([request]))
+        .await
+        .unwrap()
+        .into_inner();
+    let response = stream
+        .message()
+        .await
+        .unwrap()
+        .expect("a reflection answer");
+    let Some(MessageResponse::ListServicesResponse(list)) = response.message_response else {
+        panic!("unexpected reflection answer");
+    };
+    let names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
+    for expected in [
+        "ketqua.v1.Dossiers",
+        "ketqua.v1.Signing",
+        "grpc.health.v1.Health",
+    ] {
+        assert!(
+            names.iter().any(|n| n == expected),
+            "{expected} in {names:?}"
+        );
+    }
+
+    // The HTTP side answers too, with the trust anchor.
+    let root = http_get(&server.http, "/pki/root.pem").await;
+    assert!(root.contains("BEGIN CERTIFICATE"), "{root}");
+}
+
+/// A minimal HTTP/1.1 GET over a raw socket, to keep an HTTP client out of the dependencies.
+async fn http_get(base: &str, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(
+            format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .await
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    response
+}

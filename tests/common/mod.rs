@@ -1,0 +1,300 @@
+//! Shared test harness: the real `ketqua serve` binary on ephemeral ports with a temporary data
+//! and PKI directory, driven by the generated tonic clients.
+#![allow(dead_code)]
+
+use std::{
+    io::{BufRead, BufReader},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::atomic::{AtomicU64, Ordering},
+    time::Duration,
+};
+
+use ketqua::{
+    archive::{Archive, SqliteArchive},
+    proto::v1::{self as pb, dossiers_client::DossiersClient, signing_client::SigningClient},
+};
+use tonic::transport::Channel;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_ketqua");
+pub const JUDICIAL_RECORD: &str = "2.000488";
+pub const ENTERPRISE: &str = "2.001610";
+
+pub struct Server {
+    pub dir: tempfile::TempDir,
+    pub grpc: String,
+    pub http: String,
+    extra_args: Vec<String>,
+    child: Option<Child>,
+}
+
+impl Server {
+    pub fn start() -> Server {
+        Self::start_with(&[])
+    }
+
+    pub fn start_with(extra_args: &[&str]) -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut server = Server {
+            dir,
+            grpc: String::new(),
+            http: String::new(),
+            extra_args: extra_args.iter().map(|s| s.to_string()).collect(),
+            child: None,
+        };
+        server.spawn();
+        server
+    }
+
+    pub fn pki_dir(&self) -> PathBuf {
+        self.dir.path().join("pki")
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn root_pem(&self) -> PathBuf {
+        self.pki_dir().join("root.pem")
+    }
+
+    pub fn database_url(&self) -> String {
+        format!("sqlite://{}", self.data_dir().join("ketqua.db").display())
+    }
+
+    fn spawn(&mut self) {
+        let mut child = Command::new(BIN)
+            .arg("serve")
+            .args(["--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0"])
+            .arg("--data-dir")
+            .arg(self.data_dir())
+            .arg("--pki-dir")
+            .arg(self.pki_dir())
+            .args(&self.extra_args)
+            .env("KETQUA_LOG", "warn")
+            .env_remove("KETQUA_CONFIG")
+            .env_remove("KETQUA_DATABASE_URL")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start ketqua serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let mut grpc = None;
+        let mut http = None;
+        while grpc.is_none() || http.is_none() {
+            let line = lines
+                .next()
+                .expect("ketqua serve exited before listening")
+                .expect("read stdout");
+            if let Some(addr) = line.strip_prefix("grpc listening on ") {
+                grpc = Some(format!("http://{addr}"));
+            } else if let Some(addr) = line.strip_prefix("http listening on ") {
+                http = Some(format!("http://{addr}"));
+            }
+        }
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        self.grpc = grpc.unwrap_or_default();
+        self.http = http.unwrap_or_default();
+        self.child = Some(child);
+    }
+
+    /// Stops the server gracefully (SIGTERM) and starts it again on the same directories.
+    pub fn restart(&mut self) {
+        self.stop();
+        self.spawn();
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status();
+            for _ in 0..100 {
+                if let Ok(Some(_)) = child.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    pub async fn channel(&self) -> Channel {
+        Channel::from_shared(self.grpc.clone())
+            .expect("url")
+            .connect()
+            .await
+            .expect("connect to ketqua")
+    }
+
+    pub async fn dossiers(&self) -> DossiersClient<Channel> {
+        DossiersClient::new(self.channel().await)
+            .max_decoding_message_size(64 * 1024 * 1024)
+            .max_encoding_message_size(64 * 1024 * 1024)
+    }
+
+    pub async fn signing(&self) -> SigningClient<Channel> {
+        SigningClient::new(self.channel().await)
+    }
+
+    /// Rows per table, read straight from the database file.
+    pub async fn row_counts(&self) -> Vec<(String, i64)> {
+        let archive = SqliteArchive::open(&self.database_url())
+            .await
+            .expect("open the archive");
+        archive.row_counts().await.expect("row counts")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// A request id unique within the test process.
+pub fn request_id(label: &str) -> String {
+    format!(
+        "{label}-{}-{}",
+        std::process::id(),
+        NEXT_ID.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+pub fn pdf_document(name: &str, text: &str) -> pb::Document {
+    pb::Document {
+        name: name.to_owned(),
+        media_type: "application/pdf".to_owned(),
+        content: ketqua::pdf::text_document(name, &[text]),
+    }
+}
+
+pub fn receive_request(procedure: &str, credential: &str) -> pb::ReceiveRequest {
+    pb::ReceiveRequest {
+        request_id: request_id("receive"),
+        credential_id: credential.to_owned(),
+        procedure_code: procedure.to_owned(),
+        applicant: Some(pb::Applicant {
+            id: "001099012345".to_owned(),
+            name: "Nguyễn Văn An".to_owned(),
+        }),
+        documents: vec![
+            pdf_document("Tờ khai yêu cầu cấp Phiếu lý lịch tư pháp", "to khai"),
+            pdf_document("Bản chụp Căn cước công dân", "can cuoc"),
+        ],
+        note: "Hồ sơ đầy đủ".to_owned(),
+        supplement_of: String::new(),
+    }
+}
+
+pub fn step_request(code: &str, credential: &str, note: &str) -> pb::StepRequest {
+    pb::StepRequest {
+        request_id: request_id("step"),
+        credential_id: credential.to_owned(),
+        dossier_code: code.to_owned(),
+        note: note.to_owned(),
+        documents: Vec::new(),
+    }
+}
+
+pub fn sign_request(code: &str, credential: &str) -> pb::SignRequest {
+    pb::SignRequest {
+        request_id: request_id("sign"),
+        credential_id: credential.to_owned(),
+        dossier_code: code.to_owned(),
+        note: String::new(),
+        result: Some(pb::Document {
+            name: "Phiếu lý lịch tư pháp số 1".to_owned(),
+            media_type: "application/pdf".to_owned(),
+            content: ketqua::pdf::text_document(
+                "Phieu ly lich tu phap so 1",
+                &[&format!("Ma ho so: {code}"), "Khong co an tich"],
+            ),
+        }),
+    }
+}
+
+/// Is an external tool installed? Under CI a missing tool fails the test instead of skipping it.
+pub fn tool_available(name: &str) -> bool {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {name}")])
+        .stdout(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !found {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("{name} is required under CI=true but is not installed (.ci/run installs it)");
+        }
+        eprintln!("SKIPPED: {name} is not installed");
+    }
+    found
+}
+
+/// `openssl cms -verify` of a detached signature against the root; returns openssl's verdict.
+pub fn openssl_cms_verify(
+    dir: &Path,
+    root_pem: &Path,
+    content: &[u8],
+    signature: &[u8],
+) -> Result<(), String> {
+    static N: AtomicU64 = AtomicU64::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let content_path = dir.join(format!("content-{n}.bin"));
+    let signature_path = dir.join(format!("signature-{n}.p7s"));
+    std::fs::write(&content_path, content).expect("write content");
+    std::fs::write(&signature_path, signature).expect("write signature");
+    let output = Command::new("openssl")
+        .args([
+            "cms",
+            "-verify",
+            "-binary",
+            "-inform",
+            "DER",
+            "-purpose",
+            "any",
+            "-out",
+            "/dev/null",
+        ])
+        .arg("-in")
+        .arg(&signature_path)
+        .arg("-content")
+        .arg(&content_path)
+        .arg("-CAfile")
+        .arg(root_pem)
+        .output()
+        .expect("run openssl");
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&output.stderr).into_owned())
+    }
+}
+
+/// The first credential of a role in a department, skipping the negative-test variants.
+pub async fn credential(server: &Server, department: &str, role: pb::Role) -> String {
+    let response = server
+        .signing()
+        .await
+        .list_credentials(pb::ListCredentialsRequest {
+            department: department.to_owned(),
+        })
+        .await
+        .expect("list credentials")
+        .into_inner();
+    response
+        .credentials
+        .into_iter()
+        .filter(|c| c.role == role as i32)
+        .map(|c| c.id)
+        .min_by_key(|id| id.len())
+        .unwrap_or_else(|| panic!("no {role:?} credential in {department}"))
+}
