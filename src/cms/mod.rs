@@ -43,6 +43,14 @@ const SHA256_ALG_ID: &[u8] = &[
 ];
 const TAG_DIRECTORY_NAME: u8 = context_constructed(4);
 
+/// A source of RFC 3161 timestamp tokens: the built-in timestamp authority, or a remote one.
+/// Signers (PAdES B-T and B-LTA, step records) depend on this trait only.
+pub trait Timestamper: Send + Sync {
+    /// A TimeStampToken — DER `ContentInfo` of a `SignedData` over a `TSTInfo` — whose
+    /// message imprint is the SHA-256 `digest`.
+    fn timestamp(&self, digest: &[u8; 32]) -> Result<Vec<u8>, CmsError>;
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum CmsError {
     #[error("CMS signature is {len} bytes, more than the {max} accepted")]
@@ -92,6 +100,8 @@ pub enum CmsError {
     BadSignature,
     #[error("the signature value is empty")]
     EmptySignature,
+    #[error("timestamp: {0}")]
+    Timestamp(String),
     #[error("signing time {0} cannot be encoded; use a year between 1 and 9999")]
     InvalidSigningTime(OffsetDateTime),
     #[error(
