@@ -102,9 +102,13 @@ impl ServeArgs {
             .clone()
             .or(file.database)
             .unwrap_or_else(|| default_database_url(&data_dir));
-        if !database_url.starts_with("sqlite:") {
+        if !["sqlite:", "postgres:", "postgresql:"]
+            .iter()
+            .any(|scheme| database_url.starts_with(scheme))
+        {
             return Err(ConfigError::Invalid(format!(
-                "database URL {database_url:?}: only sqlite: URLs are supported by this build (PostgreSQL is planned)"
+                "database URL {:?}: use sqlite://PATH (the default) or postgres://HOST/DATABASE",
+                redact(&database_url)
             )));
         }
         let max_document_bytes = self
@@ -141,6 +145,20 @@ impl ServeArgs {
     }
 }
 
+/// A database URL without its password, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(start), Some(at)) if at > start => {
+            let credentials = &url[start + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..start + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
 fn parse_addr(text: &str) -> SocketAddr {
     // The defaults are constants known to parse.
     text.parse()
@@ -165,6 +183,13 @@ fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact("sqlite://data/k.db"), "sqlite://data/k.db");
+    }
 
     #[test]
     fn defaults_need_nothing() {

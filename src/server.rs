@@ -9,8 +9,8 @@ use tokio_stream::wrappers::TcpListenerStream;
 
 use crate::{
     api,
-    archive::SqliteArchive,
-    config::Settings,
+    archive::{Archive, PgArchive, SqliteArchive},
+    config::{redact, Settings},
     flow::catalog::Catalog,
     pki::{self, KeyStore},
     proto,
@@ -69,9 +69,51 @@ pub async fn serve(
             settings.data_dir.display()
         )
     })?;
-    let archive = SqliteArchive::open(&settings.database_url)
-        .await
-        .with_context(|| format!("opening the archive {}", settings.database_url))?;
+    match Backend::of(&settings.database_url)? {
+        Backend::Sqlite => {
+            let archive = SqliteArchive::open(&settings.database_url)
+                .await
+                .with_context(|| format!("opening the archive {}", settings.database_url))?;
+            run(settings, archive, keys, catalog, shutdown).await
+        }
+        Backend::Postgres => {
+            let archive = PgArchive::open(&settings.database_url)
+                .await
+                .with_context(|| {
+                    format!("opening the archive {}", redact(&settings.database_url))
+                })?;
+            run(settings, archive, keys, catalog, shutdown).await
+        }
+    }
+}
+
+/// The archive backends, chosen by the database URL's scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of(url: &str) -> anyhow::Result<Backend> {
+        match url.split_once(':').map(|(scheme, _)| scheme) {
+            Some("sqlite") => Ok(Backend::Sqlite),
+            Some("postgres" | "postgresql") => Ok(Backend::Postgres),
+            _ => anyhow::bail!(
+                "database URL {:?} has an unknown scheme: use sqlite://PATH or postgres://HOST/DB",
+                redact(url)
+            ),
+        }
+    }
+}
+
+async fn run<A: Archive>(
+    settings: Settings,
+    archive: A,
+    keys: KeyStore,
+    catalog: Catalog,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let root_pem = std::fs::read_to_string(settings.pki_dir.join("root.pem"))
         .with_context(|| format!("reading {}", settings.pki_dir.join("root.pem").display()))?;
     let service = Arc::new(Service::new(
@@ -97,7 +139,7 @@ pub async fn serve(
         )
         .await;
     health_reporter
-        .set_serving::<proto::v1::signing_server::SigningServer<api::SigningApi<SqliteArchive>>>()
+        .set_serving::<proto::v1::signing_server::SigningServer<api::SigningApi<A>>>()
         .await;
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
@@ -129,7 +171,7 @@ pub async fn serve(
     // Scripts and tests read these two lines to find the ports.
     println!("grpc listening on {grpc_addr}");
     println!("http listening on {http_addr}");
-    tracing::info!(%grpc_addr, %http_addr, database = %settings.database_url, "ketqua serving");
+    tracing::info!(%grpc_addr, %http_addr, database = %redact(&settings.database_url), "ketqua serving");
 
     let (grpc, http) = tokio::join!(grpc, http);
     grpc.context("gRPC server")?;

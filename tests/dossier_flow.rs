@@ -92,9 +92,10 @@ async fn get(client: &mut Client, code: &str) -> pb::Dossier {
         .into_inner()
 }
 
-#[tokio::test]
-async fn the_whole_flow_signs_every_step_into_a_verified_chain() {
-    let server = Server::start();
+async fn the_whole_flow_signs_every_step_into_a_verified_chain(backend: Backend) {
+    let Some(server) = Server::start_on(backend, &[]).await else {
+        return;
+    };
     let mut client = server.dossiers().await;
 
     let received = receive(&mut client).await;
@@ -265,10 +266,13 @@ async fn the_whole_flow_signs_every_step_into_a_verified_chain() {
     }
 }
 
-#[tokio::test]
-async fn every_forbidden_transition_is_refused_with_the_state_and_the_allowed_steps() {
+async fn every_forbidden_transition_is_refused_with_the_state_and_the_allowed_steps(
+    backend: Backend,
+) {
     use pb::DossierState as S;
-    let server = Server::start();
+    let Some(server) = Server::start_on(backend, &[]).await else {
+        return;
+    };
     let mut client = server.dossiers().await;
     let states = [
         S::Received,
@@ -350,9 +354,10 @@ async fn every_forbidden_transition_is_refused_with_the_state_and_the_allowed_st
     );
 }
 
-#[tokio::test]
-async fn supplement_then_re_receipt_continues_the_chain() {
-    let server = Server::start();
+async fn supplement_then_re_receipt_continues_the_chain(backend: Backend) {
+    let Some(server) = Server::start_on(backend, &[]).await else {
+        return;
+    };
     let mut client = server.dossiers().await;
     let code = dossier_in(&mut client, pb::DossierState::SupplementRequested).await;
     let mut again = receive_request(JUDICIAL_RECORD, RECEIVER);
@@ -381,9 +386,10 @@ async fn supplement_then_re_receipt_continues_the_chain() {
     .unwrap();
 }
 
-#[tokio::test]
-async fn officials_act_only_in_their_role_and_department() {
-    let server = Server::start();
+async fn officials_act_only_in_their_role_and_department(backend: Backend) {
+    let Some(server) = Server::start_on(backend, &[]).await else {
+        return;
+    };
     let mut client = server.dossiers().await;
     let code = receive(&mut client).await.dossier_code;
 
@@ -428,9 +434,10 @@ async fn officials_act_only_in_their_role_and_department() {
     assert_eq!(get(&mut client, &code).await.records.len(), 1);
 }
 
-#[tokio::test]
-async fn retries_return_the_first_answer_and_reused_ids_are_refused() {
-    let server = Server::start();
+async fn retries_return_the_first_answer_and_reused_ids_are_refused(backend: Backend) {
+    let Some(server) = Server::start_on(backend, &[]).await else {
+        return;
+    };
     let mut client = server.dossiers().await;
     let request = receive_request(JUDICIAL_RECORD, RECEIVER);
     let first = client.receive(request.clone()).await.unwrap().into_inner();
@@ -479,9 +486,10 @@ async fn retries_return_the_first_answer_and_reused_ids_are_refused() {
     );
 }
 
-#[tokio::test]
-async fn fifty_concurrent_receives_get_fifty_distinct_codes() {
-    let server = Server::start();
+async fn fifty_concurrent_receives_get_fifty_distinct_codes(backend: Backend) {
+    let Some(server) = Server::start_on(backend, &[]).await else {
+        return;
+    };
     let channel = server.channel().await;
     let mut tasks = Vec::new();
     for _ in 0..50 {
@@ -506,9 +514,10 @@ async fn fifty_concurrent_receives_get_fifty_distinct_codes() {
     assert_eq!(numbers, (1..=50).collect());
 }
 
-#[tokio::test]
-async fn a_restart_keeps_everything() {
-    let mut server = Server::start();
+async fn a_restart_keeps_everything(backend: Backend) {
+    let Some(mut server) = Server::start_on(backend, &[]).await else {
+        return;
+    };
     let mut client = server.dossiers().await;
     let code = receive(&mut client).await.dossier_code;
     client
@@ -566,9 +575,10 @@ macro_rules! refused_without_trace {
     }};
 }
 
-#[tokio::test]
-async fn bad_input_gets_a_precise_status_and_changes_nothing() {
-    let server = Server::start_with(&["--max-document-bytes", "2048"]);
+async fn bad_input_gets_a_precise_status_and_changes_nothing(backend: Backend) {
+    let Some(server) = Server::start_on(backend, &["--max-document-bytes", "2048"]).await else {
+        return;
+    };
     let mut client = server.dossiers().await;
     let code = receive(&mut client).await.dossier_code;
     let used = receive_request(JUDICIAL_RECORD, RECEIVER);
@@ -705,3 +715,14 @@ async fn bad_input_gets_a_precise_status_and_changes_nothing() {
         client.sign(not_pdf)
     );
 }
+
+on_both_backends!(
+    the_whole_flow_signs_every_step_into_a_verified_chain,
+    every_forbidden_transition_is_refused_with_the_state_and_the_allowed_steps,
+    supplement_then_re_receipt_continues_the_chain,
+    officials_act_only_in_their_role_and_department,
+    retries_return_the_first_answer_and_reused_ids_are_refused,
+    fifty_concurrent_receives_get_fifty_distinct_codes,
+    a_restart_keeps_everything,
+    bad_input_gets_a_precise_status_and_changes_nothing,
+);

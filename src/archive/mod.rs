@@ -8,12 +8,15 @@
 //! The archive knows the domain's identifiers (`flow::codes`) but nothing of gRPC, signatures
 //! or the meaning of a record's bytes.
 
+mod postgres;
+mod sql;
 mod sqlite;
 
 use std::future::Future;
 
 use crate::flow::codes::{AgencyCode, DossierCode};
 
+pub use postgres::PgArchive;
 pub use sqlite::SqliteArchive;
 
 #[derive(Debug, thiserror::Error)]

@@ -11,7 +11,7 @@ use std::{
 };
 
 use ketqua::{
-    archive::{Archive, SqliteArchive},
+    archive::{Archive, PgArchive, SqliteArchive},
     proto::v1::{self as pb, dossiers_client::DossiersClient, signing_client::SigningClient},
 };
 use tonic::transport::Channel;
@@ -20,8 +20,118 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_ketqua");
 pub const JUDICIAL_RECORD: &str = "2.000488";
 pub const ENTERPRISE: &str = "2.001610";
 
+/// The archive backend a test server runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    /// A fresh database on the server named by `KETQUA_TEST_DATABASE_URL` (or `DATABASE_URL`).
+    Postgres,
+}
+
+fn under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+/// The PostgreSQL server tests may use, if any. Under CI its absence is an error.
+pub fn postgres_base_url() -> Option<String> {
+    let url = std::env::var("KETQUA_TEST_DATABASE_URL")
+        .or_else(|_| std::env::var("DATABASE_URL"))
+        .ok()
+        .filter(|u| u.starts_with("postgres"));
+    if url.is_none() {
+        assert!(
+            !under_ci(),
+            "KETQUA_TEST_DATABASE_URL must name a PostgreSQL server under CI=true (.ci/run sets it)"
+        );
+        eprintln!("SKIPPED: PostgreSQL tests need KETQUA_TEST_DATABASE_URL");
+    }
+    url
+}
+
+/// Replaces the database name of a PostgreSQL URL.
+fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let authority_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let path_start = base[authority_end..]
+        .find('/')
+        .map(|i| i + authority_end)
+        .unwrap_or(base.len());
+    let mut out = format!("{}/{database}", &base[..path_start]);
+    if let Some(query) = query {
+        out.push('?');
+        out.push_str(query);
+    }
+    out
+}
+
+/// A PostgreSQL database created for one test server and dropped with it.
+pub struct TempDatabase {
+    admin_url: String,
+    name: String,
+    pub url: String,
+}
+
+impl TempDatabase {
+    pub async fn create(base_url: &str) -> TempDatabase {
+        static N: AtomicU64 = AtomicU64::new(0);
+        let name = format!(
+            "ketqua_test_{}_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.subsec_nanos())
+                .unwrap_or(0)
+        );
+        let pool = sqlx::PgPool::connect(base_url)
+            .await
+            .expect("connect to PostgreSQL");
+        sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+            .execute(&pool)
+            .await
+            .expect("create a test database");
+        pool.close().await;
+        TempDatabase {
+            admin_url: base_url.to_owned(),
+            url: with_database(base_url, &name),
+            name,
+        }
+    }
+}
+
+impl Drop for TempDatabase {
+    fn drop(&mut self) {
+        let admin_url = self.admin_url.clone();
+        let name = self.name.clone();
+        // Drop runs inside or outside a runtime; a thread with its own runtime works in both.
+        let _ = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            runtime.block_on(async {
+                if let Ok(pool) = sqlx::PgPool::connect(&admin_url).await {
+                    let _ =
+                        sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                            .execute(&pool)
+                            .await;
+                    pool.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
 pub struct Server {
     pub dir: tempfile::TempDir,
+    pub backend: Backend,
+    database: Option<TempDatabase>,
     pub grpc: String,
     pub http: String,
     extra_args: Vec<String>,
@@ -34,9 +144,27 @@ impl Server {
     }
 
     pub fn start_with(extra_args: &[&str]) -> Server {
+        Self::spawn_new(Backend::Sqlite, None, extra_args)
+    }
+
+    /// A server on `backend`; `None` when PostgreSQL is not configured (outside CI).
+    pub async fn start_on(backend: Backend, extra_args: &[&str]) -> Option<Server> {
+        match backend {
+            Backend::Sqlite => Some(Self::spawn_new(backend, None, extra_args)),
+            Backend::Postgres => {
+                let base = postgres_base_url()?;
+                let database = TempDatabase::create(&base).await;
+                Some(Self::spawn_new(backend, Some(database), extra_args))
+            }
+        }
+    }
+
+    fn spawn_new(backend: Backend, database: Option<TempDatabase>, extra_args: &[&str]) -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut server = Server {
             dir,
+            backend,
+            database,
             grpc: String::new(),
             http: String::new(),
             extra_args: extra_args.iter().map(|s| s.to_string()).collect(),
@@ -59,7 +187,10 @@ impl Server {
     }
 
     pub fn database_url(&self) -> String {
-        format!("sqlite://{}", self.data_dir().join("ketqua.db").display())
+        match &self.database {
+            Some(database) => database.url.clone(),
+            None => format!("sqlite://{}", self.data_dir().join("ketqua.db").display()),
+        }
     }
 
     fn spawn(&mut self) {
@@ -70,6 +201,8 @@ impl Server {
             .arg(self.data_dir())
             .arg("--pki-dir")
             .arg(self.pki_dir())
+            .arg("--database")
+            .arg(self.database_url())
             .args(&self.extra_args)
             .env("KETQUA_LOG", "warn")
             .env_remove("KETQUA_CONFIG")
@@ -142,10 +275,20 @@ impl Server {
 
     /// Rows per table, read straight from the database file.
     pub async fn row_counts(&self) -> Vec<(String, i64)> {
-        let archive = SqliteArchive::open(&self.database_url())
-            .await
-            .expect("open the archive");
-        archive.row_counts().await.expect("row counts")
+        match self.backend {
+            Backend::Sqlite => {
+                let archive = SqliteArchive::open(&self.database_url())
+                    .await
+                    .expect("open the archive");
+                archive.row_counts().await.expect("row counts")
+            }
+            Backend::Postgres => {
+                let archive = PgArchive::open(&self.database_url())
+                    .await
+                    .expect("open the archive");
+                archive.row_counts().await.expect("row counts")
+            }
+        }
     }
 }
 
@@ -155,7 +298,30 @@ impl Drop for Server {
             let _ = child.kill();
             let _ = child.wait();
         }
+        // The server is gone; now its database may be dropped (field order would do it too).
+        self.database.take();
     }
+}
+
+/// Generates, for each named `async fn NAME(backend: Backend)`, a module `NAME` with one test
+/// per archive backend, so the whole integration suite runs on SQLite and PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test]
+                async fn sqlite() {
+                    super::$name($crate::common::Backend::Sqlite).await
+                }
+
+                #[tokio::test]
+                async fn postgres() {
+                    super::$name($crate::common::Backend::Postgres).await
+                }
+            }
+        )*
+    };
 }
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
