@@ -14,6 +14,7 @@ pub mod cli;
 pub mod cms;
 pub mod config;
 pub mod flow;
+pub mod ledger;
 pub mod pdf;
 pub mod pki;
 pub mod record;
