@@ -27,9 +27,13 @@ pub enum PdfError {
     Malformed(String),
     #[error("the PDF has no pages (or the requested page does not exist)")]
     NoPages,
-    #[error("the PDF is certified with \"no changes allowed\" (DocMDP P=1); it cannot be signed again")]
+    #[error(
+        "the PDF is certified with \"no changes allowed\" (DocMDP P=1); it cannot be signed again"
+    )]
     CertifiedNoChanges,
-    #[error("a certification signature must be the first signature, but the PDF is already signed")]
+    #[error(
+        "a certification signature must be the first signature, but the PDF is already signed"
+    )]
     CertifyAfterSignature,
     #[error("the signature needs {needed} bytes but only {reserved} were reserved in /Contents")]
     ContentsTooSmall { needed: usize, reserved: usize },
@@ -147,7 +151,11 @@ pub struct SignatureRequest<'a> {
 
 impl<'a> SignatureRequest<'a> {
     /// An invisible signature at `level`, everything else default.
-    pub fn new(credential: &'a Credential, level: PadesLevel, signing_time: OffsetDateTime) -> Self {
+    pub fn new(
+        credential: &'a Credential,
+        level: PadesLevel,
+        signing_time: OffsetDateTime,
+    ) -> Self {
         SignatureRequest {
             credential,
             level,
@@ -245,7 +253,12 @@ pub fn sign_result(
     if signer_req.field_name.is_none() {
         signer_req.field_name = Some("Signature".into());
     }
-    s.sign_view(&signer_req, signer.credential, std::slice::from_ref(&seal_field), validation)?;
+    s.sign_view(
+        &signer_req,
+        signer.credential,
+        std::slice::from_ref(&seal_field),
+        validation,
+    )?;
     let mut seal_req = SignatureRequestView::from(seal);
     seal_req.field_name = Some(seal_name);
     seal_req.certify = None;
@@ -253,7 +266,10 @@ pub fn sign_result(
     let level = signer.level.max(seal.level);
     s.finish_levels(
         level,
-        &[signer.credential.certificate_der(), seal.credential.certificate_der()],
+        &[
+            signer.credential.certificate_der(),
+            seal.credential.certificate_der(),
+        ],
         &[signer.credential.chain_der(), seal.credential.chain_der()],
         validation,
     )?;
@@ -452,7 +468,11 @@ impl<'r> SignatureRequestView<'r> {
         let certs: usize =
             self.certificate_der.len() + self.chain_der.iter().map(Vec::len).sum::<usize>();
         let value = if self.algorithm.is_rsa() { 1024 } else { 80 };
-        let ts = if self.level >= PadesLevel::BT { 6144 } else { 0 };
+        let ts = if self.level >= PadesLevel::BT {
+            6144
+        } else {
+            0
+        };
         let total = certs + value + 1536 + ts;
         total.div_ceil(1024) * 1024
     }
@@ -516,9 +536,13 @@ impl<'a> Session<'a> {
                 "the QR code must be added before the first signature, but the PDF is already signed".into(),
             ));
         }
-        let rev = sign::top_left_revision(&doc, self.ends_with_eol(), QR_SIZE, QR_MARGIN, &|x, y, s| {
-            mark.content(x, y, s)
-        })?;
+        let rev = sign::top_left_revision(
+            &doc,
+            self.ends_with_eol(),
+            QR_SIZE,
+            QR_MARGIN,
+            &|x, y, s| mark.content(x, y, s),
+        )?;
         drop(doc);
         self.appendix.extend_from_slice(&rev);
         Ok(())
@@ -729,7 +753,9 @@ fn build_cms(
         let token = tsa.timestamp(&crate::pki::sha256(value))?;
         unsigned.push(signature_timestamp_attribute(&token));
     }
-    Ok(cms::assemble(attrs, value, algorithm, cert, chain, &unsigned)?)
+    Ok(cms::assemble(
+        attrs, value, algorithm, cert, chain, &unsigned,
+    )?)
 }
 
 /// `Attribute { id-aa-signatureTimeStampToken, SET { token } }`.

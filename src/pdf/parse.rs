@@ -104,7 +104,9 @@ impl<'a> Document<'a> {
             ))
         })?;
         if catalog.as_dict().is_none() {
-            return Err(malformed("the document catalog (/Root) is not a dictionary"));
+            return Err(malformed(
+                "the document catalog (/Root) is not a dictionary",
+            ));
         }
         Ok(doc)
     }
@@ -194,7 +196,9 @@ impl<'a> Document<'a> {
             }
             self.sections.push(offset);
             let bytes = self.from(offset).ok_or_else(|| {
-                malformed(format!("cross-reference offset {offset} is beyond the file"))
+                malformed(format!(
+                    "cross-reference offset {offset} is beyond the file"
+                ))
             })?;
             let (trailer, kind) = if bytes.starts_with(b"xref") {
                 let trailer = self.read_xref_table(bytes)?;
@@ -210,9 +214,9 @@ impl<'a> Document<'a> {
                 (self.read_xref_stream(offset)?, XrefKind::Stream)
             };
             next = match trailer.int("Prev") {
-                Some(p) => Some(
-                    usize::try_from(p).map_err(|_| malformed("/Prev is not a valid offset"))?,
-                ),
+                Some(p) => {
+                    Some(usize::try_from(p).map_err(|_| malformed("/Prev is not a valid offset"))?)
+                }
                 None => None,
             };
             if first {
@@ -581,9 +585,8 @@ impl<'a> Document<'a> {
                 }
                 remaining -= count;
             }
-            node = next.ok_or_else(|| {
-                malformed(format!("page {} is not in the page tree", index + 1))
-            })?;
+            node = next
+                .ok_or_else(|| malformed(format!("page {} is not in the page tree", index + 1)))?;
         }
         Err(malformed("the page tree is too deep"))
     }
@@ -839,7 +842,9 @@ fn unpredict(parms: &Dict, data: Vec<u8>) -> Result<Vec<u8>, PdfError> {
         return if predictor == 1 {
             Ok(data)
         } else {
-            Err(malformed("TIFF predictor in a structural stream is not supported"))
+            Err(malformed(
+                "TIFF predictor in a structural stream is not supported",
+            ))
         };
     }
     let colors = parms.int("Colors").unwrap_or(1).clamp(1, 32) as usize;
@@ -1170,7 +1175,10 @@ mod tests {
 
     #[test]
     fn parses_values_and_refs() {
-        let mut lx = Lexer::new(b"<< /A 1 0 R /B [1 2 R] /C (x\\(y\\)) /D <41 42> /E -.5 /N#20x 3 >>", 0);
+        let mut lx = Lexer::new(
+            b"<< /A 1 0 R /B [1 2 R] /C (x\\(y\\)) /D <41 42> /E -.5 /N#20x 3 >>",
+            0,
+        );
         let Object::Dict(d) = lx.object(0).unwrap() else {
             panic!()
         };
@@ -1204,7 +1212,10 @@ mod tests {
 
     #[test]
     fn rejects_garbage() {
-        assert!(matches!(Document::open(b"hello"), Err(PdfError::Malformed(_))));
+        assert!(matches!(
+            Document::open(b"hello"),
+            Err(PdfError::Malformed(_))
+        ));
         let pdf = crate::pdf::text_document("T", &["a"]);
         assert!(Document::open(&pdf[..pdf.len() / 2]).is_err());
     }

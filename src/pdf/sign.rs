@@ -262,7 +262,9 @@ pub fn signature_revision(
     let after = contents_at + contents_len;
     let numbers = format!("{} {} {}", contents_at, after, end - after);
     if numbers.len() > BYTE_RANGE_FIELD {
-        return Err(PdfError::Malformed("the document is too large to sign".into()));
+        return Err(PdfError::Malformed(
+            "the document is too large to sign".into(),
+        ));
     }
     let br = sig_at + br_rel - start;
     bytes[br..br + numbers.len()].copy_from_slice(numbers.as_bytes());
@@ -313,10 +315,7 @@ fn set_appearance(up: &mut Update, widget: &mut Dict, plan: &FieldPlan, rect: [f
     let dict = Dict::new()
         .with("Type", Object::name("XObject"))
         .with("Subtype", Object::name("Form"))
-        .with(
-            "BBox",
-            rect_object([0.0, 0.0, w, h]),
-        )
+        .with("BBox", rect_object([0.0, 0.0, w, h]))
         .with("Resources", Object::Dict(resources.clone()));
     let (dict, data) = compress(dict, content);
     let ap = up.alloc();
@@ -356,7 +355,11 @@ fn add_widgets_to_pages(
                 let mut arr = match doc.resolve(*ar)? {
                     Object::Array(a) => a,
                     Object::Null => Vec::new(),
-                    _ => return Err(PdfError::Malformed("a page's /Annots is not an array".into())),
+                    _ => {
+                        return Err(PdfError::Malformed(
+                            "a page's /Annots is not an array".into(),
+                        ))
+                    }
                 };
                 arr.extend(mine);
                 up.write(*ar, &Object::Array(arr));
