@@ -170,7 +170,13 @@ impl Timestamper for OpensslTsa {
 fn write_signed(path: &Path, input: &[u8], appendix: &[u8]) {
     let mut all = input.to_vec();
     all.extend_from_slice(appendix);
-    std::fs::write(path, all).expect("write");
+    std::fs::write(path, &all).expect("write");
+    // For a human look at the outputs: KETQUA_KEEP_PDFS=/some/dir.
+    if let Some(dir) = std::env::var_os("KETQUA_KEEP_PDFS") {
+        if let Some(name) = path.file_name() {
+            let _ = std::fs::write(Path::new(&dir).join(name), &all);
+        }
+    }
 }
 
 /// pyHanko: every signature intact, valid and trusted. Revocation: our dev end-entity
@@ -239,7 +245,17 @@ fn judge(env: &Env, file: &Path) -> String {
 fn judge_level(env: &Env, file: &Path, whole: bool) -> String {
     qpdf_ok(file);
     pdfsig_ok(file, whole);
-    pyhanko_ok(env, file)
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/pyhanko_judge.py");
+    let (ok, api) = run(Command::new("python3")
+        .arg(script)
+        .arg(env.root_pem())
+        .arg(file));
+    assert!(
+        ok && api.contains("ALL VALID"),
+        "pyHanko API judge, {}:\n{api}",
+        file.display()
+    );
+    format!("{}\n{api}", pyhanko_ok(env, file))
 }
 
 /// A minimal PDF from object bodies 1..n (classic xref), for hand-made corner cases.
@@ -708,4 +724,36 @@ fn reader_lists_signatures_and_revisions() {
         4 + ((c[2] as usize) << 8 | c[3] as usize)
     };
     ketqua::cms::verify_detached(&sigs[0].contents[..der_len], &covered).expect("cms");
+}
+
+#[test]
+fn built_in_tsa_gives_b_lta_results_that_pyhanko_accepts() {
+    if !tools_available("built_in_tsa") {
+        return;
+    }
+    let env = env();
+    let tsa =
+        ketqua::cms::tsp::LocalTsa::from_key_store(&env.store).expect("the dev PKI has a TSA");
+    let certs = env.extra_certs();
+    let crls = env.store.crls_der();
+    let validation = Validation {
+        timestamper: Some(&tsa),
+        certificates: &certs,
+        crls: &crls,
+    };
+    let input = text_pdf();
+    let mut signer = SignatureRequest::new(env.cred("stp-approver"), PadesLevel::BLTA, now());
+    signer.visible = Some(visible(StampKind::Signer, &env, "stp-approver"));
+    let mut seal = SignatureRequest::new(env.cred("stp-seal"), PadesLevel::BLTA, now());
+    seal.visible = Some(visible(StampKind::Seal, &env, "stp-seal"));
+    let appendix =
+        pades::sign_result(&input, &signer, &seal, None, &validation).expect("sign_result");
+    let file = env.path("result-local-tsa.pdf");
+    write_signed(&file, &input, &appendix);
+    let report = judge(&env, &file);
+    assert!(
+        report.contains("document timestamp DocTimeStamp1: intact=True valid=True trusted=True"),
+        "{report}"
+    );
+    assert!(report.contains("docmdp_ok=True"), "{report}");
 }
