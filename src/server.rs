@@ -116,6 +116,10 @@ async fn run<A: Archive>(
 ) -> anyhow::Result<()> {
     let root_pem = std::fs::read_to_string(settings.pki_dir.join("root.pem"))
         .with_context(|| format!("reading {}", settings.pki_dir.join("root.pem").display()))?;
+    let tsa = crate::cms::tsp::LocalTsa::from_key_store(&keys);
+    if tsa.is_none() {
+        tracing::warn!("the key store has no [tsa] entry: POST /tsa will answer 503");
+    }
     let service = Arc::new(Service::new(
         archive,
         keys,
@@ -165,8 +169,11 @@ async fn run<A: Archive>(
             TcpListenerStream::new(grpc_listener),
             stopped(stop_rx.clone()),
         );
-    let http = axum::serve(http_listener, web::router(web::State::new(root_pem)))
-        .with_graceful_shutdown(stopped(stop_rx));
+    let http = axum::serve(
+        http_listener,
+        web::router(web::State::new(root_pem).with_tsa(tsa)),
+    )
+    .with_graceful_shutdown(stopped(stop_rx));
 
     // Scripts and tests read these two lines to find the ports.
     println!("grpc listening on {grpc_addr}");

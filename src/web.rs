@@ -1,25 +1,42 @@
 //! The HTTP side of `ketqua serve`: a landing page for citizens (Vietnamese first), a health
-//! check, and the trust anchor for anyone who wants to check signatures themselves.
+//! check, the trust anchor for anyone who wants to check signatures themselves, and the
+//! built-in RFC 3161 timestamp authority (`POST /tsa`, RFC 3161 §3.4 over HTTP).
 
 use std::sync::Arc;
 
 use axum::{
-    http::{header, StatusCode},
-    response::{Html, IntoResponse},
-    routing::get,
+    body::Bytes,
+    extract::DefaultBodyLimit,
+    http::{header, HeaderMap, StatusCode},
+    response::{Html, IntoResponse, Response},
+    routing::{get, post},
     Router,
 };
+
+use crate::cms::tsp::LocalTsa;
+
+/// Largest timestamp query accepted. A real one is under 200 bytes; the limit keeps the TSA
+/// from reading (and parsing) whatever an attacker sends.
+pub const MAX_TSA_QUERY: usize = 64 * 1024;
 
 #[derive(Clone)]
 pub struct State {
     root_pem: Arc<str>,
+    tsa: Option<LocalTsa>,
 }
 
 impl State {
     pub fn new(root_pem: String) -> Self {
         Self {
             root_pem: root_pem.into(),
+            tsa: None,
         }
+    }
+
+    /// Serves `POST /tsa` with this timestamp authority; without one the route answers 503.
+    pub fn with_tsa(mut self, tsa: Option<LocalTsa>) -> Self {
+        self.tsa = tsa;
+        self
     }
 }
 
@@ -28,6 +45,10 @@ pub fn router(state: State) -> Router {
         .route("/", get(index))
         .route("/healthz", get(|| async { "ok" }))
         .route("/pki/root.pem", get(root_pem))
+        .route(
+            "/tsa",
+            post(timestamp).layer(DefaultBodyLimit::max(MAX_TSA_QUERY)),
+        )
         .fallback(not_found)
         .with_state(state)
 }
@@ -41,6 +62,44 @@ async fn root_pem(axum::extract::State(state): axum::extract::State<State>) -> i
         [(header::CONTENT_TYPE, "application/x-pem-file")],
         state.root_pem.to_string(),
     )
+}
+
+/// RFC 3161 §3.4: a DER TimeStampReq in, a DER TimeStampResp out. A malformed query still gets
+/// a 200 with a `rejection` TimeStampResp, which is how the protocol reports it; HTTP errors
+/// are only for what is not a timestamp query at all.
+async fn timestamp(
+    axum::extract::State(state): axum::extract::State<State>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase());
+    if content_type.as_deref() != Some("application/timestamp-query") {
+        return (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Chỉ nhận Content-Type: application/timestamp-query (RFC 3161).\n\
+             Only Content-Type: application/timestamp-query (RFC 3161) is accepted.\n",
+        )
+            .into_response();
+    }
+    let Some(tsa) = state.tsa else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Máy chủ chưa cấu hình dịch vụ cấp dấu thời gian.\n\
+             No timestamp authority is configured: add a [tsa] entry (cert, key) to \
+             credentials.toml in the PKI directory.\n",
+        )
+            .into_response();
+    };
+    // Signing is a few microseconds of ECDSA: not worth a blocking-pool hop.
+    (
+        [(header::CONTENT_TYPE, "application/timestamp-reply")],
+        tsa.respond(&body),
+    )
+        .into_response()
 }
 
 async fn not_found() -> impl IntoResponse {
@@ -61,6 +120,7 @@ records.</p>
 <ul>
 <li><a href="/pki/root.pem">Chứng thư số gốc (root certificate)</a></li>
 <li><a href="/healthz">Tình trạng dịch vụ (health)</a></li>
+<li>Dịch vụ cấp dấu thời gian RFC 3161 (timestamp authority): <code>POST /tsa</code></li>
 </ul>
 </main>
 </body>

@@ -259,6 +259,44 @@ pub fn oid_to_string(content: &[u8]) -> Result<String, DerError> {
     Ok(out)
 }
 
+/// OID content bytes of dotted text such as `1.3.6.1.4.1.32473.3161.1` (arcs up to 64 bits),
+/// or `None` if the text is not an OID.
+pub fn oid_from_string(dotted: &str) -> Option<Vec<u8>> {
+    let arcs: Vec<u64> = dotted
+        .split('.')
+        .map(|a| {
+            // Reject signs, spaces and leading zeros that `parse` would accept or ignore.
+            let canonical = !a.is_empty()
+                && a.bytes().all(|b| b.is_ascii_digit())
+                && (a == "0" || !a.starts_with('0'));
+            canonical.then(|| a.parse().ok()).flatten()
+        })
+        .collect::<Option<_>>()?;
+    let (&first, &second) = (arcs.first()?, arcs.get(1)?);
+    if first > 2 || (first < 2 && second >= 40) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(arcs.len() + 4);
+    let head = first.checked_mul(40)?.checked_add(second)?;
+    for arc in std::iter::once(head).chain(arcs[2..].iter().copied()) {
+        let mut groups = [0u8; 10];
+        let mut n = 0;
+        let mut v = arc;
+        loop {
+            groups[n] = (v & 0x7f) as u8;
+            n += 1;
+            v >>= 7;
+            if v == 0 {
+                break;
+            }
+        }
+        for i in (0..n).rev() {
+            out.push(groups[i] | if i > 0 { 0x80 } else { 0 });
+        }
+    }
+    Some(out)
+}
+
 /// A UTCTime or GeneralizedTime in its DER form (UTC, `Z`, whole seconds or a fraction with
 /// no trailing zero).
 pub fn parse_time(tlv: &Tlv<'_>) -> Result<OffsetDateTime, DerError> {

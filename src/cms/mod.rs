@@ -6,6 +6,7 @@
 //! both with a key from the key store.
 
 pub mod der;
+pub mod tsp;
 
 use ring::signature::UnparsedPublicKey;
 use time::OffsetDateTime;
@@ -63,12 +64,20 @@ pub enum CmsError {
     },
     #[error("not a CMS SignedData: content type is {0}, expected 1.2.840.113549.1.7.2")]
     NotSignedData(String),
-    #[error("unsupported {what} version {version}; only version 1 (issuerAndSerialNumber, id-data) is accepted")]
-    UnsupportedVersion { what: &'static str, version: u64 },
+    #[error("unsupported {what} version {version}; version {expected} is expected here (RFC 5652 §5.1: 1 for detached id-data signatures with issuerAndSerialNumber, 3 for other content types such as timestamp tokens)")]
+    UnsupportedVersion {
+        what: &'static str,
+        version: u64,
+        expected: u64,
+    },
     #[error("the signature covers content of type {0}; expected id-data (1.2.840.113549.1.7.1)")]
     UnexpectedContentType(String),
     #[error("the signature embeds its content; a detached signature (no eContent) is expected")]
     NotDetached,
+    #[error("the signature covers content of type {found}; expected {expected}")]
+    EncapsulatedContentType { found: String, expected: String },
+    #[error("the signature does not embed its content (no eContent), but it is required here")]
+    MissingContent,
     #[error("expected exactly one SignerInfo, found {0}")]
     SignerCount(usize),
     #[error("unsupported digest algorithm {0}; only SHA-256 is accepted")]
@@ -148,6 +157,17 @@ impl SignedAttributes {
         signer_cert_der: &[u8],
         opts: &SignOptions,
     ) -> Result<Self, CmsError> {
+        Self::for_content_type(oid::ID_DATA, content_digest, signer_cert_der, opts)
+    }
+
+    /// As [`SignedAttributes::new`] with another content-type attribute (OID content bytes),
+    /// e.g. id-ct-TSTInfo for a timestamp token: CMS requires it to equal the eContentType.
+    pub(crate) fn for_content_type(
+        content_type: &[u8],
+        content_digest: &[u8; 32],
+        signer_cert_der: &[u8],
+        opts: &SignOptions,
+    ) -> Result<Self, CmsError> {
         let cert = CertFields::parse(signer_cert_der)?;
         if let Some(t) = opts.signing_time {
             if !(1..=9999).contains(&t.to_offset(time::UtcOffset::UTC).year()) {
@@ -159,7 +179,7 @@ impl SignedAttributes {
         w.set_of(der::SET, |w| {
             w.sequence(|w| {
                 w.oid(oid::CONTENT_TYPE);
-                w.constructed(der::SET, |w| w.oid(oid::ID_DATA));
+                w.constructed(der::SET, |w| w.oid(content_type));
             });
             w.sequence(|w| {
                 w.oid(oid::MESSAGE_DIGEST);
@@ -244,6 +264,55 @@ pub fn assemble(
     chain_der: &[Vec<u8>],
     unsigned_attributes: &[Vec<u8>],
 ) -> Result<Vec<u8>, CmsError> {
+    assemble_signed_data(
+        attrs,
+        signature,
+        algorithm,
+        signer_cert_der,
+        Some(chain_der),
+        unsigned_attributes,
+        Encapsulated::DETACHED_DATA,
+    )
+}
+
+/// What a SignedData carries in its encapContentInfo.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Encapsulated<'a> {
+    /// eContentType, OID content bytes.
+    pub content_type: &'a [u8],
+    /// eContent, or `None` for a detached signature.
+    pub content: Option<&'a [u8]>,
+}
+
+impl Encapsulated<'_> {
+    const DETACHED_DATA: Encapsulated<'static> = Encapsulated {
+        content_type: oid::ID_DATA,
+        content: None,
+    };
+
+    /// RFC 5652 §5.1: version 3 when the eContentType is not id-data (our certificates are
+    /// always plain X.509 and our SignerInfos version 1, so no other rule applies).
+    fn version(&self) -> u64 {
+        if self.content_type == oid::ID_DATA {
+            1
+        } else {
+            3
+        }
+    }
+}
+
+/// [`assemble`] for any encapsulated content: a detached id-data signature or, for
+/// timestamp tokens, an encapsulated TSTInfo. `chain_der` `None` leaves out the certificates
+/// field entirely, the signer's included (RFC 3161 §2.4.1 when certReq is false).
+pub(crate) fn assemble_signed_data(
+    attrs: &SignedAttributes,
+    signature: &[u8],
+    algorithm: SignatureAlgorithm,
+    signer_cert_der: &[u8],
+    chain_der: Option<&[Vec<u8>]>,
+    unsigned_attributes: &[Vec<u8>],
+    encapsulated: Encapsulated<'_>,
+) -> Result<Vec<u8>, CmsError> {
     if signature.is_empty() {
         return Err(CmsError::EmptySignature);
     }
@@ -251,7 +320,7 @@ pub fn assemble(
         return Err(CmsError::AttributesForOtherCertificate);
     }
     let cert = CertFields::parse(signer_cert_der)?;
-    for (index, c) in chain_der.iter().enumerate() {
+    for (index, c) in chain_der.unwrap_or_default().iter().enumerate() {
         parse_single(c, der::SEQUENCE)
             .map_err(|source| CmsError::InvalidChainCertificate { index, source })?;
     }
@@ -264,11 +333,16 @@ pub fn assemble(
         .content;
 
     let capacity = 128
+        + encapsulated.content.map_or(0, |c| c.len() + 8)
         + attrs.der.len()
         + signature.len()
         + signer_cert_der.len()
         + 2 * cert.issuer.len()
-        + chain_der.iter().map(|c| c.len()).sum::<usize>()
+        + chain_der
+            .unwrap_or_default()
+            .iter()
+            .map(|c| c.len())
+            .sum::<usize>()
         + unsigned_attributes
             .iter()
             .map(|a| a.len() + 4)
@@ -278,17 +352,24 @@ pub fn assemble(
         w.oid(oid::ID_SIGNED_DATA);
         w.constructed(context_constructed(0), |w| {
             w.sequence(|w| {
-                w.small_uint(1);
+                w.small_uint(encapsulated.version());
                 w.constructed(der::SET, |w| w.raw(SHA256_ALG_ID));
-                w.sequence(|w| w.oid(oid::ID_DATA));
-                // Not sorted as a DER SET OF would be: CMS only needs signed attributes in DER,
-                // and verifiers (and our callers) expect the signer's certificate first.
-                w.constructed(context_constructed(0), |w| {
-                    w.raw(signer_cert_der);
-                    for c in chain_der {
-                        w.raw(c);
+                w.sequence(|w| {
+                    w.oid(encapsulated.content_type);
+                    if let Some(content) = encapsulated.content {
+                        w.constructed(context_constructed(0), |w| w.octet_string(content));
                     }
                 });
+                // Not sorted as a DER SET OF would be: CMS only needs signed attributes in DER,
+                // and verifiers (and our callers) expect the signer's certificate first.
+                if let Some(chain_der) = chain_der {
+                    w.constructed(context_constructed(0), |w| {
+                        w.raw(signer_cert_der);
+                        for c in chain_der {
+                            w.raw(c);
+                        }
+                    });
+                }
                 w.constructed(der::SET, |w| {
                     w.sequence(|w| {
                         w.small_uint(1);
@@ -375,6 +456,28 @@ pub fn verify_detached_digest(
     cms_der: &[u8],
     digest: &[u8; 32],
 ) -> Result<VerifiedSignature, CmsError> {
+    verify_signed_data(cms_der, Expected::Detached(digest)).map(|(verified, _)| verified)
+}
+
+/// What the caller of [`verify_signed_data`] expects the SignedData to sign.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Expected<'a> {
+    /// A detached id-data signature over content with this SHA-256.
+    Detached(&'a [u8; 32]),
+    /// Encapsulated content of this type (OID content bytes), e.g. a timestamp token's TSTInfo.
+    Encapsulated(&'a [u8]),
+}
+
+/// The one SignedData verifier behind detached signatures and timestamp tokens; returns the
+/// eContent when `expected` asks for encapsulated content. Same caveat: no chain validation.
+pub(crate) fn verify_signed_data<'c>(
+    cms_der: &'c [u8],
+    expected: Expected<'_>,
+) -> Result<(VerifiedSignature, Option<&'c [u8]>), CmsError> {
+    let (expected_version, expected_type) = match expected {
+        Expected::Detached(_) => (1, oid::ID_DATA),
+        Expected::Encapsulated(content_type) => (3, content_type),
+    };
     if cms_der.len() > MAX_CMS_LEN {
         return Err(CmsError::TooLarge {
             len: cms_der.len(),
@@ -399,10 +502,11 @@ pub fn verify_detached_digest(
     let version = sd
         .read_small_uint()
         .map_err(malformed("SignedData.version"))?;
-    if version != 1 {
+    if version != expected_version {
         return Err(CmsError::UnsupportedVersion {
             what: "SignedData",
             version,
+            expected: expected_version,
         });
     }
     let mut digest_algs = sd
@@ -430,12 +534,42 @@ pub fn verify_detached_digest(
     let econtent_type = encap
         .read_oid()
         .map_err(malformed("SignedData.encapContentInfo"))?;
-    if econtent_type != oid::ID_DATA {
-        return Err(CmsError::UnexpectedContentType(oid_text(econtent_type)));
+    if econtent_type != expected_type {
+        return Err(match expected {
+            Expected::Detached(_) => CmsError::UnexpectedContentType(oid_text(econtent_type)),
+            Expected::Encapsulated(_) => CmsError::EncapsulatedContentType {
+                found: oid_text(econtent_type),
+                expected: oid_text(expected_type),
+            },
+        });
     }
-    if !encap.is_empty() {
-        return Err(CmsError::NotDetached);
-    }
+    let econtent = match expected {
+        Expected::Detached(_) => {
+            if !encap.is_empty() {
+                return Err(CmsError::NotDetached);
+            }
+            None
+        }
+        Expected::Encapsulated(_) => {
+            let explicit = encap
+                .read_optional(context_constructed(0))
+                .map_err(malformed("SignedData.encapContentInfo.eContent"))?
+                .ok_or(CmsError::MissingContent)?;
+            encap
+                .finish()
+                .map_err(malformed("SignedData.encapContentInfo"))?;
+            Some(
+                parse_single(explicit.content, der::OCTET_STRING)
+                    .map_err(malformed("SignedData.encapContentInfo.eContent"))?
+                    .content,
+            )
+        }
+    };
+    let digest: [u8; 32] = match (expected, econtent) {
+        (Expected::Detached(d), _) => *d,
+        (Expected::Encapsulated(_), Some(c)) => sha256(c),
+        (Expected::Encapsulated(_), None) => return Err(CmsError::MissingContent),
+    };
     let mut certificates: Vec<&[u8]> = Vec::new();
     if let Some(certs) = sd
         .read_optional(context_constructed(0))
@@ -477,6 +611,7 @@ pub fn verify_detached_digest(
         return Err(CmsError::UnsupportedVersion {
             what: "SignerInfo",
             version: si_version,
+            expected: 1,
         });
     }
     let mut sid = si
@@ -522,10 +657,16 @@ pub fn verify_detached_digest(
             },
         ));
     }
-    if content_type.content != oid::ID_DATA {
-        return Err(CmsError::UnexpectedContentType(oid_text(
-            content_type.content,
-        )));
+    if content_type.content != expected_type {
+        return Err(match expected {
+            Expected::Detached(_) => {
+                CmsError::UnexpectedContentType(oid_text(content_type.content))
+            }
+            Expected::Encapsulated(_) => CmsError::EncapsulatedContentType {
+                found: oid_text(content_type.content),
+                expected: oid_text(expected_type),
+            },
+        });
     }
     let message_digest = single_value(&attrs, oid::MESSAGE_DIGEST, "message-digest")?;
     if message_digest.tag != der::OCTET_STRING {
@@ -587,13 +728,16 @@ pub fn verify_detached_digest(
         }
     }
 
-    Ok(VerifiedSignature {
-        signer_certificate_der: signer_der.to_vec(),
-        certificates_der: certificates.iter().map(|c| c.to_vec()).collect(),
-        signing_time,
-        algorithm,
-        unsigned_attributes,
-    })
+    Ok((
+        VerifiedSignature {
+            signer_certificate_der: signer_der.to_vec(),
+            certificates_der: certificates.iter().map(|c| c.to_vec()).collect(),
+            signing_time,
+            algorithm,
+            unsigned_attributes,
+        },
+        econtent,
+    ))
 }
 
 fn oid_text(content: &[u8]) -> String {

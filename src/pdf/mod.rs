@@ -4,6 +4,17 @@
 
 use std::fmt::Write as _;
 
+pub mod object;
+pub mod pades;
+pub mod parse;
+pub mod sign;
+pub mod write;
+
+pub use pades::{
+    complete, prepare, sign_result, DocMdp, PadesLevel, PdfError, PrepareRequest, Prepared,
+    SignatureRequest, StampKind, StampTextInput, TopLeftMark, Validation, VisibleSignature,
+};
+
 /// A one-page A4 document with a title and lines of text in the standard Helvetica font.
 /// Helvetica's WinAnsi encoding has no Vietnamese letters, so characters outside it are
 /// written without their diacritics (the full renderer embeds a Unicode font instead).

@@ -6,6 +6,7 @@ use std::{
     collections::BTreeMap,
     fmt,
     path::{Path, PathBuf},
+    sync::Arc,
 };
 
 use ring::{
@@ -202,7 +203,9 @@ pub struct KeyStore {
     dir: PathBuf,
     root_der: Vec<u8>,
     credentials: BTreeMap<String, Credential>,
-    tsa: Option<Credential>,
+    /// Shared so the timestamp authority (`cms::tsp::LocalTsa`) can hold it beside the service
+    /// that owns this store; a credential's key cannot be cloned.
+    tsa: Option<Arc<Credential>>,
     crls: Vec<Vec<u8>>,
 }
 
@@ -310,7 +313,7 @@ impl KeyStore {
             dir: dir.to_path_buf(),
             root_der,
             credentials,
-            tsa,
+            tsa: tsa.map(Arc::new),
             crls,
         })
     }
@@ -330,7 +333,12 @@ impl KeyStore {
         &self.root_der
     }
     pub fn tsa(&self) -> Option<&Credential> {
-        self.tsa.as_ref()
+        self.tsa.as_deref()
+    }
+    /// The timestamp authority's credential as a shared handle, for a TSA that outlives a
+    /// borrow of the store.
+    pub fn tsa_shared(&self) -> Option<Arc<Credential>> {
+        self.tsa.clone()
     }
     /// Every loaded CRL, DER, in manifest order.
     pub fn crls_der(&self) -> Vec<Vec<u8>> {
