@@ -1,6 +1,13 @@
-//! PDF documents. For now: a small, standards-conforming writer of one-page text documents,
-//! used by the demo to produce a result document. The PAdES signer and the full renderer
-//! (Vietnamese text with an embedded font subset, QR code, stamps) are built on this module.
+//! PDF documents: [`render`] lays out result documents (Vietnamese text in an embedded
+//! [`font`] subset, the [`qr`] code at the top left, a box for the visible signature whose
+//! appearances [`stamp`] draws), on the object [`writer`]. [`text_document`] is the older
+//! one-page Helvetica writer the demo uses. The PAdES signer builds on these modules.
+
+pub mod font;
+pub mod qr;
+pub mod render;
+pub mod stamp;
+pub mod writer;
 
 use std::fmt::Write as _;
 

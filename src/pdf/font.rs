@@ -1,0 +1,315 @@
+//! An embedded Unicode font for Vietnamese text: DejaVu Serif (regular and bold, Bitstream Vera
+//! licence, see `fonts/LICENSE`), written into each PDF as a subset holding only the glyphs the
+//! document uses.
+//!
+//! Text is shown with 2-byte glyph ids (Type0 font, Identity-H). The ids are those of the
+//! subset font, assigned as glyphs are first used, so [`FontSubset::show`] can write content
+//! streams before the subset exists; the CIDFontType2 maps CID = subset glyph id (/CIDToGIDMap
+//! /Identity) and a ToUnicode CMap gives text extraction and search the exact characters.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use subsetter::GlyphRemapper;
+use ttf_parser::{Face, GlyphId};
+
+use super::writer::stream;
+
+const SERIF: &[u8] = include_bytes!("fonts/DejaVuSerif.ttf");
+const SERIF_BOLD: &[u8] = include_bytes!("fonts/DejaVuSerif-Bold.ttf");
+
+/// PDF glyph space: 1000 units per em.
+const PDF_UNITS: f64 = 1000.0;
+
+#[derive(Debug, thiserror::Error)]
+pub enum FontError {
+    #[error("the embedded font {0} cannot be parsed")]
+    Parse(&'static str),
+    #[error("subsetting the font {name} failed: {reason}")]
+    Subset { name: &'static str, reason: String },
+}
+
+/// The glyphs one document uses from one font; see the module documentation.
+pub struct FontSubset {
+    name: &'static str,
+    data: &'static [u8],
+    face: Option<Face<'static>>,
+    bold: bool,
+    remapper: GlyphRemapper,
+    /// Subset glyph id → (original glyph id, the text it stands for).
+    used: BTreeMap<u16, (u16, String)>,
+}
+
+impl std::fmt::Debug for FontSubset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FontSubset")
+            .field("name", &self.name)
+            .field("glyphs", &self.used.len())
+            .finish()
+    }
+}
+
+impl Default for FontSubset {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl FontSubset {
+    /// Number of PDF objects [`FontSubset::objects`] returns: Type0 font, CIDFontType2,
+    /// FontDescriptor, FontFile2, ToUnicode.
+    pub const OBJECT_COUNT: u32 = 5;
+
+    /// DejaVu Serif, regular.
+    pub fn new() -> Self {
+        Self::with_font("DejaVuSerif", SERIF, false)
+    }
+
+    /// DejaVu Serif, bold.
+    pub fn bold() -> Self {
+        Self::with_font("DejaVuSerif-Bold", SERIF_BOLD, true)
+    }
+
+    fn with_font(name: &'static str, data: &'static [u8], bold: bool) -> Self {
+        FontSubset {
+            name,
+            data,
+            // Parsed once; a failure (impossible for the embedded fonts, which tests parse)
+            // degrades to .notdef glyphs here and an error from `objects`.
+            face: Face::parse(data, 0).ok(),
+            bold,
+            remapper: GlyphRemapper::new(),
+            used: BTreeMap::new(),
+        }
+    }
+
+    /// The PostScript name of the font, without subset tag.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn glyph(&self, c: char) -> u16 {
+        self.face
+            .as_ref()
+            .and_then(|f| f.glyph_index(c))
+            .map_or(0, |g| g.0)
+    }
+
+    /// `text` as a PDF hex string of 2-byte subset glyph ids, for `Tj`; records the glyphs.
+    /// A character the font lacks shows as .notdef (an empty box).
+    pub fn show(&mut self, text: &str) -> String {
+        let mut out = String::with_capacity(2 + 4 * text.len());
+        out.push('<');
+        for c in text.chars() {
+            let original = self.glyph(c);
+            let id = self.remapper.remap(original);
+            if original != 0 {
+                // First character wins when several map to one glyph (rare: e.g. U+00A0).
+                self.used
+                    .entry(id)
+                    .or_insert_with(|| (original, c.to_string()));
+            }
+            let _ = write!(out, "{id:04X}");
+        }
+        out.push('>');
+        out
+    }
+
+    /// Advance width of `text` at `size` points, from the font's horizontal metrics.
+    pub fn width(&self, text: &str, size: f64) -> f64 {
+        let Some(face) = &self.face else {
+            return 0.0;
+        };
+        let units: u32 = text
+            .chars()
+            .map(|c| u32::from(face.glyph_hor_advance(GlyphId(self.glyph(c))).unwrap_or(0)))
+            .sum();
+        f64::from(units) * size / f64::from(face.units_per_em())
+    }
+
+    /// Ascent and descent (negative) of the font at `size` points.
+    pub fn vertical_metrics(&self, size: f64) -> (f64, f64) {
+        match &self.face {
+            Some(f) => {
+                let upem = f64::from(f.units_per_em());
+                (
+                    f64::from(f.ascender()) * size / upem,
+                    f64::from(f.descender()) * size / upem,
+                )
+            }
+            None => (size * 0.8, -size * 0.2),
+        }
+    }
+
+    /// The font's PDF objects, numbered from `first_object_number`: the Type0 font (the one to
+    /// reference from /Resources) is `first_object_number`, then its descendant, descriptor,
+    /// font file and ToUnicode CMap. Call once all text has been shown.
+    pub fn objects(&self, first_object_number: u32) -> Result<Vec<(u32, Vec<u8>)>, FontError> {
+        let face = self.face.as_ref().ok_or(FontError::Parse(self.name))?;
+        let subset =
+            subsetter::subset(self.data, 0, &self.remapper).map_err(|e| FontError::Subset {
+                name: self.name,
+                reason: e.to_string(),
+            })?;
+        let n = first_object_number;
+        let base_font = format!("{}+{}", self.subset_tag(), self.name);
+        let upem = f64::from(face.units_per_em());
+        let scale = |v: f64| (v * PDF_UNITS / upem).round();
+
+        let type0 = format!(
+            "<< /Type /Font /Subtype /Type0 /BaseFont /{base_font} /Encoding /Identity-H \
+             /DescendantFonts [{} 0 R] /ToUnicode {} 0 R >>",
+            n + 1,
+            n + 4
+        );
+
+        // /W: subset ids are consecutive from 0 (.notdef), so one `0 [w0 w1 …]` run.
+        let mut widths = String::from("[0 [");
+        for original in self.remapper.remapped_gids() {
+            let w = scale(f64::from(
+                face.glyph_hor_advance(GlyphId(original)).unwrap_or(0),
+            ));
+            let _ = write!(widths, "{w} ");
+        }
+        widths.push_str("]]");
+        let cid_font = format!(
+            "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /{base_font} \
+             /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> \
+             /FontDescriptor {} 0 R /DW 1000 /W {widths} /CIDToGIDMap /Identity >>",
+            n + 2
+        );
+
+        let bbox = face.global_bounding_box();
+        let cap_height = face
+            .capital_height()
+            .map_or(f64::from(face.ascender()) * 0.7, f64::from);
+        // Flags: Serif (2) | Symbolic (4): the glyphs are addressed by id, not by a standard
+        // Latin encoding, which is what Symbolic tells a viewer.
+        let descriptor = format!(
+            "<< /Type /FontDescriptor /FontName /{base_font} /Flags 6 \
+             /FontBBox [{} {} {} {}] /ItalicAngle {} /Ascent {} /Descent {} /CapHeight {} \
+             /StemV {} /FontFile2 {} 0 R >>",
+            scale(f64::from(bbox.x_min)),
+            scale(f64::from(bbox.y_min)),
+            scale(f64::from(bbox.x_max)),
+            scale(f64::from(bbox.y_max)),
+            face.italic_angle(),
+            scale(f64::from(face.ascender())),
+            scale(f64::from(face.descender())),
+            scale(cap_height),
+            // No StemV in TrueType; the usual estimate from the weight class.
+            if self.bold { 140 } else { 80 },
+            n + 3
+        );
+
+        let font_file = stream(&format!("/Length1 {}", subset.len()), &subset, true);
+        let to_unicode = stream("", self.to_unicode_cmap().as_bytes(), true);
+
+        Ok(vec![
+            (n, type0.into_bytes()),
+            (n + 1, cid_font.into_bytes()),
+            (n + 2, descriptor.into_bytes()),
+            (n + 3, font_file),
+            (n + 4, to_unicode),
+        ])
+    }
+
+    /// Six upper-case letters derived from the glyph set, so that two different subsets of the
+    /// same font in one viewer never share a name (ISO 32000-1 §9.6.4).
+    fn subset_tag(&self) -> String {
+        let mut bytes = Vec::with_capacity(2 * usize::from(self.remapper.num_gids()) + 16);
+        bytes.extend_from_slice(self.name.as_bytes());
+        for g in self.remapper.remapped_gids() {
+            bytes.extend_from_slice(&g.to_be_bytes());
+        }
+        crate::pki::sha256(&bytes)[..6]
+            .iter()
+            .map(|b| char::from(b'A' + b % 26))
+            .collect()
+    }
+
+    fn to_unicode_cmap(&self) -> String {
+        let mut out = String::from(
+            "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n\
+             /CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n\
+             /CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n\
+             1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n",
+        );
+        let entries: Vec<_> = self.used.iter().collect();
+        // At most 100 entries per block (PostScript CMap limit).
+        for chunk in entries.chunks(100) {
+            let _ = writeln!(out, "{} beginbfchar", chunk.len());
+            for (id, (_, text)) in chunk {
+                let _ = write!(out, "<{id:04X}> <");
+                for unit in text.encode_utf16() {
+                    let _ = write!(out, "{unit:04X}");
+                }
+                out.push_str(">\n");
+            }
+            out.push_str("endbfchar\n");
+        }
+        out.push_str("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n");
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VIETNAMESE: &str = "ĂÂĐÊÔƠƯăâđêôơư àáảãạ ằắẳẵặ ầấẩẫậ èéẻẽẹ ềếểễệ ìíỉĩị òóỏõọ ồốổỗộ \
+        ờớởỡợ ùúủũụ ừứửữự ỳýỷỹỵ ÀÁẢÃẠ ẰẮẲẴẶ ẦẤẨẪẬ ÈÉẺẼẸ ỀẾỂỄỆ ÌÍỈĨỊ ÒÓỎÕỌ ỒỐỔỖỘ ỜỚỞỠỢ \
+        ÙÚỦŨỤ ỪỨỬỮỰ ỲÝỶỸỴ";
+
+    #[test]
+    fn embedded_fonts_cover_vietnamese() {
+        for font in [FontSubset::new(), FontSubset::bold()] {
+            let face = font.face.as_ref().expect("embedded font parses");
+            for c in VIETNAMESE.chars().filter(|c| *c != ' ') {
+                assert!(face.glyph_index(c).is_some(), "{} lacks {c}", font.name);
+            }
+        }
+    }
+
+    #[test]
+    fn show_assigns_subset_ids_in_order_of_use() {
+        let mut f = FontSubset::new();
+        assert_eq!(f.show("Ký"), "<00010002>");
+        assert_eq!(f.show("ýK"), "<00020001>");
+        // A character the font lacks is .notdef, and does not enter ToUnicode.
+        assert_eq!(f.show("\u{E000}"), "<0000>");
+        assert_eq!(f.used.len(), 2);
+        assert!(f.to_unicode_cmap().contains("<0002> <00FD>"));
+    }
+
+    #[test]
+    fn widths_come_from_the_font() {
+        let f = FontSubset::new();
+        let one = f.width("Nguyễn", 12.0);
+        assert!(one > 30.0 && one < 60.0, "{one}");
+        assert!((f.width("NguyễnNguyễn", 12.0) - 2.0 * one).abs() < 1e-9);
+        assert!(FontSubset::bold().width("Nguyễn", 12.0) > one);
+        assert_eq!(f.width("", 12.0), 0.0);
+    }
+
+    #[test]
+    fn objects_are_complete_and_numbered() {
+        let mut f = FontSubset::bold();
+        f.show(VIETNAMESE);
+        let objects = f.objects(10).expect("objects");
+        assert_eq!(objects.len() as u32, FontSubset::OBJECT_COUNT);
+        let numbers: Vec<u32> = objects.iter().map(|(n, _)| *n).collect();
+        assert_eq!(numbers, [10, 11, 12, 13, 14]);
+        let type0 = String::from_utf8_lossy(&objects[0].1);
+        assert!(
+            type0.contains("/Identity-H") && type0.contains("[11 0 R]"),
+            "{type0}"
+        );
+        let tag = &type0[type0.find("/BaseFont /").unwrap() + 11..][..7];
+        assert!(tag.ends_with('+') && tag[..6].bytes().all(|b| b.is_ascii_uppercase()));
+        let cid = String::from_utf8_lossy(&objects[1].1);
+        assert!(cid.contains("/W [0 ["), "{cid}");
+        // The subset is far smaller than the font.
+        assert!(objects[3].1.len() < SERIF_BOLD.len() / 4);
+    }
+}

@@ -1,0 +1,449 @@
+//! Result documents as PDF: A4, laid out after Decree 30/2020 (appendix I) with the QR code of
+//! Circular 01/2023 at the top left of the first page.
+//!
+//! ```text
+//!  [QR]
+//!  UBND TỈNH QUẢNG NINH          CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+//!     SỞ TƯ PHÁP (bold)              Độc lập - Tự do - Hạnh phúc
+//!      ────────                     ──────────────────────────
+//!  Số: 123/PLLTP-STP              Quảng Ninh, ngày … tháng … năm …
+//!
+//!                         TITLE (bold)
+//!                          subtitle
+//!      Body paragraphs, word-wrapped by the font's widths, first line indented,
+//!  breaking onto new pages (numbered from page 2, top centre) as needed.
+//!
+//!                                            POSITION (bold)
+//!                                          [ signature box ]
+//!                                            Name (bold)
+//! ```
+//!
+//! The signature box on the last page is returned so the signer can place the visible
+//! signature (and the seal over its left third) exactly there.
+
+use std::fmt::Write as _;
+
+use time::OffsetDateTime;
+
+use super::font::{FontError, FontSubset};
+use super::qr::{qr_content, QrError, QrPayload};
+use super::stamp::VIETNAM;
+use super::writer::{date, num, stream, text_string, PdfWriter};
+
+pub const PAGE_WIDTH: f64 = 595.28;
+pub const PAGE_HEIGHT: f64 = 841.89;
+const MM: f64 = 72.0 / 25.4;
+
+// Decree 30/2020 margins: top and bottom 20–25 mm, left 30–35 mm, right 15–20 mm.
+const LEFT: f64 = 30.0 * MM;
+const RIGHT: f64 = PAGE_WIDTH - 20.0 * MM;
+const TOP: f64 = PAGE_HEIGHT - 20.0 * MM;
+const BOTTOM: f64 = 20.0 * MM;
+
+/// The QR code: 2.5 cm, 8 mm from the top-left corner.
+pub const QR_SIZE: f64 = 25.0 * MM;
+const QR_X: f64 = 8.0 * MM;
+const QR_TOP: f64 = PAGE_HEIGHT - 8.0 * MM;
+
+// Header columns (issuing body left, national motto right), wider than the text block as in
+// the official templates.
+const HEADER_LEFT: (f64, f64) = (14.0 * MM, 88.0 * MM);
+const HEADER_RIGHT: (f64, f64) = (88.0 * MM, PAGE_WIDTH - 10.0 * MM);
+
+const BODY_SIZE: f64 = 13.0;
+const BODY_LEADING: f64 = 18.0;
+const INDENT: f64 = 10.0 * MM;
+
+/// The signature box: wide enough for the signer's stamp with the seal over its left third.
+const SIGNATURE_WIDTH: f64 = 200.0;
+const SIGNATURE_HEIGHT: f64 = 90.0;
+
+pub const MOTTO: &str = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM";
+pub const MOTTO_SUB: &str = "Độc lập - Tự do - Hạnh phúc";
+
+/// The content of a result document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResultDocument {
+    /// Parent body then issuing body, one per line, e.g. "UBND TỈNH QUẢNG NINH\nSỞ TƯ PHÁP";
+    /// the last line is set in bold.
+    pub issuing_body: String,
+    /// e.g. "Số: 123/PLLTP-STP".
+    pub number_notation: String,
+    /// e.g. "Quảng Ninh, ngày 04 tháng 5 năm 2026".
+    pub place_and_date: String,
+    pub title: String,
+    pub subtitle: Option<String>,
+    /// Paragraphs.
+    pub body: Vec<String>,
+    /// One or more lines, e.g. "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC".
+    pub signer_position: String,
+    pub signer_name: String,
+    pub qr: Option<QrPayload>,
+}
+
+/// A rendered document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rendered {
+    pub pdf: Vec<u8>,
+    /// `[x1 y1 x2 y2]` of the signature box on the last page, PDF user space (points).
+    pub signature_rect: [f64; 4],
+    pub page_count: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error(transparent)]
+    Font(#[from] FontError),
+    #[error(transparent)]
+    Qr(#[from] QrError),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Weight {
+    Regular,
+    Bold,
+}
+
+struct Layout {
+    regular: FontSubset,
+    bold: FontSubset,
+    pages: Vec<String>,
+    y: f64,
+}
+
+impl Layout {
+    fn font(&self, weight: Weight) -> &FontSubset {
+        match weight {
+            Weight::Regular => &self.regular,
+            Weight::Bold => &self.bold,
+        }
+    }
+
+    fn width(&self, weight: Weight, text: &str, size: f64) -> f64 {
+        self.font(weight).width(text, size)
+    }
+
+    fn page(&mut self) -> &mut String {
+        if self.pages.is_empty() {
+            self.pages.push(String::new());
+        }
+        let last = self.pages.len() - 1;
+        &mut self.pages[last]
+    }
+
+    /// Writes `text` with its baseline starting at (x, y).
+    fn text_at(&mut self, weight: Weight, text: &str, size: f64, x: f64, y: f64) {
+        let (name, shown) = match weight {
+            Weight::Regular => ("F1", self.regular.show(text)),
+            Weight::Bold => ("F2", self.bold.show(text)),
+        };
+        let _ = writeln!(
+            self.page(),
+            "BT /{name} {} Tf 1 0 0 1 {} {} Tm {shown} Tj ET",
+            num(size),
+            num(x),
+            num(y)
+        );
+    }
+
+    /// Centres `text` on `cx`, shrinking the size until it fits `max_width`.
+    fn centred(&mut self, weight: Weight, text: &str, size: f64, cx: f64, y: f64, max_width: f64) {
+        let size = fit(self.width(weight, text, 1.0), size, max_width);
+        let w = self.width(weight, text, size);
+        self.text_at(weight, text, size, cx - w / 2.0, y);
+    }
+
+    fn rule(&mut self, x1: f64, x2: f64, y: f64) {
+        let _ = writeln!(
+            self.page(),
+            "q 0.6 w {} {} m {} {} l S Q",
+            num(x1),
+            num(y),
+            num(x2),
+            num(y)
+        );
+    }
+
+    /// Starts a new page when less than `height` is left above the bottom margin.
+    fn ensure(&mut self, height: f64) {
+        if self.y - height < BOTTOM {
+            self.pages.push(String::new());
+            self.y = TOP;
+            // Decree 30: pages numbered from the second, top centre.
+            let number = self.pages.len().to_string();
+            let cx = (LEFT + RIGHT) / 2.0;
+            self.centred(
+                Weight::Regular,
+                &number,
+                12.0,
+                cx,
+                PAGE_HEIGHT - 12.0 * MM,
+                40.0,
+            );
+        }
+    }
+
+    /// Greedy word wrap by the font's widths; a word wider than a line is split by characters.
+    fn wrap(&self, weight: Weight, text: &str, size: f64, first: f64, rest: f64) -> Vec<String> {
+        let mut lines = Vec::new();
+        let mut current = String::new();
+        let limit = |lines: &Vec<String>| if lines.is_empty() { first } else { rest };
+        for word in text.split_whitespace() {
+            let candidate = if current.is_empty() {
+                word.to_owned()
+            } else {
+                format!("{current} {word}")
+            };
+            if self.width(weight, &candidate, size) <= limit(&lines) {
+                current = candidate;
+                continue;
+            }
+            if !current.is_empty() {
+                lines.push(std::mem::take(&mut current));
+            }
+            for c in word.chars() {
+                let mut next = current.clone();
+                next.push(c);
+                if !current.is_empty() && self.width(weight, &next, size) > limit(&lines) {
+                    lines.push(std::mem::replace(&mut current, c.to_string()));
+                } else {
+                    current = next;
+                }
+            }
+        }
+        if !current.is_empty() {
+            lines.push(current);
+        }
+        lines
+    }
+}
+
+/// The size at which text of `width_at_1pt` fits `max_width`, at most `size`, at least 4 pt.
+fn fit(width_at_1pt: f64, size: f64, max_width: f64) -> f64 {
+    if width_at_1pt <= 0.0 {
+        return size;
+    }
+    (max_width / width_at_1pt).min(size).max(4.0)
+}
+
+/// One line: control characters (line breaks, tabs) become spaces.
+fn clean(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
+fn lines_of(text: &str) -> Vec<String> {
+    text.lines().map(clean).filter(|l| !l.is_empty()).collect()
+}
+
+/// Renders `doc` as a PDF 1.7 with a classic cross-reference table, fonts subset and embedded,
+/// content streams Flate-compressed.
+pub fn render(doc: &ResultDocument) -> Result<Rendered, RenderError> {
+    let mut l = Layout {
+        regular: FontSubset::new(),
+        bold: FontSubset::bold(),
+        pages: vec![String::new()],
+        y: TOP,
+    };
+
+    // QR code, top left of the first page.
+    let mut header_top = TOP;
+    if let Some(qr) = &doc.qr {
+        let ops = qr_content(qr, QR_X, QR_TOP - QR_SIZE, QR_SIZE)?;
+        l.page().push_str(&String::from_utf8_lossy(&ops));
+        header_top = header_top.min(QR_TOP - QR_SIZE - 6.0 * MM);
+    }
+
+    // Header, left: issuing body (last line bold, underlined), then number and notation.
+    let (lx1, lx2) = HEADER_LEFT;
+    let lcx = (lx1 + lx2) / 2.0;
+    let lwidth = lx2 - lx1;
+    let header_size = 12.0;
+    let row = 15.0;
+    let mut y = header_top - header_size;
+    let issuing = lines_of(&doc.issuing_body);
+    for (i, line) in issuing.iter().enumerate() {
+        let weight = if i + 1 == issuing.len() {
+            Weight::Bold
+        } else {
+            Weight::Regular
+        };
+        l.centred(weight, line, header_size, lcx, y, lwidth);
+        if i + 1 == issuing.len() {
+            let w = l.width(weight, line, header_size).min(lwidth).max(30.0) / 3.0;
+            l.rule(lcx - w / 2.0, lcx + w / 2.0, y - 4.0);
+        }
+        y -= row;
+    }
+    let left_bottom = y - 6.0;
+    l.centred(
+        Weight::Regular,
+        &clean(&doc.number_notation),
+        13.0,
+        lcx,
+        left_bottom,
+        lwidth,
+    );
+
+    // Header, right: national motto, underlined, then place and date.
+    let (rx1, rx2) = HEADER_RIGHT;
+    let rcx = (rx1 + rx2) / 2.0;
+    let rwidth = rx2 - rx1;
+    let mut y = header_top - header_size;
+    l.centred(Weight::Bold, MOTTO, header_size, rcx, y, rwidth);
+    y -= row;
+    l.centred(Weight::Bold, MOTTO_SUB, 13.0, rcx, y, rwidth);
+    let w = l.width(Weight::Bold, MOTTO_SUB, 13.0).min(rwidth);
+    l.rule(rcx - w / 2.0, rcx + w / 2.0, y - 4.0);
+    let right_bottom = left_bottom.min(y - row - 6.0);
+    l.centred(
+        Weight::Regular,
+        &clean(&doc.place_and_date),
+        13.0,
+        rcx,
+        right_bottom,
+        rwidth,
+    );
+
+    // Title and subtitle, centred on the text block.
+    let cx = (LEFT + RIGHT) / 2.0;
+    let text_width = RIGHT - LEFT;
+    l.y = right_bottom - 34.0;
+    for line in l.wrap(
+        Weight::Bold,
+        &clean(&doc.title),
+        14.0,
+        text_width,
+        text_width,
+    ) {
+        l.ensure(20.0);
+        let y = l.y;
+        l.centred(Weight::Bold, &line, 14.0, cx, y, text_width);
+        l.y -= 20.0;
+    }
+    if let Some(subtitle) = &doc.subtitle {
+        for line in l.wrap(
+            Weight::Regular,
+            &clean(subtitle),
+            13.0,
+            text_width,
+            text_width,
+        ) {
+            l.ensure(BODY_LEADING);
+            let y = l.y;
+            l.centred(Weight::Regular, &line, 13.0, cx, y, text_width);
+            l.y -= BODY_LEADING;
+        }
+    }
+    l.y -= 14.0;
+
+    // Body.
+    for paragraph in &doc.body {
+        let lines = l.wrap(
+            Weight::Regular,
+            paragraph,
+            BODY_SIZE,
+            text_width - INDENT,
+            text_width,
+        );
+        for (i, line) in lines.iter().enumerate() {
+            l.ensure(BODY_LEADING);
+            let x = if i == 0 { LEFT + INDENT } else { LEFT };
+            let y = l.y;
+            l.text_at(Weight::Regular, line, BODY_SIZE, x, y);
+            l.y -= BODY_LEADING;
+        }
+        l.y -= 4.0;
+    }
+
+    // Signer block, right half, kept together on one page.
+    let position = lines_of(&doc.signer_position);
+    let block = 16.0 + position.len() as f64 * BODY_LEADING + SIGNATURE_HEIGHT + 10.0 + 18.0;
+    l.ensure(block);
+    l.y -= 16.0;
+    let scx = (LEFT + RIGHT) / 2.0 + text_width / 4.0;
+    let swidth = text_width / 2.0 + 20.0;
+    for line in &position {
+        let y = l.y;
+        l.centred(Weight::Bold, line, 13.0, scx, y, swidth);
+        l.y -= BODY_LEADING;
+    }
+    let top = l.y + 6.0;
+    let signature_rect = [
+        scx - SIGNATURE_WIDTH / 2.0,
+        top - SIGNATURE_HEIGHT,
+        scx + SIGNATURE_WIDTH / 2.0,
+        top,
+    ];
+    l.y = top - SIGNATURE_HEIGHT - 10.0 - 8.0;
+    let y = l.y;
+    l.centred(Weight::Bold, &clean(&doc.signer_name), 13.0, scx, y, swidth);
+
+    let page_count = l.pages.len();
+    let pdf = assemble(doc, l)?;
+    Ok(Rendered {
+        pdf,
+        signature_rect,
+        page_count,
+    })
+}
+
+fn assemble(doc: &ResultDocument, l: Layout) -> Result<Vec<u8>, RenderError> {
+    let mut w = PdfWriter::new();
+    let catalog = w.reserve();
+    let pages = w.reserve();
+    let info = w.reserve();
+    let regular = w.next_number();
+    for (n, body) in l.regular.objects(regular)? {
+        w.set(n, body);
+    }
+    let bold = w.next_number();
+    for (n, body) in l.bold.objects(bold)? {
+        w.set(n, body);
+    }
+    let mut kids = Vec::with_capacity(l.pages.len());
+    for content in &l.pages {
+        let content = w.add(stream("", content.as_bytes(), true));
+        kids.push(
+            w.add(
+                format!(
+                    "<< /Type /Page /Parent {pages} 0 R /MediaBox [0 0 {} {}] \
+                 /Resources << /Font << /F1 {regular} 0 R /F2 {bold} 0 R >> >> \
+                 /Contents {content} 0 R >>",
+                    num(PAGE_WIDTH),
+                    num(PAGE_HEIGHT)
+                )
+                .into_bytes(),
+            ),
+        );
+    }
+    let kids_list: Vec<String> = kids.iter().map(|k| format!("{k} 0 R")).collect();
+    w.set(
+        pages,
+        format!(
+            "<< /Type /Pages /Kids [{}] /Count {} >>",
+            kids_list.join(" "),
+            kids.len()
+        )
+        .into_bytes(),
+    );
+    w.set(
+        catalog,
+        format!("<< /Type /Catalog /Pages {pages} 0 R /Lang (vi-VN) >>").into_bytes(),
+    );
+    let now = OffsetDateTime::now_utc().to_offset(VIETNAM);
+    w.set(
+        info,
+        format!(
+            "<< /Title {} /Producer (ketqua) /Creator (ketqua) /CreationDate {} /ModDate {} >>",
+            text_string(&clean(&doc.title)),
+            date(now),
+            date(now)
+        )
+        .into_bytes(),
+    );
+    Ok(w.finish(catalog, Some(info)))
+}
