@@ -7,6 +7,7 @@ const PROTOS: &[&str] = &[
     "ketqua/v1/records.proto",
     "ketqua/v1/dossiers.proto",
     "ketqua/v1/signing.proto",
+    "ketqua/v1/archive.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -7,17 +7,22 @@ use tonic::{Request, Response, Status};
 
 use crate::{
     archive::Archive,
+    archive::{LogReceipt, StoredCheckpoint, StoredResult},
     flow::{calendar::Timeliness, Step},
+    pdf::pades::PadesLevel,
     pki::CredentialInfo,
     proto::v1::{
         self as pb,
+        archive_server::{Archive as ArchiveRpc, ArchiveServer},
         dossiers_server::{Dossiers, DossiersServer},
         signing_server::{Signing, SigningServer},
     },
     record,
     service::{
-        self, ApplicantInput, DocumentInput, DossierView, Receipt, ReceiveCommand, Service,
-        SignCommand, StepCommand,
+        self,
+        signing::{ExternalSigner, SignOptions, SignedDocument},
+        ApplicantInput, DocumentInput, DossierView, LeafKey, Receipt, ReceiveCommand, RecordKey,
+        ResultContent, ResultMetadata, SearchInput, Service, SignCommand, StepCommand,
     },
 };
 
@@ -38,6 +43,7 @@ pub fn to_status(error: service::Error) -> Status {
         E::AlreadyExists(m) => Status::already_exists(m),
         E::ResourceExhausted(m) => Status::resource_exhausted(m),
         E::Aborted(m) => Status::aborted(m),
+        E::OutOfRange(m) => Status::out_of_range(m),
         E::Unavailable(m) => Status::unavailable(m),
         E::Internal(m) => Status::internal(m),
     }
@@ -56,6 +62,15 @@ pub fn dossiers_server<A: Archive>(service: Arc<Service<A>>) -> DossiersServer<D
     DossiersServer::new(DossiersApi { service })
         .max_decoding_message_size(max)
         .max_encoding_message_size(max)
+}
+
+pub struct ArchiveApi<A> {
+    service: Arc<Service<A>>,
+}
+
+pub fn archive_server<A: Archive>(service: Arc<Service<A>>) -> ArchiveServer<ArchiveApi<A>> {
+    let max = max_message_bytes(service.limits());
+    ArchiveServer::new(ArchiveApi { service }).max_encoding_message_size(max)
 }
 
 pub fn signing_server<A: Archive>(service: Arc<Service<A>>) -> SigningServer<SigningApi<A>> {
@@ -86,6 +101,24 @@ fn receipt(r: Receipt) -> pb::StepReceipt {
         }),
         due_date: r.due_date,
         result_code: r.result_code.unwrap_or_default(),
+        log: Some(log_receipt(r.log)),
+    }
+}
+
+fn checkpoint(c: StoredCheckpoint) -> pb::Checkpoint {
+    pb::Checkpoint {
+        note: c.note,
+        size: c.size,
+        root_hash: c.root,
+    }
+}
+
+fn log_receipt(r: LogReceipt) -> pb::LogReceipt {
+    pb::LogReceipt {
+        leaf_index: r.leaf_index,
+        leaf_hash: r.leaf_hash.to_vec(),
+        path: r.path.iter().map(|h| h.to_vec()).collect(),
+        checkpoint: Some(checkpoint(r.checkpoint)),
     }
 }
 
@@ -100,18 +133,8 @@ fn timeliness(t: Timeliness) -> pb::Timeliness {
 
 fn dossier(view: DossierView) -> pb::Dossier {
     let row = view.row;
-    let result = view.result.map(|r| pb::ResultDocument {
-        result_code: r.result_code.unwrap_or_default(),
-        digest: Some(pb::DocumentDigest {
-            name: r.name,
-            media_type: r.media_type,
-            sha256: r.sha256,
-            size: r.size as u64,
-        }),
-        signer_signature: r.signer_signature,
-        seal_signature: r.seal_signature,
-        content: view.result_content.unwrap_or_default(),
-    });
+    let content = view.result_content.unwrap_or_default();
+    let result = view.result.map(|r| result_document(r, content));
     pb::Dossier {
         code: row.code,
         state: record::state_to_proto(view.state) as i32,
@@ -157,6 +180,55 @@ fn dossier(view: DossierView) -> pb::Dossier {
         result,
         version: row.version as u64,
     }
+}
+
+fn metadata(m: ResultMetadata) -> pb::ResultMetadata {
+    pb::ResultMetadata {
+        document_type: m.document_type,
+        number_notation: m.number_notation,
+        issue_date: m.issue_date,
+        issuing_body: m.issuing_body,
+        subject: m.subject,
+        language: m.language,
+        retention: m.retention,
+    }
+}
+
+fn metadata_input(m: Option<pb::ResultMetadata>) -> ResultMetadata {
+    let m = m.unwrap_or_default();
+    ResultMetadata {
+        document_type: m.document_type,
+        number_notation: m.number_notation,
+        issue_date: m.issue_date,
+        issuing_body: m.issuing_body,
+        subject: m.subject,
+        language: m.language,
+        retention: m.retention,
+    }
+}
+
+fn result_document(r: StoredResult, content: Vec<u8>) -> pb::ResultDocument {
+    pb::ResultDocument {
+        metadata: Some(metadata(ResultMetadata::from_json(&r.metadata))),
+        issued: r.issued_at_ms.is_some(),
+        page_count: u32::try_from(r.page_count).unwrap_or(0),
+        digest: Some(pb::DocumentDigest {
+            name: r.name,
+            media_type: r.media_type,
+            sha256: r.sha256,
+            size: r.size as u64,
+        }),
+        result_code: r.result_code,
+        status: r.status,
+        signer: r.signer,
+        content,
+    }
+}
+
+fn millis_rfc3339(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .map(rfc3339)
+        .unwrap_or_default()
 }
 
 fn rfc3339(t: time::OffsetDateTime) -> String {
@@ -221,6 +293,7 @@ impl<A: Archive> Dossiers for DossiersApi<A> {
             documents: documents(request.documents),
             note: request.note,
             supplement_of: request.supplement_of,
+            cited_results: request.cited_results,
         };
         self.service
             .receive(command)
@@ -253,7 +326,17 @@ impl<A: Archive> Dossiers for DossiersApi<A> {
             credential_id: request.credential_id,
             dossier_code: request.dossier_code,
             note: request.note,
-            result: request.result.map(document).unwrap_or_default(),
+            result: request.result.map(document),
+            content: request.content.map(|c| ResultContent {
+                issuing_body: c.issuing_body,
+                number_notation: c.number_notation,
+                place_and_date: c.place_and_date,
+                title: c.title,
+                subtitle: c.subtitle,
+                body: c.body,
+                signer_position: c.signer_position,
+            }),
+            metadata: metadata_input(request.metadata),
         };
         self.service
             .sign(command)
@@ -308,6 +391,161 @@ impl<A: Archive> Dossiers for DossiersApi<A> {
     }
 }
 
+/// The parts of a client-streamed upload: parameters first, then the document in chunks.
+enum UploadPart<P> {
+    Parameters(P),
+    Chunk(Vec<u8>),
+}
+
+trait Upload {
+    type Parameters;
+    fn into_part(self) -> Option<UploadPart<Self::Parameters>>;
+}
+
+impl Upload for pb::SignDocumentRequest {
+    type Parameters = pb::SignatureParameters;
+    fn into_part(self) -> Option<UploadPart<Self::Parameters>> {
+        match self.part? {
+            pb::sign_document_request::Part::Parameters(p) => Some(UploadPart::Parameters(p)),
+            pb::sign_document_request::Part::Chunk(c) => Some(UploadPart::Chunk(c)),
+        }
+    }
+}
+
+impl Upload for pb::PrepareSignatureRequest {
+    type Parameters = pb::PrepareParameters;
+    fn into_part(self) -> Option<UploadPart<Self::Parameters>> {
+        match self.part? {
+            pb::prepare_signature_request::Part::Parameters(p) => Some(UploadPart::Parameters(p)),
+            pb::prepare_signature_request::Part::Chunk(c) => Some(UploadPart::Chunk(c)),
+        }
+    }
+}
+
+impl Upload for pb::CompleteSignatureRequest {
+    type Parameters = pb::CompleteParameters;
+    fn into_part(self) -> Option<UploadPart<Self::Parameters>> {
+        match self.part? {
+            pb::complete_signature_request::Part::Parameters(p) => Some(UploadPart::Parameters(p)),
+            pb::complete_signature_request::Part::Chunk(c) => Some(UploadPart::Chunk(c)),
+        }
+    }
+}
+
+/// Reads an upload into one buffer (the only copy of the document the service holds).
+async fn receive_upload<R: Upload>(
+    mut stream: tonic::Streaming<R>,
+    limit: u64,
+) -> Result<(R::Parameters, Vec<u8>), Status> {
+    let parameters = match stream.message().await?.and_then(Upload::into_part) {
+        Some(UploadPart::Parameters(p)) => p,
+        _ => {
+            return Err(Status::invalid_argument(
+                "the first message must carry the parameters, then the document in chunks",
+            ))
+        }
+    };
+    let mut document = Vec::new();
+    while let Some(message) = stream.message().await? {
+        match message.into_part() {
+            Some(UploadPart::Chunk(chunk)) => {
+                if (document.len() + chunk.len()) as u64 > limit {
+                    return Err(Status::resource_exhausted(format!(
+                        "the document is larger than the limit of {limit} bytes"
+                    )));
+                }
+                document.extend_from_slice(&chunk);
+            }
+            Some(UploadPart::Parameters(_)) => {
+                return Err(Status::invalid_argument(
+                    "parameters may be sent only once, first",
+                ))
+            }
+            None => return Err(Status::invalid_argument("an empty message in the upload")),
+        }
+    }
+    if document.is_empty() {
+        return Err(Status::invalid_argument(
+            "no document was sent after the parameters",
+        ));
+    }
+    Ok((parameters, document))
+}
+
+/// Chunk size of streamed answers: large enough to be cheap, small enough to bound memory.
+const CHUNK: usize = 1024 * 1024;
+
+type PartStream = std::pin::Pin<
+    Box<dyn tokio_stream::Stream<Item = Result<pb::SignedDocumentPart, Status>> + Send>,
+>;
+
+/// Streams `input ‖ appendix` back after a summary, without joining them in memory.
+fn signed_document_stream(input: Vec<u8>, signed: SignedDocument) -> PartStream {
+    use pb::signed_document_part::Part;
+    let summary = pb::SignedDocumentPart {
+        part: Some(Part::Summary(pb::SignedDocumentSummary {
+            size: (input.len() + signed.appendix.len()) as u64,
+            level: level_to_proto(signed.level) as i32,
+            signer: signed.signer,
+            appended: signed.appendix.len() as u64,
+        })),
+    };
+    let input = Arc::new(input);
+    let appendix = Arc::new(signed.appendix);
+    let chunks = |bytes: Arc<Vec<u8>>| {
+        let count = bytes.len().div_ceil(CHUNK);
+        (0..count).map(move |i| {
+            let end = ((i + 1) * CHUNK).min(bytes.len());
+            Ok(pb::SignedDocumentPart {
+                part: Some(Part::Chunk(bytes[i * CHUNK..end].to_vec())),
+            })
+        })
+    };
+    let parts = std::iter::once(Ok(summary))
+        .chain(chunks(input))
+        .chain(chunks(appendix));
+    Box::pin(tokio_stream::iter(parts))
+}
+
+fn level_from_proto(level: i32) -> Result<PadesLevel, Status> {
+    match pb::PadesLevel::try_from(level) {
+        Ok(pb::PadesLevel::Unspecified) | Ok(pb::PadesLevel::BT) => Ok(PadesLevel::BT),
+        Ok(pb::PadesLevel::BB) => Ok(PadesLevel::BB),
+        Ok(pb::PadesLevel::BLt) => Ok(PadesLevel::BLT),
+        Ok(pb::PadesLevel::BLta) => Ok(PadesLevel::BLTA),
+        Err(_) => Err(Status::invalid_argument(format!(
+            "level {level} is not a PAdES level"
+        ))),
+    }
+}
+
+fn level_to_proto(level: PadesLevel) -> pb::PadesLevel {
+    match level {
+        PadesLevel::BB => pb::PadesLevel::BB,
+        PadesLevel::BT => pb::PadesLevel::BT,
+        PadesLevel::BLT => pb::PadesLevel::BLt,
+        PadesLevel::BLTA => pb::PadesLevel::BLta,
+    }
+}
+
+fn sign_options(
+    level: i32,
+    visible: bool,
+    field_name: String,
+    reason: String,
+    location: String,
+    certify: bool,
+) -> Result<SignOptions, Status> {
+    Ok(SignOptions {
+        level: level_from_proto(level)?,
+        visible,
+        field_name,
+        reason,
+        location,
+        certify,
+    })
+}
+
 #[tonic::async_trait]
 impl<A: Archive> Signing for SigningApi<A> {
     async fn list_credentials(
@@ -326,5 +564,272 @@ impl<A: Archive> Signing for SigningApi<A> {
             })
             .collect();
         Ok(Response::new(pb::ListCredentialsResponse { credentials }))
+    }
+
+    type SignDocumentStream = PartStream;
+
+    async fn sign_document(
+        &self,
+        request: Request<tonic::Streaming<pb::SignDocumentRequest>>,
+    ) -> Result<Response<Self::SignDocumentStream>, Status> {
+        let limit = self.service.limits().max_document_bytes;
+        let (p, input) = receive_upload(request.into_inner(), limit).await?;
+        if p.size != 0 && p.size != input.len() as u64 {
+            return Err(Status::invalid_argument(format!(
+                "the document is {} bytes but the parameters announced {}",
+                input.len(),
+                p.size
+            )));
+        }
+        let options = sign_options(
+            p.level,
+            p.visible,
+            p.field_name,
+            p.reason,
+            p.location,
+            p.certify,
+        )?;
+        let signed = self
+            .service
+            .sign_document(&p.credential_id, &options, &input)
+            .await
+            .map_err(to_status)?;
+        Ok(Response::new(signed_document_stream(input, signed)))
+    }
+
+    async fn prepare_signature(
+        &self,
+        request: Request<tonic::Streaming<pb::PrepareSignatureRequest>>,
+    ) -> Result<Response<pb::PrepareSignatureResponse>, Status> {
+        let limit = self.service.limits().max_document_bytes;
+        let (p, input) = receive_upload(request.into_inner(), limit).await?;
+        let signer = p.signer.unwrap_or_default();
+        let options = sign_options(
+            p.level,
+            p.visible,
+            p.field_name,
+            p.reason,
+            p.location,
+            p.certify,
+        )?;
+        let external = ExternalSigner {
+            certificate_der: signer.certificate,
+            chain_der: signer.chain,
+            signer_name: p.signer_name,
+            position: p.position,
+            organisation: p.organisation,
+        };
+        let prepared = self
+            .service
+            .prepare_signature(&external, &options, &input)
+            .await
+            .map_err(to_status)?;
+        Ok(Response::new(pb::PrepareSignatureResponse {
+            session_id: prepared.session_id,
+            data_to_sign: prepared.data_to_sign,
+            data_to_sign_sha256: prepared.data_to_sign_sha256.to_vec(),
+            signature_algorithm: prepared.signature_algorithm,
+            expires_at: rfc3339(prepared.expires_at),
+        }))
+    }
+
+    type CompleteSignatureStream = PartStream;
+
+    async fn complete_signature(
+        &self,
+        request: Request<tonic::Streaming<pb::CompleteSignatureRequest>>,
+    ) -> Result<Response<Self::CompleteSignatureStream>, Status> {
+        let limit = self.service.limits().max_document_bytes;
+        let (p, input) = receive_upload(request.into_inner(), limit).await?;
+        let signed = self
+            .service
+            .complete_signature(&p.session_id, &p.signature_value, &input)
+            .await
+            .map_err(to_status)?;
+        Ok(Response::new(signed_document_stream(input, signed)))
+    }
+
+    async fn timestamp(
+        &self,
+        request: Request<pb::TimestampRequest>,
+    ) -> Result<Response<pb::TimestampResponse>, Status> {
+        let token = self
+            .service
+            .timestamp(&request.into_inner().sha256)
+            .map_err(to_status)?;
+        Ok(Response::new(pb::TimestampResponse { token }))
+    }
+}
+
+#[tonic::async_trait]
+impl<A: Archive> ArchiveRpc for ArchiveApi<A> {
+    async fn get_record(
+        &self,
+        request: Request<pb::GetRecordRequest>,
+    ) -> Result<Response<pb::ArchivedDossier>, Status> {
+        let request = request.into_inner();
+        let key = match request.key {
+            Some(pb::get_record_request::Key::DossierCode(code)) => RecordKey::DossierCode(code),
+            Some(pb::get_record_request::Key::ResultCode(code)) => RecordKey::ResultCode(code),
+            Some(pb::get_record_request::Key::RecordSha256(hash)) => RecordKey::RecordSha256(hash),
+            None => {
+                return Err(Status::invalid_argument(
+                    "name the dossier: dossier_code, result_code or record_sha256",
+                ))
+            }
+        };
+        self.service
+            .get_record(key, request.include_result_content)
+            .await
+            .map(|view| {
+                Response::new(pb::ArchivedDossier {
+                    dossier: Some(dossier(view)),
+                })
+            })
+            .map_err(to_status)
+    }
+
+    type SearchStream = tokio_stream::Iter<std::vec::IntoIter<Result<pb::SearchHit, Status>>>;
+
+    async fn search(
+        &self,
+        request: Request<pb::SearchRequest>,
+    ) -> Result<Response<Self::SearchStream>, Status> {
+        let request = request.into_inner();
+        let state = match pb::DossierState::try_from(request.state) {
+            Ok(pb::DossierState::Unspecified) => None,
+            Ok(state) => record::state_from_proto(state),
+            Err(_) => {
+                return Err(Status::invalid_argument(format!(
+                    "state {} is not a dossier state",
+                    request.state
+                )))
+            }
+        };
+        let input = SearchInput {
+            applicant_id: request.applicant_id,
+            procedure_code: request.procedure_code,
+            department: request.department,
+            state,
+            received_from: request.received_from,
+            received_to: request.received_to,
+            page_size: request.page_size,
+            cursor: request.cursor,
+        };
+        let page = self.service.search(&input).await.map_err(to_status)?;
+        let count = page.hits.len();
+        let hits: Vec<Result<pb::SearchHit, Status>> = page
+            .hits
+            .into_iter()
+            .enumerate()
+            .map(|(index, (row, result))| {
+                let state = row
+                    .state
+                    .parse::<crate::flow::State>()
+                    .map(|s| record::state_to_proto(s) as i32)
+                    .unwrap_or_default();
+                Ok(pb::SearchHit {
+                    dossier_code: row.code,
+                    state,
+                    procedure_code: row.procedure_code,
+                    department: row.department,
+                    applicant_id: row.applicant_id,
+                    received_on: row.received_on,
+                    due_date: row.due_date,
+                    metadata: result
+                        .as_ref()
+                        .map(|r| metadata(ResultMetadata::from_json(&r.metadata))),
+                    result_code: result.map(|r| r.result_code).unwrap_or_default(),
+                    next_cursor: if index + 1 == count {
+                        page.next_cursor.clone().unwrap_or_default()
+                    } else {
+                        String::new()
+                    },
+                })
+            })
+            .collect();
+        Ok(Response::new(tokio_stream::iter(hits)))
+    }
+
+    async fn find_reusable(
+        &self,
+        request: Request<pb::FindReusableRequest>,
+    ) -> Result<Response<pb::FindReusableResponse>, Status> {
+        let results = self
+            .service
+            .find_reusable(&request.into_inner().applicant_id)
+            .await
+            .map_err(to_status)?;
+        Ok(Response::new(pb::FindReusableResponse {
+            results: results
+                .into_iter()
+                .map(|r| pb::ReusableResult {
+                    issued_at: r.issued_at_ms.map(millis_rfc3339).unwrap_or_default(),
+                    metadata: Some(metadata(ResultMetadata::from_json(&r.metadata))),
+                    result_code: r.result_code,
+                    dossier_code: r.dossier_code,
+                    procedure_code: r.procedure_code,
+                    document_name: r.name,
+                    sha256: r.sha256,
+                })
+                .collect(),
+        }))
+    }
+
+    async fn get_checkpoint(
+        &self,
+        _request: Request<pb::GetCheckpointRequest>,
+    ) -> Result<Response<pb::Checkpoint>, Status> {
+        let latest = self.service.checkpoint().await.map_err(to_status)?;
+        Ok(Response::new(checkpoint(latest)))
+    }
+
+    async fn get_inclusion_proof(
+        &self,
+        request: Request<pb::GetInclusionProofRequest>,
+    ) -> Result<Response<pb::InclusionProof>, Status> {
+        let request = request.into_inner();
+        let leaf = match request.leaf {
+            Some(pb::get_inclusion_proof_request::Leaf::LeafIndex(index)) => LeafKey::Index(index),
+            Some(pb::get_inclusion_proof_request::Leaf::RecordSha256(hash)) => {
+                LeafKey::Record(hash)
+            }
+            None => {
+                return Err(Status::invalid_argument(
+                    "name the leaf: leaf_index or record_sha256",
+                ))
+            }
+        };
+        let proof = self
+            .service
+            .inclusion_proof(leaf, request.tree_size)
+            .await
+            .map_err(to_status)?;
+        Ok(Response::new(pb::InclusionProof {
+            leaf_index: proof.leaf_index,
+            tree_size: proof.tree_size,
+            leaf_hash: proof.leaf_hash.to_vec(),
+            path: proof.path.iter().map(|h| h.to_vec()).collect(),
+            checkpoint: proof.checkpoint.map(checkpoint),
+        }))
+    }
+
+    async fn get_consistency_proof(
+        &self,
+        request: Request<pb::GetConsistencyProofRequest>,
+    ) -> Result<Response<pb::ConsistencyProof>, Status> {
+        let request = request.into_inner();
+        let proof = self
+            .service
+            .consistency_proof(request.old_size, request.new_size)
+            .await
+            .map_err(to_status)?;
+        Ok(Response::new(pb::ConsistencyProof {
+            old_size: proof.old_size,
+            new_size: proof.new_size,
+            path: proof.path.iter().map(|h| h.to_vec()).collect(),
+            old_checkpoint: proof.old_checkpoint.map(checkpoint),
+            new_checkpoint: proof.new_checkpoint.map(checkpoint),
+        }))
     }
 }

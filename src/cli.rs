@@ -420,6 +420,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
             documents,
             note: "Hồ sơ đầy đủ, hợp lệ".to_owned(),
             supplement_of: String::new(),
+            cited_results: Vec::new(),
         })
         .await
         .map_err(status_error)?
@@ -448,15 +449,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
             .map_err(status_error)?
             .into_inner(),
     );
-    let result_pdf = pdf::text_document(
-        &result_name,
-        &[
-            &format!("Ma ho so: {code}"),
-            &format!("Thu tuc: {procedure_code}"),
-            "Nguoi yeu cau: Nguyen Van An, so dinh danh 001099012345",
-            "Khong co an tich.",
-        ],
-    );
+    // The service renders the result (Vietnamese, QR code) and signs it: signer, then seal.
     receipts.push(
         dossiers
             .sign(pb::SignRequest {
@@ -464,10 +457,26 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
                 credential_id: approver.clone(),
                 dossier_code: code.clone(),
                 note: String::new(),
-                result: Some(pb::Document {
-                    name: result_name.clone(),
-                    media_type: "application/pdf".to_owned(),
-                    content: result_pdf,
+                result: None,
+                content: Some(pb::ResultContent {
+                    issuing_body: "UBND TỈNH QUẢNG NINH\nSỞ TƯ PHÁP".to_owned(),
+                    number_notation: format!("Số: {}/LLTP-STP", &code[code.len() - 4..]),
+                    place_and_date: "Quảng Ninh".to_owned(),
+                    title: result_name.to_uppercase(),
+                    subtitle: String::new(),
+                    body: vec![
+                        "Họ và tên: Nguyễn Văn An. Giới tính: Nam.".to_owned(),
+                        "Số định danh cá nhân: 001099012345.".to_owned(),
+                        "Tình trạng án tích: Không có án tích.".to_owned(),
+                        "Thông tin về việc cấm đảm nhiệm chức vụ, thành lập, quản lý doanh nghiệp, hợp tác xã: Không bị cấm.".to_owned(),
+                    ],
+                    signer_position: String::new(),
+                }),
+                metadata: Some(pb::ResultMetadata {
+                    document_type: "Phiếu".to_owned(),
+                    subject: result_name.clone(),
+                    retention: "vĩnh viễn".to_owned(),
+                    ..pb::ResultMetadata::default()
                 }),
             })
             .await
@@ -504,11 +513,6 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         .result
         .context("the returned dossier has no result")?;
     write(&args.out.join("result.pdf"), &result.content)?;
-    write(
-        &args.out.join("result.signer.p7s"),
-        &result.signer_signature,
-    )?;
-    write(&args.out.join("result.seal.p7s"), &result.seal_signature)?;
 
     println!("dossier {code}");
     println!("result {result_code}");

@@ -19,7 +19,7 @@ pub const DEFAULT_PKI_DIR: &str = "certs/dev";
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct ServeArgs {
     /// A TOML file with any of the settings below (keys: grpc_addr, http_addr, data_dir,
-    /// pki_dir, database, catalog, max_document_bytes).
+    /// pki_dir, database, catalog, max_document_bytes, public_url).
     #[arg(long, env = "KETQUA_CONFIG")]
     pub config: Option<PathBuf>,
     /// Address of the gRPC server [default: 127.0.0.1:50051; port 0 picks a free one].
@@ -41,9 +41,13 @@ pub struct ServeArgs {
     /// Procedure catalog (TOML) [default: the embedded catalog].
     #[arg(long, env = "KETQUA_CATALOG")]
     pub catalog: Option<PathBuf>,
-    /// Largest document accepted, in bytes [default: 33554432].
+    /// Largest document accepted, in bytes [default: 134217728].
     #[arg(long, env = "KETQUA_MAX_DOCUMENT_BYTES")]
     pub max_document_bytes: Option<u64>,
+    /// The public address of the verification page, printed in QR codes
+    /// [default: http://127.0.0.1:8080].
+    #[arg(long, env = "KETQUA_PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -56,6 +60,7 @@ struct FileSettings {
     database: Option<String>,
     catalog: Option<PathBuf>,
     max_document_bytes: Option<u64>,
+    public_url: Option<String>,
 }
 
 /// The settings in force.
@@ -68,6 +73,7 @@ pub struct Settings {
     pub database_url: String,
     pub catalog: Option<PathBuf>,
     pub limits: Limits,
+    pub public_url: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -139,6 +145,11 @@ impl ServeArgs {
                 max_document_bytes,
                 ..Limits::default()
             },
+            public_url: self
+                .public_url
+                .clone()
+                .or(file.public_url)
+                .unwrap_or_else(|| crate::service::DEFAULT_PUBLIC_URL.to_owned()),
             database_url,
             data_dir,
         })

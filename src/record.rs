@@ -115,6 +115,7 @@ pub struct Draft<'a> {
     pub applicant_id: String,
     pub due_date: String,
     pub result_code: String,
+    pub cited_results: Vec<pb::CitedResult>,
 }
 
 /// A record as signed: its bytes, their hash and the detached signature.
@@ -151,6 +152,7 @@ pub fn sign(draft: &Draft<'_>) -> Result<SignedRecord, cms::CmsError> {
         applicant_id: draft.applicant_id.clone(),
         due_date: draft.due_date.clone(),
         result_code: draft.result_code.clone(),
+        cited_results: draft.cited_results.clone(),
     };
     let bytes = record.encode_to_vec();
     let sha256 = pki::sha256(&bytes);

@@ -1,7 +1,7 @@
 //! `ketqua serve`: wires configuration, PKI, catalog, archive and service to the gRPC and
 //! HTTP listeners, and shuts both down cleanly on Ctrl-C or SIGTERM.
 
-use std::{future::Future, sync::Arc};
+use std::{future::Future, path::Path, sync::Arc};
 
 use anyhow::Context;
 use tokio::net::TcpListener;
@@ -12,6 +12,7 @@ use crate::{
     archive::{Archive, PgArchive, SqliteArchive},
     config::{redact, Settings},
     flow::catalog::Catalog,
+    ledger::{LogKey, LogVerifier},
     pki::{self, KeyStore},
     proto,
     service::{self, Service},
@@ -69,22 +70,76 @@ pub async fn serve(
             settings.data_dir.display()
         )
     })?;
+    let log_key = load_or_create_log_key(&settings.pki_dir)?;
     match Backend::of(&settings.database_url)? {
         Backend::Sqlite => {
             let archive = SqliteArchive::open(&settings.database_url)
                 .await
+                .map(|a| a.with_log(log_key.clone()))
                 .with_context(|| format!("opening the archive {}", settings.database_url))?;
             run(settings, archive, keys, catalog, shutdown).await
         }
         Backend::Postgres => {
             let archive = PgArchive::open(&settings.database_url)
                 .await
+                .map(|a| a.with_log(log_key.clone()))
                 .with_context(|| {
                     format!("opening the archive {}", redact(&settings.database_url))
                 })?;
             run(settings, archive, keys, catalog, shutdown).await
         }
     }
+}
+
+/// The name (origin) of a log whose key is generated here.
+pub const DEFAULT_LOG_NAME: &str = "ketqua.local/log";
+
+/// Loads the transparency log's signing key from `<pki dir>/log.key` (PKCS#8) and its name
+/// from `<pki dir>/log.pub` (the note verifier key anyone checks checkpoints with), creating
+/// both on first start.
+pub fn load_or_create_log_key(pki_dir: &Path) -> anyhow::Result<Arc<LogKey>> {
+    let key_path = pki_dir.join("log.key");
+    let pub_path = pki_dir.join("log.pub");
+    if !key_path.exists() {
+        let (key, pkcs8) = LogKey::generate(DEFAULT_LOG_NAME).context("generating the log key")?;
+        write_private(&key_path, &pkcs8)?;
+        std::fs::write(&pub_path, format!("{}\n", key.verifier().to_vkey()))
+            .with_context(|| format!("writing {}", pub_path.display()))?;
+        tracing::warn!(path = %key_path.display(), "generated a new transparency log key");
+        return Ok(Arc::new(key));
+    }
+    let vkey = std::fs::read_to_string(&pub_path)
+        .with_context(|| format!("reading {} (the log's public key)", pub_path.display()))?;
+    let verifier = LogVerifier::from_vkey(vkey.trim())
+        .with_context(|| format!("{} is not a note verifier key", pub_path.display()))?;
+    let pkcs8 =
+        std::fs::read(&key_path).with_context(|| format!("reading {}", key_path.display()))?;
+    let key = LogKey::from_pkcs8(&verifier.name, &pkcs8)
+        .with_context(|| format!("{} is not an Ed25519 PKCS#8 key", key_path.display()))?;
+    if key.verifier().to_vkey() != verifier.to_vkey() {
+        anyhow::bail!(
+            "{} does not belong to the key in {}",
+            pub_path.display(),
+            key_path.display()
+        );
+    }
+    Ok(Arc::new(key))
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    file.write_all(bytes)
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 /// The archive backends, chosen by the database URL's scheme.
@@ -120,13 +175,18 @@ async fn run<A: Archive>(
     if tsa.is_none() {
         tracing::warn!("the key store has no [tsa] entry: POST /tsa will answer 503");
     }
-    let service = Arc::new(Service::new(
+    let mut service = Service::new(
         archive,
         keys,
         catalog,
         settings.limits.clone(),
         service::system_clock(),
-    ));
+    )
+    .with_public_url(&settings.public_url);
+    if let Some(tsa) = &tsa {
+        service = service.with_timestamper(Arc::new(tsa.clone()));
+    }
+    let service = Arc::new(service);
 
     let grpc_listener = TcpListener::bind(settings.grpc_addr)
         .await
@@ -139,8 +199,10 @@ async fn run<A: Archive>(
 
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     health_reporter
-        .set_serving::<proto::v1::dossiers_server::DossiersServer<api::DossiersApi<SqliteArchive>>>(
-        )
+        .set_serving::<proto::v1::dossiers_server::DossiersServer<api::DossiersApi<A>>>()
+        .await;
+    health_reporter
+        .set_serving::<proto::v1::archive_server::ArchiveServer<api::ArchiveApi<A>>>()
         .await;
     health_reporter
         .set_serving::<proto::v1::signing_server::SigningServer<api::SigningApi<A>>>()
@@ -165,6 +227,7 @@ async fn run<A: Archive>(
         .add_service(reflection)
         .add_service(api::dossiers_server(service.clone()))
         .add_service(api::signing_server(service.clone()))
+        .add_service(api::archive_server(service.clone()))
         .serve_with_incoming_shutdown(
             TcpListenerStream::new(grpc_listener),
             stopped(stop_rx.clone()),

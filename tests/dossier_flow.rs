@@ -173,10 +173,6 @@ async fn the_whole_flow_signs_every_step_into_a_verified_chain(backend: Backend)
     assert_eq!(first.due_date, received.due_date);
     let sign_record = dossier.records[3].decoded.clone().unwrap();
     assert_eq!(
-        sign_record.documents[0].sha256,
-        ketqua::pki::sha256(&result_pdf).to_vec()
-    );
-    assert_eq!(
         dossier.records[4].decoded.clone().unwrap().result_code,
         format!("{code}-KQ1")
     );
@@ -212,23 +208,61 @@ async fn the_whole_flow_signs_every_step_into_a_verified_chain(backend: Backend)
     reordered.swap(1, 2);
     assert!(ketqua::record::verify_chain(&code, reordered).is_err());
 
-    // The result document and its two signatures (signer, then seal).
+    // The result: the department's PDF, untouched, followed by incremental updates (QR code,
+    // the signer's certification signature, the seal, the validation data): PAdES B-LT.
     let result = dossier.result.clone().unwrap();
     assert_eq!(result.result_code, format!("{code}-KQ1"));
-    assert_eq!(result.content, result_pdf);
-    let signer = ketqua::cms::verify_detached(&result.signer_signature, &result.content).unwrap();
-    let seal = ketqua::cms::verify_detached(&result.seal_signature, &result.content).unwrap();
-    let fingerprints: BTreeSet<Vec<u8>> = [signer, seal]
-        .iter()
-        .map(|v| ketqua::pki::fingerprint(&v.signer_certificate_der).to_vec())
-        .collect();
+    assert!(result.issued);
+    assert_eq!(result.status, "valid");
+    assert!(result.content.len() > result_pdf.len());
     assert_eq!(
-        fingerprints.len(),
-        2,
-        "signer and seal are different certificates"
+        &result.content[..result_pdf.len()],
+        &result_pdf[..],
+        "earlier bytes never change"
     );
+    assert_eq!(
+        sign_record.documents[0].sha256,
+        ketqua::pki::sha256(&result.content).to_vec(),
+        "the sign record names the signed result"
+    );
+    assert_eq!(result.page_count, 1);
+    assert!(!result.signer.is_empty());
 
-    // An independent judge: openssl verifies every record and both result signatures.
+    // Every receipt proves its record's inclusion in the transparency log, under a checkpoint
+    // signed with the key in <pki dir>/log.pub.
+    let vkey = std::fs::read_to_string(server.pki_dir().join("log.pub")).unwrap();
+    let verifier = ketqua::ledger::LogVerifier::from_vkey(vkey.trim()).unwrap();
+    let mut last_size = 0;
+    for receipt in receipts {
+        let log = receipt.log.clone().expect("a log receipt");
+        let checkpoint = log.checkpoint.clone().unwrap();
+        let opened = ketqua::ledger::Checkpoint::open(&checkpoint.note, &verifier).unwrap();
+        assert_eq!(opened.size, checkpoint.size);
+        let record_hash = &receipt.record.as_ref().unwrap().record_sha256;
+        let mut leaf_data = vec![0u8];
+        leaf_data.extend_from_slice(record_hash);
+        assert_eq!(
+            log.leaf_hash,
+            ketqua::ledger::leaf_hash(&leaf_data).to_vec()
+        );
+        let path: Vec<[u8; 32]> = log
+            .path
+            .iter()
+            .map(|h| h.as_slice().try_into().unwrap())
+            .collect();
+        ketqua::ledger::verify_inclusion(
+            log.leaf_index,
+            opened.size,
+            &ketqua::ledger::leaf_hash(&leaf_data),
+            &path,
+            &opened.root,
+        )
+        .expect("the inclusion proof verifies");
+        assert!(opened.size > last_size, "the log only grows");
+        last_size = opened.size;
+    }
+
+    // Independent judges: openssl verifies every record; pdfsig both result signatures.
     if tool_available("openssl") {
         let dir = tempfile::tempdir().unwrap();
         for record in &dossier.records {
@@ -240,20 +274,6 @@ async fn the_whole_flow_signs_every_step_into_a_verified_chain(backend: Backend)
             )
             .expect("openssl accepts the record signature");
         }
-        openssl_cms_verify(
-            dir.path(),
-            &server.root_pem(),
-            &result.content,
-            &result.signer_signature,
-        )
-        .unwrap();
-        openssl_cms_verify(
-            dir.path(),
-            &server.root_pem(),
-            &result.content,
-            &result.seal_signature,
-        )
-        .unwrap();
         let mut flipped = dossier.records[0].record.clone();
         flipped[5] ^= 0x20;
         assert!(openssl_cms_verify(
@@ -263,6 +283,13 @@ async fn the_whole_flow_signs_every_step_into_a_verified_chain(backend: Backend)
             &dossier.records[0].signature
         )
         .is_err());
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("result.pdf");
+    std::fs::write(&path, &result.content).unwrap();
+    if let Some(report) = pdfsig(&path) {
+        // Two signatures, both valid; the DSS revision appended after them is not signed.
+        assert_eq!(report.matches("Signature is Valid.").count(), 2, "{report}");
     }
 }
 

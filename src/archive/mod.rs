@@ -14,7 +14,10 @@ mod sqlite;
 
 use std::future::Future;
 
-use crate::flow::codes::{AgencyCode, DossierCode};
+use crate::{
+    flow::codes::{AgencyCode, DossierCode},
+    ledger,
+};
 
 pub use postgres::PgArchive;
 pub use sqlite::SqliteArchive;
@@ -32,6 +35,10 @@ pub enum ArchiveError {
     NumbersExhausted { agency: String, day: String },
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+    #[error("transparency log: {0}")]
+    Ledger(#[from] crate::ledger::LedgerError),
+    #[error("the archive has no log key: it cannot append to the transparency log")]
+    NoLogKey,
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
     #[error("database migration: {0}")]
@@ -109,12 +116,20 @@ impl std::fmt::Debug for NewDocument {
     }
 }
 
-/// The signed result document of step 4.
+/// The signed result document of step 4, under the result code it will be issued with.
 #[derive(Debug, Clone)]
 pub struct NewResult {
+    pub result_code: String,
     pub document: NewDocument,
-    pub signer_signature: Vec<u8>,
-    pub seal_signature: Vec<u8>,
+    /// The PAdES level reached, e.g. "B-LT".
+    pub level: String,
+    pub page_count: i64,
+    /// The competent signer's name.
+    pub signer: String,
+    pub applicant_id: String,
+    pub procedure_code: String,
+    /// Decree 30/2020 archival metadata, JSON.
+    pub metadata: String,
     pub signed_at_ms: i64,
 }
 
@@ -134,6 +149,8 @@ pub struct DossierChange {
 pub struct IssuedResult {
     pub result_code: String,
     pub issued_at_ms: i64,
+    /// SHA-256 of the issued PDF: logged as its own leaf.
+    pub sha256: [u8; 32],
 }
 
 /// The idempotency key of a mutating call and a fingerprint of its payload.
@@ -186,16 +203,24 @@ pub struct StoredDocument {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredResult {
-    pub result_code: Option<String>,
+    pub dossier_code: String,
+    pub result_code: String,
     pub name: String,
     pub media_type: String,
     pub sha256: Vec<u8>,
     pub size: i64,
-    pub signer_signature: Vec<u8>,
-    pub seal_signature: Vec<u8>,
+    pub level: String,
+    pub page_count: i64,
+    pub signer: String,
+    pub applicant_id: String,
+    pub procedure_code: String,
+    pub metadata: String,
     pub signed_at_ms: i64,
     pub issued_at_ms: Option<i64>,
+    /// "valid", "revoked" or "superseded".
     pub status: String,
+    pub status_reason: Option<String>,
+    pub superseded_by: Option<String>,
 }
 
 /// The storage the service needs. Every method that changes anything is one transaction.
@@ -216,13 +241,15 @@ pub trait Archive: Send + Sync + 'static {
         request: RequestMark,
         audit: AuditEntry,
         build: F,
-    ) -> impl Future<Output = Result<(DossierCode, NewRecord), E>> + Send
+    ) -> impl Future<Output = Result<(DossierCode, NewRecord, LogReceipt), E>> + Send
     where
         F: FnOnce(&DossierCode) -> Result<NewRecord, E> + Send,
         E: From<ArchiveError> + Send;
 
     /// Appends a signed record to an existing dossier, if and only if the dossier is still at
-    /// `expected_version`; otherwise `ArchiveError::Conflict` and nothing is written.
+    /// `expected_version`; otherwise `ArchiveError::Conflict` and nothing is written. The
+    /// record (and an issued result) become leaves of the transparency log in the same
+    /// transaction; the receipt proves the record's inclusion.
     fn append_step(
         &self,
         code: &DossierCode,
@@ -231,7 +258,42 @@ pub trait Archive: Send + Sync + 'static {
         record: &NewRecord,
         request: &RequestMark,
         audit: &AuditEntry,
-    ) -> impl Future<Output = Result<()>> + Send;
+    ) -> impl Future<Output = Result<LogReceipt>> + Send;
+
+    /// The log receipt of a stored step record, as it was when the record was appended.
+    fn log_receipt(
+        &self,
+        record_sha256: &[u8],
+    ) -> impl Future<Output = Result<Option<LogReceipt>>> + Send;
+
+    /// The newest signed checkpoint; `None` while the log is empty.
+    fn latest_checkpoint(&self) -> impl Future<Output = Result<Option<StoredCheckpoint>>> + Send;
+
+    /// The signed checkpoint of one tree size.
+    fn checkpoint(
+        &self,
+        size: u64,
+    ) -> impl Future<Output = Result<Option<StoredCheckpoint>>> + Send;
+
+    /// The leaf index of a step record in the log.
+    fn leaf_of_record(
+        &self,
+        record_sha256: &[u8],
+    ) -> impl Future<Output = Result<Option<u64>>> + Send;
+
+    /// The leaf hash and audit path of a leaf in the tree of `tree_size` leaves.
+    fn inclusion_proof(
+        &self,
+        leaf_index: u64,
+        tree_size: u64,
+    ) -> impl Future<Output = Result<(ledger::Hash, Vec<ledger::Hash>)>> + Send;
+
+    /// The RFC 9162 consistency proof between two tree sizes.
+    fn consistency_proof(
+        &self,
+        old_size: u64,
+        new_size: u64,
+    ) -> impl Future<Output = Result<Vec<ledger::Hash>>> + Send;
 
     fn dossier(
         &self,
@@ -264,4 +326,112 @@ pub trait Archive: Send + Sync + 'static {
 
     /// Rows per table, for operators and for tests that prove bad input changed nothing.
     fn row_counts(&self) -> impl Future<Output = Result<Vec<(String, i64)>>> + Send;
+
+    /// A result by its code.
+    fn result_by_code(
+        &self,
+        result_code: &str,
+    ) -> impl Future<Output = Result<Option<StoredResult>>> + Send;
+
+    /// The dossier code of the dossier a step record (by its SHA-256) belongs to.
+    fn dossier_of_record(
+        &self,
+        record_sha256: &[u8],
+    ) -> impl Future<Output = Result<Option<String>>> + Send;
+
+    /// Dossiers matching `query`, in (received_at_ms, code) order after its cursor.
+    fn search(
+        &self,
+        query: &SearchQuery,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<(DossierRow, Option<StoredResult>)>>> + Send;
+
+    /// Stores a prepared external signature.
+    fn put_signing_session(
+        &self,
+        session: &SigningSession,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Takes (reads and deletes) a signing session, so that it completes at most once.
+    fn take_signing_session(
+        &self,
+        session_id: &str,
+    ) -> impl Future<Output = Result<Option<SigningSession>>> + Send;
+
+    /// The issued, still valid results of an applicant, newest first.
+    fn reusable_results(
+        &self,
+        applicant_id: &str,
+    ) -> impl Future<Output = Result<Vec<StoredResult>>> + Send;
+}
+
+/// What a log leaf stands for. The kind byte is part of the leaf data, so a step record and a
+/// result can never be confused from the leaf alone; it is fixed forever.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogKind {
+    /// Leaf data `0x00 || SHA-256(step record bytes)`.
+    StepRecord,
+    /// Leaf data `0x01 || SHA-256(issued result PDF)`.
+    IssuedResult,
+}
+
+impl LogKind {
+    pub fn leaf_data(self, hash: &[u8]) -> Vec<u8> {
+        let mut data = Vec::with_capacity(33);
+        data.push(match self {
+            LogKind::StepRecord => 0x00,
+            LogKind::IssuedResult => 0x01,
+        });
+        data.extend_from_slice(hash);
+        data
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            LogKind::StepRecord => "step_record",
+            LogKind::IssuedResult => "issued_result",
+        }
+    }
+}
+
+/// A signed checkpoint as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCheckpoint {
+    pub size: u64,
+    pub root: Vec<u8>,
+    pub note: String,
+}
+
+/// Where a record is in the log, with its audit path to a signed checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogReceipt {
+    pub leaf_index: u64,
+    pub leaf_hash: ledger::Hash,
+    pub path: Vec<ledger::Hash>,
+    pub checkpoint: StoredCheckpoint,
+}
+
+/// An external signature waiting for its value (CSC-style two-step signing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigningSession {
+    pub session_id: String,
+    pub input_sha256: Vec<u8>,
+    /// The prepared revision, JSON.
+    pub prepared: String,
+    pub created_at_ms: i64,
+    pub expires_at_ms: i64,
+}
+
+/// Archivist search criteria; `None` matches everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchQuery {
+    pub applicant_id: Option<String>,
+    pub procedure_code: Option<String>,
+    pub department: Option<String>,
+    pub state: Option<String>,
+    /// Inclusive bounds on the receipt date, YYYY-MM-DD.
+    pub received_from: Option<String>,
+    pub received_to: Option<String>,
+    /// Continue after this (received_at_ms, dossier code).
+    pub after: Option<(i64, String)>,
 }

@@ -3,7 +3,7 @@
 //! row lock taken by the day-counter upsert make concurrent replicas safe under the default
 //! READ COMMITTED isolation.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
@@ -11,10 +11,12 @@ use sqlx::{
 };
 
 use super::{sql::impl_sql_archive, Result};
+use crate::ledger::LogKey;
 
 #[derive(Debug, Clone)]
 pub struct PgArchive {
     pool: PgPool,
+    log: Option<Arc<LogKey>>,
 }
 
 impl PgArchive {
@@ -30,7 +32,7 @@ impl PgArchive {
         sqlx::migrate!("src/archive/migrations/postgres")
             .run(&pool)
             .await?;
-        Ok(Self { pool })
+        Ok(Self { pool, log: None })
     }
 
     async fn write_transaction(&self) -> Result<Transaction<'static, Postgres>> {
@@ -38,4 +40,9 @@ impl PgArchive {
     }
 }
 
-impl_sql_archive!(PgArchive, sqlx::Postgres, sqlx::postgres::PgRow);
+impl_sql_archive!(
+    PgArchive,
+    sqlx::Postgres,
+    sqlx::postgres::PgRow,
+    " FOR UPDATE"
+);

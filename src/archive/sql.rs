@@ -11,21 +11,40 @@ pub(super) const TABLES: &[&str] = &[
     "blobs",
     "dossier_documents",
     "results",
+    "signing_sessions",
     "requests",
     "audit_log",
+    "ledger_leaves",
+    "ledger_nodes",
+    "ledger_checkpoints",
 ];
 
 /// Expands the `Archive` implementation for `$archive`, a struct with a `write_transaction`
-/// method and a `pool` field of database `$db` whose rows are `$row`.
+/// method, a `pool` field of database `$db` whose rows are `$row`, and a `log` field holding
+/// the log key. `$lock` is what locks the log head row in a transaction (`FOR UPDATE` where
+/// the database has it; SQLite's write transaction already excludes every other writer).
 macro_rules! impl_sql_archive {
-    ($archive:ty, $db:ty, $row:ty) => {
+    ($archive:ty, $db:ty, $row:ty, $lock:literal) => {
+        impl $archive {
+            /// Signs checkpoints with `key`: needed by every call that appends to the log.
+            pub fn with_log(mut self, key: std::sync::Arc<$crate::ledger::LogKey>) -> Self {
+                self.log = Some(key);
+                self
+            }
+        }
+
         const _: () = {
+            use std::collections::HashMap;
+
             use sqlx::{Row, Transaction};
+
+            use $crate::archive::{LogKind, LogReceipt, StoredCheckpoint};
+            use $crate::ledger::{self, Hash, NodeId};
 
             use $crate::archive::{
                 Archive, ArchiveError, AuditEntry, DossierChange, DossierRow, NewDocument,
-                NewDossier, NewRecord, RequestMark, Result, StoredDocument, StoredRecord,
-                StoredRequest, StoredResult,
+                NewDossier, NewRecord, RequestMark, Result, SearchQuery, SigningSession,
+                StoredDocument, StoredRecord, StoredRequest, StoredResult,
             };
             use $crate::flow::codes::DossierCode;
 
@@ -141,6 +160,181 @@ macro_rules! impl_sql_archive {
                 })
             }
 
+            fn checkpoint_from_row(row: &$row) -> Result<StoredCheckpoint> {
+                let size: i64 = row.try_get("size")?;
+                Ok(StoredCheckpoint {
+                    size: u64::try_from(size)
+                        .map_err(|_| ArchiveError::Corrupt(format!("checkpoint size {size}")))?,
+                    root: row.try_get("root")?,
+                    note: row.try_get("note")?,
+                })
+            }
+
+            fn as_i64(value: u64) -> Result<i64> {
+                i64::try_from(value)
+                    .map_err(|_| ArchiveError::Corrupt(format!("log index {value} is too large")))
+            }
+
+            /// Reads the stored perfect subtrees a proof needs, in one query.
+            async fn fetch_nodes<'c, X>(executor: X, ids: &[NodeId]) -> Result<HashMap<NodeId, Hash>>
+            where
+                X: sqlx::Executor<'c, Database = $db>,
+            {
+                if ids.is_empty() {
+                    return Ok(HashMap::new());
+                }
+                let keys = ids
+                    .iter()
+                    .map(|id| {
+                        id.flat_key()
+                            .ok_or_else(|| ArchiveError::Corrupt(format!("node {id} has no key")))
+                    })
+                    .collect::<Result<Vec<i64>>>()?;
+                let placeholders = (1..=keys.len())
+                    .map(|i| format!("${i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let sql = format!("SELECT id, hash FROM ledger_nodes WHERE id IN ({placeholders})");
+                let mut query = sqlx::query(&sql);
+                for key in &keys {
+                    query = query.bind(*key);
+                }
+                let rows = query.fetch_all(executor).await?;
+                let mut nodes = HashMap::with_capacity(rows.len());
+                for row in rows {
+                    let key: i64 = row.try_get("id")?;
+                    let hash: Vec<u8> = row.try_get("hash")?;
+                    let id = NodeId::from_flat_key(key)
+                        .ok_or_else(|| ArchiveError::Corrupt(format!("node key {key}")))?;
+                    let hash: Hash = hash
+                        .try_into()
+                        .map_err(|_| ArchiveError::Corrupt(format!("node {id} is not 32 bytes")))?;
+                    nodes.insert(id, hash);
+                }
+                Ok(nodes)
+            }
+
+            /// Appends leaves to the log inside the caller's transaction, signs the checkpoint
+            /// of the new size, and proves the first new leaf's inclusion in it.
+            async fn append_log(
+                tx: &mut Transaction<'static, $db>,
+                key: &ledger::LogKey,
+                entries: &[(LogKind, [u8; 32])],
+                dossier_code: &str,
+                at_ms: i64,
+            ) -> Result<LogReceipt> {
+                let head = sqlx::query(concat!(
+                    "SELECT size, frontier FROM ledger_head WHERE id = 1",
+                    $lock
+                ))
+                .fetch_one(&mut **tx)
+                .await?;
+                let stored_size: i64 = head.try_get("size")?;
+                let frontier_bytes: Vec<u8> = head.try_get("frontier")?;
+                let mut frontier = ledger::Frontier::from_bytes(&frontier_bytes)?;
+                if i64::try_from(frontier.size()).ok() != Some(stored_size) {
+                    return Err(ArchiveError::Corrupt(format!(
+                        "the log head says size {stored_size} but its frontier has {}",
+                        frontier.size()
+                    )));
+                }
+                let first = frontier.size();
+                let mut first_leaf_hash = None;
+                for (kind, hash) in entries {
+                    let index = frontier.size();
+                    let data = kind.leaf_data(hash);
+                    let leaf = ledger::leaf_hash(&data);
+                    first_leaf_hash.get_or_insert(leaf);
+                    for (id, node) in frontier.append(leaf)? {
+                        let key = id
+                            .flat_key()
+                            .ok_or_else(|| ArchiveError::Corrupt(format!("node {id} has no key")))?;
+                        sqlx::query("INSERT INTO ledger_nodes (id, hash) VALUES ($1, $2)")
+                            .bind(key)
+                            .bind(&node[..])
+                            .execute(&mut **tx)
+                            .await?;
+                    }
+                    sqlx::query(
+                        "INSERT INTO ledger_leaves (leaf_index, leaf_data, kind, dossier_code, appended_at_ms)
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(as_i64(index)?)
+                    .bind(&data)
+                    .bind(kind.name())
+                    .bind(dossier_code)
+                    .bind(at_ms)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                let size = frontier.size();
+                let root = frontier.root();
+                let updated = sqlx::query(
+                    "UPDATE ledger_head SET size = $1, root = $2, frontier = $3 WHERE id = 1 AND size = $4",
+                )
+                .bind(as_i64(size)?)
+                .bind(&root[..])
+                .bind(frontier.to_bytes())
+                .bind(stored_size)
+                .execute(&mut **tx)
+                .await?;
+                if updated.rows_affected() != 1 {
+                    return Err(ArchiveError::Conflict {
+                        code: "the transparency log".to_owned(),
+                        expected: stored_size,
+                    });
+                }
+                let note = ledger::Checkpoint {
+                    origin: key.name().to_owned(),
+                    size,
+                    root,
+                    time_unix: at_ms.div_euclid(1000),
+                }
+                .sign(key)?;
+                sqlx::query(
+                    "INSERT INTO ledger_checkpoints (size, root, note, created_at_ms) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(as_i64(size)?)
+                .bind(&root[..])
+                .bind(&note)
+                .bind(at_ms)
+                .execute(&mut **tx)
+                .await?;
+                let nodes = fetch_nodes(&mut **tx, &ledger::inclusion_proof_nodes(first, size)?).await?;
+                Ok(LogReceipt {
+                    leaf_index: first,
+                    leaf_hash: first_leaf_hash.unwrap_or_else(ledger::empty_root),
+                    path: ledger::inclusion_proof(first, size, &nodes)?,
+                    checkpoint: StoredCheckpoint {
+                        size,
+                        root: root.to_vec(),
+                        note,
+                    },
+                })
+            }
+
+            fn result_from_row(row: &$row) -> Result<StoredResult> {
+                Ok(StoredResult {
+                    dossier_code: row.try_get("dossier_code")?,
+                    result_code: row.try_get("result_code")?,
+                    name: row.try_get("name")?,
+                    media_type: row.try_get("media_type")?,
+                    sha256: row.try_get("sha256")?,
+                    size: row.try_get("size")?,
+                    level: row.try_get("level")?,
+                    page_count: row.try_get("page_count")?,
+                    signer: row.try_get("signer")?,
+                    applicant_id: row.try_get("applicant_id")?,
+                    procedure_code: row.try_get("procedure_code")?,
+                    metadata: row.try_get("metadata")?,
+                    signed_at_ms: row.try_get("signed_at_ms")?,
+                    issued_at_ms: row.try_get("issued_at_ms")?,
+                    status: row.try_get("status")?,
+                    status_reason: row.try_get("status_reason")?,
+                    superseded_by: row.try_get("superseded_by")?,
+                })
+            }
+
             fn record_from_row(row: &$row) -> Result<StoredRecord> {
                 Ok(StoredRecord {
                     sequence: row.try_get("sequence")?,
@@ -176,11 +370,12 @@ macro_rules! impl_sql_archive {
                     request: RequestMark,
                     mut audit: AuditEntry,
                     build: F,
-                ) -> Result<(DossierCode, NewRecord), E>
+                ) -> Result<(DossierCode, NewRecord, LogReceipt), E>
                 where
                     F: FnOnce(&DossierCode) -> Result<NewRecord, E> + Send,
                     E: From<ArchiveError> + Send,
                 {
+                    let key = self.log.clone().ok_or(ArchiveError::NoLogKey)?;
                     let mut tx = self.write_transaction().await?;
                     let day = new.received_on.to_string();
                     let number: i64 = sqlx::query_scalar(
@@ -225,10 +420,18 @@ macro_rules! impl_sql_archive {
                     .map_err(ArchiveError::from)?;
                     insert_record(&mut tx, &code_text, &record).await?;
                     insert_request(&mut tx, &request, &code_text, record.sequence).await?;
+                    let receipt = append_log(
+                        &mut tx,
+                        &key,
+                        &[(LogKind::StepRecord, record.record_sha256)],
+                        &code_text,
+                        record.time_ms,
+                    )
+                    .await?;
                     audit.dossier_code = Some(code_text);
                     insert_audit(&mut tx, &audit).await?;
                     tx.commit().await.map_err(ArchiveError::from)?;
-                    Ok((code, record))
+                    Ok((code, record, receipt))
                 }
 
                 async fn append_step(
@@ -239,7 +442,8 @@ macro_rules! impl_sql_archive {
                     record: &NewRecord,
                     request: &RequestMark,
                     audit: &AuditEntry,
-                ) -> Result<()> {
+                ) -> Result<LogReceipt> {
+                    let key = self.log.clone().ok_or(ArchiveError::NoLogKey)?;
                     let code_text = code.to_string();
                     let mut tx = self.write_transaction().await?;
                     let updated = sqlx::query(
@@ -267,27 +471,33 @@ macro_rules! impl_sql_archive {
                     }
                     insert_record(&mut tx, &code_text, record).await?;
                     if let Some(result) = &change.result {
-                        insert_blob(&mut tx, &result.document).await?;
-                        sqlx::query(
-                            "INSERT INTO results (dossier_code, result_index, name, media_type, sha256, size,
-                                                  signer_signature, seal_signature, signed_at_ms, status)
-                             VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, 'valid')",
-                        )
-                        .bind(&code_text)
-                        .bind(&result.document.name)
-                        .bind(&result.document.media_type)
-                        .bind(&result.document.sha256[..])
-                        .bind(result.document.content.len() as i64)
-                        .bind(&result.signer_signature)
-                        .bind(&result.seal_signature)
-                        .bind(result.signed_at_ms)
-                        .execute(&mut *tx)
-                        .await?;
-                    }
-                    if let Some(issued) = &change.issue_result {
+                    insert_blob(&mut tx, &result.document).await?;
+                    sqlx::query(
+                        "INSERT INTO results (dossier_code, result_index, result_code, name, media_type, sha256, size,
+                                              level, page_count, signer, applicant_id, procedure_code, metadata,
+                                              signed_at_ms, status)
+                         VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'valid')",
+                    )
+                    .bind(&code_text)
+                    .bind(&result.result_code)
+                    .bind(&result.document.name)
+                    .bind(&result.document.media_type)
+                    .bind(&result.document.sha256[..])
+                    .bind(result.document.content.len() as i64)
+                    .bind(&result.level)
+                    .bind(result.page_count)
+                    .bind(&result.signer)
+                    .bind(&result.applicant_id)
+                    .bind(&result.procedure_code)
+                    .bind(&result.metadata)
+                    .bind(result.signed_at_ms)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                if let Some(issued) = &change.issue_result {
                         let updated = sqlx::query(
-                            "UPDATE results SET result_code = $1, issued_at_ms = $2
-                             WHERE dossier_code = $3 AND result_index = 1 AND result_code IS NULL",
+                            "UPDATE results SET issued_at_ms = $2
+                             WHERE result_code = $1 AND dossier_code = $3 AND issued_at_ms IS NULL",
                         )
                         .bind(&issued.result_code)
                         .bind(issued.issued_at_ms)
@@ -300,10 +510,88 @@ macro_rules! impl_sql_archive {
                             )));
                         }
                     }
+                    let mut entries = vec![(LogKind::StepRecord, record.record_sha256)];
+                    if let Some(issued) = &change.issue_result {
+                        entries.push((LogKind::IssuedResult, issued.sha256));
+                    }
+                    let receipt = append_log(&mut tx, &key, &entries, &code_text, record.time_ms).await?;
                     insert_request(&mut tx, request, &code_text, record.sequence).await?;
                     insert_audit(&mut tx, audit).await?;
                     tx.commit().await?;
-                    Ok(())
+                    Ok(receipt)
+                }
+
+                async fn log_receipt(&self, record_sha256: &[u8]) -> Result<Option<LogReceipt>> {
+                    let Some(leaf_index) = self.leaf_of_record(record_sha256).await? else {
+                        return Ok(None);
+                    };
+                    // The checkpoint signed by the transaction that appended the leaf.
+                    let row = sqlx::query(
+                        "SELECT size, root, note FROM ledger_checkpoints WHERE size > $1 ORDER BY size LIMIT 1",
+                    )
+                    .bind(as_i64(leaf_index)?)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                    let Some(row) = row else {
+                        return Err(ArchiveError::Corrupt(format!(
+                            "leaf {leaf_index} has no checkpoint"
+                        )));
+                    };
+                    let checkpoint = checkpoint_from_row(&row)?;
+                    let (leaf_hash, path) = self.inclusion_proof(leaf_index, checkpoint.size).await?;
+                    Ok(Some(LogReceipt {
+                        leaf_index,
+                        leaf_hash,
+                        path,
+                        checkpoint,
+                    }))
+                }
+
+                async fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>> {
+                    let row = sqlx::query(
+                        "SELECT size, root, note FROM ledger_checkpoints ORDER BY size DESC LIMIT 1",
+                    )
+                    .fetch_optional(&self.pool)
+                    .await?;
+                    row.as_ref().map(checkpoint_from_row).transpose()
+                }
+
+                async fn checkpoint(&self, size: u64) -> Result<Option<StoredCheckpoint>> {
+                    let row = sqlx::query("SELECT size, root, note FROM ledger_checkpoints WHERE size = $1")
+                        .bind(as_i64(size)?)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                    row.as_ref().map(checkpoint_from_row).transpose()
+                }
+
+                async fn leaf_of_record(&self, record_sha256: &[u8]) -> Result<Option<u64>> {
+                    let index: Option<i64> = sqlx::query_scalar(
+                        "SELECT leaf_index FROM ledger_leaves WHERE leaf_data = $1",
+                    )
+                    .bind(LogKind::StepRecord.leaf_data(record_sha256))
+                    .fetch_optional(&self.pool)
+                    .await?;
+                    index
+                        .map(|i| {
+                            u64::try_from(i)
+                                .map_err(|_| ArchiveError::Corrupt(format!("leaf index {i}")))
+                        })
+                        .transpose()
+                }
+
+                async fn inclusion_proof(&self, leaf_index: u64, tree_size: u64) -> Result<(Hash, Vec<Hash>)> {
+                    ledger::ensure_within(leaf_index.saturating_add(1), tree_size)?;
+                    let mut ids = ledger::inclusion_proof_nodes(leaf_index, tree_size)?;
+                    let leaf = NodeId { level: 0, index: leaf_index };
+                    ids.push(leaf);
+                    let nodes = fetch_nodes(&self.pool, &ids).await?;
+                    let leaf_hash = *nodes.get(&leaf).ok_or(ledger::LedgerError::MissingNode(leaf))?;
+                    Ok((leaf_hash, ledger::inclusion_proof(leaf_index, tree_size, &nodes)?))
+                }
+
+                async fn consistency_proof(&self, old_size: u64, new_size: u64) -> Result<Vec<Hash>> {
+                    let nodes = fetch_nodes(&self.pool, &ledger::consistency_proof_nodes(old_size, new_size)?).await?;
+                    Ok(ledger::consistency_proof(old_size, new_size, &nodes)?)
                 }
 
                 async fn dossier(&self, code: &DossierCode) -> Result<Option<DossierRow>> {
@@ -359,32 +647,16 @@ macro_rules! impl_sql_archive {
                 }
 
                 async fn result(&self, code: &DossierCode) -> Result<Option<StoredResult>> {
-                    let row = sqlx::query(
-                        "SELECT result_code, name, media_type, sha256, size, signer_signature, seal_signature,
-                                signed_at_ms, issued_at_ms, status
-                         FROM results WHERE dossier_code = $1 AND result_index = 1",
-                    )
-                    .bind(code.to_string())
-                    .fetch_optional(&self.pool)
-                    .await?;
-                    row.map(|row| {
-                        Ok(StoredResult {
-                            result_code: row.try_get("result_code")?,
-                            name: row.try_get("name")?,
-                            media_type: row.try_get("media_type")?,
-                            sha256: row.try_get("sha256")?,
-                            size: row.try_get("size")?,
-                            signer_signature: row.try_get("signer_signature")?,
-                            seal_signature: row.try_get("seal_signature")?,
-                            signed_at_ms: row.try_get("signed_at_ms")?,
-                            issued_at_ms: row.try_get("issued_at_ms")?,
-                            status: row.try_get("status")?,
-                        })
-                    })
-                    .transpose()
-                }
+                let row = sqlx::query(
+                    "SELECT * FROM results WHERE dossier_code = $1 AND result_index = 1",
+                )
+                .bind(code.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.as_ref().map(result_from_row).transpose()
+            }
 
-                async fn blob(&self, sha256: &[u8]) -> Result<Option<Vec<u8>>> {
+            async fn blob(&self, sha256: &[u8]) -> Result<Option<Vec<u8>>> {
                     Ok(
                         sqlx::query_scalar("SELECT content FROM blobs WHERE sha256 = $1")
                             .bind(sha256)
@@ -410,6 +682,132 @@ macro_rules! impl_sql_archive {
                         counts.push((table.to_string(), count));
                     }
                     Ok(counts)
+                }
+
+                async fn result_by_code(&self, result_code: &str) -> Result<Option<StoredResult>> {
+                    let row = sqlx::query("SELECT * FROM results WHERE result_code = $1")
+                        .bind(result_code)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                    row.as_ref().map(result_from_row).transpose()
+                }
+
+                async fn dossier_of_record(&self, record_sha256: &[u8]) -> Result<Option<String>> {
+                    Ok(sqlx::query_scalar(
+                        "SELECT dossier_code FROM step_records WHERE record_sha256 = $1",
+                    )
+                    .bind(record_sha256)
+                    .fetch_optional(&self.pool)
+                    .await?)
+                }
+
+                async fn search(
+                    &self,
+                    query: &SearchQuery,
+                    limit: i64,
+                ) -> Result<Vec<(DossierRow, Option<StoredResult>)>> {
+                    // One statement for every combination of criteria: a NULL criterion
+                    // matches all rows, so the planner still uses the indexes of the others.
+                    let rows = sqlx::query(
+                        "SELECT d.code FROM dossiers d
+                         WHERE ($1 IS NULL OR d.applicant_id = $1)
+                           AND ($2 IS NULL OR d.procedure_code = $2)
+                           AND ($3 IS NULL OR d.department = $3)
+                           AND ($4 IS NULL OR d.state = $4)
+                           AND ($5 IS NULL OR d.received_on >= $5)
+                           AND ($6 IS NULL OR d.received_on <= $6)
+                           AND ($7 IS NULL OR d.received_at_ms > $7
+                                OR (d.received_at_ms = $7 AND d.code > $8))
+                         ORDER BY d.received_at_ms, d.code
+                         LIMIT $9",
+                    )
+                    .bind(&query.applicant_id)
+                    .bind(&query.procedure_code)
+                    .bind(&query.department)
+                    .bind(&query.state)
+                    .bind(&query.received_from)
+                    .bind(&query.received_to)
+                    .bind(query.after.as_ref().map(|(ms, _)| *ms))
+                    .bind(query.after.as_ref().map(|(_, code)| code.clone()))
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    let mut hits = Vec::with_capacity(rows.len());
+                    for row in rows {
+                        let code: String = row.try_get("code")?;
+                        let dossier = sqlx::query("SELECT * FROM dossiers WHERE code = $1")
+                            .bind(&code)
+                            .fetch_one(&self.pool)
+                            .await?;
+                        let result = sqlx::query(
+                            "SELECT * FROM results WHERE dossier_code = $1 AND result_index = 1",
+                        )
+                        .bind(&code)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                        hits.push((
+                            dossier_from_row(&dossier)?,
+                            result.as_ref().map(result_from_row).transpose()?,
+                        ));
+                    }
+                    Ok(hits)
+                }
+
+                async fn put_signing_session(&self, session: &SigningSession) -> Result<()> {
+                    let mut tx = self.write_transaction().await?;
+                    // Expired sessions are swept whenever a new one is stored.
+                    sqlx::query("DELETE FROM signing_sessions WHERE expires_at_ms < $1")
+                        .bind(session.created_at_ms)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query(
+                        "INSERT INTO signing_sessions (session_id, input_sha256, prepared, created_at_ms, expires_at_ms)
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(&session.session_id)
+                    .bind(&session.input_sha256)
+                    .bind(&session.prepared)
+                    .bind(session.created_at_ms)
+                    .bind(session.expires_at_ms)
+                    .execute(&mut *tx)
+                    .await?;
+                    tx.commit().await?;
+                    Ok(())
+                }
+
+                async fn take_signing_session(&self, session_id: &str) -> Result<Option<SigningSession>> {
+                    let mut tx = self.write_transaction().await?;
+                    let row = sqlx::query("SELECT * FROM signing_sessions WHERE session_id = $1")
+                        .bind(session_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    let Some(row) = row else {
+                        return Ok(None);
+                    };
+                    sqlx::query("DELETE FROM signing_sessions WHERE session_id = $1")
+                        .bind(session_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    Ok(Some(SigningSession {
+                        session_id: row.try_get("session_id")?,
+                        input_sha256: row.try_get("input_sha256")?,
+                        prepared: row.try_get("prepared")?,
+                        created_at_ms: row.try_get("created_at_ms")?,
+                        expires_at_ms: row.try_get("expires_at_ms")?,
+                    }))
+                }
+
+                async fn reusable_results(&self, applicant_id: &str) -> Result<Vec<StoredResult>> {
+                    let rows = sqlx::query(
+                        "SELECT * FROM results
+                         WHERE applicant_id = $1 AND status = 'valid' AND issued_at_ms IS NOT NULL
+                         ORDER BY issued_at_ms DESC, result_code",
+                    )
+                    .bind(applicant_id)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    rows.iter().map(result_from_row).collect()
                 }
             }
         };

@@ -1,6 +1,6 @@
 //! The embedded SQLite backend (WAL journal, one file under the data directory).
 
-use std::{str::FromStr, time::Duration};
+use std::{str::FromStr, sync::Arc, time::Duration};
 
 use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
@@ -8,10 +8,12 @@ use sqlx::{
 };
 
 use super::{sql::impl_sql_archive, Result};
+use crate::ledger::LogKey;
 
 #[derive(Debug, Clone)]
 pub struct SqliteArchive {
     pool: SqlitePool,
+    log: Option<Arc<LogKey>>,
 }
 
 impl SqliteArchive {
@@ -33,7 +35,7 @@ impl SqliteArchive {
         sqlx::migrate!("src/archive/migrations/sqlite")
             .run(&pool)
             .await?;
-        Ok(Self { pool })
+        Ok(Self { pool, log: None })
     }
 
     /// SQLite allows one writer at a time. `BEGIN IMMEDIATE` takes the write lock up front
@@ -44,4 +46,4 @@ impl SqliteArchive {
     }
 }
 
-impl_sql_archive!(SqliteArchive, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
+impl_sql_archive!(SqliteArchive, sqlx::Sqlite, sqlx::sqlite::SqliteRow, "");

@@ -22,6 +22,9 @@ pub enum Error {
     /// A concurrent change won; reading again and retrying is safe.
     #[error("{0}")]
     Aborted(String),
+    /// A position past the end, e.g. a proof for a tree size the log has not reached.
+    #[error("{0}")]
+    OutOfRange(String),
     /// The storage is unreachable; retrying later is safe.
     #[error("{0}")]
     Unavailable(String),
@@ -40,6 +43,7 @@ impl Error {
             Error::AlreadyExists(_) => "already_exists",
             Error::ResourceExhausted(_) => "resource_exhausted",
             Error::Aborted(_) => "aborted",
+            Error::OutOfRange(_) => "out_of_range",
             Error::Unavailable(_) => "unavailable",
             Error::Internal(_) => "internal",
         }
@@ -62,6 +66,9 @@ impl From<ArchiveError> for Error {
                 Error::Aborted(error.to_string())
             }
             ArchiveError::NumbersExhausted { .. } => Error::ResourceExhausted(error.to_string()),
+            ArchiveError::Ledger(crate::ledger::LedgerError::OutOfRange { .. }) => {
+                Error::OutOfRange(error.to_string())
+            }
             ArchiveError::Database(
                 sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_),
             ) => Error::Unavailable(format!("the archive is unavailable: {error}")),

@@ -16,7 +16,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Self {
-            max_document_bytes: 32 * 1024 * 1024,
+            max_document_bytes: 128 * 1024 * 1024,
             max_documents: 50,
             max_note_chars: 4000,
         }
@@ -243,6 +243,10 @@ pub(super) fn fingerprint_receive(c: &ReceiveCommand) -> [u8; 32] {
         .field(c.note.as_bytes())
         .field(c.supplement_of.as_bytes())
         .documents(&c.documents);
+    f.field(&(c.cited_results.len() as u64).to_be_bytes());
+    for cited in &c.cited_results {
+        f.field(cited.as_bytes());
+    }
     f.finish()
 }
 
@@ -260,7 +264,27 @@ pub(super) fn fingerprint_sign(c: &SignCommand) -> [u8; 32] {
     f.field(c.credential_id.as_bytes())
         .field(c.dossier_code.as_bytes())
         .field(c.note.as_bytes())
-        .documents(std::slice::from_ref(&c.result));
+        .documents(c.result.as_slice());
+    // The rendered content and the metadata are part of the request too.
+    f.field(&serde_json::to_vec(&c.metadata).unwrap_or_default());
+    match &c.content {
+        Some(content) => {
+            f.field(b"content")
+                .field(content.issuing_body.as_bytes())
+                .field(content.number_notation.as_bytes())
+                .field(content.place_and_date.as_bytes())
+                .field(content.title.as_bytes())
+                .field(content.subtitle.as_bytes())
+                .field(content.signer_position.as_bytes());
+            f.field(&(content.body.len() as u64).to_be_bytes());
+            for paragraph in &content.body {
+                f.field(paragraph.as_bytes());
+            }
+        }
+        None => {
+            f.field(b"no content");
+        }
+    }
     f.finish()
 }
 
@@ -285,6 +309,7 @@ mod tests {
             }],
             note: String::new(),
             supplement_of: String::new(),
+            cited_results: Vec::new(),
         };
         let same_but_other_id = ReceiveCommand {
             request_id: "r2".into(),

@@ -7,6 +7,9 @@
 
 mod error;
 mod input;
+mod result;
+mod retrieval;
+pub mod signing;
 
 use std::sync::Arc;
 
@@ -14,11 +17,13 @@ use time::OffsetDateTime;
 
 pub use error::Error;
 pub use input::{ApplicantInput, DocumentInput, Limits};
+pub use retrieval::{Consistency, Inclusion, LeafKey, RecordKey, SearchInput, SearchPage};
 
 use crate::{
     archive::{
-        Archive, ArchiveError, AuditEntry, DossierChange, DossierRow, IssuedResult, NewDocument,
-        NewDossier, NewRecord, NewResult, RequestMark, StoredDocument, StoredRecord, StoredResult,
+        Archive, ArchiveError, AuditEntry, DossierChange, DossierRow, IssuedResult, LogReceipt,
+        NewDocument, NewDossier, NewRecord, RequestMark, StoredDocument, StoredRecord,
+        StoredResult,
     },
     cms,
     flow::{
@@ -51,6 +56,8 @@ pub struct ReceiveCommand {
     pub note: String,
     /// The dossier code of a dossier in `SupplementRequested`, for a re-receipt.
     pub supplement_of: String,
+    /// Result codes cited instead of uploaded copies.
+    pub cited_results: Vec<String>,
 }
 
 /// Any step on an existing dossier except sign.
@@ -71,7 +78,47 @@ pub struct SignCommand {
     pub credential_id: String,
     pub dossier_code: String,
     pub note: String,
-    pub result: DocumentInput,
+    /// A PDF made by the department system…
+    pub result: Option<DocumentInput>,
+    /// …or the content for the service to render.
+    pub content: Option<ResultContent>,
+    pub metadata: ResultMetadata,
+}
+
+/// A result document's content, for the service to render (Decree 30/2020 layout).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResultContent {
+    pub issuing_body: String,
+    pub number_notation: String,
+    pub place_and_date: String,
+    pub title: String,
+    pub subtitle: String,
+    pub body: Vec<String>,
+    pub signer_position: String,
+}
+
+/// Archival metadata of a result (Decree 30/2020, appendix VI), kept as JSON.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ResultMetadata {
+    pub document_type: String,
+    pub number_notation: String,
+    pub issue_date: String,
+    pub issuing_body: String,
+    pub subject: String,
+    pub language: String,
+    pub retention: String,
+}
+
+impl ResultMetadata {
+    /// Stored metadata; a row that does not parse shows as empty rather than failing a read.
+    pub fn from_json(text: &str) -> ResultMetadata {
+        serde_json::from_str(text).unwrap_or_default()
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".to_owned())
+    }
 }
 
 /// What a step answers: the new state and the signed record.
@@ -83,6 +130,8 @@ pub struct Receipt {
     pub decoded: pb::StepRecord,
     pub due_date: String,
     pub result_code: Option<String>,
+    /// The record's inclusion in the transparency log.
+    pub log: LogReceipt,
 }
 
 /// A dossier as `Get` shows it.
@@ -106,7 +155,13 @@ pub struct Service<A> {
     calendar: WorkingCalendar,
     limits: Limits,
     clock: Clock,
+    timestamper: Option<Arc<dyn cms::Timestamper>>,
+    /// Where citizens verify results; the QR code links to `<public_url>/v/<result code>`.
+    public_url: String,
 }
+
+/// The public address of the verification page when none is configured.
+pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
 
 /// Context of one call, for the audit trail.
 struct Call<'a> {
@@ -168,7 +223,24 @@ impl<A: Archive> Service<A> {
             calendar,
             limits,
             clock,
+            timestamper: None,
+            public_url: DEFAULT_PUBLIC_URL.to_owned(),
         }
+    }
+
+    /// The timestamp authority for PAdES B-T and above (the built-in one in `serve`).
+    pub fn with_timestamper(mut self, timestamper: Arc<dyn cms::Timestamper>) -> Self {
+        self.timestamper = Some(timestamper);
+        self
+    }
+
+    pub fn with_public_url(mut self, url: &str) -> Self {
+        self.public_url = url.trim_end_matches('/').to_owned();
+        self
+    }
+
+    pub fn timestamper(&self) -> Option<&dyn cms::Timestamper> {
+        self.timestamper.as_deref()
     }
 
     pub fn archive(&self) -> &A {
@@ -291,9 +363,12 @@ impl<A: Archive> Service<A> {
         let procedure = self.procedure(&command.procedure_code)?;
         let applicant = command.applicant.validate()?;
         let documents = self.documents(&command.documents)?;
-        if documents.is_empty() {
+        let cited = self
+            .check_citations(&command.cited_results, &applicant.id)
+            .await?;
+        if documents.is_empty() && cited.is_empty() {
             return Err(Error::InvalidArgument(format!(
-                "a dossier needs at least one document; procedure {} requires: {}",
+                "a dossier needs at least one document or cited result; procedure {} requires: {}",
                 procedure.code,
                 procedure.required_documents.join("; ")
             )));
@@ -347,12 +422,13 @@ impl<A: Archive> Service<A> {
                     applicant_id: applicant.id.clone(),
                     due_date: due_date.clone(),
                     result_code: String::new(),
+                    cited_results: cited.clone(),
                 };
                 new_record(&draft, 1, documents.clone())
             })
             .await;
         match outcome {
-            Ok((code, record)) => receipt_from_new(code, state, &record, due_date, None),
+            Ok((code, record, log)) => receipt_from_new(code, state, &record, due_date, None, log),
             // A concurrent call under the same request id may have committed first.
             Err(Error::Aborted(message)) => {
                 match self
@@ -374,6 +450,12 @@ impl<A: Archive> Service<A> {
         fingerprint: [u8; 32],
     ) -> Result<Receipt, Error> {
         let code = parse_dossier_code(&command.supplement_of)?;
+        if !command.cited_results.is_empty() {
+            return Err(Error::InvalidArgument(
+                "results can be cited when a dossier is first received, not in a re-receipt"
+                    .to_owned(),
+            ));
+        }
         let row = self.load(&code).await?;
         if !command.procedure_code.is_empty() && command.procedure_code != row.procedure_code {
             return Err(Error::InvalidArgument(format!(
@@ -453,12 +535,19 @@ impl<A: Archive> Service<A> {
         };
         let mut result_code = String::new();
         if command.step == Step::Return {
-            let code = ResultCode::new(code.clone(), 1)
-                .map_err(|e| Error::Internal(format!("result code: {e}")))?;
-            result_code = code.to_string();
+            let result = self.archive.result(&code).await?.ok_or_else(|| {
+                Error::Internal(format!(
+                    "dossier {code} is signed but has no result document"
+                ))
+            })?;
+            let sha256: [u8; 32] = result.sha256.as_slice().try_into().map_err(|_| {
+                Error::Internal(format!("the result of {code} has a malformed hash"))
+            })?;
+            result_code = result.result_code.clone();
             change.issue_result = Some(IssuedResult {
                 result_code: result_code.clone(),
                 issued_at_ms: unix_millis(call.at),
+                sha256,
             });
         }
         self.commit_step(
@@ -474,71 +563,6 @@ impl<A: Archive> Service<A> {
             fingerprint,
             row.due_date.clone(),
             result_code,
-        )
-        .await
-    }
-
-    async fn sign_inner(&self, call: &Call<'_>, command: &SignCommand) -> Result<Receipt, Error> {
-        input::check_request_id(&command.request_id)?;
-        let fingerprint = input::fingerprint_sign(command);
-        if let Some(receipt) = self
-            .replay(call.method, &command.request_id, &fingerprint)
-            .await?
-        {
-            return Ok(receipt);
-        }
-        let code = parse_dossier_code(&command.dossier_code)?;
-        let mut documents = self.documents(std::slice::from_ref(&command.result))?;
-        let result = documents
-            .pop()
-            .ok_or_else(|| Error::InvalidArgument("the result document is missing".to_owned()))?;
-        input::check_pdf(&result.content)?;
-        input::check_note(&command.note, &self.limits)?;
-        let credential = self.credential(&command.credential_id, call.at)?;
-        let row = self.load(&code).await?;
-        let from = stored_state(&row)?;
-        let state = self.check(Some(from), Step::Sign, credential, &row.department)?;
-        let seal = self.seal_of(&row.department, call.at)?;
-        // Until PAdES lands the result carries two detached CAdES signatures over its bytes:
-        // the competent signer's, then the organisation's seal (Decree 30/2020's order).
-        let options = cms::SignOptions {
-            signing_time: Some(call.at),
-        };
-        let signer_signature = cms::sign_detached_digest(&result.sha256, credential, &options)
-            .map_err(|e| Error::Internal(format!("signing the result: {e}")))?;
-        let seal_signature = cms::sign_detached_digest(&result.sha256, seal, &options)
-            .map_err(|e| Error::Internal(format!("sealing the result: {e}")))?;
-        let change = DossierChange {
-            state: state.as_str().to_owned(),
-            result: Some(NewResult {
-                document: result.clone(),
-                signer_signature,
-                seal_signature,
-                signed_at_ms: unix_millis(call.at),
-            }),
-            ..DossierChange::default()
-        };
-        // The record names the result document by its hash; the bytes are stored once, with
-        // the result, not again as an attachment.
-        let mut result_reference = result;
-        result_reference.content = Vec::new();
-        self.commit_step_with_digests(
-            call,
-            &code,
-            &row,
-            Step::Sign,
-            state,
-            credential,
-            &command.note,
-            vec![digest_of_sized(
-                &result_reference,
-                command.result.content.len(),
-            )],
-            Vec::new(),
-            change,
-            fingerprint,
-            row.due_date.clone(),
-            String::new(),
         )
         .await
     }
@@ -671,6 +695,7 @@ impl<A: Archive> Service<A> {
             applicant_id: row.applicant_id.clone(),
             due_date: due_date.clone(),
             result_code: result_code.clone(),
+            cited_results: Vec::new(),
         };
         let new = new_record(&draft, sequence, documents)?;
         let request = RequestMark {
@@ -685,12 +710,13 @@ impl<A: Archive> Service<A> {
             .append_step(code, row.version, change, &new, &request, &audit)
             .await
         {
-            Ok(()) => receipt_from_new(
+            Ok(log) => receipt_from_new(
                 code.clone(),
                 state,
                 &new,
                 due_date,
                 (!result_code.is_empty()).then_some(result_code),
+                log,
             ),
             Err(ArchiveError::RequestRace(_)) => {
                 self.replay_after_race(call, call.request_id, &fingerprint)
@@ -734,7 +760,18 @@ impl<A: Archive> Service<A> {
             .ok()
             .and_then(record::state_from_proto)
             .ok_or_else(|| Error::Internal("stored record has no state".to_owned()))?;
+        let log = self
+            .archive
+            .log_receipt(&record.record_sha256)
+            .await?
+            .ok_or_else(|| {
+                Error::Internal(format!(
+                    "record {} of {code} is not in the log",
+                    stored.sequence
+                ))
+            })?;
         Ok(Some(Receipt {
+            log,
             dossier_code: code,
             state,
             due_date: decoded.due_date.clone(),
@@ -758,6 +795,80 @@ impl<A: Archive> Service<A> {
                     "request id {request_id:?} is being processed concurrently; retry"
                 ))
             })
+    }
+
+    /// Checks each cited result: well-formed, archived, issued to this applicant, still valid.
+    async fn check_citations(
+        &self,
+        codes: &[String],
+        applicant_id: &str,
+    ) -> Result<Vec<pb::CitedResult>, Error> {
+        if codes.len() > self.limits.max_documents {
+            return Err(Error::ResourceExhausted(format!(
+                "{} results cited; at most {} are allowed per call",
+                codes.len(),
+                self.limits.max_documents
+            )));
+        }
+        let mut cited = Vec::with_capacity(codes.len());
+        for text in codes {
+            let code: ResultCode = text
+                .parse()
+                .map_err(|e: flow::codes::CodeError| Error::InvalidArgument(e.to_string()))?;
+            let result = self
+                .archive
+                .result_by_code(&code.to_string())
+                .await?
+                .ok_or_else(|| Error::NotFound(format!("cited result {code} does not exist")))?;
+            if result.applicant_id != applicant_id {
+                return Err(Error::FailedPrecondition(format!(
+                    "cited result {code} was issued to another applicant, not {applicant_id}"
+                )));
+            }
+            if result.issued_at_ms.is_none() {
+                return Err(Error::FailedPrecondition(format!(
+                    "cited result {code} has not been issued yet"
+                )));
+            }
+            match result.status.as_str() {
+                "valid" => {}
+                "superseded" => {
+                    return Err(Error::FailedPrecondition(format!(
+                        "cited result {code} was superseded by {}{}; cite that one instead",
+                        result.superseded_by.as_deref().unwrap_or("another result"),
+                        result
+                            .status_reason
+                            .as_deref()
+                            .map(|r| format!(" ({r})"))
+                            .unwrap_or_default()
+                    )))
+                }
+                other => {
+                    return Err(Error::FailedPrecondition(format!(
+                        "cited result {code} is {other}{}",
+                        result
+                            .status_reason
+                            .as_deref()
+                            .map(|r| format!(": {r}"))
+                            .unwrap_or_default()
+                    )))
+                }
+            }
+            if cited
+                .iter()
+                .any(|c: &pb::CitedResult| c.result_code == result.result_code)
+            {
+                return Err(Error::InvalidArgument(format!(
+                    "result {code} is cited twice"
+                )));
+            }
+            cited.push(pb::CitedResult {
+                result_code: result.result_code,
+                sha256: result.sha256,
+                document_name: result.name,
+            });
+        }
+        Ok(cited)
     }
 
     fn procedure(&self, code: &str) -> Result<&Procedure, Error> {
@@ -907,6 +1018,7 @@ fn receipt_from_new(
     new: &NewRecord,
     due_date: String,
     result_code: Option<String>,
+    log: LogReceipt,
 ) -> Result<Receipt, Error> {
     let decoded = record::decode(&new.record)
         .map_err(|e| Error::Internal(format!("the record just signed does not decode: {e}")))?;
@@ -923,5 +1035,6 @@ fn receipt_from_new(
         decoded,
         due_date,
         result_code,
+        log,
     })
 }

@@ -204,7 +204,7 @@ impl Server {
             .arg("--database")
             .arg(self.database_url())
             .args(&self.extra_args)
-            .env("KETQUA_LOG", "warn")
+            .env("KETQUA_LOG", "error")
             .env_remove("KETQUA_CONFIG")
             .env_remove("KETQUA_DATABASE_URL")
             .stdout(Stdio::piped())
@@ -358,6 +358,7 @@ pub fn receive_request(procedure: &str, credential: &str) -> pb::ReceiveRequest 
         ],
         note: "Hồ sơ đầy đủ".to_owned(),
         supplement_of: String::new(),
+        cited_results: Vec::new(),
     }
 }
 
@@ -371,6 +372,7 @@ pub fn step_request(code: &str, credential: &str, note: &str) -> pb::StepRequest
     }
 }
 
+/// Step 4 with a result PDF the department made (the service adds the QR code and signs).
 pub fn sign_request(code: &str, credential: &str) -> pb::SignRequest {
     pb::SignRequest {
         request_id: request_id("sign"),
@@ -385,7 +387,50 @@ pub fn sign_request(code: &str, credential: &str) -> pb::SignRequest {
                 &[&format!("Ma ho so: {code}"), "Khong co an tich"],
             ),
         }),
+        content: None,
+        metadata: None,
     }
+}
+
+/// Step 4 with the result's content, for the service to render.
+pub fn sign_rendered_request(code: &str, credential: &str) -> pb::SignRequest {
+    pb::SignRequest {
+        request_id: request_id("sign"),
+        credential_id: credential.to_owned(),
+        dossier_code: code.to_owned(),
+        note: String::new(),
+        result: None,
+        content: Some(pb::ResultContent {
+            issuing_body: "UBND TỈNH QUẢNG NINH\nSỞ TƯ PHÁP".to_owned(),
+            number_notation: "Số: 42/LLTP-STP".to_owned(),
+            place_and_date: "Quảng Ninh, ngày 22 tháng 11 năm 2026".to_owned(),
+            title: "PHIẾU LÝ LỊCH TƯ PHÁP SỐ 1".to_owned(),
+            subtitle: String::new(),
+            body: vec![
+                "Họ và tên: Nguyễn Thị Hương.".to_owned(),
+                "Tình trạng án tích: Không có án tích.".to_owned(),
+            ],
+            signer_position: String::new(),
+        }),
+        metadata: Some(pb::ResultMetadata {
+            document_type: "Phiếu".to_owned(),
+            number_notation: "42/LLTP-STP".to_owned(),
+            subject: "Phiếu lý lịch tư pháp số 1".to_owned(),
+            ..pb::ResultMetadata::default()
+        }),
+    }
+}
+
+/// `pdfsig` on a PDF: its output, or None when pdfsig is missing outside CI.
+pub fn pdfsig(path: &Path) -> Option<String> {
+    if !tool_available("pdfsig") {
+        return None;
+    }
+    let output = Command::new("pdfsig")
+        .arg(path)
+        .output()
+        .expect("run pdfsig");
+    Some(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 /// Is an external tool installed? Under CI a missing tool fails the test instead of skipping it.

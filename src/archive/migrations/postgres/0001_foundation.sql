@@ -62,20 +62,40 @@ CREATE TABLE dossier_documents (
     FOREIGN KEY (dossier_code, record_sequence) REFERENCES step_records (dossier_code, sequence)
 );
 
+-- Issued results: the signed PDF (PAdES, signer then seal) under its result code, with the
+-- archival metadata of Decree 30/2020 (appendix VI) as JSON, and its status for reuse.
 CREATE TABLE results (
-    dossier_code     TEXT NOT NULL REFERENCES dossiers (code),
-    result_index     BIGINT NOT NULL,
-    result_code      TEXT UNIQUE,
-    name             TEXT NOT NULL,
-    media_type       TEXT NOT NULL,
-    sha256           BYTEA NOT NULL REFERENCES blobs (sha256),
-    size             BIGINT NOT NULL,
-    signer_signature BYTEA NOT NULL,
-    seal_signature   BYTEA NOT NULL,
-    signed_at_ms     BIGINT NOT NULL,
-    issued_at_ms     BIGINT,
-    status           TEXT NOT NULL,
+    dossier_code   TEXT NOT NULL REFERENCES dossiers (code),
+    result_index   BIGINT NOT NULL,
+    result_code    TEXT NOT NULL UNIQUE,
+    name           TEXT NOT NULL,
+    media_type     TEXT NOT NULL,
+    sha256         BYTEA NOT NULL REFERENCES blobs (sha256),
+    size           BIGINT NOT NULL,
+    level          TEXT NOT NULL,
+    page_count     BIGINT NOT NULL,
+    signer         TEXT NOT NULL,
+    applicant_id   TEXT NOT NULL,
+    procedure_code TEXT NOT NULL,
+    metadata       TEXT NOT NULL,
+    signed_at_ms   BIGINT NOT NULL,
+    issued_at_ms   BIGINT,
+    status         TEXT NOT NULL,
+    status_reason  TEXT,
+    superseded_by  TEXT,
     PRIMARY KEY (dossier_code, result_index)
+);
+CREATE INDEX results_by_applicant ON results (applicant_id, status);
+CREATE INDEX results_by_sha256 ON results (sha256);
+
+-- External signatures between PrepareSignature and CompleteSignature: the prepared revision,
+-- bound to the document's hash, usable once and only until it expires.
+CREATE TABLE signing_sessions (
+    session_id     TEXT PRIMARY KEY,
+    input_sha256   BYTEA NOT NULL,
+    prepared       TEXT NOT NULL,
+    created_at_ms  BIGINT NOT NULL,
+    expires_at_ms  BIGINT NOT NULL
 );
 
 -- Idempotency: the first answer to a request id is the answer to every retry.
@@ -97,4 +117,41 @@ CREATE TABLE audit_log (
     dossier_code  TEXT,
     outcome       TEXT NOT NULL,
     message       TEXT NOT NULL
+);
+
+-- The transparency log (src/ledger, docs/ledger.md): every step record and every issued
+-- result is a leaf. Only perfect subtrees are stored (by NodeId::flat_key), never updated.
+CREATE TABLE ledger_leaves (
+    leaf_index     BIGINT PRIMARY KEY,
+    leaf_data      BYTEA NOT NULL UNIQUE,
+    kind           TEXT NOT NULL,
+    dossier_code   TEXT NOT NULL,
+    appended_at_ms BIGINT NOT NULL
+);
+
+CREATE TABLE ledger_nodes (
+    id   BIGINT PRIMARY KEY,
+    hash BYTEA NOT NULL
+);
+
+-- One row: the tree's size, root and right edge. Appends lock it (FOR UPDATE on PostgreSQL,
+-- the write lock on SQLite), so replicas sharing the database keep one log.
+CREATE TABLE ledger_head (
+    id       BIGINT PRIMARY KEY CHECK (id = 1),
+    size     BIGINT NOT NULL,
+    root     BYTEA NOT NULL,
+    frontier BYTEA NOT NULL
+);
+INSERT INTO ledger_head (id, size, root, frontier) VALUES (
+    1, 0,
+    '\xe3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'::bytea,
+    '\x010000000000000000'::bytea
+);
+
+-- A signed checkpoint (C2SP signed note) for every size the log reached.
+CREATE TABLE ledger_checkpoints (
+    size          BIGINT PRIMARY KEY,
+    root          BYTEA NOT NULL,
+    note          TEXT NOT NULL,
+    created_at_ms BIGINT NOT NULL
 );

@@ -1,0 +1,355 @@
+//! Step 4: the result document, rendered or supplied, signed PAdES B-LT by the competent
+//! signer (a certification signature) and then by the organisation's seal, with the QR code
+//! at the top left of its first page.
+
+use time::OffsetDateTime;
+
+use super::{
+    input, parse_dossier_code, unix_millis, Call, Error, Receipt, ResultContent, ResultMetadata,
+    Service, SignCommand,
+};
+use crate::{
+    archive::{Archive, DossierChange, NewDocument, NewResult},
+    flow::{codes::ResultCode, Step},
+    pdf::{
+        self,
+        pades::{self, PadesLevel, SignatureRequest, StampKind, StampTextInput, VisibleSignature},
+        qr::QrPayload,
+    },
+    pki::{self, Credential},
+};
+
+/// The level of every result the flow issues: signatures, timestamps, and the validation data
+/// needed to check them for decades (B-LTA is added by `archive renew` when due).
+pub const RESULT_LEVEL: PadesLevel = PadesLevel::BLT;
+
+/// The QR code on a supplied PDF, drawn by the PAdES signer before the first signature.
+struct QrMark(QrPayload);
+
+impl pades::TopLeftMark for QrMark {
+    fn content(&self, x: f64, y: f64, size: f64) -> Result<Vec<u8>, pdf::pades::PdfError> {
+        pdf::qr::qr_content(&self.0, x, y, size)
+            .map_err(|e| pdf::pades::PdfError::Malformed(format!("QR code: {e}")))
+    }
+}
+
+/// What the signer needs besides the signing keys: the TSA, the certificates and CRLs for the
+/// document security store.
+pub(super) struct ValidationData {
+    pub certificates: Vec<Vec<u8>>,
+    pub crls: Vec<Vec<u8>>,
+}
+
+impl<A: Archive> Service<A> {
+    pub(super) fn validation_data(&self) -> ValidationData {
+        let mut certificates = vec![self.keys.root_der().to_vec()];
+        if let Some(tsa) = self.keys.tsa() {
+            certificates.push(tsa.certificate_der().to_vec());
+            certificates.extend(tsa.chain_der().iter().cloned());
+        }
+        ValidationData {
+            certificates,
+            crls: self.keys.crls_der(),
+        }
+    }
+
+    pub(super) async fn sign_inner(
+        &self,
+        call: &Call<'_>,
+        command: &SignCommand,
+    ) -> Result<Receipt, Error> {
+        input::check_request_id(&command.request_id)?;
+        let fingerprint = input::fingerprint_sign(command);
+        if let Some(receipt) = self
+            .replay(call.method, &command.request_id, &fingerprint)
+            .await?
+        {
+            return Ok(receipt);
+        }
+        let code = parse_dossier_code(&command.dossier_code)?;
+        let supplied = match (&command.result, &command.content) {
+            (Some(_), Some(_)) => {
+                return Err(Error::InvalidArgument(
+                    "send either the result PDF or its content to render, not both".to_owned(),
+                ))
+            }
+            (None, None) => {
+                return Err(Error::InvalidArgument(
+                    "the result document is missing: send the PDF (result) or its content"
+                        .to_owned(),
+                ))
+            }
+            (Some(document), None) => {
+                let mut documents = self.documents(std::slice::from_ref(document))?;
+                let document = documents.pop().ok_or_else(|| {
+                    Error::InvalidArgument("the result document is missing".to_owned())
+                })?;
+                input::check_pdf(&document.content)?;
+                Some(document)
+            }
+            (None, Some(content)) => {
+                check_content(content)?;
+                None
+            }
+        };
+        input::check_note(&command.note, &self.limits)?;
+        let credential = self.credential(&command.credential_id, call.at)?;
+        let row = self.load(&code).await?;
+        let from = super::stored_state(&row)?;
+        let state = self.check(Some(from), Step::Sign, credential, &row.department)?;
+        let seal = self.seal_of(&row.department, call.at)?;
+        if self.timestamper.is_none() {
+            return Err(Error::FailedPrecondition(
+                "no timestamp authority is configured: results are signed at PAdES B-LT, which needs one".to_owned(),
+            ));
+        }
+
+        let result_code = ResultCode::new(code.clone(), 1)
+            .map_err(|e| Error::Internal(format!("result code: {e}")))?;
+        let procedure_code = row.procedure_code.clone();
+        let document_name = match (&supplied, &command.content) {
+            (Some(document), _) => document.name.clone(),
+            (None, Some(content)) => content.title.clone(),
+            (None, None) => String::new(),
+        };
+        let qr = QrPayload {
+            dossier_code: code.to_string(),
+            procedure_code: procedure_code.clone(),
+            applicant_id: row.applicant_id.clone(),
+            document_name: document_name.clone(),
+            verification_url: format!("{}/v/{result_code}", self.public_url),
+        };
+        let organisation = self
+            .catalog
+            .department(&row.department)
+            .map(|d| d.name.clone())
+            .unwrap_or_else(|| credential.info().organisation.clone());
+
+        // Rendering and signing are CPU work over the whole document (hashing 100 MB takes a
+        // while): keep them off the async workers.
+        let (signed, page_count) = tokio::task::block_in_place(|| {
+            self.produce_result(
+                supplied.as_ref().map(|d| d.content.as_slice()),
+                command.content.as_ref(),
+                qr,
+                credential,
+                seal,
+                &organisation,
+                call.at,
+            )
+        })?;
+
+        let metadata = complete_metadata(
+            &command.metadata,
+            command.content.as_ref(),
+            &organisation,
+            call.at,
+        );
+        let result = NewResult {
+            result_code: result_code.to_string(),
+            document: NewDocument {
+                name: document_name,
+                media_type: "application/pdf".to_owned(),
+                sha256: pki::sha256(&signed),
+                content: signed,
+            },
+            level: RESULT_LEVEL.to_string(),
+            page_count: page_count as i64,
+            signer: credential.info().common_name.clone(),
+            applicant_id: row.applicant_id.clone(),
+            procedure_code,
+            metadata: metadata.to_json(),
+            signed_at_ms: unix_millis(call.at),
+        };
+        let digest = super::digest_of(&result.document);
+        let change = DossierChange {
+            state: state.as_str().to_owned(),
+            result: Some(result),
+            ..DossierChange::default()
+        };
+        // The record names the signed result by its hash; its bytes are stored once, with
+        // the result, not again as an attachment.
+        self.commit_step_with_digests(
+            call,
+            &code,
+            &row,
+            Step::Sign,
+            state,
+            credential,
+            &command.note,
+            vec![digest],
+            Vec::new(),
+            change,
+            fingerprint,
+            row.due_date.clone(),
+            String::new(),
+        )
+        .await
+    }
+
+    /// Renders (or takes) the PDF, then signs it: QR, signer, seal, DSS. Returns the signed
+    /// bytes and the page count.
+    #[allow(clippy::too_many_arguments)]
+    fn produce_result(
+        &self,
+        supplied: Option<&[u8]>,
+        content: Option<&ResultContent>,
+        qr: QrPayload,
+        signer: &Credential,
+        seal: &Credential,
+        organisation: &str,
+        at: OffsetDateTime,
+    ) -> Result<(Vec<u8>, usize), Error> {
+        let (input, signature_rect, qr_mark) = match (supplied, content) {
+            (Some(pdf), _) => (pdf.to_vec(), None, Some(QrMark(qr))),
+            (None, Some(content)) => {
+                let rendered =
+                    pdf::render::render(&render_document(content, signer, qr)).map_err(|e| {
+                        Error::InvalidArgument(format!(
+                            "the result content cannot be rendered: {e}"
+                        ))
+                    })?;
+                (rendered.pdf, Some(rendered.signature_rect), None)
+            }
+            (None, None) => return Err(Error::Internal("no result document".to_owned())),
+        };
+        let info = signer.info();
+        let signer_request = SignatureRequest {
+            field_name: Some("ChuKyNguoiKy".to_owned()),
+            certify: Some(pades::DocMdp::FormFilling),
+            visible: Some(VisibleSignature {
+                page: None,
+                rect: signature_rect,
+                kind: StampKind::Signer,
+                text: StampTextInput {
+                    signer_name: info.common_name.clone(),
+                    position: info.position.clone(),
+                    organisation: organisation.to_owned(),
+                },
+            }),
+            reason: Some("Ký số kết quả giải quyết thủ tục hành chính".to_owned()),
+            location: Some(organisation.to_owned()),
+            ..SignatureRequest::new(signer, RESULT_LEVEL, at)
+        };
+        let seal_request = SignatureRequest {
+            field_name: Some("ConDau".to_owned()),
+            visible: Some(VisibleSignature {
+                page: None,
+                rect: None,
+                kind: StampKind::Seal,
+                text: StampTextInput {
+                    signer_name: seal.info().common_name.clone(),
+                    position: String::new(),
+                    organisation: organisation.to_owned(),
+                },
+            }),
+            reason: Some("Đóng dấu của cơ quan".to_owned()),
+            location: Some(organisation.to_owned()),
+            ..SignatureRequest::new(seal, RESULT_LEVEL, at)
+        };
+        let data = self.validation_data();
+        let validation = pades::Validation {
+            timestamper: self.timestamper.as_deref(),
+            certificates: &data.certificates,
+            crls: &data.crls,
+        };
+        let appendix = pades::sign_result(
+            &input,
+            &signer_request,
+            &seal_request,
+            qr_mark.as_ref().map(|m| m as &dyn pades::TopLeftMark),
+            &validation,
+        )
+        .map_err(pdf_error)?;
+        let mut signed = input;
+        signed.extend_from_slice(&appendix);
+        let page_count = pdf::parse::Document::open(&signed)
+            .and_then(|d| d.page_count())
+            .map_err(|e| Error::Internal(format!("the signed result does not parse: {e}")))?;
+        Ok((signed, page_count))
+    }
+}
+
+/// PDF problems are the caller's document's problems, except a missing TSA.
+pub(super) fn pdf_error(error: pades::PdfError) -> Error {
+    match error {
+        pades::PdfError::NoTimestamper(_) => Error::FailedPrecondition(error.to_string()),
+        pades::PdfError::Cms(e) => Error::Internal(format!("signing: {e}")),
+        other => Error::InvalidArgument(other.to_string()),
+    }
+}
+
+fn check_content(content: &ResultContent) -> Result<(), Error> {
+    if content.title.trim().is_empty() {
+        return Err(Error::InvalidArgument("content.title is empty".to_owned()));
+    }
+    if content.body.iter().all(|p| p.trim().is_empty()) {
+        return Err(Error::InvalidArgument("content.body is empty".to_owned()));
+    }
+    let total: usize = content.body.iter().map(|p| p.len()).sum();
+    if total > 1024 * 1024 {
+        return Err(Error::ResourceExhausted(
+            "content.body is larger than 1 MiB of text".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+fn render_document(
+    content: &ResultContent,
+    signer: &Credential,
+    qr: QrPayload,
+) -> pdf::render::ResultDocument {
+    let info = signer.info();
+    pdf::render::ResultDocument {
+        issuing_body: content.issuing_body.clone(),
+        number_notation: content.number_notation.clone(),
+        place_and_date: content.place_and_date.clone(),
+        title: content.title.clone(),
+        subtitle: (!content.subtitle.is_empty()).then(|| content.subtitle.clone()),
+        body: content.body.clone(),
+        signer_position: if content.signer_position.is_empty() {
+            info.position.clone()
+        } else {
+            content.signer_position.clone()
+        },
+        signer_name: info.common_name.clone(),
+        qr: Some(qr),
+    }
+}
+
+/// Fills what the archive needs and the caller left out.
+fn complete_metadata(
+    given: &ResultMetadata,
+    content: Option<&ResultContent>,
+    organisation: &str,
+    at: OffsetDateTime,
+) -> ResultMetadata {
+    let or = |value: &str, fallback: String| {
+        if value.trim().is_empty() {
+            fallback
+        } else {
+            value.to_owned()
+        }
+    };
+    ResultMetadata {
+        document_type: or(&given.document_type, String::new()),
+        number_notation: or(
+            &given.number_notation,
+            content
+                .map(|c| c.number_notation.clone())
+                .unwrap_or_default(),
+        ),
+        issue_date: or(
+            &given.issue_date,
+            crate::flow::calendar::vietnam_date(at).to_string(),
+        ),
+        issuing_body: or(&given.issuing_body, organisation.to_owned()),
+        subject: or(
+            &given.subject,
+            content.map(|c| c.title.clone()).unwrap_or_default(),
+        ),
+        language: or(&given.language, "vi".to_owned()),
+        retention: or(&given.retention, "vĩnh viễn".to_owned()),
+    }
+}

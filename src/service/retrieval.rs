@@ -1,0 +1,348 @@
+//! Use cases of archivists and of reuse: one dossier by any of its keys, search by cursor, and
+//! the results an applicant may cite instead of uploading copies.
+
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
+
+use super::{parse_dossier_code, Call, DossierView, Error, Service};
+use crate::{
+    archive::{Archive, DossierRow, SearchQuery, StoredResult},
+    flow::{codes::ResultCode, State},
+};
+
+/// How to find one dossier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordKey {
+    DossierCode(String),
+    ResultCode(String),
+    RecordSha256(Vec<u8>),
+}
+
+/// Search criteria as the caller gives them; validated here.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchInput {
+    pub applicant_id: String,
+    pub procedure_code: String,
+    pub department: String,
+    pub state: Option<State>,
+    pub received_from: String,
+    pub received_to: String,
+    pub page_size: u32,
+    pub cursor: String,
+}
+
+/// One page of search hits and the cursor of the next page, if there may be one.
+#[derive(Debug, Clone)]
+pub struct SearchPage {
+    pub hits: Vec<(DossierRow, Option<StoredResult>)>,
+    pub next_cursor: Option<String>,
+}
+
+pub const DEFAULT_PAGE_SIZE: u32 = 100;
+pub const MAX_PAGE_SIZE: u32 = 1000;
+
+/// Cursors are opaque to callers: "v1:<received_at_ms>:<dossier code>", base64url.
+fn encode_cursor(row: &DossierRow) -> String {
+    URL_SAFE_NO_PAD.encode(format!("v1:{}:{}", row.received_at_ms, row.code))
+}
+
+fn decode_cursor(cursor: &str) -> Result<(i64, String), Error> {
+    let malformed = || {
+        Error::InvalidArgument(
+            "cursor is malformed: pass back the next_cursor of a previous page unchanged"
+                .to_owned(),
+        )
+    };
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| malformed())?;
+    let text = String::from_utf8(bytes).map_err(|_| malformed())?;
+    let mut parts = text.splitn(3, ':');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some("v1"), Some(ms), Some(code)) => {
+            let ms = ms.parse().map_err(|_| malformed())?;
+            parse_dossier_code(code).map_err(|_| malformed())?;
+            Ok((ms, code.to_owned()))
+        }
+        _ => Err(malformed()),
+    }
+}
+
+fn optional(text: &str) -> Option<String> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+fn date_bound(name: &str, text: &str) -> Result<Option<String>, Error> {
+    match optional(text) {
+        None => Ok(None),
+        Some(text) => {
+            time::Date::parse(&text, &time::format_description::well_known::Iso8601::DATE)
+                .map(|d| Some(d.to_string()))
+                .map_err(|_| {
+                    Error::InvalidArgument(format!("{name} {text:?} is not a date like 2026-11-22"))
+                })
+        }
+    }
+}
+
+impl<A: Archive> Service<A> {
+    /// A dossier by dossier code, result code or the hash of one of its records.
+    pub async fn get_record(
+        &self,
+        key: RecordKey,
+        include_result_content: bool,
+    ) -> Result<DossierView, Error> {
+        let code = match key {
+            RecordKey::DossierCode(code) => code,
+            RecordKey::ResultCode(text) => {
+                let result: ResultCode =
+                    text.parse().map_err(|e: crate::flow::codes::CodeError| {
+                        Error::InvalidArgument(e.to_string())
+                    })?;
+                self.archive
+                    .result_by_code(&result.to_string())
+                    .await?
+                    .map(|r| r.dossier_code)
+                    .ok_or_else(|| Error::NotFound(format!("result {result} does not exist")))?
+            }
+            RecordKey::RecordSha256(hash) => {
+                if hash.len() != 32 {
+                    return Err(Error::InvalidArgument(format!(
+                        "record_sha256 must be 32 bytes, not {}",
+                        hash.len()
+                    )));
+                }
+                self.archive
+                    .dossier_of_record(&hash)
+                    .await?
+                    .ok_or_else(|| {
+                        Error::NotFound(format!(
+                            "no step record has SHA-256 {}",
+                            hex::encode(&hash)
+                        ))
+                    })?
+            }
+        };
+        self.get(&code, include_result_content).await
+    }
+
+    pub async fn search(&self, input: &SearchInput) -> Result<SearchPage, Error> {
+        let call = Call {
+            method: "Search",
+            request_id: "",
+            credential_id: "",
+            dossier_code: "",
+            at: (self.clock)(),
+        };
+        let result = self.search_inner(input).await;
+        let entry = match &result {
+            Ok(page) => call.audit("ok", format!("{} hits", page.hits.len())),
+            Err(error) => call.audit(error.kind(), error.to_string()),
+        };
+        if let Err(audit_error) = self.archive.record_audit(&entry).await {
+            tracing::error!(%audit_error, "could not write the audit line of a search");
+        }
+        result
+    }
+
+    async fn search_inner(&self, input: &SearchInput) -> Result<SearchPage, Error> {
+        let page_size = match input.page_size {
+            0 => DEFAULT_PAGE_SIZE,
+            n if n > MAX_PAGE_SIZE => {
+                return Err(Error::InvalidArgument(format!(
+                    "page_size {n} is more than the maximum {MAX_PAGE_SIZE}"
+                )))
+            }
+            n => n,
+        };
+        let query = SearchQuery {
+            applicant_id: optional(&input.applicant_id),
+            procedure_code: optional(&input.procedure_code),
+            department: optional(&input.department),
+            state: input.state.map(|s| s.as_str().to_owned()),
+            received_from: date_bound("received_from", &input.received_from)?,
+            received_to: date_bound("received_to", &input.received_to)?,
+            after: match optional(&input.cursor) {
+                Some(cursor) => Some(decode_cursor(&cursor)?),
+                None => None,
+            },
+        };
+        // One row more than asked tells whether another page follows.
+        let mut hits = self
+            .archive
+            .search(&query, i64::from(page_size) + 1)
+            .await?;
+        let more = hits.len() > page_size as usize;
+        hits.truncate(page_size as usize);
+        let next_cursor = match (more, hits.last()) {
+            (true, Some((row, _))) => Some(encode_cursor(row)),
+            _ => None,
+        };
+        Ok(SearchPage { hits, next_cursor })
+    }
+
+    /// The issued, still valid results of an applicant.
+    pub async fn find_reusable(&self, applicant_id: &str) -> Result<Vec<StoredResult>, Error> {
+        let applicant = super::ApplicantInput {
+            id: applicant_id.to_owned(),
+            name: "-".to_owned(),
+        }
+        .validate()?;
+        Ok(self.archive.reusable_results(&applicant.id).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        let row = DossierRow {
+            code: "000.00.12.H47-261122-0042".into(),
+            agency_code: String::new(),
+            procedure_code: String::new(),
+            department: String::new(),
+            applicant_id: String::new(),
+            applicant_name: String::new(),
+            state: String::new(),
+            version: 1,
+            received_at_ms: 1_795_000_000_000,
+            received_on: String::new(),
+            due_date: String::new(),
+            finished_on: None,
+            result_code: None,
+            last_record_sha256: Vec::new(),
+            record_count: 1,
+        };
+        let cursor = encode_cursor(&row);
+        assert_eq!(
+            decode_cursor(&cursor).unwrap(),
+            (row.received_at_ms, row.code.clone())
+        );
+        for bad in [
+            "",
+            "!!!",
+            &URL_SAFE_NO_PAD.encode("v2:1:x"),
+            &URL_SAFE_NO_PAD.encode("v1:x:000.00.12.H47-261122-0042"),
+            &URL_SAFE_NO_PAD.encode("v1:1:nope"),
+        ] {
+            assert!(
+                matches!(decode_cursor(bad), Err(Error::InvalidArgument(_))),
+                "{bad}"
+            );
+        }
+    }
+}
+
+/// Which leaf of the log a proof is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeafKey {
+    Index(u64),
+    Record(Vec<u8>),
+}
+
+/// An inclusion proof with the checkpoint it leads to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inclusion {
+    pub leaf_index: u64,
+    pub tree_size: u64,
+    pub leaf_hash: crate::ledger::Hash,
+    pub path: Vec<crate::ledger::Hash>,
+    /// The signed checkpoint of `tree_size`, when one was signed at that size.
+    pub checkpoint: Option<crate::archive::StoredCheckpoint>,
+}
+
+/// A consistency proof with the checkpoints at both ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consistency {
+    pub old_size: u64,
+    pub new_size: u64,
+    pub path: Vec<crate::ledger::Hash>,
+    pub old_checkpoint: Option<crate::archive::StoredCheckpoint>,
+    pub new_checkpoint: Option<crate::archive::StoredCheckpoint>,
+}
+
+impl<A: Archive> Service<A> {
+    /// The newest signed checkpoint of the transparency log.
+    pub async fn checkpoint(&self) -> Result<crate::archive::StoredCheckpoint, Error> {
+        self.archive.latest_checkpoint().await?.ok_or_else(|| {
+            Error::NotFound("the log is empty: nothing has been signed yet".to_owned())
+        })
+    }
+
+    async fn log_size(&self) -> Result<u64, Error> {
+        Ok(self
+            .archive
+            .latest_checkpoint()
+            .await?
+            .map_or(0, |c| c.size))
+    }
+
+    /// The audit path of a leaf to `tree_size` (0: the newest checkpoint).
+    pub async fn inclusion_proof(&self, leaf: LeafKey, tree_size: u64) -> Result<Inclusion, Error> {
+        let latest = self.log_size().await?;
+        let tree_size = if tree_size == 0 { latest } else { tree_size };
+        if tree_size > latest {
+            return Err(Error::OutOfRange(format!(
+                "tree size {tree_size} is beyond the log, which has {latest} leaves"
+            )));
+        }
+        let leaf_index = match leaf {
+            LeafKey::Index(index) => index,
+            LeafKey::Record(hash) => {
+                if hash.len() != 32 {
+                    return Err(Error::InvalidArgument(format!(
+                        "record_sha256 must be 32 bytes, not {}",
+                        hash.len()
+                    )));
+                }
+                self.archive.leaf_of_record(&hash).await?.ok_or_else(|| {
+                    Error::NotFound(format!(
+                        "no step record with SHA-256 {} is in the log",
+                        hex::encode(&hash)
+                    ))
+                })?
+            }
+        };
+        if leaf_index >= tree_size {
+            return Err(Error::OutOfRange(format!(
+                "leaf {leaf_index} is not in the tree of size {tree_size}"
+            )));
+        }
+        let (leaf_hash, path) = self.archive.inclusion_proof(leaf_index, tree_size).await?;
+        Ok(Inclusion {
+            leaf_index,
+            tree_size,
+            leaf_hash,
+            path,
+            checkpoint: self.archive.checkpoint(tree_size).await?,
+        })
+    }
+
+    /// The proof that the log at `old_size` is a prefix of the log at `new_size` (0: newest).
+    pub async fn consistency_proof(
+        &self,
+        old_size: u64,
+        new_size: u64,
+    ) -> Result<Consistency, Error> {
+        let latest = self.log_size().await?;
+        let new_size = if new_size == 0 { latest } else { new_size };
+        if new_size > latest {
+            return Err(Error::OutOfRange(format!(
+                "tree size {new_size} is beyond the log, which has {latest} leaves"
+            )));
+        }
+        if old_size > new_size {
+            return Err(Error::InvalidArgument(format!(
+                "old_size {old_size} is larger than new_size {new_size}"
+            )));
+        }
+        let path = self.archive.consistency_proof(old_size, new_size).await?;
+        Ok(Consistency {
+            old_size,
+            new_size,
+            path,
+            old_checkpoint: self.archive.checkpoint(old_size).await?,
+            new_checkpoint: self.archive.checkpoint(new_size).await?,
+        })
+    }
+}
