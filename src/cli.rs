@@ -42,6 +42,25 @@ pub enum Command {
     /// Call the service.
     #[command(subcommand)]
     Client(ClientCommand),
+    /// Measure performance.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// PAdES B-B signing against pyHanko and sha256sum (12 KB, 1 MB, 50 MB documents).
+    Sign {
+        /// PKI directory; a development PKI is created there if it has none.
+        #[arg(long, default_value = "target/bench-pki")]
+        pki: PathBuf,
+        /// Where the generated documents go [default: a directory under the system temp].
+        #[arg(long)]
+        work: Option<PathBuf>,
+        /// Document sizes in bytes [default: 12 KB, 1 MB, 50 MB].
+        #[arg(long, value_delimiter = ',')]
+        sizes: Vec<usize>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -117,6 +136,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo(args) => demo(args).await,
+        Command::Bench(BenchCommand::Sign { pki, work, sizes }) => {
+            let sizes = if sizes.is_empty() {
+                crate::bench::DEFAULT_SIZES.to_vec()
+            } else {
+                sizes
+            };
+            let work = work.unwrap_or_else(crate::bench::default_work_dir);
+            let table = crate::bench::sign_benchmark(&pki, &work, &sizes)?;
+            println!("{table}");
+            Ok(())
+        }
         Command::Client(ClientCommand::Get { code, server }) => {
             let mut client = DossiersClient::new(connect(&server).await?);
             let dossier = client

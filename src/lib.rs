@@ -10,6 +10,7 @@
 
 pub mod api;
 pub mod archive;
+pub mod bench;
 pub mod cli;
 pub mod cms;
 pub mod config;

@@ -627,7 +627,7 @@ impl<'a> Session<'a> {
             name: field_name,
             page,
             rect,
-            appearance: appearance.map(|(c, r)| (c, r)),
+            appearance,
         };
         let signer_name = view.visible.as_ref().map(|v| v.text.signer_name.clone());
         let spec = SigDictSpec {

@@ -759,7 +759,7 @@ impl Page {
     pub fn rotation(&self) -> i64 {
         self.inherited
             .int("Rotate")
-            .map_or(0, |r| ((r % 360) + 360) % 360 / 90 * 90)
+            .map_or(0, |r| r.rem_euclid(360) / 90 * 90)
     }
 }
 
@@ -934,8 +934,9 @@ impl<'b> Lexer<'b> {
         while matches!(self.peek(), Some(b'0'..=b'9')) {
             self.pos += 1;
         }
-        std::str::from_utf8(&self.data[start..self.pos])
-            .ok()
+        self.data
+            .get(start..self.pos)
+            .and_then(|d| std::str::from_utf8(d).ok())
             .and_then(|s| s.parse().ok())
             .ok_or_else(|| malformed(format!("expected a number at byte {start}")))
     }
@@ -1018,7 +1019,8 @@ impl<'b> Lexer<'b> {
         if self.pos == start {
             self.pos += 1;
         }
-        &self.data[start..self.pos.min(self.data.len())]
+        let end = self.pos.min(self.data.len());
+        self.data.get(start.min(end)..end).unwrap_or(&[])
     }
 
     fn number(&mut self) -> Result<Object, PdfError> {
