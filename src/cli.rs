@@ -109,6 +109,27 @@ pub enum ClientCommand {
         #[arg(long, default_value = DEFAULT_SERVER)]
         server: String,
     },
+    /// Sign a PDF (PAdES) with one of the server's credentials; streams files of any size.
+    SignDocument {
+        #[arg(long, default_value = DEFAULT_SERVER)]
+        server: String,
+        /// The credential id (see `client credentials`).
+        #[arg(long)]
+        credential: String,
+        /// B-B, B-T, B-LT or B-LTA.
+        #[arg(long, default_value = "B-T")]
+        level: String,
+        /// Draw the signature stamp on the last page.
+        #[arg(long)]
+        visible: bool,
+        /// A certification signature (DocMDP: form filling and signing allowed afterwards).
+        #[arg(long)]
+        certify: bool,
+        #[arg(long, default_value = "")]
+        reason: String,
+        input: PathBuf,
+        output: PathBuf,
+    },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -160,6 +181,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{}", describe(&dossier));
             Ok(())
         }
+        Command::Client(ClientCommand::SignDocument {
+            server,
+            credential,
+            level,
+            visible,
+            certify,
+            reason,
+            input,
+            output,
+        }) => {
+            let level = pb_level(&level)?;
+            let parameters = pb::SignatureParameters {
+                credential_id: credential,
+                level: level as i32,
+                visible,
+                certify,
+                reason,
+                ..pb::SignatureParameters::default()
+            };
+            sign_document(&server, parameters, &input, &output).await
+        }
         Command::Client(ClientCommand::Credentials { server }) => {
             let mut client = SigningClient::new(connect(&server).await?);
             let response = client
@@ -179,6 +221,115 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn pb_level(text: &str) -> anyhow::Result<pb::PadesLevel> {
+    let level: crate::pdf::pades::PadesLevel = text
+        .parse()
+        .map_err(|_| anyhow::anyhow!("level {text:?}: use B-B, B-T, B-LT or B-LTA"))?;
+    Ok(match level {
+        crate::pdf::pades::PadesLevel::BB => pb::PadesLevel::BB,
+        crate::pdf::pades::PadesLevel::BT => pb::PadesLevel::BT,
+        crate::pdf::pades::PadesLevel::BLT => pb::PadesLevel::BLt,
+        crate::pdf::pades::PadesLevel::BLTA => pb::PadesLevel::BLta,
+    })
+}
+
+/// Streams `input` to Signing.SignDocument in 1 MiB chunks and the answer into `output`
+/// (through a temporary file, so a failure never leaves half a PDF behind).
+async fn sign_document(
+    server: &str,
+    parameters: pb::SignatureParameters,
+    input: &Path,
+    output: &Path,
+) -> anyhow::Result<()> {
+    use pb::sign_document_request::Part;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let size = tokio::fs::metadata(input)
+        .await
+        .with_context(|| format!("reading {}", input.display()))?
+        .len();
+    let mut file = tokio::fs::File::open(input)
+        .await
+        .with_context(|| format!("opening {}", input.display()))?;
+    let (tx, rx) = tokio::sync::mpsc::channel::<pb::SignDocumentRequest>(4);
+    let first = pb::SignDocumentRequest {
+        part: Some(Part::Parameters(pb::SignatureParameters {
+            size,
+            ..parameters
+        })),
+    };
+    let input_name = input.display().to_string();
+    let reader = tokio::spawn(async move {
+        if tx.send(first).await.is_err() {
+            return Ok(());
+        }
+        loop {
+            let mut chunk = vec![0u8; 1024 * 1024];
+            let n = file.read(&mut chunk).await?;
+            if n == 0 {
+                return Ok::<(), std::io::Error>(());
+            }
+            chunk.truncate(n);
+            let message = pb::SignDocumentRequest {
+                part: Some(Part::Chunk(chunk)),
+            };
+            if tx.send(message).await.is_err() {
+                return Ok(());
+            }
+        }
+    });
+    let mut client = SigningClient::new(connect(server).await?)
+        .max_decoding_message_size(16 * 1024 * 1024)
+        .max_encoding_message_size(16 * 1024 * 1024);
+    let mut answer = client
+        .sign_document(tokio_stream::wrappers::ReceiverStream::new(rx))
+        .await
+        .map_err(status_error)?
+        .into_inner();
+    reader
+        .await
+        .context("reading the input")?
+        .with_context(|| format!("reading {input_name}"))?;
+    let partial = output.with_extension("pdf.partial");
+    let mut out = tokio::fs::File::create(&partial)
+        .await
+        .with_context(|| format!("creating {}", partial.display()))?;
+    let mut summary = None;
+    let mut written = 0u64;
+    while let Some(part) = answer.message().await.map_err(status_error)? {
+        match part.part {
+            Some(pb::signed_document_part::Part::Summary(s)) => summary = Some(s),
+            Some(pb::signed_document_part::Part::Chunk(chunk)) => {
+                out.write_all(&chunk).await?;
+                written += chunk.len() as u64;
+            }
+            None => {}
+        }
+    }
+    out.flush().await?;
+    drop(out);
+    let summary = summary.context("the server sent no summary")?;
+    if written != summary.size {
+        let _ = tokio::fs::remove_file(&partial).await;
+        bail!(
+            "the server announced {} bytes but sent {written}",
+            summary.size
+        );
+    }
+    tokio::fs::rename(&partial, output)
+        .await
+        .with_context(|| format!("writing {}", output.display()))?;
+    println!(
+        "signed {} -> {} ({} bytes, {} appended) by {}",
+        input.display(),
+        output.display(),
+        summary.size,
+        summary.appended,
+        summary.signer
+    );
+    Ok(())
 }
 
 fn pki_init(out: &Path, catalog: Option<&Path>) -> anyhow::Result<()> {
