@@ -642,7 +642,15 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
                 content: Some(pb::ResultContent {
                     issuing_body: "UBND TỈNH QUẢNG NINH\nSỞ TƯ PHÁP".to_owned(),
                     number_notation: format!("Số: {}/LLTP-STP", &code[code.len() - 4..]),
-                    place_and_date: "Quảng Ninh".to_owned(),
+                    place_and_date: {
+                        let today = crate::flow::calendar::vietnam_date(time::OffsetDateTime::now_utc());
+                        format!(
+                            "Quảng Ninh, ngày {:02} tháng {:02} năm {}",
+                            today.day(),
+                            u8::from(today.month()),
+                            today.year()
+                        )
+                    },
                     title: result_name.to_uppercase(),
                     subtitle: String::new(),
                     body: vec![

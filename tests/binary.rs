@@ -98,6 +98,12 @@ async fn the_demo_runs_all_five_steps_and_writes_verifiable_records() {
     if let Some(report) = pdfsig(&out.path().join("result.pdf")) {
         assert_eq!(report.matches("Signature is Valid.").count(), 2, "{report}");
     }
+    if let Some((valid, report)) = pyhanko_judge(&server.root_pem(), &out.path().join("result.pdf"))
+    {
+        assert!(valid, "pyHanko: {report}");
+        // The signer's certification holds: the seal and the DSS are allowed changes.
+        assert_eq!(report.matches("docmdp_ok=True").count(), 2, "{report}");
+    }
     if tool_available("pdftotext") {
         let text = Command::new("pdftotext")
             .arg(out.path().join("result.pdf"))

@@ -421,6 +421,27 @@ pub fn sign_rendered_request(code: &str, credential: &str) -> pb::SignRequest {
     }
 }
 
+/// pyHanko's verdict on every signature and document timestamp of a PDF (through its Python
+/// API: tests/support/pyhanko_judge.py), or None when pyHanko is missing outside CI.
+pub fn pyhanko_judge(root_pem: &Path, pdf: &Path) -> Option<(bool, String)> {
+    if !tool_available("pyhanko") {
+        return None;
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/pyhanko_judge.py");
+    let output = Command::new("python3")
+        .arg(script)
+        .arg(root_pem)
+        .arg(pdf)
+        .output()
+        .expect("run python3");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Some((output.status.success() && text.contains("ALL VALID"), text))
+}
+
 /// `pdfsig` on a PDF: its output, or None when pdfsig is missing outside CI.
 pub fn pdfsig(path: &Path) -> Option<String> {
     if !tool_available("pdfsig") {
