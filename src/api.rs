@@ -402,35 +402,37 @@ trait Upload {
     fn into_part(self) -> Option<UploadPart<Self::Parameters>>;
 }
 
-impl Upload for pb::SignDocumentRequest {
-    type Parameters = pb::SignatureParameters;
-    fn into_part(self) -> Option<UploadPart<Self::Parameters>> {
-        match self.part? {
-            pb::sign_document_request::Part::Parameters(p) => Some(UploadPart::Parameters(p)),
-            pb::sign_document_request::Part::Chunk(c) => Some(UploadPart::Chunk(c)),
+/// The three upload messages share one shape: `oneof part { parameters; chunk }`.
+macro_rules! impl_upload {
+    ($message:ty, $parameters:ty, $part:path) => {
+        impl Upload for $message {
+            type Parameters = $parameters;
+            fn into_part(self) -> Option<UploadPart<Self::Parameters>> {
+                use $part as Part;
+                match self.part? {
+                    Part::Parameters(p) => Some(UploadPart::Parameters(p)),
+                    Part::Chunk(c) => Some(UploadPart::Chunk(c)),
+                }
+            }
         }
-    }
+    };
 }
 
-impl Upload for pb::PrepareSignatureRequest {
-    type Parameters = pb::PrepareParameters;
-    fn into_part(self) -> Option<UploadPart<Self::Parameters>> {
-        match self.part? {
-            pb::prepare_signature_request::Part::Parameters(p) => Some(UploadPart::Parameters(p)),
-            pb::prepare_signature_request::Part::Chunk(c) => Some(UploadPart::Chunk(c)),
-        }
-    }
-}
-
-impl Upload for pb::CompleteSignatureRequest {
-    type Parameters = pb::CompleteParameters;
-    fn into_part(self) -> Option<UploadPart<Self::Parameters>> {
-        match self.part? {
-            pb::complete_signature_request::Part::Parameters(p) => Some(UploadPart::Parameters(p)),
-            pb::complete_signature_request::Part::Chunk(c) => Some(UploadPart::Chunk(c)),
-        }
-    }
-}
+impl_upload!(
+    pb::SignDocumentRequest,
+    pb::SignatureParameters,
+    pb::sign_document_request::Part
+);
+impl_upload!(
+    pb::PrepareSignatureRequest,
+    pb::PrepareParameters,
+    pb::prepare_signature_request::Part
+);
+impl_upload!(
+    pb::CompleteSignatureRequest,
+    pb::CompleteParameters,
+    pb::complete_signature_request::Part
+);
 
 /// Reads an upload into one buffer (the only copy of the document the service holds).
 async fn receive_upload<R: Upload>(

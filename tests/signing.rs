@@ -176,115 +176,70 @@ async fn the_cli_signs_a_file() {
 
 #[tokio::test]
 async fn an_official_signs_with_their_own_key_in_two_steps() {
-    use pb::{
-        complete_signature_request::Part as CompletePart,
-        prepare_signature_request::Part as PreparePart,
-    };
+    use pb::complete_signature_request::Part;
     let server = Server::start();
     let input = ketqua::pdf::text_document("To trinh", &["Kinh gui Giam doc"]);
     // The official's own token: here the dev key of stp-approver, used outside the service.
-    let credential_dir = server.pki_dir().join("credentials/stp-approver");
-    let pkcs8 = std::fs::read(credential_dir.join("key.pk8")).unwrap();
-    let cert_pem = std::fs::read_to_string(credential_dir.join("cert.pem")).unwrap();
-    let certificate = pem_body(&cert_pem);
-    let chain = pem_body(&std::fs::read_to_string(server.pki_dir().join("stp/ca.pem")).unwrap());
-
-    let mut signing = client(&server).await;
-    let prepare = vec![
-        pb::PrepareSignatureRequest {
-            part: Some(PreparePart::Parameters(pb::PrepareParameters {
-                signer: Some(pb::ExternalSigner {
-                    certificate,
-                    chain: vec![chain],
-                }),
-                level: pb::PadesLevel::BT as i32,
-                visible: true,
-                signer_name: "Lê Quang Hùng".to_owned(),
-                position: "Giám đốc".to_owned(),
-                organisation: "Sở Tư pháp tỉnh Quảng Ninh".to_owned(),
-                ..pb::PrepareParameters::default()
-            })),
-        },
-        pb::PrepareSignatureRequest {
-            part: Some(PreparePart::Chunk(input.clone())),
-        },
-    ];
-    let prepared = signing
-        .prepare_signature(tokio_stream::iter(prepare))
-        .await
-        .expect("prepare")
-        .into_inner();
-    assert_eq!(
-        prepared.data_to_sign_sha256,
-        ketqua::pki::sha256(&prepared.data_to_sign).to_vec()
-    );
+    let pkcs8 = std::fs::read(server.pki_dir().join("credentials/stp-approver/key.pk8")).unwrap();
     let key = ring::signature::EcdsaKeyPair::from_pkcs8(
         &ring::signature::ECDSA_P256_SHA256_ASN1_SIGNING,
         &pkcs8,
         &ring::rand::SystemRandom::new(),
     )
     .unwrap();
-    let value = key
-        .sign(&ring::rand::SystemRandom::new(), &prepared.data_to_sign)
-        .unwrap()
-        .as_ref()
-        .to_vec();
-
+    let token_sign = |data: &[u8]| {
+        key.sign(&ring::rand::SystemRandom::new(), data)
+            .unwrap()
+            .as_ref()
+            .to_vec()
+    };
     let complete = |session_id: &str, signature_value: Vec<u8>, document: Vec<u8>| {
         vec![
             pb::CompleteSignatureRequest {
-                part: Some(CompletePart::Parameters(pb::CompleteParameters {
+                part: Some(Part::Parameters(pb::CompleteParameters {
                     session_id: session_id.to_owned(),
                     signature_value,
                 })),
             },
             pb::CompleteSignatureRequest {
-                part: Some(CompletePart::Chunk(document)),
+                part: Some(Part::Chunk(document)),
             },
         ]
     };
-    // Another document under the same session is refused (and uses the session up).
+    let mut signing = client(&server).await;
+    let preparer = signing.clone();
+    let prepare = || {
+        let messages = prepare_messages(&server, &input);
+        let mut signing = preparer.clone();
+        async move {
+            signing
+                .prepare_signature(tokio_stream::iter(messages))
+                .await
+                .expect("prepare")
+                .into_inner()
+        }
+    };
+
+    // Another document under the session is refused (and uses the session up).
+    let prepared = prepare().await;
+    assert_eq!(
+        prepared.data_to_sign_sha256,
+        ketqua::pki::sha256(&prepared.data_to_sign).to_vec()
+    );
     let other = ketqua::pdf::text_document("To trinh khac", &["x"]);
     let status = signing
         .complete_signature(tokio_stream::iter(complete(
             &prepared.session_id,
-            value.clone(),
+            token_sign(&prepared.data_to_sign),
             other,
         )))
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
 
-    // Prepare again and complete properly.
-    let prepare_again = vec![
-        pb::PrepareSignatureRequest {
-            part: Some(PreparePart::Parameters(pb::PrepareParameters {
-                signer: Some(pb::ExternalSigner {
-                    certificate: pem_body(&cert_pem),
-                    chain: vec![pem_body(
-                        &std::fs::read_to_string(server.pki_dir().join("stp/ca.pem")).unwrap(),
-                    )],
-                }),
-                level: pb::PadesLevel::BT as i32,
-                ..pb::PrepareParameters::default()
-            })),
-        },
-        pb::PrepareSignatureRequest {
-            part: Some(PreparePart::Chunk(input.clone())),
-        },
-    ];
-    let prepared = signing
-        .prepare_signature(tokio_stream::iter(prepare_again))
-        .await
-        .expect("prepare")
-        .into_inner();
-    let value = key
-        .sign(&ring::rand::SystemRandom::new(), &prepared.data_to_sign)
-        .unwrap()
-        .as_ref()
-        .to_vec();
     // A wrong signature value is refused before anything is produced.
-    let mut wrong = value.clone();
+    let prepared = prepare().await;
+    let mut wrong = token_sign(&prepared.data_to_sign);
     let last = wrong.len() - 1;
     wrong[last] ^= 1;
     let status = signing
@@ -300,32 +255,9 @@ async fn an_official_signs_with_their_own_key_in_two_steps() {
         "{status:?}"
     );
 
-    let prepared = signing
-        .prepare_signature(tokio_stream::iter(vec![
-            pb::PrepareSignatureRequest {
-                part: Some(PreparePart::Parameters(pb::PrepareParameters {
-                    signer: Some(pb::ExternalSigner {
-                        certificate: pem_body(&cert_pem),
-                        chain: vec![pem_body(
-                            &std::fs::read_to_string(server.pki_dir().join("stp/ca.pem")).unwrap(),
-                        )],
-                    }),
-                    level: pb::PadesLevel::BT as i32,
-                    ..pb::PrepareParameters::default()
-                })),
-            },
-            pb::PrepareSignatureRequest {
-                part: Some(PreparePart::Chunk(input.clone())),
-            },
-        ]))
-        .await
-        .expect("prepare")
-        .into_inner();
-    let value = key
-        .sign(&ring::rand::SystemRandom::new(), &prepared.data_to_sign)
-        .unwrap()
-        .as_ref()
-        .to_vec();
+    // The right value: a signed PDF that pdfsig accepts.
+    let prepared = prepare().await;
+    let value = token_sign(&prepared.data_to_sign);
     let answer = signing
         .complete_signature(tokio_stream::iter(complete(
             &prepared.session_id,
@@ -347,7 +279,7 @@ async fn an_official_signs_with_their_own_key_in_two_steps() {
         .complete_signature(tokio_stream::iter(complete(
             &prepared.session_id,
             value,
-            input,
+            input.clone(),
         )))
         .await
         .unwrap_err();
@@ -472,6 +404,34 @@ async fn bad_input_gets_a_precise_status() {
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::InvalidArgument);
+}
+
+/// PrepareSignature for the dev credential `stp-approver`'s certificate at B-T.
+fn prepare_messages(server: &Server, input: &[u8]) -> Vec<pb::PrepareSignatureRequest> {
+    use pb::prepare_signature_request::Part;
+    let cert_pem =
+        std::fs::read_to_string(server.pki_dir().join("credentials/stp-approver/cert.pem"))
+            .unwrap();
+    let chain_pem = std::fs::read_to_string(server.pki_dir().join("stp/ca.pem")).unwrap();
+    vec![
+        pb::PrepareSignatureRequest {
+            part: Some(Part::Parameters(pb::PrepareParameters {
+                signer: Some(pb::ExternalSigner {
+                    certificate: pem_body(&cert_pem),
+                    chain: vec![pem_body(&chain_pem)],
+                }),
+                level: pb::PadesLevel::BT as i32,
+                visible: true,
+                signer_name: "Lê Quang Hùng".to_owned(),
+                position: "Giám đốc".to_owned(),
+                organisation: "Sở Tư pháp tỉnh Quảng Ninh".to_owned(),
+                ..pb::PrepareParameters::default()
+            })),
+        },
+        pb::PrepareSignatureRequest {
+            part: Some(Part::Chunk(input.to_vec())),
+        },
+    ]
 }
 
 /// The DER inside a single-certificate PEM.
