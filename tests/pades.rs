@@ -757,3 +757,254 @@ fn built_in_tsa_gives_b_lta_results_that_pyhanko_accepts() {
     );
     assert!(report.contains("docmdp_ok=True"), "{report}");
 }
+
+/// Per-signature cost of visible signatures (stamps with the embedded font subset):
+/// `cargo test --release --test pades visible_signature_cost -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn visible_signature_cost() {
+    let env = env();
+    let input = text_pdf();
+    let v = Validation::default();
+    let mut signer = SignatureRequest::new(env.cred("stp-approver"), PadesLevel::BB, now());
+    signer.visible = Some(visible(StampKind::Signer, &env, "stp-approver"));
+    let mut seal = SignatureRequest::new(env.cred("stp-seal"), PadesLevel::BB, now());
+    seal.visible = Some(visible(StampKind::Seal, &env, "stp-seal"));
+    let invisible = SignatureRequest::new(env.cred("stp-approver"), PadesLevel::BB, now());
+    let time = |label: &str, f: &dyn Fn()| {
+        f();
+        let start = std::time::Instant::now();
+        let mut n = 0u32;
+        while start.elapsed() < std::time::Duration::from_secs(3) {
+            f();
+            n += 1;
+        }
+        let ms = start.elapsed().as_secs_f64() * 1000.0 / f64::from(n);
+        println!("{label}: {ms:.3} ms ({:.1}/s)", 1000.0 / ms);
+    };
+    time("invisible B-B sign", &|| {
+        pades::sign(&input, &invisible, &v).expect("sign");
+    });
+    time("visible signer B-B sign", &|| {
+        pades::sign(&input, &signer, &v).expect("sign");
+    });
+    time("sign_result (signer + seal) B-B", &|| {
+        pades::sign_result(&input, &signer, &seal, None, &v).expect("sign");
+    });
+}
+
+fn tool(name: &str) -> bool {
+    let found = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {name}"))
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(found || !ci(), "`{name}` is required under CI=true");
+    if !found {
+        println!("SKIPPED: `{name}` is not installed");
+    }
+    found
+}
+
+/// `pdftotext` of a file, runs of spaces collapsed per line.
+fn pdftotext(file: &Path) -> String {
+    let out = Command::new("pdftotext")
+        .arg(file)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("UTF-8")
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// An RGB raster of one page (`pdftoppm -ppm`), for looking at pixels.
+struct Raster {
+    width: usize,
+    height: usize,
+    rgb: Vec<u8>,
+}
+
+impl Raster {
+    fn read(path: &Path) -> Raster {
+        let bytes = std::fs::read(path).expect("read ppm");
+        // P6\n<w> <h>\n255\n<data>: four whitespace-separated header fields.
+        let mut fields = Vec::new();
+        let mut at = 0;
+        while fields.len() < 4 {
+            while bytes[at].is_ascii_whitespace() {
+                at += 1;
+            }
+            let start = at;
+            while !bytes[at].is_ascii_whitespace() {
+                at += 1;
+            }
+            fields.push(String::from_utf8_lossy(&bytes[start..at]).into_owned());
+        }
+        assert_eq!(fields[0], "P6");
+        Raster {
+            width: fields[1].parse().expect("width"),
+            height: fields[2].parse().expect("height"),
+            rgb: bytes[at + 1..].to_vec(),
+        }
+    }
+    /// The seal's and stamp's ink: clearly red.
+    fn red(&self, x: usize, y: usize) -> bool {
+        let p = &self.rgb[3 * (y * self.width + x)..][..3];
+        p[0] > 150 && p[1] < 110 && p[2] < 110
+    }
+    /// Bounding box `[x0, y0, x1, y1]` (pixels, y down) of the red pixels.
+    fn red_box(&self) -> Option<[usize; 4]> {
+        let mut b: Option<[usize; 4]> = None;
+        for y in 0..self.height {
+            for x in 0..self.width {
+                if self.red(x, y) {
+                    let r = b.get_or_insert([x, y, x, y]);
+                    r[0] = r[0].min(x);
+                    r[1] = r[1].min(y);
+                    r[2] = r[2].max(x);
+                    r[3] = r[3].max(y);
+                }
+            }
+        }
+        b
+    }
+    fn red_count(&self, [x0, y0, x1, y1]: [usize; 4]) -> usize {
+        (y0..y1.min(self.height))
+            .flat_map(|y| (x0..x1.min(self.width)).map(move |x| (x, y)))
+            .filter(|&(x, y)| self.red(x, y))
+            .count()
+    }
+}
+
+/// Renders `page` (1-based) of `file` at `dpi` as `<stem>.png` (kept for a human look) and
+/// `<stem>.ppm` (for the assertions).
+fn rasterize(file: &Path, page: usize, dpi: u32, stem: &Path) -> Raster {
+    for format in ["-png", ""] {
+        let p = page.to_string();
+        let mut args = vec!["-r".to_owned(), dpi.to_string(), "-f".into(), p.clone()];
+        args.extend(["-l".into(), p, "-singlefile".into()]);
+        if !format.is_empty() {
+            args.push(format.into());
+        }
+        let (ok, out) = run(Command::new("pdftoppm").args(&args).arg(file).arg(stem));
+        assert!(ok && !out.contains("Error"), "pdftoppm: {out}");
+    }
+    Raster::read(&stem.with_extension("ppm"))
+}
+
+fn rendered_result() -> ketqua::pdf::render::Rendered {
+    ketqua::pdf::render::render(&ketqua::pdf::render::ResultDocument {
+        issuing_body: "UBND TỈNH QUẢNG NINH\nSỞ TƯ PHÁP".into(),
+        number_notation: "Số: 123/PLLTP-STP".into(),
+        place_and_date: "Quảng Ninh, ngày 04 tháng 5 năm 2026".into(),
+        title: "PHIẾU LÝ LỊCH TƯ PHÁP SỐ 1".into(),
+        subtitle: None,
+        body: vec![
+            "Họ và tên: Nguyễn Thị Hương".into(),
+            "Tình trạng án tích: Không có án tích".into(),
+        ],
+        signer_position: "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC".into(),
+        signer_name: "Trần Văn Đức".into(),
+        qr: None,
+    })
+    .expect("render")
+}
+
+#[test]
+fn stamps_are_vietnamese_text_and_the_seal_overlaps_the_left_third() {
+    if !tools_available("stamps") || !tool("pdftotext") || !tool("pdftoppm") {
+        return;
+    }
+    let env = env();
+    let rendered = rendered_result();
+    let input = rendered.pdf.clone();
+    let rect = rendered.signature_rect;
+    let mut signer = SignatureRequest::new(
+        env.cred("stp-approver"),
+        PadesLevel::BB,
+        time::macros::datetime!(2026-05-04 03:02:01 UTC),
+    );
+    let mut stamp = visible(StampKind::Signer, &env, "stp-approver");
+    stamp.text.signer_name = "Trần Văn Đức".into();
+    stamp.text.position = "Phó Giám đốc".into();
+    stamp.rect = Some(rect);
+    signer.visible = Some(stamp);
+    let mut seal = SignatureRequest::new(env.cred("stp-seal"), PadesLevel::BB, now());
+    seal.visible = Some(visible(StampKind::Seal, &env, "stp-seal"));
+    let appendix = pades::sign_result(&input, &signer, &seal, None, &Validation::default())
+        .expect("sign_result");
+    let unsigned = env.path("unsigned.pdf");
+    std::fs::write(&unsigned, &input).expect("write");
+    let file = env.path("stamped.pdf");
+    write_signed(&file, &input, &appendix);
+    let report = judge(&env, &file);
+    assert!(report.contains("docmdp_ok=True"), "{report}");
+
+    // Text: every line of the body is still a line, and the stamp's text is there with its
+    // diacritics (poppler draws widget appearances when extracting text).
+    let before = pdftotext(&unsigned);
+    let after = pdftotext(&file);
+    for line in before.lines().filter(|l| !l.is_empty()) {
+        assert!(
+            after.lines().any(|l| l == line),
+            "{line:?} lost by the stamps:\n{after}"
+        );
+    }
+    assert!(after.contains("Ký bởi: Trần Văn Đức"), "{after}");
+    assert!(
+        after.contains("Thời gian ký: 04/05/2026 10:02:01 +07:00"),
+        "{after}"
+    );
+    assert!(after.contains("Phó Giám đốc"), "{after}");
+
+    // Pixels: the last page at 100 dpi (kept as last-page.png in the test's directory).
+    let raster = rasterize(&file, rendered.page_count, 100, &env.path("last-page"));
+    if let Some(dir) = std::env::var_os("KETQUA_KEEP_PDFS") {
+        let _ = std::fs::copy(
+            env.path("last-page.png"),
+            Path::new(&dir).join("last-page.png"),
+        );
+    }
+    let scale = 100.0 / 72.0;
+    let px = |x: f64| (x * scale).round() as usize;
+    let page_h = raster.height as f64 / scale;
+    // User space (y up) → pixels (y down), for an unrotated page.
+    let to_px = |r: [f64; 4]| [px(r[0]), px(page_h - r[3]), px(r[2]), px(page_h - r[1])];
+    let signer_px = to_px(rect);
+    let third = (signer_px[2] - signer_px[0]) / 3;
+    let red = raster.red_box().expect("red ink on the last page");
+    // The seal sticks out to the left of the signer's box by its diameter minus a third of
+    // the box, and the ink ends at the box's right edge.
+    let seal_left = rect[0] + (rect[2] - rect[0]) / 3.0 - 102.0;
+    assert!(
+        red[0].abs_diff(px(seal_left)) <= 4 && red[2].abs_diff(signer_px[2]) <= 3,
+        "red ink {red:?}, signer box {signer_px:?}"
+    );
+    // Seal ink in the box's left third, stamp text in its right two thirds.
+    let left_third = [
+        signer_px[0],
+        signer_px[1],
+        signer_px[0] + third,
+        signer_px[3],
+    ];
+    let right = [
+        signer_px[0] + third,
+        signer_px[1],
+        signer_px[2],
+        signer_px[3],
+    ];
+    assert!(
+        raster.red_count(left_third) > 200,
+        "no seal over the left third"
+    );
+    assert!(raster.red_count(right) > 200, "no stamp text");
+}
