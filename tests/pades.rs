@@ -11,6 +11,7 @@ use ketqua::{
     pdf::{
         self,
         pades::{self, DocMdp, PadesLevel, PdfError, SignatureRequest, Validation},
+        qr::QrPayload,
         StampKind, StampTextInput, VisibleSignature,
     },
     pki::{self, DevDepartment, KeyStore},
@@ -555,29 +556,60 @@ fn qr_mark_goes_top_left_before_the_signatures() {
     if !tools_available("qr_mark") {
         return;
     }
-    struct Square;
-    impl pades::TopLeftMark for Square {
+    if !tool("pdftoppm") || !tool("zbarimg") {
+        return;
+    }
+    /// The service's adapter (src/service/result.rs `QrMark`).
+    struct QrMark(QrPayload);
+    impl pades::TopLeftMark for QrMark {
         fn content(&self, x: f64, y: f64, size: f64) -> Result<Vec<u8>, PdfError> {
-            Ok(format!("0 0 0 rg {x} {y} {size} {size} re f").into_bytes())
+            pdf::qr::qr_content(&self.0, x, y, size)
+                .map_err(|e| PdfError::Malformed(format!("QR code: {e}")))
         }
     }
+    let payload = QrPayload {
+        dossier_code: "000.00.12.H22-261122-0042".into(),
+        procedure_code: "2.000488".into(),
+        applicant_id: "001234567890".into(),
+        document_name: "Phiếu lý lịch tư pháp số 1".into(),
+        verification_url: "https://ketqua.example.gov.vn/v/000.00.12.H22-261122-0042-KQ1".into(),
+    };
+    let mark = QrMark(payload.clone());
     let env = env();
     let input = text_pdf();
     let signer = SignatureRequest::new(env.cred("stp-approver"), PadesLevel::BB, now());
     let seal = SignatureRequest::new(env.cred("stp-seal"), PadesLevel::BB, now());
-    let appendix = pades::sign_result(
-        &input,
-        &signer,
-        &seal,
-        Some(&Square),
-        &Validation::default(),
-    )
-    .expect("sign");
+    let appendix = pades::sign_result(&input, &signer, &seal, Some(&mark), &Validation::default())
+        .expect("sign");
     let file = env.path("qr.pdf");
     write_signed(&file, &input, &appendix);
     judge(&env, &file);
     let text = String::from_utf8_lossy(&appendix);
     assert!(text.contains("/Contents ["), "page content became an array");
+    // The first page at 200 dpi (qr.png in the test's directory); zbar reads exactly the payload.
+    let raster = rasterize(&file, 1, 200, &env.path("qr"));
+    // 72 pt at 18 pt from the top left corner: 50..250 px at 200 dpi.
+    let dark = raster.count([50, 50, 250, 250], |p| p.iter().all(|c| *c < 80));
+    assert!(
+        dark > 40 * 200 / 2,
+        "no QR code at the top left ({dark} dark pixels)"
+    );
+    let out = Command::new("zbarimg")
+        .args(["--raw", "-q", "-Sbinary"])
+        .arg(env.path("qr.png"))
+        .output()
+        .expect("zbarimg");
+    assert!(
+        out.status.success(),
+        "zbarimg: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // One symbol, its bytes exactly (zbar ends the output with a newline).
+    let decoded = String::from_utf8(out.stdout).expect("UTF-8 payload");
+    assert_eq!(
+        decoded.strip_suffix('\n').unwrap_or(&decoded),
+        pdf::qr::qr_text(&payload)
+    );
 }
 
 #[test]
@@ -877,10 +909,13 @@ impl Raster {
         }
         b
     }
-    fn red_count(&self, [x0, y0, x1, y1]: [usize; 4]) -> usize {
+    fn red_count(&self, region: [usize; 4]) -> usize {
+        self.count(region, |p| p[0] > 150 && p[1] < 110 && p[2] < 110)
+    }
+    fn count(&self, [x0, y0, x1, y1]: [usize; 4], f: impl Fn(&[u8]) -> bool) -> usize {
         (y0..y1.min(self.height))
             .flat_map(|y| (x0..x1.min(self.width)).map(move |x| (x, y)))
-            .filter(|&(x, y)| self.red(x, y))
+            .filter(|&(x, y)| f(&self.rgb[3 * (y * self.width + x)..][..3]))
             .count()
     }
 }
