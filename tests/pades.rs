@@ -1043,3 +1043,73 @@ fn stamps_are_vietnamese_text_and_the_seal_overlaps_the_left_third() {
     );
     assert!(raster.red_count(right) > 200, "no stamp text");
 }
+
+/// A one-page document shown rotated by `/Rotate`.
+fn rotated_pdf(rotate: u32) -> Vec<u8> {
+    let content = "BT /F1 14 Tf 72 760 Td (Rotated page) Tj ET";
+    build_pdf(
+        &[
+            "<< /Type /Catalog /Pages 2 0 R >>",
+            &format!("<< /Type /Pages /Kids [3 0 R] /Count 1 /Rotate {rotate} >>"),
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R \
+             /Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> >>",
+            &format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len() + 1),
+        ],
+        "",
+    )
+}
+
+#[test]
+fn stamps_are_upright_and_bottom_right_on_rotated_pages() {
+    if !tools_available("rotated") || !tool("pdftoppm") || !tool("pdftotext") {
+        return;
+    }
+    let env = env();
+    for rotate in [0, 90, 180, 270] {
+        // /Rotate inherited from the page tree node.
+        let input = rotated_pdf(rotate);
+        let mut signer = SignatureRequest::new(env.cred("stp-approver"), PadesLevel::BB, now());
+        signer.visible = Some(visible(StampKind::Signer, &env, "stp-approver"));
+        let mut seal = SignatureRequest::new(env.cred("stp-seal"), PadesLevel::BB, now());
+        seal.visible = Some(visible(StampKind::Seal, &env, "stp-seal"));
+        let appendix = pades::sign_result(&input, &signer, &seal, None, &Validation::default())
+            .unwrap_or_else(|e| panic!("/Rotate {rotate}: {e}"));
+        let file = env.path(&format!("rotate-{rotate}.pdf"));
+        write_signed(&file, &input, &appendix);
+        judge(&env, &file);
+        assert!(pdftotext(&file).contains("Ký bởi: "), "/Rotate {rotate}");
+
+        // As shown on screen (pdftoppm applies /Rotate), rotate-N.png in the test's directory.
+        let r = rasterize(&file, 1, 72, &env.path(&format!("rotate-{rotate}")));
+        let (portrait, landscape) = (r.height > r.width, r.width > r.height);
+        assert!(
+            if rotate % 180 == 0 {
+                portrait
+            } else {
+                landscape
+            },
+            "/Rotate {rotate}: {}x{}",
+            r.width,
+            r.height
+        );
+        let [x0, y0, x1, y1] = r.red_box().expect("red ink");
+        // Bottom right, and wider than tall: stamp (210 × 80) plus seal (102) side by side.
+        assert!(
+            x0 > r.width / 2 && y0 > r.height / 2,
+            "/Rotate {rotate}: stamps at {:?} on {}x{}",
+            [x0, y0, x1, y1],
+            r.width,
+            r.height
+        );
+        assert!(x1 - x0 > 2 * (y1 - y0), "/Rotate {rotate}: not upright");
+        // The seal on the left: its thick rings, star and bold letters carry far more ink
+        // than the stamp's thin text on the right.
+        let third = (x1 - x0) / 3;
+        let left = r.red_count([x0, y0, x0 + third, y1 + 1]);
+        let right = r.red_count([x1 - third, y0, x1 + 1, y1 + 1]);
+        assert!(
+            left > 2 * right,
+            "/Rotate {rotate}: seal not on the left ({left} vs {right} red pixels)"
+        );
+    }
+}
