@@ -1113,3 +1113,62 @@ fn stamps_are_upright_and_bottom_right_on_rotated_pages() {
         );
     }
 }
+
+/// pyHanko's API judge: (exit status, report).
+fn pyhanko_api(env: &Env, file: &Path) -> (bool, String) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/pyhanko_judge.py");
+    run(Command::new("python3")
+        .arg(script)
+        .arg(env.root_pem())
+        .arg(file))
+}
+
+#[test]
+fn new_signature_field_after_certification_p2() {
+    if !tools_available("new_field_after_p2") {
+        return;
+    }
+    let env = env();
+    let v = Validation::default();
+    let text = text_pdf();
+    let mut certify = SignatureRequest::new(env.cred("stp-approver"), PadesLevel::BB, now());
+    certify.certify = Some(DocMdp::FormFilling);
+    certify.visible = Some(visible(StampKind::Signer, &env, "stp-approver"));
+    let mut certified = text.clone();
+    certified.extend_from_slice(&pades::sign(&text, &certify, &v).expect("certify"));
+
+    for visible_field in [false, true] {
+        let mut later = SignatureRequest::new(env.cred("stp-seal"), PadesLevel::BB, now());
+        later.field_name = Some("Later".into());
+        if visible_field {
+            later.visible = Some(visible(StampKind::Seal, &env, "stp-seal"));
+        }
+        // P=2 permits signing; we do not refuse a new field.
+        let appendix = pades::sign(&certified, &later, &v).expect("a new field after P=2");
+        let file = env.path(&format!("p2-new-field-visible-{visible_field}.pdf"));
+        write_signed(&file, &certified, &appendix);
+        qpdf_ok(&file);
+        pdfsig_ok(&file, true);
+        let (ok, report) = pyhanko_api(&env, &file);
+        println!("new field, visible={visible_field}:\n{report}");
+        assert!(
+            report.contains("signature Later: intact=True valid=True trusted=True"),
+            "{report}"
+        );
+        if visible_field {
+            // pyHanko is stricter than ISO 32000 and Acrobat here: a NEW visible signature
+            // field after a certification signature is not a permitted change for it
+            // (SigFieldCreationRule, allow_new_visible_after_certify=False). That is why the
+            // result flow creates the seal's field in the certification revision.
+            // The later signature itself stays valid; the certification is what it flags.
+            assert!(
+                !ok && report.contains("modifications=OTHER docmdp_ok=False")
+                    && report.contains("only allowed after an approval signature"),
+                "pyHanko's verdict changed:\n{report}"
+            );
+        } else {
+            assert!(ok && report.contains("ALL VALID"), "{report}");
+            assert!(!report.contains("docmdp_ok=False"), "{report}");
+        }
+    }
+}
