@@ -43,6 +43,11 @@ pub enum Appearance {
     },
 }
 
+/// Shown first into every stamp's font, so that the subset's glyph order does not depend on
+/// the order digits occur in the signing time: the same signer's stamps then have the same
+/// glyph sequence, and the subset font comes from the cache in `pdf::font`.
+const TIME_GLYPHS: &str = "0123456789/:+ ";
+
 impl Appearance {
     /// The content stream for an upright box of `w` × `h` points, and the font it shows
     /// text in as `/F1`.
@@ -50,6 +55,7 @@ impl Appearance {
         match self {
             Appearance::Signer { text, beside_seal } => {
                 let mut font = FontSubset::new();
+                font.show(TIME_GLYPHS);
                 let left = if *beside_seal { w / 3.0 } else { 0.0 };
                 let content = stamp::signer_appearance_beside_seal(text, &mut font, w, h, left);
                 (content, font)
@@ -59,6 +65,7 @@ impl Appearance {
                 signing_time,
             } => {
                 let mut font = FontSubset::bold();
+                font.show(TIME_GLYPHS);
                 let d = w.min(h);
                 let seal = stamp::seal_appearance(organisation, *signing_time, &mut font, d);
                 // Centred in a box that is not square.
