@@ -11,6 +11,7 @@ use ketqua::{
     pdf::{
         self,
         pades::{self, DocMdp, PadesLevel, PdfError, SignatureRequest, Validation},
+        qr::QrPayload,
         StampKind, StampTextInput, VisibleSignature,
     },
     pki::{self, DevDepartment, KeyStore},
@@ -555,29 +556,60 @@ fn qr_mark_goes_top_left_before_the_signatures() {
     if !tools_available("qr_mark") {
         return;
     }
-    struct Square;
-    impl pades::TopLeftMark for Square {
+    if !tool("pdftoppm") || !tool("zbarimg") {
+        return;
+    }
+    /// The service's adapter (src/service/result.rs `QrMark`).
+    struct QrMark(QrPayload);
+    impl pades::TopLeftMark for QrMark {
         fn content(&self, x: f64, y: f64, size: f64) -> Result<Vec<u8>, PdfError> {
-            Ok(format!("0 0 0 rg {x} {y} {size} {size} re f").into_bytes())
+            pdf::qr::qr_content(&self.0, x, y, size)
+                .map_err(|e| PdfError::Malformed(format!("QR code: {e}")))
         }
     }
+    let payload = QrPayload {
+        dossier_code: "000.00.12.H22-261122-0042".into(),
+        procedure_code: "2.000488".into(),
+        applicant_id: "001234567890".into(),
+        document_name: "Phiếu lý lịch tư pháp số 1".into(),
+        verification_url: "https://ketqua.example.gov.vn/v/000.00.12.H22-261122-0042-KQ1".into(),
+    };
+    let mark = QrMark(payload.clone());
     let env = env();
     let input = text_pdf();
     let signer = SignatureRequest::new(env.cred("stp-approver"), PadesLevel::BB, now());
     let seal = SignatureRequest::new(env.cred("stp-seal"), PadesLevel::BB, now());
-    let appendix = pades::sign_result(
-        &input,
-        &signer,
-        &seal,
-        Some(&Square),
-        &Validation::default(),
-    )
-    .expect("sign");
+    let appendix = pades::sign_result(&input, &signer, &seal, Some(&mark), &Validation::default())
+        .expect("sign");
     let file = env.path("qr.pdf");
     write_signed(&file, &input, &appendix);
     judge(&env, &file);
     let text = String::from_utf8_lossy(&appendix);
     assert!(text.contains("/Contents ["), "page content became an array");
+    // The first page at 200 dpi (qr.png in the test's directory); zbar reads exactly the payload.
+    let raster = rasterize(&file, 1, 200, &env.path("qr"));
+    // 72 pt at 18 pt from the top left corner: 50..250 px at 200 dpi.
+    let dark = raster.count([50, 50, 250, 250], |p| p.iter().all(|c| *c < 80));
+    assert!(
+        dark > 40 * 200 / 2,
+        "no QR code at the top left ({dark} dark pixels)"
+    );
+    let out = Command::new("zbarimg")
+        .args(["--raw", "-q", "-Sbinary"])
+        .arg(env.path("qr.png"))
+        .output()
+        .expect("zbarimg");
+    assert!(
+        out.status.success(),
+        "zbarimg: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // One symbol, its bytes exactly (zbar ends the output with a newline).
+    let decoded = String::from_utf8(out.stdout).expect("UTF-8 payload");
+    assert_eq!(
+        decoded.strip_suffix('\n').unwrap_or(&decoded),
+        pdf::qr::qr_text(&payload)
+    );
 }
 
 #[test]
@@ -756,4 +788,424 @@ fn built_in_tsa_gives_b_lta_results_that_pyhanko_accepts() {
         "{report}"
     );
     assert!(report.contains("docmdp_ok=True"), "{report}");
+}
+
+/// Per-signature cost of visible signatures (stamps with the embedded font subset):
+/// `cargo test --release --test pades visible_signature_cost -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn visible_signature_cost() {
+    let env = env();
+    let input = text_pdf();
+    let v = Validation::default();
+    let mut signer = SignatureRequest::new(env.cred("stp-approver"), PadesLevel::BB, now());
+    signer.visible = Some(visible(StampKind::Signer, &env, "stp-approver"));
+    let mut seal = SignatureRequest::new(env.cred("stp-seal"), PadesLevel::BB, now());
+    seal.visible = Some(visible(StampKind::Seal, &env, "stp-seal"));
+    let invisible = SignatureRequest::new(env.cred("stp-approver"), PadesLevel::BB, now());
+    // CPU time of this thread (utime + stime, in 1/100 s), so that other processes on a
+    // shared machine do not count.
+    let cpu_ms = || -> f64 {
+        let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap_or_default();
+        let after_name = stat.rsplit(')').next().unwrap_or_default();
+        let f: Vec<f64> = after_name
+            .split_whitespace()
+            .skip(11)
+            .take(2)
+            .filter_map(|v| v.parse().ok())
+            .collect();
+        f.iter().sum::<f64>() * 10.0
+    };
+    let time = |label: &str, f: &dyn Fn()| {
+        f();
+        let start = std::time::Instant::now();
+        let cpu = cpu_ms();
+        let mut n = 0u32;
+        while start.elapsed() < std::time::Duration::from_secs(3) {
+            f();
+            n += 1;
+        }
+        let wall = start.elapsed().as_secs_f64() * 1000.0 / f64::from(n);
+        let cpu = (cpu_ms() - cpu) / f64::from(n);
+        println!(
+            "{label}: {cpu:.3} ms CPU ({:.0}/s), {wall:.3} ms wall",
+            1000.0 / cpu
+        );
+    };
+    time("invisible B-B sign", &|| {
+        pades::sign(&input, &invisible, &v).expect("sign");
+    });
+    time("visible signer B-B sign", &|| {
+        pades::sign(&input, &signer, &v).expect("sign");
+    });
+    time("sign_result (signer + seal) B-B", &|| {
+        pades::sign_result(&input, &signer, &seal, None, &v).expect("sign");
+    });
+    // A glyph sequence never seen before each time: the font subset is built, not cached.
+    let letters: Vec<char> = "àáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"
+        .chars()
+        .collect();
+    let i = std::cell::Cell::new(0usize);
+    time("visible signer B-B sign, uncached subset", &|| {
+        let n = i.get();
+        i.set(n + 1);
+        let mut req = SignatureRequest::new(env.cred("stp-approver"), PadesLevel::BB, now());
+        let mut stamp = visible(StampKind::Signer, &env, "stp-approver");
+        stamp.text.signer_name = format!(
+            "Trần {}{}{}",
+            letters[n % letters.len()],
+            letters[n / letters.len() % letters.len()],
+            letters[n / letters.len() / letters.len() % letters.len()]
+        );
+        req.visible = Some(stamp);
+        pades::sign(&input, &req, &v).expect("sign");
+    });
+}
+
+fn tool(name: &str) -> bool {
+    let found = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {name}"))
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(found || !ci(), "`{name}` is required under CI=true");
+    if !found {
+        println!("SKIPPED: `{name}` is not installed");
+    }
+    found
+}
+
+/// `pdftotext` of a file, runs of spaces collapsed per line.
+fn pdftotext(file: &Path) -> String {
+    let out = Command::new("pdftotext")
+        .arg(file)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("UTF-8")
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// An RGB raster of one page (`pdftoppm -ppm`), for looking at pixels.
+struct Raster {
+    width: usize,
+    height: usize,
+    rgb: Vec<u8>,
+}
+
+impl Raster {
+    fn read(path: &Path) -> Raster {
+        let bytes = std::fs::read(path).expect("read ppm");
+        // P6\n<w> <h>\n255\n<data>: four whitespace-separated header fields.
+        let mut fields = Vec::new();
+        let mut at = 0;
+        while fields.len() < 4 {
+            while bytes[at].is_ascii_whitespace() {
+                at += 1;
+            }
+            let start = at;
+            while !bytes[at].is_ascii_whitespace() {
+                at += 1;
+            }
+            fields.push(String::from_utf8_lossy(&bytes[start..at]).into_owned());
+        }
+        assert_eq!(fields[0], "P6");
+        Raster {
+            width: fields[1].parse().expect("width"),
+            height: fields[2].parse().expect("height"),
+            rgb: bytes[at + 1..].to_vec(),
+        }
+    }
+    /// The seal's and stamp's ink: clearly red.
+    fn red(&self, x: usize, y: usize) -> bool {
+        let p = &self.rgb[3 * (y * self.width + x)..][..3];
+        p[0] > 150 && p[1] < 110 && p[2] < 110
+    }
+    /// Bounding box `[x0, y0, x1, y1]` (pixels, y down) of the red pixels.
+    fn red_box(&self) -> Option<[usize; 4]> {
+        let mut b: Option<[usize; 4]> = None;
+        for y in 0..self.height {
+            for x in 0..self.width {
+                if self.red(x, y) {
+                    let r = b.get_or_insert([x, y, x, y]);
+                    r[0] = r[0].min(x);
+                    r[1] = r[1].min(y);
+                    r[2] = r[2].max(x);
+                    r[3] = r[3].max(y);
+                }
+            }
+        }
+        b
+    }
+    fn red_count(&self, region: [usize; 4]) -> usize {
+        self.count(region, |p| p[0] > 150 && p[1] < 110 && p[2] < 110)
+    }
+    fn count(&self, [x0, y0, x1, y1]: [usize; 4], f: impl Fn(&[u8]) -> bool) -> usize {
+        (y0..y1.min(self.height))
+            .flat_map(|y| (x0..x1.min(self.width)).map(move |x| (x, y)))
+            .filter(|&(x, y)| f(&self.rgb[3 * (y * self.width + x)..][..3]))
+            .count()
+    }
+}
+
+/// Renders `page` (1-based) of `file` at `dpi` as `<stem>.png` (kept for a human look) and
+/// `<stem>.ppm` (for the assertions).
+fn rasterize(file: &Path, page: usize, dpi: u32, stem: &Path) -> Raster {
+    for format in ["-png", ""] {
+        let p = page.to_string();
+        let mut args = vec!["-r".to_owned(), dpi.to_string(), "-f".into(), p.clone()];
+        args.extend(["-l".into(), p, "-singlefile".into()]);
+        if !format.is_empty() {
+            args.push(format.into());
+        }
+        let (ok, out) = run(Command::new("pdftoppm").args(&args).arg(file).arg(stem));
+        assert!(ok && !out.contains("Error"), "pdftoppm: {out}");
+    }
+    Raster::read(&stem.with_extension("ppm"))
+}
+
+fn rendered_result() -> ketqua::pdf::render::Rendered {
+    ketqua::pdf::render::render(&ketqua::pdf::render::ResultDocument {
+        issuing_body: "UBND TỈNH QUẢNG NINH\nSỞ TƯ PHÁP".into(),
+        number_notation: "Số: 123/PLLTP-STP".into(),
+        place_and_date: "Quảng Ninh, ngày 04 tháng 5 năm 2026".into(),
+        title: "PHIẾU LÝ LỊCH TƯ PHÁP SỐ 1".into(),
+        subtitle: None,
+        body: vec![
+            "Họ và tên: Nguyễn Thị Hương".into(),
+            "Tình trạng án tích: Không có án tích".into(),
+        ],
+        signer_position: "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC".into(),
+        signer_name: "Trần Văn Đức".into(),
+        qr: None,
+    })
+    .expect("render")
+}
+
+#[test]
+fn stamps_are_vietnamese_text_and_the_seal_overlaps_the_left_third() {
+    if !tools_available("stamps") || !tool("pdftotext") || !tool("pdftoppm") {
+        return;
+    }
+    let env = env();
+    let rendered = rendered_result();
+    let input = rendered.pdf.clone();
+    let rect = rendered.signature_rect;
+    let mut signer = SignatureRequest::new(
+        env.cred("stp-approver"),
+        PadesLevel::BB,
+        time::macros::datetime!(2026-05-04 03:02:01 UTC),
+    );
+    let mut stamp = visible(StampKind::Signer, &env, "stp-approver");
+    stamp.text.signer_name = "Trần Văn Đức".into();
+    stamp.text.position = "Phó Giám đốc".into();
+    stamp.rect = Some(rect);
+    signer.visible = Some(stamp);
+    let mut seal = SignatureRequest::new(env.cred("stp-seal"), PadesLevel::BB, now());
+    seal.visible = Some(visible(StampKind::Seal, &env, "stp-seal"));
+    let appendix = pades::sign_result(&input, &signer, &seal, None, &Validation::default())
+        .expect("sign_result");
+    let unsigned = env.path("unsigned.pdf");
+    std::fs::write(&unsigned, &input).expect("write");
+    let file = env.path("stamped.pdf");
+    write_signed(&file, &input, &appendix);
+    let report = judge(&env, &file);
+    assert!(report.contains("docmdp_ok=True"), "{report}");
+
+    // Text: every line of the body is still a line, and the stamp's text is there with its
+    // diacritics (poppler draws widget appearances when extracting text).
+    let before = pdftotext(&unsigned);
+    let after = pdftotext(&file);
+    for line in before.lines().filter(|l| !l.is_empty()) {
+        assert!(
+            after.lines().any(|l| l == line),
+            "{line:?} lost by the stamps:\n{after}"
+        );
+    }
+    assert!(after.contains("Ký bởi: Trần Văn Đức"), "{after}");
+    assert!(
+        after.contains("Thời gian ký: 04/05/2026 10:02:01 +07:00"),
+        "{after}"
+    );
+    assert!(after.contains("Phó Giám đốc"), "{after}");
+
+    // Pixels: the last page at 100 dpi (kept as last-page.png in the test's directory).
+    let raster = rasterize(&file, rendered.page_count, 100, &env.path("last-page"));
+    if let Some(dir) = std::env::var_os("KETQUA_KEEP_PDFS") {
+        let _ = std::fs::copy(
+            env.path("last-page.png"),
+            Path::new(&dir).join("last-page.png"),
+        );
+    }
+    let scale = 100.0 / 72.0;
+    let px = |x: f64| (x * scale).round() as usize;
+    let page_h = raster.height as f64 / scale;
+    // User space (y up) → pixels (y down), for an unrotated page.
+    let to_px = |r: [f64; 4]| [px(r[0]), px(page_h - r[3]), px(r[2]), px(page_h - r[1])];
+    let signer_px = to_px(rect);
+    let third = (signer_px[2] - signer_px[0]) / 3;
+    let red = raster.red_box().expect("red ink on the last page");
+    // The seal sticks out to the left of the signer's box by its diameter minus a third of
+    // the box, and the ink ends at the box's right edge.
+    let seal_left = rect[0] + (rect[2] - rect[0]) / 3.0 - 102.0;
+    assert!(
+        red[0].abs_diff(px(seal_left)) <= 4 && red[2].abs_diff(signer_px[2]) <= 3,
+        "red ink {red:?}, signer box {signer_px:?}"
+    );
+    // Seal ink in the box's left third, stamp text in its right two thirds.
+    let left_third = [
+        signer_px[0],
+        signer_px[1],
+        signer_px[0] + third,
+        signer_px[3],
+    ];
+    let right = [
+        signer_px[0] + third,
+        signer_px[1],
+        signer_px[2],
+        signer_px[3],
+    ];
+    assert!(
+        raster.red_count(left_third) > 200,
+        "no seal over the left third"
+    );
+    assert!(raster.red_count(right) > 200, "no stamp text");
+}
+
+/// A one-page document shown rotated by `/Rotate`.
+fn rotated_pdf(rotate: u32) -> Vec<u8> {
+    let content = "BT /F1 14 Tf 72 760 Td (Rotated page) Tj ET";
+    build_pdf(
+        &[
+            "<< /Type /Catalog /Pages 2 0 R >>",
+            &format!("<< /Type /Pages /Kids [3 0 R] /Count 1 /Rotate {rotate} >>"),
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R \
+             /Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> >>",
+            &format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len() + 1),
+        ],
+        "",
+    )
+}
+
+#[test]
+fn stamps_are_upright_and_bottom_right_on_rotated_pages() {
+    if !tools_available("rotated") || !tool("pdftoppm") || !tool("pdftotext") {
+        return;
+    }
+    let env = env();
+    for rotate in [0, 90, 180, 270] {
+        // /Rotate inherited from the page tree node.
+        let input = rotated_pdf(rotate);
+        let mut signer = SignatureRequest::new(env.cred("stp-approver"), PadesLevel::BB, now());
+        signer.visible = Some(visible(StampKind::Signer, &env, "stp-approver"));
+        let mut seal = SignatureRequest::new(env.cred("stp-seal"), PadesLevel::BB, now());
+        seal.visible = Some(visible(StampKind::Seal, &env, "stp-seal"));
+        let appendix = pades::sign_result(&input, &signer, &seal, None, &Validation::default())
+            .unwrap_or_else(|e| panic!("/Rotate {rotate}: {e}"));
+        let file = env.path(&format!("rotate-{rotate}.pdf"));
+        write_signed(&file, &input, &appendix);
+        judge(&env, &file);
+        assert!(pdftotext(&file).contains("Ký bởi: "), "/Rotate {rotate}");
+
+        // As shown on screen (pdftoppm applies /Rotate), rotate-N.png in the test's directory.
+        let r = rasterize(&file, 1, 72, &env.path(&format!("rotate-{rotate}")));
+        let (portrait, landscape) = (r.height > r.width, r.width > r.height);
+        assert!(
+            if rotate % 180 == 0 {
+                portrait
+            } else {
+                landscape
+            },
+            "/Rotate {rotate}: {}x{}",
+            r.width,
+            r.height
+        );
+        let [x0, y0, x1, y1] = r.red_box().expect("red ink");
+        // Bottom right, and wider than tall: stamp (210 × 80) plus seal (102) side by side.
+        assert!(
+            x0 > r.width / 2 && y0 > r.height / 2,
+            "/Rotate {rotate}: stamps at {:?} on {}x{}",
+            [x0, y0, x1, y1],
+            r.width,
+            r.height
+        );
+        assert!(x1 - x0 > 2 * (y1 - y0), "/Rotate {rotate}: not upright");
+        // The seal on the left: its thick rings, star and bold letters carry far more ink
+        // than the stamp's thin text on the right.
+        let third = (x1 - x0) / 3;
+        let left = r.red_count([x0, y0, x0 + third, y1 + 1]);
+        let right = r.red_count([x1 - third, y0, x1 + 1, y1 + 1]);
+        assert!(
+            left > 2 * right,
+            "/Rotate {rotate}: seal not on the left ({left} vs {right} red pixels)"
+        );
+    }
+}
+
+/// pyHanko's API judge: (exit status, report).
+fn pyhanko_api(env: &Env, file: &Path) -> (bool, String) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/pyhanko_judge.py");
+    run(Command::new("python3")
+        .arg(script)
+        .arg(env.root_pem())
+        .arg(file))
+}
+
+#[test]
+fn new_signature_field_after_certification_p2() {
+    if !tools_available("new_field_after_p2") {
+        return;
+    }
+    let env = env();
+    let v = Validation::default();
+    let text = text_pdf();
+    let mut certify = SignatureRequest::new(env.cred("stp-approver"), PadesLevel::BB, now());
+    certify.certify = Some(DocMdp::FormFilling);
+    certify.visible = Some(visible(StampKind::Signer, &env, "stp-approver"));
+    let mut certified = text.clone();
+    certified.extend_from_slice(&pades::sign(&text, &certify, &v).expect("certify"));
+
+    for visible_field in [false, true] {
+        let mut later = SignatureRequest::new(env.cred("stp-seal"), PadesLevel::BB, now());
+        later.field_name = Some("Later".into());
+        if visible_field {
+            later.visible = Some(visible(StampKind::Seal, &env, "stp-seal"));
+        }
+        // P=2 permits signing; we do not refuse a new field.
+        let appendix = pades::sign(&certified, &later, &v).expect("a new field after P=2");
+        let file = env.path(&format!("p2-new-field-visible-{visible_field}.pdf"));
+        write_signed(&file, &certified, &appendix);
+        qpdf_ok(&file);
+        pdfsig_ok(&file, true);
+        let (ok, report) = pyhanko_api(&env, &file);
+        println!("new field, visible={visible_field}:\n{report}");
+        assert!(
+            report.contains("signature Later: intact=True valid=True trusted=True"),
+            "{report}"
+        );
+        if visible_field {
+            // pyHanko is stricter than ISO 32000 and Acrobat here: a NEW visible signature
+            // field after a certification signature is not a permitted change for it
+            // (SigFieldCreationRule, allow_new_visible_after_certify=False). That is why the
+            // result flow creates the seal's field in the certification revision.
+            // The later signature itself stays valid; the certification is what it flags.
+            assert!(
+                !ok && report.contains("modifications=OTHER docmdp_ok=False")
+                    && report.contains("only allowed after an approval signature"),
+                "pyHanko's verdict changed:\n{report}"
+            );
+        } else {
+            assert!(ok && report.contains("ALL VALID"), "{report}");
+            assert!(!report.contains("docmdp_ok=False"), "{report}");
+        }
+    }
 }

@@ -7,8 +7,9 @@
 //! streams before the subset exists; the CIDFontType2 maps CID = subset glyph id (/CIDToGIDMap
 //! /Identity) and a ToUnicode CMap gives text extraction and search the exact characters.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use subsetter::GlyphRemapper;
 use ttf_parser::{Face, GlyphId};
@@ -146,11 +147,7 @@ impl FontSubset {
     /// font file and ToUnicode CMap. Call once all text has been shown.
     pub fn objects(&self, first_object_number: u32) -> Result<Vec<(u32, Vec<u8>)>, FontError> {
         let face = self.face.as_ref().ok_or(FontError::Parse(self.name))?;
-        let subset =
-            subsetter::subset(self.data, 0, &self.remapper).map_err(|e| FontError::Subset {
-                name: self.name,
-                reason: e.to_string(),
-            })?;
+        let font_file = self.font_file()?;
         let n = first_object_number;
         let base_font = format!("{}+{}", self.subset_tag(), self.name);
         let upem = f64::from(face.units_per_em());
@@ -202,16 +199,45 @@ impl FontSubset {
             n + 3
         );
 
-        let font_file = stream(&format!("/Length1 {}", subset.len()), &subset, true);
         let to_unicode = stream("", self.to_unicode_cmap().as_bytes(), true);
 
         Ok(vec![
             (n, type0.into_bytes()),
             (n + 1, cid_font.into_bytes()),
             (n + 2, descriptor.into_bytes()),
-            (n + 3, font_file),
+            (n + 3, font_file.as_ref().clone()),
             (n + 4, to_unicode),
         ])
+    }
+
+    /// The FontFile2 stream object (subset font, Flate-compressed). Subsetting and compressing
+    /// cost far more than signing a small document, and signature stamps repeat the same
+    /// glyphs (same signer, same organisation), so the bodies are kept per font and glyph
+    /// sequence, a bounded number of them.
+    fn font_file(&self) -> Result<Arc<Vec<u8>>, FontError> {
+        type Cache = Mutex<HashMap<(&'static str, Vec<u16>), Arc<Vec<u8>>>>;
+        const CAPACITY: usize = 256;
+        static CACHE: OnceLock<Cache> = OnceLock::new();
+        let cache = CACHE.get_or_init(Cache::default);
+        let key = (
+            self.name,
+            self.remapper.remapped_gids().collect::<Vec<u16>>(),
+        );
+        if let Some(hit) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return Ok(Arc::clone(hit));
+        }
+        let subset =
+            subsetter::subset(self.data, 0, &self.remapper).map_err(|e| FontError::Subset {
+                name: self.name,
+                reason: e.to_string(),
+            })?;
+        let body = Arc::new(stream(&format!("/Length1 {}", subset.len()), &subset, true));
+        let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= CAPACITY {
+            cache.clear();
+        }
+        cache.insert(key, Arc::clone(&body));
+        Ok(body)
     }
 
     /// Six upper-case letters derived from the glyph set, so that two different subsets of the

@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::parse::Document;
-use super::sign::{self, FieldPlan, Placeholder, SigDictSpec};
+use super::sign::{self, Appearance, FieldPlan, Placeholder, SigDictSpec};
+use super::stamp::StampText;
 use crate::cms::{self, CmsError, SignOptions, SignedAttributes, Timestamper};
 use crate::pki::{Credential, SignatureAlgorithm};
 
@@ -49,6 +50,8 @@ pub enum PdfError {
     BadPrepared(String),
     #[error("signature: {0}")]
     Cms(#[from] CmsError),
+    #[error("the signature appearance cannot be drawn: {0}")]
+    Appearance(String),
 }
 
 /// The PAdES baseline level.
@@ -235,7 +238,9 @@ pub fn sign_result(
         None => page,
     };
     let seal_rect = match seal.visible.as_ref() {
-        Some(v) => v.rect.unwrap_or_else(|| sign::seal_rect_for(signer_rect)),
+        Some(v) => v
+            .rect
+            .unwrap_or_else(|| sign::seal_rect_for(&page_obj, signer_rect)),
         None => [0.0; 4],
     };
     drop(doc);
@@ -250,6 +255,8 @@ pub fn sign_result(
     signer_req.certify = Some(signer.certify.unwrap_or(DocMdp::FormFilling));
     signer_req.rect = Some(signer_rect);
     signer_req.page = Some(page);
+    // The seal's default place overlaps the stamp's left third.
+    signer_req.seal_beside = seal.visible.as_ref().is_some_and(|v| v.rect.is_none());
     if signer_req.field_name.is_none() {
         signer_req.field_name = Some("Signature".into());
     }
@@ -345,6 +352,7 @@ pub fn prepare(input: &[u8], request: &PrepareRequest) -> Result<Prepared, PdfEr
         reason: request.reason.clone(),
         location: request.location.clone(),
         reserve: request.contents_reserve,
+        seal_beside: false,
     };
     let (ph, digest) = s.placeholder(&view, &[])?;
     let attrs = SignedAttributes::new(
@@ -441,6 +449,8 @@ struct SignatureRequestView<'r> {
     reason: Option<String>,
     location: Option<String>,
     reserve: Option<usize>,
+    /// The organisation's seal will overlap this stamp's left third.
+    seal_beside: bool,
 }
 
 impl<'r> SignatureRequestView<'r> {
@@ -459,6 +469,7 @@ impl<'r> SignatureRequestView<'r> {
             reason: r.reason.clone(),
             location: r.location.clone(),
             reserve: r.contents_reserve,
+            seal_beside: false,
         }
     }
 
@@ -601,28 +612,27 @@ impl<'a> Session<'a> {
                     let signer = sign::default_signer_rect(&p);
                     match v.kind {
                         StampKind::Signer => signer,
-                        StampKind::Seal => sign::seal_rect_for(signer),
+                        StampKind::Seal => sign::seal_rect_for(&p, signer),
                     }
                 }
             },
         };
-        let appearance = view.visible.as_ref().map(|v| {
-            let when = sign::vietnam_time(view.signing_time);
-            match v.kind {
-                StampKind::Signer => {
-                    let lines = vec![
-                        v.text.position.clone(),
-                        format!("Ky boi: {}", v.text.signer_name),
-                        v.text.organisation.clone(),
-                        format!("Ngay ky: {when}"),
-                    ];
-                    sign::signer_box(&lines, sign::SIGNER_W, sign::SIGNER_H)
-                }
-                StampKind::Seal => sign::seal_disc(&v.text.organisation, &when, sign::SEAL_D),
-            }
+        let appearance = view.visible.as_ref().map(|v| match v.kind {
+            StampKind::Signer => Appearance::Signer {
+                text: StampText {
+                    signer_name: v.text.signer_name.clone(),
+                    position: v.text.position.clone(),
+                    organisation: v.text.organisation.clone(),
+                    signing_time: view.signing_time,
+                },
+                beside_seal: view.seal_beside,
+            },
+            StampKind::Seal => Appearance::Seal {
+                organisation: v.text.organisation.clone(),
+                signing_time: view.signing_time,
+            },
         });
-        // Appearance boxes are drawn for the planned size; a pre-placed widget of another
-        // size scales it through its BBox/Rect mapping.
+        // Drawn for the widget's real size: a pre-placed field's own rectangle decides.
         let plan = FieldPlan {
             name: field_name,
             page,

@@ -4,10 +4,12 @@
 
 use std::collections::HashSet;
 
-use time::{OffsetDateTime, UtcOffset};
+use time::OffsetDateTime;
 
+use super::font::FontSubset;
 use super::object::{fmt_real, text_string, Dict, ObjRef, Object};
 use super::parse::{Document, Page};
+use super::stamp::{self, StampText};
 use super::write::Update;
 use super::PdfError;
 
@@ -23,8 +25,62 @@ pub struct FieldPlan {
     pub page: usize,
     /// `[x0 y0 x1 y1]`; all zeros for an invisible signature.
     pub rect: [f64; 4],
-    /// Appearance content stream (Form XObject content, in a box `[0 0 w h]`) and its resources.
-    pub appearance: Option<(Vec<u8>, Dict)>,
+    /// What the widget shows; drawn for the widget's actual size and the page's /Rotate.
+    pub appearance: Option<Appearance>,
+}
+
+/// A visible signature's appearance (Decree 30/2020, appendix I), drawn by [`super::stamp`]
+/// in the embedded DejaVu Serif subset, which is written into the same revision.
+#[derive(Debug, Clone)]
+pub enum Appearance {
+    /// The competent signer's box: "Ký bởi", position, organisation, signing time. With
+    /// `beside_seal` the text keeps clear of the left third, where the seal overlaps.
+    Signer { text: StampText, beside_seal: bool },
+    /// The organisation's red round seal.
+    Seal {
+        organisation: String,
+        signing_time: OffsetDateTime,
+    },
+}
+
+/// Shown first into every stamp's font, so that the subset's glyph order does not depend on
+/// the order digits occur in the signing time: the same signer's stamps then have the same
+/// glyph sequence, and the subset font comes from the cache in `pdf::font`.
+const TIME_GLYPHS: &str = "0123456789/:+ ";
+
+impl Appearance {
+    /// The content stream for an upright box of `w` × `h` points, and the font it shows
+    /// text in as `/F1`.
+    pub fn draw(&self, w: f64, h: f64) -> (Vec<u8>, FontSubset) {
+        match self {
+            Appearance::Signer { text, beside_seal } => {
+                let mut font = FontSubset::new();
+                font.show(TIME_GLYPHS);
+                let left = if *beside_seal { w / 3.0 } else { 0.0 };
+                let content = stamp::signer_appearance_beside_seal(text, &mut font, w, h, left);
+                (content, font)
+            }
+            Appearance::Seal {
+                organisation,
+                signing_time,
+            } => {
+                let mut font = FontSubset::bold();
+                font.show(TIME_GLYPHS);
+                let d = w.min(h);
+                let seal = stamp::seal_appearance(organisation, *signing_time, &mut font, d);
+                // Centred in a box that is not square.
+                let mut content = format!(
+                    "q 1 0 0 1 {} {} cm\n",
+                    fmt_real((w - d) / 2.0),
+                    fmt_real((h - d) / 2.0)
+                )
+                .into_bytes();
+                content.extend_from_slice(&seal);
+                content.extend_from_slice(b"Q\n");
+                (content, font)
+            }
+        }
+    }
 }
 
 /// What goes into the signature dictionary.
@@ -188,6 +244,10 @@ pub fn signature_revision(
     let (sig_body, br_rel, contents_rel, contents_len) = sig_dict_bytes(spec);
     let sig_at = up.write_raw(sig_ref, &sig_body);
 
+    let rotation = match &plan.appearance {
+        Some(_) => doc.page(plan.page)?.rotation(),
+        None => 0,
+    };
     let mut new_widgets: Vec<(usize, ObjRef)> = Vec::new();
     let mut new_fields: Vec<ObjRef> = Vec::new();
 
@@ -214,12 +274,12 @@ pub fn signature_revision(
                     up.write(field.reference, &Object::Dict(fd));
                     let mut wd = doc.resolve_dict(wr)?;
                     let rect = read_rect(&wd).unwrap_or(plan.rect);
-                    set_appearance(&mut up, &mut wd, plan, rect);
+                    set_appearance(&mut up, &mut wd, plan, rect, rotation)?;
                     up.write(wr, &Object::Dict(wd));
                 }
                 None => {
                     let rect = read_rect(&fd).unwrap_or(plan.rect);
-                    set_appearance(&mut up, &mut fd, plan, rect);
+                    set_appearance(&mut up, &mut fd, plan, rect, rotation)?;
                     up.write(field.reference, &Object::Dict(fd));
                 }
             }
@@ -229,7 +289,7 @@ pub fn signature_revision(
             let r = up.alloc();
             let mut fd = widget_dict(&plan.name, plan.rect, page.reference);
             fd.set("V", Object::Ref(sig_ref));
-            set_appearance(&mut up, &mut fd, plan, plan.rect);
+            set_appearance(&mut up, &mut fd, plan, plan.rect, rotation)?;
             up.write(r, &Object::Dict(fd));
             new_widgets.push((plan.page, r));
             new_fields.push(r);
@@ -303,24 +363,62 @@ fn read_rect(d: &Dict) -> Option<[f64; 4]> {
     Some([a.min(c), b.min(e), a.max(c), b.max(e)])
 }
 
-fn set_appearance(up: &mut Update, widget: &mut Dict, plan: &FieldPlan, rect: [f64; 4]) {
-    let w = rect[2] - rect[0];
-    let h = rect[3] - rect[1];
-    let Some((content, resources)) = &plan.appearance else {
-        return;
+/// Writes the widget's normal appearance: a Form XObject drawn upright for the page's
+/// /Rotate (its /Matrix turns it back, so it stands upright on screen), with the font subset
+/// it uses as objects of the same revision.
+fn set_appearance(
+    up: &mut Update,
+    widget: &mut Dict,
+    plan: &FieldPlan,
+    rect: [f64; 4],
+    rotation: i64,
+) -> Result<(), PdfError> {
+    let Some(appearance) = &plan.appearance else {
+        return Ok(());
     };
-    if w <= 0.0 || h <= 0.0 {
-        return;
+    let (uw, uh) = (rect[2] - rect[0], rect[3] - rect[1]);
+    if !(uw > 0.0 && uh > 0.0) {
+        return Ok(());
     }
-    let dict = Dict::new()
+    // The box as seen on screen, and the rotation (counter-clockwise in user space) that
+    // undoes the page's clockwise /Rotate.
+    let (w, h, matrix) = match rotation {
+        90 => (uh, uw, [0.0, 1.0, -1.0, 0.0, 0.0, 0.0]),
+        180 => (uw, uh, [-1.0, 0.0, 0.0, -1.0, 0.0, 0.0]),
+        270 => (uh, uw, [0.0, -1.0, 1.0, 0.0, 0.0, 0.0]),
+        _ => (uw, uh, [1.0, 0.0, 0.0, 1.0, 0.0, 0.0]),
+    };
+    let (content, font) = appearance.draw(w, h);
+    let first = up.alloc();
+    for _ in 1..FontSubset::OBJECT_COUNT {
+        up.alloc();
+    }
+    let objects = font
+        .objects(first.num)
+        .map_err(|e| PdfError::Appearance(e.to_string()))?;
+    for (num, body) in objects {
+        up.write_raw(ObjRef::new(num, 0), &body);
+    }
+    let resources = Dict::new().with(
+        "Font",
+        Object::Dict(Dict::new().with("F1", Object::Ref(first))),
+    );
+    let mut dict = Dict::new()
         .with("Type", Object::name("XObject"))
         .with("Subtype", Object::name("Form"))
         .with("BBox", rect_object([0.0, 0.0, w, h]))
-        .with("Resources", Object::Dict(resources.clone()));
-    let (dict, data) = compress(dict, content);
+        .with("Resources", Object::Dict(resources));
+    if rotation != 0 {
+        dict.set(
+            "Matrix",
+            Object::Array(matrix.iter().map(|v| Object::Real(*v)).collect()),
+        );
+    }
+    let (dict, data) = compress(dict, &content);
     let ap = up.alloc();
     up.write(ap, &Object::Stream(dict, data));
     widget.set("AP", Object::Dict(Dict::new().with("N", Object::Ref(ap))));
+    Ok(())
 }
 
 /// Flate-compresses stream data when it pays.
@@ -487,15 +585,9 @@ pub fn top_left_revision(
     draw: &dyn Fn(f64, f64, f64) -> Result<Vec<u8>, PdfError>,
 ) -> Result<Vec<u8>, PdfError> {
     let page = doc.page(0)?;
-    let [x0, y0, x1, y1] = page.visible_box();
-    // Map the upright visual frame to user space for /Rotate (clockwise, §8.3.2.3 / Table 30).
-    let (m, vis_h) = match page.rotation() {
-        90 => ([0.0, 1.0, -1.0, 0.0, x1, y0], x1 - x0),
-        180 => ([-1.0, 0.0, 0.0, -1.0, x1, y1], y1 - y0),
-        270 => ([0.0, -1.0, 1.0, 0.0, x0, y1], x1 - x0),
-        _ => ([1.0, 0.0, 0.0, 1.0, x0, y0], y1 - y0),
-    };
-    let ops = draw(margin, vis_h - margin - size, size)?;
+    let frame = Frame::of(&page);
+    let m = frame.matrix;
+    let ops = draw(margin, frame.height - margin - size, size)?;
     let mut after = b"Q\nq\n".to_vec();
     after.extend_from_slice(
         format!(
@@ -529,11 +621,61 @@ pub fn top_left_revision(
     Ok(up.finish())
 }
 
-/// Default placement: bottom right of the page's visible box, above the footer margin.
+/// A page as seen on screen: the matrix mapping the upright visual frame (origin at the
+/// visual bottom left of the visible box) to user space for /Rotate (clockwise, ISO 32000-1
+/// §8.3.2.3 / Table 30), and the visual width and height.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Frame {
+    pub matrix: [f64; 6],
+    pub width: f64,
+    pub height: f64,
+}
+
+impl Frame {
+    pub fn of(page: &Page) -> Frame {
+        let [x0, y0, x1, y1] = page.visible_box();
+        let (matrix, width, height) = match page.rotation() {
+            90 => ([0.0, 1.0, -1.0, 0.0, x1, y0], y1 - y0, x1 - x0),
+            180 => ([-1.0, 0.0, 0.0, -1.0, x1, y1], x1 - x0, y1 - y0),
+            270 => ([0.0, -1.0, 1.0, 0.0, x0, y1], y1 - y0, x1 - x0),
+            _ => ([1.0, 0.0, 0.0, 1.0, x0, y0], x1 - x0, y1 - y0),
+        };
+        Frame {
+            matrix,
+            width,
+            height,
+        }
+    }
+
+    /// A visual rectangle in user space (normalised).
+    pub fn to_user(&self, r: [f64; 4]) -> [f64; 4] {
+        let [a, b, c, d, e, f] = self.matrix;
+        let map = |x: f64, y: f64| (a * x + c * y + e, b * x + d * y + f);
+        normalise(map(r[0], r[1]), map(r[2], r[3]))
+    }
+
+    /// A user-space rectangle as seen on screen (normalised).
+    pub fn to_visual(&self, r: [f64; 4]) -> [f64; 4] {
+        // The linear part is a rotation: its inverse is its transpose.
+        let [a, b, c, d, e, f] = self.matrix;
+        let map = |x: f64, y: f64| {
+            let (x, y) = (x - e, y - f);
+            (a * x + b * y, c * x + d * y)
+        };
+        normalise(map(r[0], r[1]), map(r[2], r[3]))
+    }
+}
+
+fn normalise((x0, y0): (f64, f64), (x1, y1): (f64, f64)) -> [f64; 4] {
+    [x0.min(x1), y0.min(y1), x0.max(x1), y0.max(y1)]
+}
+
+/// Default placement: bottom right of the page as seen on screen, above the footer margin.
 pub fn default_signer_rect(page: &Page) -> [f64; 4] {
-    let [_, y0, x1, _] = page.visible_box();
+    let frame = Frame::of(page);
     let (w, h) = (SIGNER_W, SIGNER_H);
-    [x1 - 40.0 - w, y0 + 90.0, x1 - 40.0, y0 + 90.0 + h]
+    let x1 = frame.width - 40.0;
+    frame.to_user([x1 - w, 90.0, x1, 90.0 + h])
 }
 
 pub const SIGNER_W: f64 = 210.0;
@@ -541,146 +683,13 @@ pub const SIGNER_H: f64 = 80.0;
 /// About 36 mm, a department seal's real diameter.
 pub const SEAL_D: f64 = 102.0;
 
-/// The seal overlaps the left third of the signer's stamp (Decree 30/2020, appendix I).
-pub fn seal_rect_for(signer: [f64; 4]) -> [f64; 4] {
-    let w = signer[2] - signer[0];
-    let cy = (signer[1] + signer[3]) / 2.0;
-    let right = signer[0] + w / 3.0;
-    [right - SEAL_D, cy - SEAL_D / 2.0, right, cy + SEAL_D / 2.0]
-}
-
-/// A bordered box with the signer's lines, in Helvetica (diacritics folded) until the
-/// embedded Vietnamese font is available.
-pub fn signer_box(lines: &[String], w: f64, h: f64) -> (Vec<u8>, Dict) {
-    let mut c = String::new();
-    c.push_str(&format!(
-        "q 0.75 0.1 0.1 RG 1.2 w 0.6 0.6 {} {} re S Q\n",
-        fmt_real(w - 1.2),
-        fmt_real(h - 1.2)
-    ));
-    let size = 8.5;
-    c.push_str(&format!(
-        "BT /F1 {size} Tf 0.1 0.1 0.1 rg {} TL 6 {} Td\n",
-        fmt_real(size + 2.5),
-        fmt_real(h - 6.0 - size)
-    ));
-    for l in lines {
-        c.push_str(&format!("({}) Tj T*\n", winansi(l)));
-    }
-    c.push_str("ET\n");
-    (c.into_bytes(), helvetica_resources())
-}
-
-/// A red double ring with a star and the organisation, in a square of side `d`.
-pub fn seal_disc(org: &str, when: &str, d: f64) -> (Vec<u8>, Dict) {
-    let r = d / 2.0;
-    let mut c = String::from("q 0.85 0.1 0.1 RG 0.85 0.1 0.1 rg\n");
-    c.push_str(&circle(r, r, r - 1.5, 2.2));
-    c.push_str(&circle(r, r, r - 7.0, 0.8));
-    // Five-pointed star in the centre.
-    let mut star = String::new();
-    for i in 0..10 {
-        let a = std::f64::consts::FRAC_PI_2 + f64::from(i) * std::f64::consts::PI / 5.0;
-        let rr = if i % 2 == 0 { r * 0.22 } else { r * 0.09 };
-        let op = if i == 0 { "m" } else { "l" };
-        star.push_str(&format!(
-            "{} {} {op} ",
-            fmt_real(r + rr * a.cos()),
-            fmt_real(r + 4.0 + rr * a.sin())
-        ));
-    }
-    c.push_str(&star);
-    c.push_str("h f\n");
-    let size = 5.5;
-    let est = |s: &str| s.chars().count() as f64 * size * 0.5;
-    for (i, line) in [org, when].iter().enumerate() {
-        let txt = winansi(line);
-        let x = (r - est(line) / 2.0).max(8.0);
-        let y = r - 16.0 - i as f64 * 8.0;
-        c.push_str(&format!(
-            "BT /F1 {size} Tf {} {} Td ({txt}) Tj ET\n",
-            fmt_real(x),
-            fmt_real(y)
-        ));
-    }
-    c.push_str("Q\n");
-    (c.into_bytes(), helvetica_resources())
-}
-
-fn circle(cx: f64, cy: f64, r: f64, width: f64) -> String {
-    // Four Bézier arcs; k is the usual 0.5523 control-point factor.
-    let k = 0.552_284_75 * r;
-    let f = fmt_real;
-    format!(
-        "{w} w {} {} m {} {} {} {} {} {} c {} {} {} {} {} {} c {} {} {} {} {} {} c {} {} {} {} {} {} c S\n",
-        f(cx + r), f(cy),
-        f(cx + r), f(cy + k), f(cx + k), f(cy + r), f(cx), f(cy + r),
-        f(cx - k), f(cy + r), f(cx - r), f(cy + k), f(cx - r), f(cy),
-        f(cx - r), f(cy - k), f(cx - k), f(cy - r), f(cx), f(cy - r),
-        f(cx + k), f(cy - r), f(cx + r), f(cy - k), f(cx + r), f(cy),
-        w = f(width)
-    )
-}
-
-fn helvetica_resources() -> Dict {
-    let font = Dict::new()
-        .with("Type", Object::name("Font"))
-        .with("Subtype", Object::name("Type1"))
-        .with("BaseFont", Object::name("Helvetica"))
-        .with("Encoding", Object::name("WinAnsiEncoding"));
-    Dict::new().with(
-        "Font",
-        Object::Dict(Dict::new().with("F1", Object::Dict(font))),
-    )
-}
-
-/// A literal-string body in WinAnsi: Vietnamese letters folded to their base letter.
-fn winansi(text: &str) -> String {
-    const GROUPS: &[(&str, char)] = &[
-        ("àáảãạăằắẳẵặâầấẩẫậ", 'a'),
-        ("ÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬ", 'A'),
-        ("èéẻẽẹêềếểễệ", 'e'),
-        ("ÈÉẺẼẸÊỀẾỂỄỆ", 'E'),
-        ("ìíỉĩị", 'i'),
-        ("ÌÍỈĨỊ", 'I'),
-        ("òóỏõọôồốổỗộơờớởỡợ", 'o'),
-        ("ÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢ", 'O'),
-        ("ùúủũụưừứửữự", 'u'),
-        ("ÙÚỦŨỤƯỪỨỬỮỰ", 'U'),
-        ("ỳýỷỹỵ", 'y'),
-        ("ỲÝỶỸỴ", 'Y'),
-        ("đ", 'd'),
-        ("Đ", 'D'),
-    ];
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        let c = GROUPS
-            .iter()
-            .find(|(g, _)| g.contains(c))
-            .map_or(c, |(_, b)| *b);
-        match c {
-            '(' | ')' | '\\' => {
-                out.push('\\');
-                out.push(c);
-            }
-            ' '..='~' => out.push(c),
-            _ => out.push('?'),
-        }
-    }
-    out
-}
-
-/// Vietnam time for the stamps: `dd/mm/yyyy hh:mm:ss +07:00`.
-pub fn vietnam_time(t: OffsetDateTime) -> String {
-    let off = UtcOffset::from_hms(7, 0, 0).unwrap_or(UtcOffset::UTC);
-    let t = t.to_offset(off);
-    format!(
-        "{:02}/{:02}/{:04} {:02}:{:02}:{:02} +07:00",
-        t.day(),
-        u8::from(t.month()),
-        t.year(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+/// The seal overlaps the left third of the signer's stamp as seen on screen (Decree 30/2020,
+/// appendix I); `signer` and the result are in user space.
+pub fn seal_rect_for(page: &Page, signer: [f64; 4]) -> [f64; 4] {
+    let frame = Frame::of(page);
+    let v = frame.to_visual(signer);
+    let w = v[2] - v[0];
+    let cy = (v[1] + v[3]) / 2.0;
+    let right = v[0] + w / 3.0;
+    frame.to_user([right - SEAL_D, cy - SEAL_D / 2.0, right, cy + SEAL_D / 2.0])
 }

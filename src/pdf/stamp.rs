@@ -62,7 +62,26 @@ pub fn signer_appearance(
     width: f64,
     height: f64,
 ) -> Vec<u8> {
+    signer_appearance_beside_seal(text, font, width, height, 0.0)
+}
+
+/// [`signer_appearance`] with the text kept right of `left` points, where the organisation's
+/// seal overlaps the box (its left third, Decree 30/2020): the frame still spans the whole
+/// box, but no text lies under the seal, so it stays readable and text extraction does not
+/// interleave it with the seal's words.
+pub fn signer_appearance_beside_seal(
+    text: &StampText,
+    font: &mut FontSubset,
+    width: f64,
+    height: f64,
+    left: f64,
+) -> Vec<u8> {
     let (width, height) = (finite_positive(width), finite_positive(height));
+    let left = if left.is_finite() {
+        left.clamp(0.0, width / 2.0)
+    } else {
+        0.0
+    };
     let lines = signer_lines(text);
     let pad = (height * 0.06).clamp(1.0, 4.0);
     let leading = 1.25;
@@ -71,7 +90,7 @@ pub fn signer_appearance(
         .map(|l| font.width(l, 1.0))
         .fold(0.0f64, f64::max);
     let by_width = if widest > 0.0 {
-        (width - 2.0 * pad) / widest
+        (width - left - 2.0 * pad) / widest
     } else {
         10.0
     };
@@ -95,7 +114,7 @@ pub fn signer_appearance(
         let _ = writeln!(
             out,
             "1 0 0 1 {} {} Tm {} Tj",
-            num(pad),
+            num(left + pad),
             num(baseline),
             font.show(line)
         );

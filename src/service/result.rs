@@ -275,6 +275,7 @@ pub(super) fn pdf_error(error: pades::PdfError) -> Error {
     match error {
         pades::PdfError::NoTimestamper(_) => Error::FailedPrecondition(error.to_string()),
         pades::PdfError::Cms(e) => Error::Internal(format!("signing: {e}")),
+        pades::PdfError::Appearance(e) => Error::Internal(format!("signature appearance: {e}")),
         other => Error::InvalidArgument(other.to_string()),
     }
 }
