@@ -45,6 +45,9 @@ pub enum Command {
     /// Measure performance.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Archivists' tools: export and verify packages, check the archive.
+    #[command(subcommand)]
+    Archive(crate::archive_cli::ArchiveCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -136,6 +139,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo(args) => demo(args).await,
+        Command::Archive(command) => crate::archive_cli::run(command).await,
         Command::Bench(BenchCommand::Sign { pki, work, sizes }) => {
             let sizes = if sizes.is_empty() {
                 crate::bench::DEFAULT_SIZES.to_vec()
@@ -215,7 +219,7 @@ fn date(t: time::OffsetDateTime) -> String {
     t.date().to_string()
 }
 
-async fn connect(server: &str) -> anyhow::Result<Channel> {
+pub(crate) async fn connect(server: &str) -> anyhow::Result<Channel> {
     Channel::from_shared(server.to_owned())
         .with_context(|| format!("{server:?} is not a server URL like {DEFAULT_SERVER}"))?
         .connect()
@@ -223,7 +227,7 @@ async fn connect(server: &str) -> anyhow::Result<Channel> {
         .with_context(|| format!("cannot connect to {server}"))
 }
 
-fn status_error(status: tonic::Status) -> anyhow::Error {
+pub(crate) fn status_error(status: tonic::Status) -> anyhow::Error {
     anyhow::anyhow!("{:?}: {}", status.code(), status.message())
 }
 

@@ -8,6 +8,7 @@
 //! The archive knows the domain's identifiers (`flow::codes`) but nothing of gRPC, signatures
 //! or the meaning of a record's bytes.
 
+mod fsck;
 mod postgres;
 mod sql;
 mod sqlite;
@@ -19,6 +20,7 @@ use crate::{
     ledger,
 };
 
+pub use fsck::{Finding, FsckReport};
 pub use postgres::PgArchive;
 pub use sqlite::SqliteArchive;
 

@@ -9,6 +9,8 @@ mod error;
 mod input;
 mod result;
 mod retrieval;
+pub mod archivist;
+mod revocation;
 pub mod signing;
 
 use std::sync::Arc;
@@ -17,6 +19,8 @@ use time::OffsetDateTime;
 
 pub use error::Error;
 pub use input::{ApplicantInput, DocumentInput, Limits};
+pub use archivist::{ExportChunk, ExportSelection};
+pub use revocation::RevokeCommand;
 pub use retrieval::{Consistency, Inclusion, LeafKey, RecordKey, SearchInput, SearchPage};
 
 use crate::{
