@@ -21,8 +21,9 @@ use crate::{
     service::{
         self,
         signing::{ExternalSigner, SignOptions, SignedDocument},
-        ApplicantInput, DocumentInput, DossierView, ExportSelection, LeafKey, RevokeCommand, Receipt, ReceiveCommand, RecordKey,
-        ResultContent, ResultMetadata, SearchInput, Service, SignCommand, StepCommand,
+        ApplicantInput, DocumentInput, DossierView, ExportSelection, LeafKey, Receipt,
+        ReceiveCommand, RecordKey, ResultContent, ResultMetadata, RevokeCommand, SearchInput,
+        Service, SignCommand, StepCommand,
     },
 };
 
@@ -817,7 +818,8 @@ impl<A: Archive> ArchiveRpc for ArchiveApi<A> {
         }))
     }
 
-    type ExportPackageStream = tokio_stream::wrappers::ReceiverStream<Result<pb::PackageChunk, Status>>;
+    type ExportPackageStream =
+        tokio_stream::wrappers::ReceiverStream<Result<pb::PackageChunk, Status>>;
 
     async fn export_package(
         &self,
@@ -860,7 +862,9 @@ impl<A: Archive> ArchiveRpc for ArchiveApi<A> {
                 }
             }
         });
-        Ok(Response::new(tokio_stream::wrappers::ReceiverStream::new(rx)))
+        Ok(Response::new(tokio_stream::wrappers::ReceiverStream::new(
+            rx,
+        )))
     }
 
     async fn revoke_result(

@@ -210,10 +210,7 @@ async fn export(
     progress.draw(bytes, count, count, true);
     eprintln!();
     std::fs::rename(&partial, out).with_context(|| format!("writing {}", out.display()))?;
-    println!(
-        "wrote {} ({bytes} bytes, {count} dossiers)",
-        out.display()
-    );
+    println!("wrote {} ({bytes} bytes, {count} dossiers)", out.display());
     Ok(())
 }
 

@@ -18,11 +18,15 @@ const MAX_DEPTH: usize = 8;
 fn algorithm(oid: &[u8]) -> Option<&'static dyn VerificationAlgorithm> {
     // ecdsa-with-SHA256, sha256WithRSAEncryption, ecdsa-with-SHA384.
     match oid {
-        [0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02] => Some(&signature::ECDSA_P256_SHA256_ASN1),
+        [0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02] => {
+            Some(&signature::ECDSA_P256_SHA256_ASN1)
+        }
         [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b] => {
             Some(&signature::RSA_PKCS1_2048_8192_SHA256)
         }
-        [0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03] => Some(&signature::ECDSA_P384_SHA384_ASN1),
+        [0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03] => {
+            Some(&signature::ECDSA_P384_SHA384_ASN1)
+        }
         _ => None,
     }
 }
@@ -132,9 +136,13 @@ fn check_revocation(
         let Some(alg) = algorithm(crl.signature_algorithm.algorithm.as_bytes()) else {
             continue;
         };
-        let genuine = UnparsedPublicKey::new(alg, issuer.public_key().subject_public_key.data.as_ref())
-            .verify(crl.tbs_cert_list.as_ref(), crl.signature_value.data.as_ref())
-            .is_ok();
+        let genuine =
+            UnparsedPublicKey::new(alg, issuer.public_key().subject_public_key.data.as_ref())
+                .verify(
+                    crl.tbs_cert_list.as_ref(),
+                    crl.signature_value.data.as_ref(),
+                )
+                .is_ok();
         if !genuine {
             continue;
         }

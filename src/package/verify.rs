@@ -51,7 +51,9 @@ pub fn verify_package(package: &[u8], anchor_der: &[u8], log: &LogVerifier) -> R
     let manifest: Manifest = match serde_json::from_slice(manifest_bytes) {
         Ok(m) => m,
         Err(e) => {
-            report.problems.push(format!("{MANIFEST}: does not parse: {e}"));
+            report
+                .problems
+                .push(format!("{MANIFEST}: does not parse: {e}"));
             return report;
         }
     };
@@ -68,9 +70,10 @@ pub fn verify_package(package: &[u8], anchor_der: &[u8], log: &LogVerifier) -> R
     for entry in &manifest.files {
         listed.insert(entry.path.as_str(), entry);
         match files.get(entry.path.as_str()) {
-            None => report
-                .problems
-                .push(format!("{}: listed in the manifest but missing", entry.path)),
+            None => report.problems.push(format!(
+                "{}: listed in the manifest but missing",
+                entry.path
+            )),
             Some(data) => {
                 let found = hex::encode(pki::sha256(data));
                 if found != entry.sha256 || data.len() as u64 != entry.size {
@@ -266,7 +269,11 @@ fn verify_dossier<'p>(
     report.problems.extend(problems);
 }
 
-fn check_proof(record_sha256: &[u8; 32], proof: &ProofFile, log: &LogVerifier) -> Result<(), String> {
+fn check_proof(
+    record_sha256: &[u8; 32],
+    proof: &ProofFile,
+    log: &LogVerifier,
+) -> Result<(), String> {
     let checkpoint = Checkpoint::open(&proof.checkpoint, log)
         .map_err(|e| format!("the checkpoint is not signed by the log key: {e}"))?;
     if checkpoint.size != proof.tree_size {

@@ -67,7 +67,9 @@ fn check_name(name: &str) -> Result<(), ZipError> {
         || name.starts_with('/')
         || name.contains('\\')
         || name.contains('\0')
-        || name.split('/').any(|part| part.is_empty() || part == "." || part == "..");
+        || name
+            .split('/')
+            .any(|part| part.is_empty() || part == "." || part == "..");
     if bad {
         return Err(ZipError::BadName(name.chars().take(200).collect()));
     }
@@ -351,7 +353,11 @@ mod tests {
 
     #[test]
     fn unzip_reads_what_we_write() {
-        if std::process::Command::new("unzip").arg("-v").output().is_err() {
+        if std::process::Command::new("unzip")
+            .arg("-v")
+            .output()
+            .is_err()
+        {
             eprintln!("SKIPPED: unzip is not installed");
             return;
         }
@@ -363,6 +369,10 @@ mod tests {
             .arg(&path)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
     }
 }

@@ -174,7 +174,9 @@ impl<A: Archive> Service<A> {
                 .map_err(package_error)?,
         );
         if let Some(tsa) = self.keys.tsa() {
-            for der in std::iter::once(tsa.certificate_der()).chain(tsa.chain_der().iter().map(Vec::as_slice)) {
+            for der in std::iter::once(tsa.certificate_der())
+                .chain(tsa.chain_der().iter().map(Vec::as_slice))
+            {
                 certificates.insert(pki::sha256(der), der.to_vec());
             }
         }
@@ -250,9 +252,19 @@ impl<A: Archive> Service<A> {
             let record_path = format!("{stem}.bin");
             let signature_path = format!("{stem}.p7s");
             let proof_path = format!("{stem}.proof.json");
-            let mut bytes = builder.add(&record_path, &stored.record).map_err(package_error)?;
-            bytes.extend(builder.add(&signature_path, &stored.signature).map_err(package_error)?);
-            bytes.extend(builder.add(&proof_path, &proof_json).map_err(package_error)?);
+            let mut bytes = builder
+                .add(&record_path, &stored.record)
+                .map_err(package_error)?;
+            bytes.extend(
+                builder
+                    .add(&signature_path, &stored.signature)
+                    .map_err(package_error)?,
+            );
+            bytes.extend(
+                builder
+                    .add(&proof_path, &proof_json)
+                    .map_err(package_error)?,
+            );
             send(bytes).await?;
             entry.records.push(RecordEntry {
                 sequence,
@@ -310,7 +322,8 @@ impl<A: Archive> Service<A> {
                     time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
                         .ok()
                         .and_then(|t| {
-                            t.format(&time::format_description::well_known::Rfc3339).ok()
+                            t.format(&time::format_description::well_known::Rfc3339)
+                                .ok()
                         })
                 }),
                 metadata: ArchivalMetadata {

@@ -5,11 +5,11 @@
 //! everything through the `archive` in one transaction. Nothing here knows gRPC: the `api`
 //! layer maps [`Error`] to status codes.
 
+pub mod archivist;
 mod error;
 mod input;
 mod result;
 mod retrieval;
-pub mod archivist;
 mod revocation;
 pub mod signing;
 
@@ -17,11 +17,11 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
+pub use archivist::{ExportChunk, ExportSelection};
 pub use error::Error;
 pub use input::{ApplicantInput, DocumentInput, Limits};
-pub use archivist::{ExportChunk, ExportSelection};
-pub use revocation::RevokeCommand;
 pub use retrieval::{Consistency, Inclusion, LeafKey, RecordKey, SearchInput, SearchPage};
+pub use revocation::RevokeCommand;
 
 use crate::{
     archive::{
