@@ -465,4 +465,239 @@ async fn fsck_names_each_corruption(backend: Backend) {
     }
 }
 
-on_both_backends!(export_and_verify_packages, fsck_names_each_corruption);
+fn revoke(
+    credential: &str,
+    result: &str,
+    reason: &str,
+    replacement: &str,
+) -> pb::RevokeResultRequest {
+    pb::RevokeResultRequest {
+        request_id: request_id("revoke"),
+        credential_id: credential.to_owned(),
+        result_code: result.to_owned(),
+        reason: reason.to_owned(),
+        replacement_code: replacement.to_owned(),
+    }
+}
+
+fn citing(applicant: &str, cited: &[&str]) -> pb::ReceiveRequest {
+    let mut request = receive_request(JUDICIAL_RECORD, RECEIVER);
+    request.applicant.as_mut().unwrap().id = applicant.to_owned();
+    request.cited_results = cited.iter().map(|c| c.to_string()).collect();
+    request
+}
+
+async fn reusable(archive: &mut ArchiveClient<Channel>, applicant: &str) -> Vec<String> {
+    archive
+        .find_reusable(pb::FindReusableRequest {
+            applicant_id: applicant.to_owned(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .results
+        .into_iter()
+        .map(|r| r.result_code)
+        .collect()
+}
+
+async fn revocation_and_reuse(backend: Backend) {
+    let Some(server) = Server::start_on(backend, &[]).await else {
+        return;
+    };
+    let mut client = server.dossiers().await;
+    let mut archive = archive_client(&server).await;
+    let applicant = "001099000333";
+    let (code1, r1) = returned_dossier(&mut client, applicant).await;
+    let (_, r2) = returned_dossier(&mut client, applicant).await;
+    // A signed but unissued result.
+    let mut receive = receive_request(JUDICIAL_RECORD, RECEIVER);
+    receive.applicant.as_mut().unwrap().id = applicant.to_owned();
+    let pending = client
+        .receive(receive)
+        .await
+        .unwrap()
+        .into_inner()
+        .dossier_code;
+    client
+        .appraise(step_request(&pending, APPRAISER, "Đạt"))
+        .await
+        .unwrap();
+    client
+        .approve(step_request(&pending, APPROVER, "Đồng ý"))
+        .await
+        .unwrap();
+    client.sign(sign_request(&pending, APPROVER)).await.unwrap();
+    let unissued = format!("{pending}-KQ1");
+
+    let mut found = reusable(&mut archive, applicant).await;
+    found.sort();
+    let mut expected = vec![r1.clone(), r2.clone()];
+    expected.sort();
+    assert_eq!(found, expected);
+    assert!(reusable(&mut archive, "001099999999").await.is_empty());
+    let status = archive
+        .find_reusable(pb::FindReusableRequest {
+            applicant_id: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+
+    // Citations: own issued result ok; another applicant's, unissued, unknown, malformed refused.
+    let cited = client
+        .receive(citing(applicant, &[&r1]))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        cited.record.unwrap().decoded.unwrap().cited_results[0].result_code,
+        r1
+    );
+    let before = server.row_counts().await;
+    for (request, code, text) in [
+        (
+            citing("001099000444", &[&r1]),
+            Code::FailedPrecondition,
+            "another applicant",
+        ),
+        (
+            citing(applicant, &[&unissued]),
+            Code::FailedPrecondition,
+            "not been issued",
+        ),
+        (
+            citing(applicant, &["000.00.12.H47-200101-0001-KQ1"]),
+            Code::NotFound,
+            "does not exist",
+        ),
+        (citing(applicant, &["KQ1"]), Code::InvalidArgument, ""),
+    ] {
+        let status = client.receive(request).await.unwrap_err();
+        assert_eq!(status.code(), code, "{status:?}");
+        assert!(status.message().contains(text), "{status:?}");
+    }
+
+    // Bad revocations: precise status, nothing written but the audit line.
+    for (request, code) in [
+        (
+            revoke("stp-receiver", &r1, "Sai thông tin", ""),
+            Code::PermissionDenied,
+        ),
+        (
+            revoke("skhdt-approver", &r1, "Sai thông tin", ""),
+            Code::PermissionDenied,
+        ),
+        (revoke(APPROVER, &r1, "  ", ""), Code::InvalidArgument),
+        (revoke(APPROVER, "nope", "Sai", ""), Code::InvalidArgument),
+        (revoke(APPROVER, &r1, "Sai", &r1), Code::InvalidArgument),
+        (
+            revoke(APPROVER, "000.00.12.H47-200101-0001-KQ1", "Sai", ""),
+            Code::NotFound,
+        ),
+        (
+            revoke(APPROVER, &r1, "Sai", "000.00.12.H47-200101-0001-KQ1"),
+            Code::NotFound,
+        ),
+        (
+            revoke(APPROVER, &unissued, "Sai", ""),
+            Code::FailedPrecondition,
+        ),
+        (
+            revoke(APPROVER, &r1, "Sai", &unissued),
+            Code::FailedPrecondition,
+        ),
+        (revoke("nobody", &r1, "Sai", ""), Code::NotFound),
+    ] {
+        let status = archive.revoke_result(request).await.unwrap_err();
+        assert_eq!(status.code(), code, "{status:?}");
+    }
+    let after = server.row_counts().await;
+    for ((table, b), (_, a)) in before.iter().zip(&after) {
+        if table != "audit_log" {
+            assert_eq!(b, a, "{table} changed after refused calls");
+        }
+    }
+
+    // r1 superseded by r2: a signed Revoke record, the dossier stays Returned.
+    let request = revoke(APPROVER, &r1, "Cấp lại do sai ngày sinh", &r2);
+    let receipt = archive
+        .revoke_result(request.clone())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(receipt.state(), pb::DossierState::Returned);
+    let record = receipt.record.clone().unwrap().decoded.unwrap();
+    assert_eq!(record.step(), pb::Step::Revoke);
+    assert_eq!(record.sequence, 6);
+    assert_eq!(record.result_code, r1);
+    assert_eq!(record.cited_results[0].result_code, r2);
+    // A retry answers the same.
+    let again = archive.revoke_result(request).await.unwrap().into_inner();
+    assert_eq!(again.record, receipt.record);
+    let dossier = client
+        .get(pb::GetRequest {
+            dossier_code: code1.clone(),
+            include_result_content: false,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(dossier.state(), pb::DossierState::Returned);
+    assert_eq!(dossier.records.len(), 6);
+    assert_eq!(dossier.result.unwrap().status, "superseded");
+    assert_eq!(reusable(&mut archive, applicant).await, vec![r2.clone()]);
+    let status = client.receive(citing(applicant, &[&r1])).await.unwrap_err();
+    assert_eq!(status.code(), Code::FailedPrecondition);
+    assert!(
+        status.message().contains(&format!("superseded by {r2}")),
+        "{status:?}"
+    );
+    let status = archive
+        .revoke_result(revoke(APPROVER, &r1, "Lần nữa", ""))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::FailedPrecondition);
+    assert!(
+        status.message().contains("already superseded"),
+        "{status:?}"
+    );
+
+    // r2 revoked outright.
+    archive
+        .revoke_result(revoke(APPROVER, &r2, "Giả mạo giấy tờ", ""))
+        .await
+        .unwrap();
+    assert!(reusable(&mut archive, applicant).await.is_empty());
+    let status = client.receive(citing(applicant, &[&r2])).await.unwrap_err();
+    assert_eq!(status.code(), Code::FailedPrecondition);
+    assert!(
+        status.message().contains("revoked: Giả mạo giấy tờ"),
+        "{status:?}"
+    );
+
+    // The revocation record travels in the package and verifies; fsck stays clean.
+    let work = tempfile::tempdir().unwrap();
+    let pkg = work.path().join("r.zip");
+    let (ok, out) = ketqua(&[
+        "archive",
+        "export",
+        "--server",
+        &server.grpc,
+        "--dossier",
+        &code1,
+        "--out",
+        pkg.to_str().unwrap(),
+    ]);
+    assert!(ok, "{out}");
+    let (ok, out) = verify(&server, &pkg);
+    assert!(ok && out.contains("6 records"), "{out}");
+    let (ok, out) = fsck(&server);
+    assert!(ok, "{out}");
+}
+
+on_both_backends!(
+    export_and_verify_packages,
+    fsck_names_each_corruption,
+    revocation_and_reuse
+);
