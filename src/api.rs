@@ -21,8 +21,9 @@ use crate::{
     service::{
         self,
         signing::{ExternalSigner, SignOptions, SignedDocument},
-        ApplicantInput, DocumentInput, DossierView, LeafKey, Receipt, ReceiveCommand, RecordKey,
-        ResultContent, ResultMetadata, SearchInput, Service, SignCommand, StepCommand,
+        ApplicantInput, DocumentInput, DossierView, ExportSelection, LeafKey, Receipt,
+        ReceiveCommand, RecordKey, ResultContent, ResultMetadata, RevokeCommand, SearchInput,
+        Service, SignCommand, StepCommand,
     },
 };
 
@@ -663,6 +664,29 @@ impl<A: Archive> Signing for SigningApi<A> {
     }
 }
 
+fn search_input(request: pb::SearchRequest) -> Result<SearchInput, Status> {
+    let state = match pb::DossierState::try_from(request.state) {
+        Ok(pb::DossierState::Unspecified) => None,
+        Ok(state) => record::state_from_proto(state),
+        Err(_) => {
+            return Err(Status::invalid_argument(format!(
+                "state {} is not a dossier state",
+                request.state
+            )))
+        }
+    };
+    Ok(SearchInput {
+        applicant_id: request.applicant_id,
+        procedure_code: request.procedure_code,
+        department: request.department,
+        state,
+        received_from: request.received_from,
+        received_to: request.received_to,
+        page_size: request.page_size,
+        cursor: request.cursor,
+    })
+}
+
 #[tonic::async_trait]
 impl<A: Archive> ArchiveRpc for ArchiveApi<A> {
     async fn get_record(
@@ -697,27 +721,7 @@ impl<A: Archive> ArchiveRpc for ArchiveApi<A> {
         &self,
         request: Request<pb::SearchRequest>,
     ) -> Result<Response<Self::SearchStream>, Status> {
-        let request = request.into_inner();
-        let state = match pb::DossierState::try_from(request.state) {
-            Ok(pb::DossierState::Unspecified) => None,
-            Ok(state) => record::state_from_proto(state),
-            Err(_) => {
-                return Err(Status::invalid_argument(format!(
-                    "state {} is not a dossier state",
-                    request.state
-                )))
-            }
-        };
-        let input = SearchInput {
-            applicant_id: request.applicant_id,
-            procedure_code: request.procedure_code,
-            department: request.department,
-            state,
-            received_from: request.received_from,
-            received_to: request.received_to,
-            page_size: request.page_size,
-            cursor: request.cursor,
-        };
+        let input = search_input(request.into_inner())?;
         let page = self.service.search(&input).await.map_err(to_status)?;
         let count = page.hits.len();
         let hits: Vec<Result<pb::SearchHit, Status>> = page
@@ -814,6 +818,73 @@ impl<A: Archive> ArchiveRpc for ArchiveApi<A> {
             path: proof.path.iter().map(|h| h.to_vec()).collect(),
             checkpoint: proof.checkpoint.map(checkpoint),
         }))
+    }
+
+    type ExportPackageStream =
+        tokio_stream::wrappers::ReceiverStream<Result<pb::PackageChunk, Status>>;
+
+    async fn export_package(
+        &self,
+        request: Request<pb::ExportPackageRequest>,
+    ) -> Result<Response<Self::ExportPackageStream>, Status> {
+        let selection = match request.into_inner().selection {
+            Some(pb::export_package_request::Selection::DossierCode(code)) => {
+                ExportSelection::Dossier(code)
+            }
+            Some(pb::export_package_request::Selection::Query(query)) => {
+                ExportSelection::Query(search_input(query)?)
+            }
+            None => {
+                return Err(Status::invalid_argument(
+                    "name what to export: dossier_code or query",
+                ))
+            }
+        };
+        // Resolved before the stream starts: an unknown dossier is NOT_FOUND, not a broken stream.
+        let codes = self
+            .service
+            .export_codes(&selection)
+            .await
+            .map_err(to_status)?;
+        let (service_tx, mut service_rx) = tokio::sync::mpsc::channel(4);
+        let (tx, rx) = tokio::sync::mpsc::channel(4);
+        let service = self.service.clone();
+        tokio::spawn(async move { service.export_package(codes, service_tx).await });
+        tokio::spawn(async move {
+            while let Some(item) = service_rx.recv().await {
+                let item = item
+                    .map(|chunk| pb::PackageChunk {
+                        data: chunk.data,
+                        dossier_count: chunk.dossier_count,
+                        dossiers_done: chunk.dossiers_done,
+                    })
+                    .map_err(to_status);
+                if tx.send(item).await.is_err() {
+                    break;
+                }
+            }
+        });
+        Ok(Response::new(tokio_stream::wrappers::ReceiverStream::new(
+            rx,
+        )))
+    }
+
+    async fn revoke_result(
+        &self,
+        request: Request<pb::RevokeResultRequest>,
+    ) -> Result<Response<pb::StepReceipt>, Status> {
+        let request = request.into_inner();
+        self.service
+            .revoke_result(RevokeCommand {
+                request_id: request.request_id,
+                credential_id: request.credential_id,
+                result_code: request.result_code,
+                reason: request.reason,
+                replacement_code: request.replacement_code,
+            })
+            .await
+            .map(|r| Response::new(receipt(r)))
+            .map_err(to_status)
     }
 
     async fn get_consistency_proof(

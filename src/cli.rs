@@ -45,6 +45,9 @@ pub enum Command {
     /// Measure performance.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Archivists' tools: export and verify packages, check the archive.
+    #[command(subcommand)]
+    Archive(crate::archive_cli::ArchiveCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -157,6 +160,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo(args) => demo(args).await,
+        Command::Archive(command) => crate::archive_cli::run(command).await,
         Command::Bench(BenchCommand::Sign { pki, work, sizes }) => {
             let sizes = if sizes.is_empty() {
                 crate::bench::DEFAULT_SIZES.to_vec()
@@ -366,7 +370,7 @@ fn date(t: time::OffsetDateTime) -> String {
     t.date().to_string()
 }
 
-async fn connect(server: &str) -> anyhow::Result<Channel> {
+pub(crate) async fn connect(server: &str) -> anyhow::Result<Channel> {
     Channel::from_shared(server.to_owned())
         .with_context(|| format!("{server:?} is not a server URL like {DEFAULT_SERVER}"))?
         .connect()
@@ -374,7 +378,7 @@ async fn connect(server: &str) -> anyhow::Result<Channel> {
         .with_context(|| format!("cannot connect to {server}"))
 }
 
-fn status_error(status: tonic::Status) -> anyhow::Error {
+pub(crate) fn status_error(status: tonic::Status) -> anyhow::Error {
     anyhow::anyhow!("{:?}: {}", status.code(), status.message())
 }
 

@@ -176,7 +176,7 @@ fn parse_addr(text: &str) -> SocketAddr {
         .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0)))
 }
 
-fn default_database_url(data_dir: &Path) -> String {
+pub fn default_database_url(data_dir: &Path) -> String {
     format!("sqlite://{}", data_dir.join("ketqua.db").display())
 }
 

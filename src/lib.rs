@@ -10,12 +10,15 @@
 
 pub mod api;
 pub mod archive;
+pub mod archive_cli;
 pub mod bench;
 pub mod cli;
 pub mod cms;
 pub mod config;
 pub mod flow;
+pub mod fsck;
 pub mod ledger;
+pub mod package;
 pub mod pdf;
 pub mod pki;
 pub mod record;

@@ -29,6 +29,7 @@ pub fn decision(step: Step) -> &'static str {
         Step::Refuse => "refused",
         Step::Withdraw => "withdrawn",
         Step::Stop => "stopped",
+        Step::Revoke => "revoked",
     }
 }
 
@@ -43,6 +44,7 @@ pub fn step_to_proto(step: Step) -> pb::Step {
         Step::Refuse => pb::Step::Refuse,
         Step::Withdraw => pb::Step::Withdraw,
         Step::Stop => pb::Step::Stop,
+        Step::Revoke => pb::Step::Revoke,
     }
 }
 
@@ -58,6 +60,7 @@ pub fn step_from_proto(step: pb::Step) -> Option<Step> {
         pb::Step::Refuse => Step::Refuse,
         pb::Step::Withdraw => Step::Withdraw,
         pb::Step::Stop => Step::Stop,
+        pb::Step::Revoke => Step::Revoke,
     })
 }
 

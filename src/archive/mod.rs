@@ -8,6 +8,7 @@
 //! The archive knows the domain's identifiers (`flow::codes`) but nothing of gRPC, signatures
 //! or the meaning of a record's bytes.
 
+mod fsck;
 mod postgres;
 mod sql;
 mod sqlite;
@@ -19,6 +20,7 @@ use crate::{
     ledger,
 };
 
+pub use fsck::{Finding, FsckReport};
 pub use postgres::PgArchive;
 pub use sqlite::SqliteArchive;
 
@@ -143,6 +145,18 @@ pub struct DossierChange {
     pub result: Option<NewResult>,
     /// Set by `Return`: the result is issued under this code.
     pub issue_result: Option<IssuedResult>,
+    /// Set by `RevokeResult`: the issued result's new status.
+    pub revoke_result: Option<ResultRevocation>,
+}
+
+/// A valid, issued result becomes revoked or superseded.
+#[derive(Debug, Clone)]
+pub struct ResultRevocation {
+    pub result_code: String,
+    /// "revoked" or "superseded".
+    pub status: String,
+    pub reason: String,
+    pub superseded_by: Option<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -46,3 +46,5 @@ impl_sql_archive!(
     sqlx::postgres::PgRow,
     " FOR UPDATE"
 );
+
+super::fsck::impl_sql_fsck!(PgArchive, sqlx::postgres::PgRow);

@@ -510,6 +510,28 @@ macro_rules! impl_sql_archive {
                             )));
                         }
                     }
+                    if let Some(revocation) = &change.revoke_result {
+                        // Guarded like the dossier's version: of two concurrent revocations
+                        // exactly one finds the result still valid.
+                        let updated = sqlx::query(
+                            "UPDATE results SET status = $1, status_reason = $2, superseded_by = $3
+                             WHERE result_code = $4 AND dossier_code = $5 AND status = 'valid'
+                               AND issued_at_ms IS NOT NULL",
+                        )
+                        .bind(&revocation.status)
+                        .bind(&revocation.reason)
+                        .bind(&revocation.superseded_by)
+                        .bind(&revocation.result_code)
+                        .bind(&code_text)
+                        .execute(&mut *tx)
+                        .await?;
+                        if updated.rows_affected() != 1 {
+                            return Err(ArchiveError::Conflict {
+                                code: code_text,
+                                expected: expected_version,
+                            });
+                        }
+                    }
                     let mut entries = vec![(LogKind::StepRecord, record.record_sha256)];
                     if let Some(issued) = &change.issue_result {
                         entries.push((LogKind::IssuedResult, issued.sha256));

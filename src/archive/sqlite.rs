@@ -47,3 +47,5 @@ impl SqliteArchive {
 }
 
 impl_sql_archive!(SqliteArchive, sqlx::Sqlite, sqlx::sqlite::SqliteRow, "");
+
+super::fsck::impl_sql_fsck!(SqliteArchive, sqlx::sqlite::SqliteRow);

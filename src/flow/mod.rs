@@ -130,6 +130,10 @@ pub enum Step {
     Refuse,
     Withdraw,
     Stop,
+    /// Revocation (or supersession) of an issued result. Not a processing step: it is absent
+    /// from the transition table (a returned dossier's processing is over, and `Returned` stays
+    /// final); `check_revoke` decides it. It is still a signed record in the dossier's chain.
+    Revoke,
 }
 
 named_enum!(Step, "step", [
@@ -142,6 +146,7 @@ named_enum!(Step, "step", [
     Refuse => "refuse",
     Withdraw => "withdraw",
     Stop => "stop",
+    Revoke => "revoke",
 ]);
 
 impl Step {
@@ -156,6 +161,7 @@ impl Step {
             Step::Refuse => "từ chối",
             Step::Withdraw => "rút hồ sơ",
             Step::Stop => "dừng xử lý",
+            Step::Revoke => "thu hồi kết quả",
         }
     }
 }
@@ -395,6 +401,101 @@ pub fn check_step(
     Ok(to)
 }
 
+/// May `actor` revoke (or supersede) the result of a dossier in state `from`? Only once the
+/// result is issued (`Returned`), only the leader (approver) of the handling department — the
+/// one who decided it. The dossier stays `Returned`; the result's status changes.
+pub fn check_revoke(
+    from: State,
+    actor: &Actor<'_>,
+    handling_department: &str,
+) -> Result<State, FlowError> {
+    let step = Step::Revoke;
+    if from != State::Returned {
+        return Err(TransitionError {
+            from: Some(from),
+            step,
+            allowed: allowed_steps(Some(from)),
+        }
+        .into());
+    }
+    if actor.role != Role::Approver {
+        return Err(PermissionError::WrongRole {
+            step,
+            role: actor.role,
+            allowed: vec![Role::Approver],
+        }
+        .into());
+    }
+    if actor.department.is_empty() || actor.department != handling_department {
+        return Err(PermissionError::WrongDepartment {
+            step,
+            actor_department: actor.department.chars().take(64).collect(),
+            handling_department: handling_department.chars().take(64).collect(),
+        }
+        .into());
+    }
+    Ok(State::Returned)
+}
+
+#[cfg(test)]
+mod revoke_tests {
+    use super::*;
+
+    #[test]
+    fn only_the_handling_approver_revokes_and_only_a_returned_dossier() {
+        let approver = Actor {
+            role: Role::Approver,
+            department: "stp",
+        };
+        for state in State::ALL {
+            let outcome = check_revoke(state, &approver, "stp");
+            if state == State::Returned {
+                assert_eq!(outcome, Ok(State::Returned));
+            } else {
+                assert!(
+                    matches!(outcome, Err(FlowError::Transition(_))),
+                    "{state}: {outcome:?}"
+                );
+            }
+        }
+        for role in [Role::Receiver, Role::Appraiser, Role::Seal] {
+            let actor = Actor {
+                role,
+                department: "stp",
+            };
+            assert!(matches!(
+                check_revoke(State::Returned, &actor, "stp"),
+                Err(FlowError::Permission(PermissionError::WrongRole { .. }))
+            ));
+        }
+        for department in ["skhdt", ""] {
+            let actor = Actor {
+                role: Role::Approver,
+                department,
+            };
+            assert!(
+                matches!(
+                    check_revoke(State::Returned, &actor, department),
+                    Err(FlowError::Permission(
+                        PermissionError::WrongDepartment { .. }
+                    ))
+                ) || department == "skhdt"
+            );
+            assert!(matches!(
+                check_revoke(State::Returned, &actor, "stp"),
+                Err(FlowError::Permission(
+                    PermissionError::WrongDepartment { .. }
+                ))
+            ));
+        }
+        // Revoke is never offered by the processing machine, nor accepted by check_step.
+        for from in std::iter::once(None).chain(State::ALL.into_iter().map(Some)) {
+            assert!(!allowed_steps(from).contains(&Step::Revoke));
+            assert!(check_step(from, Step::Revoke, &approver, "stp").is_err());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -522,7 +623,7 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "unknown step \"Approve\": expected one of receive, appraise, approve, sign, \
-             return, request_supplement, refuse, withdraw, stop"
+             return, request_supplement, refuse, withdraw, stop, revoke"
         );
     }
 

@@ -5,19 +5,23 @@
 //! everything through the `archive` in one transaction. Nothing here knows gRPC: the `api`
 //! layer maps [`Error`] to status codes.
 
+pub mod archivist;
 mod error;
 mod input;
 mod result;
 mod retrieval;
+mod revocation;
 pub mod signing;
 
 use std::sync::Arc;
 
 use time::OffsetDateTime;
 
+pub use archivist::{ExportChunk, ExportSelection};
 pub use error::Error;
 pub use input::{ApplicantInput, DocumentInput, Limits};
 pub use retrieval::{Consistency, Inclusion, LeafKey, RecordKey, SearchInput, SearchPage};
+pub use revocation::RevokeCommand;
 
 use crate::{
     archive::{
@@ -202,6 +206,7 @@ fn method_name(step: Step) -> &'static str {
         Step::Refuse => "Refuse",
         Step::Withdraw => "Withdraw",
         Step::Stop => "Stop",
+        Step::Revoke => "RevokeResult",
     }
 }
 
@@ -209,7 +214,7 @@ fn method_name(step: Step) -> &'static str {
 fn needs_reason(step: Step) -> bool {
     matches!(
         step,
-        Step::RequestSupplement | Step::Refuse | Step::Withdraw | Step::Stop
+        Step::RequestSupplement | Step::Refuse | Step::Withdraw | Step::Stop | Step::Revoke
     )
 }
 
@@ -500,7 +505,7 @@ impl<A: Archive> Service<A> {
     }
 
     async fn step_inner(&self, call: &Call<'_>, command: &StepCommand) -> Result<Receipt, Error> {
-        if matches!(command.step, Step::Receive | Step::Sign) {
+        if matches!(command.step, Step::Receive | Step::Sign | Step::Revoke) {
             return Err(Error::Internal(format!(
                 "step {} has its own use case",
                 command.step
@@ -658,6 +663,7 @@ impl<A: Archive> Service<A> {
             fingerprint,
             due_date,
             result_code,
+            Vec::new(),
         )
         .await
     }
@@ -678,6 +684,7 @@ impl<A: Archive> Service<A> {
         fingerprint: [u8; 32],
         due_date: String,
         result_code: String,
+        cited_results: Vec<pb::CitedResult>,
     ) -> Result<Receipt, Error> {
         let sequence = row.record_count + 1;
         let draft = record::Draft {
@@ -695,7 +702,7 @@ impl<A: Archive> Service<A> {
             applicant_id: row.applicant_id.clone(),
             due_date: due_date.clone(),
             result_code: result_code.clone(),
-            cited_results: Vec::new(),
+            cited_results,
         };
         let new = new_record(&draft, sequence, documents)?;
         let request = RequestMark {

@@ -183,6 +183,7 @@ impl<A: Archive> Service<A> {
             fingerprint,
             row.due_date.clone(),
             String::new(),
+            Vec::new(),
         )
         .await
     }

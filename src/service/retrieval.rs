@@ -143,7 +143,7 @@ impl<A: Archive> Service<A> {
         result
     }
 
-    async fn search_inner(&self, input: &SearchInput) -> Result<SearchPage, Error> {
+    pub(super) async fn search_inner(&self, input: &SearchInput) -> Result<SearchPage, Error> {
         let page_size = match input.page_size {
             0 => DEFAULT_PAGE_SIZE,
             n if n > MAX_PAGE_SIZE => {

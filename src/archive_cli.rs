@@ -1,0 +1,258 @@
+//! `ketqua archive …`: the archivist's commands (export, verify-package, fsck).
+
+use std::{
+    io::Write as _,
+    path::{Path, PathBuf},
+};
+
+use anyhow::{bail, Context};
+use clap::Subcommand;
+
+use crate::{
+    ledger::LogVerifier,
+    package,
+    proto::v1::{self as pb, archive_client::ArchiveClient},
+};
+
+#[derive(Debug, Subcommand)]
+pub enum ArchiveCommand {
+    /// Export a dossier (or every dossier a search matches) as a package that verifies offline.
+    Export {
+        #[arg(long, default_value = crate::cli::DEFAULT_SERVER)]
+        server: String,
+        /// The dossier to export.
+        #[arg(long, conflicts_with_all = ["applicant", "procedure", "received_from", "received_to"])]
+        dossier: Option<String>,
+        /// Export every dossier of this applicant…
+        #[arg(long)]
+        applicant: Option<String>,
+        /// …of this procedure…
+        #[arg(long)]
+        procedure: Option<String>,
+        /// …received on or after this date (YYYY-MM-DD)…
+        #[arg(long)]
+        received_from: Option<String>,
+        /// …and on or before this one.
+        #[arg(long)]
+        received_to: Option<String>,
+        /// Where to write the ZIP.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Check a package offline: hashes, signatures and chains, the record chain, inclusion
+    /// proofs against signed checkpoints, the result's hash. Exits non-zero on any problem.
+    VerifyPackage {
+        package: PathBuf,
+        /// The trust anchor (PEM or DER), e.g. <pki dir>/root.pem.
+        #[arg(long)]
+        trust: PathBuf,
+        /// The log's note verifier key, e.g. <pki dir>/log.pub.
+        #[arg(long)]
+        log_key: PathBuf,
+    },
+    /// Check the archive's own consistency: blob hashes, record chains and signatures, the
+    /// Merkle tree and its checkpoints. Exits non-zero and names every difference.
+    Fsck {
+        /// Data directory of an embedded (SQLite) archive.
+        #[arg(long, conflicts_with = "database")]
+        data_dir: Option<PathBuf>,
+        /// Database URL (sqlite://… or postgres://…).
+        #[arg(long, env = "KETQUA_DATABASE_URL")]
+        database: Option<String>,
+        /// PKI directory holding log.pub, to check checkpoint signatures.
+        #[arg(long, default_value = crate::config::DEFAULT_PKI_DIR)]
+        pki_dir: PathBuf,
+    },
+}
+
+pub async fn run(command: ArchiveCommand) -> anyhow::Result<()> {
+    match command {
+        ArchiveCommand::Export {
+            server,
+            dossier,
+            applicant,
+            procedure,
+            received_from,
+            received_to,
+            out,
+        } => {
+            let selection = match dossier {
+                Some(code) => pb::export_package_request::Selection::DossierCode(code),
+                None => {
+                    if applicant.is_none()
+                        && procedure.is_none()
+                        && received_from.is_none()
+                        && received_to.is_none()
+                    {
+                        bail!("name what to export: --dossier CODE, or search criteria (--applicant, --procedure, --received-from, --received-to)");
+                    }
+                    pb::export_package_request::Selection::Query(pb::SearchRequest {
+                        applicant_id: applicant.unwrap_or_default(),
+                        procedure_code: procedure.unwrap_or_default(),
+                        received_from: received_from.unwrap_or_default(),
+                        received_to: received_to.unwrap_or_default(),
+                        ..pb::SearchRequest::default()
+                    })
+                }
+            };
+            export(&server, selection, &out).await
+        }
+        ArchiveCommand::VerifyPackage {
+            package,
+            trust,
+            log_key,
+        } => verify_package(&package, &trust, &log_key),
+        ArchiveCommand::Fsck {
+            data_dir,
+            database,
+            pki_dir,
+        } => {
+            let url = match (database, data_dir) {
+                (Some(url), _) => url,
+                (None, Some(dir)) => crate::config::default_database_url(&dir),
+                (None, None) => bail!("name the archive: --data-dir DIR or --database URL"),
+            };
+            let verifier = read_log_key(&pki_dir.join(package::LOG_KEY_FILE))?;
+            let findings = crate::fsck::run(&url, &verifier).await?;
+            for finding in &findings.problems {
+                println!("{finding}");
+            }
+            eprintln!(
+                "fsck: {} blobs, {} dossiers, {} records, {} log leaves, {} checkpoints checked; {} problems",
+                findings.blobs,
+                findings.dossiers,
+                findings.records,
+                findings.leaves,
+                findings.checkpoints,
+                findings.problems.len()
+            );
+            if !findings.problems.is_empty() {
+                bail!("the archive has {} problems", findings.problems.len());
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A one-line text progress bar on stderr, redrawn in place.
+struct Progress {
+    last_draw: std::time::Instant,
+    drawn: bool,
+}
+
+impl Progress {
+    fn draw(&mut self, bytes: u64, done: u32, count: u32, force: bool) {
+        if !force && self.last_draw.elapsed() < std::time::Duration::from_millis(200) {
+            return;
+        }
+        self.last_draw = std::time::Instant::now();
+        self.drawn = true;
+        let width = 30usize;
+        let filled = if count == 0 {
+            width
+        } else {
+            (done as usize * width) / count as usize
+        };
+        eprint!(
+            "\r[{}{}] {done}/{count} dossiers, {:.1} MB",
+            "=".repeat(filled),
+            " ".repeat(width - filled.min(width)),
+            bytes as f64 / 1_000_000.0
+        );
+        let _ = std::io::stderr().flush();
+    }
+}
+
+async fn export(
+    server: &str,
+    selection: pb::export_package_request::Selection,
+    out: &Path,
+) -> anyhow::Result<()> {
+    let channel = crate::cli::connect(server).await?;
+    let mut client = ArchiveClient::new(channel).max_decoding_message_size(8 * 1024 * 1024);
+    let mut stream = client
+        .export_package(pb::ExportPackageRequest {
+            selection: Some(selection),
+        })
+        .await
+        .map_err(crate::cli::status_error)?
+        .into_inner();
+    // Written beside the target and renamed at the end, so a failed export leaves no
+    // half-written package under the name the archivist asked for.
+    let partial = out.with_extension("zip.part");
+    let mut file = std::fs::File::create(&partial)
+        .with_context(|| format!("creating {}", partial.display()))?;
+    let mut progress = Progress {
+        last_draw: std::time::Instant::now(),
+        drawn: false,
+    };
+    let mut bytes = 0u64;
+    let mut count = 0;
+    let outcome: anyhow::Result<()> = async {
+        while let Some(chunk) = stream.message().await.map_err(crate::cli::status_error)? {
+            file.write_all(&chunk.data)
+                .with_context(|| format!("writing {}", partial.display()))?;
+            bytes += chunk.data.len() as u64;
+            count = chunk.dossier_count;
+            progress.draw(bytes, chunk.dossiers_done, count, false);
+        }
+        file.sync_all()?;
+        Ok(())
+    }
+    .await;
+    if let Err(error) = outcome {
+        if progress.drawn {
+            eprintln!();
+        }
+        let _ = std::fs::remove_file(&partial);
+        return Err(error);
+    }
+    progress.draw(bytes, count, count, true);
+    eprintln!();
+    std::fs::rename(&partial, out).with_context(|| format!("writing {}", out.display()))?;
+    println!("wrote {} ({bytes} bytes, {count} dossiers)", out.display());
+    Ok(())
+}
+
+fn read_log_key(path: &Path) -> anyhow::Result<LogVerifier> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the log key {}", path.display()))?;
+    LogVerifier::from_vkey(text.trim())
+        .with_context(|| format!("{} is not a log verifier key", path.display()))
+}
+
+fn read_certificate(path: &Path) -> anyhow::Result<Vec<u8>> {
+    let data = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    if data.starts_with(b"-----BEGIN") {
+        let (_, pem) = x509_parser::pem::parse_x509_pem(&data)
+            .map_err(|e| anyhow::anyhow!("{}: invalid PEM ({e})", path.display()))?;
+        return Ok(pem.contents);
+    }
+    Ok(data)
+}
+
+fn verify_package(path: &Path, trust: &Path, log_key: &Path) -> anyhow::Result<()> {
+    let data = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let anchor = read_certificate(trust)?;
+    let verifier = read_log_key(log_key)?;
+    let report = package::verify_package(&data, &anchor, &verifier);
+    for problem in &report.problems {
+        println!("PROBLEM {problem}");
+    }
+    if report.ok() {
+        println!(
+            "OK {}: {} files, {} dossiers, {} records; hashes, signatures, chains, record chains and inclusion proofs verified",
+            path.display(),
+            report.files,
+            report.dossiers,
+            report.records
+        );
+        Ok(())
+    } else {
+        bail!(
+            "{} does not verify: {} problems",
+            path.display(),
+            report.problems.len()
+        )
+    }
+}

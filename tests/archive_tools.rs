@@ -1,0 +1,703 @@
+//! Archivists' tools against the real server and binary: export packages and their offline
+//! verification (and every kind of tampering named), fsck of clean and corrupted archives,
+//! revocation of results, and the archive RPCs (search, get-record, reuse, proofs).
+
+mod common;
+
+use std::{path::Path, process::Command};
+
+use common::*;
+use ketqua::{
+    package::{self, zip},
+    proto::v1::{self as pb, archive_client::ArchiveClient, dossiers_client::DossiersClient},
+};
+use tonic::{transport::Channel, Code};
+
+const RECEIVER: &str = "stp-receiver";
+const APPRAISER: &str = "stp-appraiser";
+const APPROVER: &str = "stp-approver";
+
+type Client = DossiersClient<Channel>;
+
+async fn archive_client(server: &Server) -> ArchiveClient<Channel> {
+    ArchiveClient::new(server.channel().await).max_decoding_message_size(64 * 1024 * 1024)
+}
+
+/// Receives a dossier for `applicant` and takes it to Returned; returns (dossier, result) codes.
+async fn returned_dossier(client: &mut Client, applicant: &str) -> (String, String) {
+    let mut receive = receive_request(JUDICIAL_RECORD, RECEIVER);
+    receive.applicant.as_mut().unwrap().id = applicant.to_owned();
+    let code = client
+        .receive(receive)
+        .await
+        .unwrap()
+        .into_inner()
+        .dossier_code;
+    client
+        .appraise(step_request(&code, APPRAISER, "Đủ điều kiện"))
+        .await
+        .unwrap();
+    client
+        .approve(step_request(&code, APPROVER, "Đồng ý"))
+        .await
+        .unwrap();
+    client.sign(sign_request(&code, APPROVER)).await.unwrap();
+    let returned = client
+        .r#return(step_request(&code, RECEIVER, "Đã trả"))
+        .await
+        .unwrap()
+        .into_inner();
+    (code, returned.result_code)
+}
+
+fn ketqua(args: &[&str]) -> (bool, String) {
+    let output = Command::new(BIN)
+        .args(args)
+        .env("KETQUA_LOG", "error")
+        .output()
+        .expect("run ketqua");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+fn verify(server: &Server, package: &Path) -> (bool, String) {
+    ketqua(&[
+        "archive",
+        "verify-package",
+        package.to_str().unwrap(),
+        "--trust",
+        server.root_pem().to_str().unwrap(),
+        "--log-key",
+        server.pki_dir().join("log.pub").to_str().unwrap(),
+    ])
+}
+
+/// Rewrites a package: `edit` may change any file; the manifest's hashes are recomputed when
+/// `rehash` is set (a forger who knows the format), otherwise left as they were.
+fn tamper(source: &Path, target: &Path, rehash: bool, edit: impl Fn(&str, &mut Vec<u8>)) {
+    let data = std::fs::read(source).unwrap();
+    let mut files: Vec<(String, Vec<u8>)> = zip::read_all(&data)
+        .unwrap()
+        .into_iter()
+        .map(|(n, d)| (n, d.to_vec()))
+        .collect();
+    for (name, content) in files.iter_mut() {
+        edit(name, content);
+    }
+    if rehash {
+        let hashes: std::collections::HashMap<String, (String, u64)> = files
+            .iter()
+            .map(|(n, d)| {
+                (
+                    n.clone(),
+                    (hex::encode(ketqua::pki::sha256(d)), d.len() as u64),
+                )
+            })
+            .collect();
+        let manifest = files
+            .iter_mut()
+            .find(|(n, _)| n == package::MANIFEST)
+            .unwrap();
+        let mut parsed: package::Manifest = serde_json::from_slice(&manifest.1).unwrap();
+        for entry in parsed.files.iter_mut() {
+            let (sha, size) = hashes[&entry.path].clone();
+            entry.sha256 = sha;
+            entry.size = size;
+        }
+        manifest.1 = serde_json::to_vec(&parsed).unwrap();
+    }
+    let zipped = zip::write_all(files.iter().map(|(n, d)| (n.as_str(), d.as_slice()))).unwrap();
+    std::fs::write(target, zipped).unwrap();
+}
+
+type Edit = dyn Fn(&str, &mut Vec<u8>);
+
+async fn export_and_verify_packages(backend: Backend) {
+    let Some(server) = Server::start_on(backend, &[]).await else {
+        return;
+    };
+    let mut client = server.dossiers().await;
+    let (code, result_code) = returned_dossier(&mut client, "001099000111").await;
+    let (second, _) = returned_dossier(&mut client, "001099000111").await;
+    let work = tempfile::tempdir().unwrap();
+    let pkg = work.path().join("p.zip");
+
+    let (ok, out) = ketqua(&[
+        "archive",
+        "export",
+        "--server",
+        &server.grpc,
+        "--dossier",
+        &code,
+        "--out",
+        pkg.to_str().unwrap(),
+    ]);
+    assert!(ok, "{out}");
+    let (ok, out) = verify(&server, &pkg);
+    assert!(ok, "{out}");
+    assert!(out.contains("1 dossiers, 5 records"), "{out}");
+
+    // Contents: manifest with Decree 30 metadata, the records, the result, the log key.
+    let data = std::fs::read(&pkg).unwrap();
+    let entries = zip::read_all(&data).unwrap();
+    let names: Vec<&str> = entries.iter().map(|(n, _)| n.as_str()).collect();
+    for expected in [
+        "manifest.json".to_owned(),
+        "log.pub".to_owned(),
+        format!("dossiers/{code}/records/01-receive.bin"),
+        format!("dossiers/{code}/records/04-sign.p7s"),
+        format!("dossiers/{code}/records/05-return.proof.json"),
+        format!("dossiers/{code}/result/{result_code}.pdf"),
+    ] {
+        assert!(
+            names.contains(&expected.as_str()),
+            "{expected} in {names:?}"
+        );
+    }
+    assert!(names.iter().any(|n| n.starts_with("crls/")), "{names:?}");
+    assert!(names.iter().filter(|n| n.starts_with("certs/")).count() >= 3);
+    let manifest: package::Manifest = serde_json::from_slice(
+        entries
+            .iter()
+            .find(|(n, _)| n == "manifest.json")
+            .unwrap()
+            .1,
+    )
+    .unwrap();
+    let result = manifest.dossiers[0].result.as_ref().unwrap();
+    assert_eq!(result.result_code, result_code);
+    assert!(result.metadata.page_count >= 1);
+    assert!(!result.metadata.signer.is_empty());
+    assert!(!result.metadata.issue_date.is_empty());
+    assert_eq!(result.status, "valid");
+    // Standard tools read our ZIPs.
+    if tool_available("unzip") {
+        let out = Command::new("unzip").arg("-t").arg(&pkg).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+
+    // Every kind of tampering is named.
+    let bad = work.path().join("bad.zip");
+    let cases: Vec<(&str, bool, Box<Edit>, &str)> = vec![
+        (
+            "result replaced, manifest rehashed",
+            true,
+            Box::new(|n: &str, d: &mut Vec<u8>| {
+                if n.ends_with(".pdf") {
+                    d.extend_from_slice(b"\n% appended");
+                }
+            }),
+            "the Sign record signed",
+        ),
+        (
+            "result replaced, manifest untouched",
+            false,
+            Box::new(|n: &str, d: &mut Vec<u8>| {
+                if n.ends_with(".pdf") {
+                    d.extend_from_slice(b"\n% appended");
+                }
+            }),
+            "the manifest says",
+        ),
+        (
+            "record edited",
+            true,
+            Box::new(|n: &str, d: &mut Vec<u8>| {
+                if n.ends_with("02-appraise.bin") {
+                    let last = d.len() - 1;
+                    d[last] ^= 1;
+                }
+            }),
+            "record 2 (appraise): the CMS signature does not verify",
+        ),
+        (
+            "proof edited",
+            true,
+            Box::new(|n: &str, d: &mut Vec<u8>| {
+                if n.ends_with("03-approve.proof.json") {
+                    let mut proof: package::ProofFile = serde_json::from_slice(d).unwrap();
+                    proof.leaf_index += 1;
+                    *d = serde_json::to_vec(&proof).unwrap();
+                }
+            }),
+            "record 3 (approve): the inclusion proof does not lead to the signed checkpoint",
+        ),
+        (
+            "record removed from the manifest's view",
+            false,
+            Box::new(|n: &str, d: &mut Vec<u8>| {
+                if n == "manifest.json" {
+                    let mut m: package::Manifest = serde_json::from_slice(d).unwrap();
+                    m.dossiers[0].records.remove(1);
+                    *d = serde_json::to_vec(&m).unwrap();
+                }
+            }),
+            "the hash chain of records is broken",
+        ),
+    ];
+    for (what, rehash, edit, expected) in cases {
+        tamper(&pkg, &bad, rehash, edit);
+        let (ok, out) = verify(&server, &bad);
+        assert!(!ok, "{what}: {out}");
+        assert!(
+            out.contains(expected),
+            "{what}: expected {expected:?} in {out}"
+        );
+    }
+    // A damaged byte is caught by the ZIP's CRC.
+    let mut damaged = data.clone();
+    let at = data.windows(4).position(|w| w == b"%PDF").unwrap() + 100;
+    damaged[at] ^= 0x55;
+    std::fs::write(&bad, &damaged).unwrap();
+    let (ok, out) = verify(&server, &bad);
+    assert!(!ok && out.contains("CRC-32"), "{out}");
+
+    // Another PKI's root and another log's key are not this package's trust.
+    let other = work.path().join("other-pki");
+    let (ok, out) = ketqua(&["pki", "init", "--out", other.to_str().unwrap()]);
+    assert!(ok, "{out}");
+    let (ok, out) = ketqua(&[
+        "archive",
+        "verify-package",
+        pkg.to_str().unwrap(),
+        "--trust",
+        other.join("root.pem").to_str().unwrap(),
+        "--log-key",
+        server.pki_dir().join("log.pub").to_str().unwrap(),
+    ]);
+    assert!(
+        !ok && out.contains("does not chain to the trust anchor"),
+        "{out}"
+    );
+    let (key, _) = ketqua::ledger::LogKey::generate("other.example/log").unwrap();
+    let other_log = work.path().join("other-log.pub");
+    std::fs::write(&other_log, key.verifier().to_vkey()).unwrap();
+    let (ok, out) = ketqua(&[
+        "archive",
+        "verify-package",
+        pkg.to_str().unwrap(),
+        "--trust",
+        server.root_pem().to_str().unwrap(),
+        "--log-key",
+        other_log.to_str().unwrap(),
+    ]);
+    assert!(
+        !ok && out.contains("the checkpoint is not signed by the log key"),
+        "{out}"
+    );
+
+    // A search exports every match.
+    let all = work.path().join("all.zip");
+    let (ok, out) = ketqua(&[
+        "archive",
+        "export",
+        "--server",
+        &server.grpc,
+        "--applicant",
+        "001099000111",
+        "--out",
+        all.to_str().unwrap(),
+    ]);
+    assert!(ok, "{out}");
+    let (ok, out) = verify(&server, &all);
+    assert!(ok && out.contains("2 dossiers, 10 records"), "{out}");
+    assert!(String::from_utf8_lossy(&std::fs::read(&all).unwrap()).contains(&second));
+
+    // Bad selections get precise statuses and no stream.
+    let mut archive = archive_client(&server).await;
+    for (selection, code) in [
+        (None, Code::InvalidArgument),
+        (
+            Some(pb::export_package_request::Selection::DossierCode(
+                "nope".into(),
+            )),
+            Code::InvalidArgument,
+        ),
+        (
+            Some(pb::export_package_request::Selection::DossierCode(
+                "000.00.12.H47-200101-0001".into(),
+            )),
+            Code::NotFound,
+        ),
+        (
+            Some(pb::export_package_request::Selection::Query(
+                pb::SearchRequest {
+                    applicant_id: "999999999999".into(),
+                    ..Default::default()
+                },
+            )),
+            Code::NotFound,
+        ),
+    ] {
+        let status = archive
+            .export_package(pb::ExportPackageRequest { selection })
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), code, "{status:?}");
+    }
+    let (ok, _) = ketqua(&[
+        "archive",
+        "export",
+        "--server",
+        &server.grpc,
+        "--dossier",
+        "000.00.12.H47-200101-0001",
+        "--out",
+        work.path().join("none.zip").to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(!work.path().join("none.zip").exists());
+    assert!(!work.path().join("none.zip.part").exists());
+}
+
+/// Runs SQL against the server's database directly, as an attacker or a failing disk would.
+async fn corrupt(server: &Server, statements: &[(String, Vec<Vec<u8>>)]) {
+    match server.backend {
+        Backend::Sqlite => {
+            let pool = sqlx::SqlitePool::connect(&server.database_url())
+                .await
+                .unwrap();
+            for (sql, binds) in statements {
+                let mut query = sqlx::query(sql);
+                for bind in binds {
+                    query = query.bind(bind.clone());
+                }
+                let done = query.execute(&pool).await.unwrap();
+                assert_eq!(done.rows_affected(), 1, "{sql}");
+            }
+            pool.close().await;
+        }
+        Backend::Postgres => {
+            let pool = sqlx::PgPool::connect(&server.database_url()).await.unwrap();
+            for (sql, binds) in statements {
+                let mut query = sqlx::query(sql);
+                for bind in binds {
+                    query = query.bind(bind.clone());
+                }
+                let done = query.execute(&pool).await.unwrap();
+                assert_eq!(done.rows_affected(), 1, "{sql}");
+            }
+            pool.close().await;
+        }
+    }
+}
+
+fn fsck(server: &Server) -> (bool, String) {
+    ketqua(&[
+        "archive",
+        "fsck",
+        "--database",
+        &server.database_url(),
+        "--pki-dir",
+        server.pki_dir().to_str().unwrap(),
+    ])
+}
+
+async fn fsck_names_each_corruption(backend: Backend) {
+    let Some(server) = Server::start_on(backend, &[]).await else {
+        return;
+    };
+    let mut client = server.dossiers().await;
+    let (code, _) = returned_dossier(&mut client, "001099000222").await;
+    let (ok, out) = fsck(&server);
+    assert!(ok, "{out}");
+    assert!(out.contains("; 0 problems"), "{out}");
+    // --data-dir works for the embedded archive.
+    if backend == Backend::Sqlite {
+        let (ok, out) = ketqua(&[
+            "archive",
+            "fsck",
+            "--data-dir",
+            server.data_dir().to_str().unwrap(),
+            "--pki-dir",
+            server.pki_dir().to_str().unwrap(),
+        ]);
+        assert!(ok, "{out}");
+    }
+
+    let dossier = client
+        .get(pb::GetRequest {
+            dossier_code: code.clone(),
+            include_result_content: false,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let document_sha = dossier.documents[0].digest.as_ref().unwrap().sha256.clone();
+    corrupt(
+        &server,
+        &[
+            (
+                "UPDATE blobs SET content = $1 WHERE sha256 = $2".to_owned(),
+                vec![b"not the scan".to_vec(), document_sha.clone()],
+            ),
+            (
+                // The code is ours, not input: inlining it keeps every bind a byte string.
+                format!("UPDATE step_records SET record = $1 WHERE dossier_code = '{code}' AND sequence = 2"),
+                vec![b"\x08\x01".to_vec()],
+            ),
+            (
+                "UPDATE ledger_nodes SET hash = $1 WHERE id = 2".to_owned(),
+                vec![vec![7u8; 32]],
+            ),
+        ],
+    )
+    .await;
+    let (ok, out) = fsck(&server);
+    assert!(!ok, "{out}");
+    let sha = hex::encode(&document_sha);
+    for expected in [
+        format!("blobs[sha256={sha}]: content does not match its hash; expected {sha}"),
+        format!("step_records[dossier_code={code}, sequence=2]: record bytes do not match record_sha256"),
+        format!("step_records[dossier_code={code}, sequence=3]: does not link to the previous record"),
+        "ledger_nodes[id=2 (".to_owned(),
+        format!("found {}", hex::encode([7u8; 32])),
+    ] {
+        assert!(out.contains(&expected), "expected {expected:?} in\n{out}");
+    }
+}
+
+fn revoke(
+    credential: &str,
+    result: &str,
+    reason: &str,
+    replacement: &str,
+) -> pb::RevokeResultRequest {
+    pb::RevokeResultRequest {
+        request_id: request_id("revoke"),
+        credential_id: credential.to_owned(),
+        result_code: result.to_owned(),
+        reason: reason.to_owned(),
+        replacement_code: replacement.to_owned(),
+    }
+}
+
+fn citing(applicant: &str, cited: &[&str]) -> pb::ReceiveRequest {
+    let mut request = receive_request(JUDICIAL_RECORD, RECEIVER);
+    request.applicant.as_mut().unwrap().id = applicant.to_owned();
+    request.cited_results = cited.iter().map(|c| c.to_string()).collect();
+    request
+}
+
+async fn reusable(archive: &mut ArchiveClient<Channel>, applicant: &str) -> Vec<String> {
+    archive
+        .find_reusable(pb::FindReusableRequest {
+            applicant_id: applicant.to_owned(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .results
+        .into_iter()
+        .map(|r| r.result_code)
+        .collect()
+}
+
+async fn revocation_and_reuse(backend: Backend) {
+    let Some(server) = Server::start_on(backend, &[]).await else {
+        return;
+    };
+    let mut client = server.dossiers().await;
+    let mut archive = archive_client(&server).await;
+    let applicant = "001099000333";
+    let (code1, r1) = returned_dossier(&mut client, applicant).await;
+    let (_, r2) = returned_dossier(&mut client, applicant).await;
+    // A signed but unissued result.
+    let mut receive = receive_request(JUDICIAL_RECORD, RECEIVER);
+    receive.applicant.as_mut().unwrap().id = applicant.to_owned();
+    let pending = client
+        .receive(receive)
+        .await
+        .unwrap()
+        .into_inner()
+        .dossier_code;
+    client
+        .appraise(step_request(&pending, APPRAISER, "Đạt"))
+        .await
+        .unwrap();
+    client
+        .approve(step_request(&pending, APPROVER, "Đồng ý"))
+        .await
+        .unwrap();
+    client.sign(sign_request(&pending, APPROVER)).await.unwrap();
+    let unissued = format!("{pending}-KQ1");
+
+    let mut found = reusable(&mut archive, applicant).await;
+    found.sort();
+    let mut expected = vec![r1.clone(), r2.clone()];
+    expected.sort();
+    assert_eq!(found, expected);
+    assert!(reusable(&mut archive, "001099999999").await.is_empty());
+    let status = archive
+        .find_reusable(pb::FindReusableRequest {
+            applicant_id: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+
+    // Citations: own issued result ok; another applicant's, unissued, unknown, malformed refused.
+    let cited = client
+        .receive(citing(applicant, &[&r1]))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        cited.record.unwrap().decoded.unwrap().cited_results[0].result_code,
+        r1
+    );
+    let before = server.row_counts().await;
+    for (request, code, text) in [
+        (
+            citing("001099000444", &[&r1]),
+            Code::FailedPrecondition,
+            "another applicant",
+        ),
+        (
+            citing(applicant, &[&unissued]),
+            Code::FailedPrecondition,
+            "not been issued",
+        ),
+        (
+            citing(applicant, &["000.00.12.H47-200101-0001-KQ1"]),
+            Code::NotFound,
+            "does not exist",
+        ),
+        (citing(applicant, &["KQ1"]), Code::InvalidArgument, ""),
+    ] {
+        let status = client.receive(request).await.unwrap_err();
+        assert_eq!(status.code(), code, "{status:?}");
+        assert!(status.message().contains(text), "{status:?}");
+    }
+
+    // Bad revocations: precise status, nothing written but the audit line.
+    for (request, code) in [
+        (
+            revoke("stp-receiver", &r1, "Sai thông tin", ""),
+            Code::PermissionDenied,
+        ),
+        (
+            revoke("skhdt-approver", &r1, "Sai thông tin", ""),
+            Code::PermissionDenied,
+        ),
+        (revoke(APPROVER, &r1, "  ", ""), Code::InvalidArgument),
+        (revoke(APPROVER, "nope", "Sai", ""), Code::InvalidArgument),
+        (revoke(APPROVER, &r1, "Sai", &r1), Code::InvalidArgument),
+        (
+            revoke(APPROVER, "000.00.12.H47-200101-0001-KQ1", "Sai", ""),
+            Code::NotFound,
+        ),
+        (
+            revoke(APPROVER, &r1, "Sai", "000.00.12.H47-200101-0001-KQ1"),
+            Code::NotFound,
+        ),
+        (
+            revoke(APPROVER, &unissued, "Sai", ""),
+            Code::FailedPrecondition,
+        ),
+        (
+            revoke(APPROVER, &r1, "Sai", &unissued),
+            Code::FailedPrecondition,
+        ),
+        (revoke("nobody", &r1, "Sai", ""), Code::NotFound),
+    ] {
+        let status = archive.revoke_result(request).await.unwrap_err();
+        assert_eq!(status.code(), code, "{status:?}");
+    }
+    let after = server.row_counts().await;
+    for ((table, b), (_, a)) in before.iter().zip(&after) {
+        if table != "audit_log" {
+            assert_eq!(b, a, "{table} changed after refused calls");
+        }
+    }
+
+    // r1 superseded by r2: a signed Revoke record, the dossier stays Returned.
+    let request = revoke(APPROVER, &r1, "Cấp lại do sai ngày sinh", &r2);
+    let receipt = archive
+        .revoke_result(request.clone())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(receipt.state(), pb::DossierState::Returned);
+    let record = receipt.record.clone().unwrap().decoded.unwrap();
+    assert_eq!(record.step(), pb::Step::Revoke);
+    assert_eq!(record.sequence, 6);
+    assert_eq!(record.result_code, r1);
+    assert_eq!(record.cited_results[0].result_code, r2);
+    // A retry answers the same.
+    let again = archive.revoke_result(request).await.unwrap().into_inner();
+    assert_eq!(again.record, receipt.record);
+    let dossier = client
+        .get(pb::GetRequest {
+            dossier_code: code1.clone(),
+            include_result_content: false,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(dossier.state(), pb::DossierState::Returned);
+    assert_eq!(dossier.records.len(), 6);
+    assert_eq!(dossier.result.unwrap().status, "superseded");
+    assert_eq!(reusable(&mut archive, applicant).await, vec![r2.clone()]);
+    let status = client.receive(citing(applicant, &[&r1])).await.unwrap_err();
+    assert_eq!(status.code(), Code::FailedPrecondition);
+    assert!(
+        status.message().contains(&format!("superseded by {r2}")),
+        "{status:?}"
+    );
+    let status = archive
+        .revoke_result(revoke(APPROVER, &r1, "Lần nữa", ""))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::FailedPrecondition);
+    assert!(
+        status.message().contains("already superseded"),
+        "{status:?}"
+    );
+
+    // r2 revoked outright.
+    archive
+        .revoke_result(revoke(APPROVER, &r2, "Giả mạo giấy tờ", ""))
+        .await
+        .unwrap();
+    assert!(reusable(&mut archive, applicant).await.is_empty());
+    let status = client.receive(citing(applicant, &[&r2])).await.unwrap_err();
+    assert_eq!(status.code(), Code::FailedPrecondition);
+    assert!(
+        status.message().contains("revoked: Giả mạo giấy tờ"),
+        "{status:?}"
+    );
+
+    // The revocation record travels in the package and verifies; fsck stays clean.
+    let work = tempfile::tempdir().unwrap();
+    let pkg = work.path().join("r.zip");
+    let (ok, out) = ketqua(&[
+        "archive",
+        "export",
+        "--server",
+        &server.grpc,
+        "--dossier",
+        &code1,
+        "--out",
+        pkg.to_str().unwrap(),
+    ]);
+    assert!(ok, "{out}");
+    let (ok, out) = verify(&server, &pkg);
+    assert!(ok && out.contains("6 records"), "{out}");
+    let (ok, out) = fsck(&server);
+    assert!(ok, "{out}");
+}
+
+on_both_backends!(
+    export_and_verify_packages,
+    fsck_names_each_corruption,
+    revocation_and_reuse
+);
