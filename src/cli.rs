@@ -45,6 +45,8 @@ pub enum Command {
     /// Measure performance.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Verify a signed PDF offline; exit status 0 only for VALID (1 INVALID, 2 INDETERMINATE).
+    Verify(crate::verify_cmd::VerifyArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -136,6 +138,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo(args) => demo(args).await,
+        Command::Verify(args) => {
+            let code = crate::verify_cmd::run(&args)?;
+            if code != 0 {
+                let _ = std::io::Write::flush(&mut std::io::stdout());
+                std::process::exit(code.into());
+            }
+            Ok(())
+        }
         Command::Bench(BenchCommand::Sign { pki, work, sizes }) => {
             let sizes = if sizes.is_empty() {
                 crate::bench::DEFAULT_SIZES.to_vec()

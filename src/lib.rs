@@ -21,6 +21,8 @@ pub mod pki;
 pub mod record;
 pub mod server;
 pub mod service;
+pub mod verify;
+pub mod verify_cmd;
 pub mod web;
 
 /// Code generated from `proto/ketqua/v1`: the public API and the step record format.
