@@ -331,6 +331,8 @@ pub fn analyse(full: &Document<'_>, data: &[u8], signed_end: usize) -> Coverage 
                             changes.push(format!("an annotation was added on page {page}"));
                         }
                     }
+                } else if key == "Contents" || key == "Resources" {
+                    changes.push(format!("the content of page {page} was changed (/{key})"));
                 } else {
                     changes.push(format!("page {page} was changed (/{key})"));
                 }
