@@ -9,6 +9,7 @@
 //! [`server`] and [`cli`].
 
 pub mod api;
+pub mod api_verification;
 pub mod archive;
 pub mod bench;
 pub mod cli;
@@ -24,6 +25,7 @@ pub mod service;
 pub mod verify;
 pub mod verify_cmd;
 pub mod web;
+pub mod web_verify;
 
 /// Code generated from `proto/ketqua/v1`: the public API and the step record format.
 pub mod proto {

@@ -10,6 +10,7 @@ mod input;
 mod result;
 mod retrieval;
 pub mod signing;
+pub mod verification;
 
 use std::sync::Arc;
 
