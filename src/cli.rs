@@ -63,6 +63,13 @@ pub enum BenchCommand {
         #[arg(long, value_delimiter = ',')]
         sizes: Vec<usize>,
     },
+    /// Verifications per second: our engine against pyHanko on the same result files.
+    Verify {
+        #[arg(long, default_value = "target/bench-pki")]
+        pki: PathBuf,
+        #[arg(long)]
+        work: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -155,6 +162,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let work = work.unwrap_or_else(crate::bench::default_work_dir);
             let table = crate::bench::sign_benchmark(&pki, &work, &sizes)?;
             println!("{table}");
+            Ok(())
+        }
+        Command::Bench(BenchCommand::Verify { pki, work }) => {
+            let work = work.unwrap_or_else(crate::bench::default_work_dir);
+            println!("{}", crate::bench_verify::verify_benchmark(&pki, &work)?);
             Ok(())
         }
         Command::Client(ClientCommand::Get { code, server }) => {

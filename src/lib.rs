@@ -12,6 +12,7 @@ pub mod api;
 pub mod api_verification;
 pub mod archive;
 pub mod bench;
+pub mod bench_verify;
 pub mod cli;
 pub mod cms;
 pub mod config;

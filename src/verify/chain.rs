@@ -103,6 +103,19 @@ fn first_str<'a>(
         .to_owned()
 }
 
+thread_local! {
+    /// Signature checks already made during the current [`super::verify`] call: the two
+    /// signatures of a result share their CA, root, TSA and CRLs. Cleared at every call, so
+    /// nothing is remembered between documents.
+    static CHECKED: std::cell::RefCell<std::collections::HashMap<[u8; 32], bool>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// Forgets the signature checks of the previous call.
+pub fn reset_cache() {
+    CHECKED.with(|c| c.borrow_mut().clear());
+}
+
 /// Verifies `signed` with the key of `issuer`, for the algorithm named by `alg_oid` (dotted).
 pub fn verify_with_key(
     issuer: &X509Certificate<'_>,
@@ -111,6 +124,22 @@ pub fn verify_with_key(
     sig: &[u8],
 ) -> bool {
     let key = issuer.public_key().subject_public_key.data.as_ref();
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    for part in [key, alg_oid.as_bytes(), signed, sig] {
+        ctx.update(&(part.len() as u64).to_be_bytes());
+        ctx.update(part);
+    }
+    let mut id = [0u8; 32];
+    id.copy_from_slice(ctx.finish().as_ref());
+    if let Some(known) = CHECKED.with(|c| c.borrow().get(&id).copied()) {
+        return known;
+    }
+    let ok = verify_uncached(key, alg_oid, signed, sig);
+    CHECKED.with(|c| c.borrow_mut().insert(id, ok));
+    ok
+}
+
+fn verify_uncached(key: &[u8], alg_oid: &str, signed: &[u8], sig: &[u8]) -> bool {
     let candidates: &[&dyn VerificationAlgorithm] = match alg_oid {
         "1.2.840.10045.4.3.2" => &[
             &signature::ECDSA_P256_SHA256_ASN1,

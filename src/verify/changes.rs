@@ -78,7 +78,8 @@ fn changed_keys(old: &Dict, new: &Dict) -> Vec<String> {
     out
 }
 
-struct Context {
+/// What the whole file says about its objects: computed once per document.
+pub struct Context {
     /// DSS dictionary and everything under it.
     dss: HashSet<u32>,
     /// Signature fields, their widgets and signature dictionaries.
@@ -90,7 +91,9 @@ struct Context {
     form_fields: HashMap<u32, String>,
 }
 
-fn context(doc: &Document<'_>) -> Context {
+/// `signatures`: the document's signatures (their field and whether each is a document
+/// timestamp), so that signature dictionaries need not be parsed again.
+pub fn context(doc: &Document<'_>, signatures: &[(ObjRef, bool)]) -> Context {
     let mut c = Context {
         dss: HashSet::new(),
         sig_fields: HashSet::new(),
@@ -112,10 +115,9 @@ fn context(doc: &Document<'_>) -> Context {
         if field.field_type.as_deref() == Some(b"Sig") {
             c.sig_fields.insert(field.reference.num);
             if let Some(v) = field.dict.get("V").and_then(Object::as_ref) {
-                let is_dts = doc
-                    .resolve_dict(v)
-                    .map(|d| d.name("Type") == Some(b"DocTimeStamp"))
-                    .unwrap_or(false);
+                let is_dts = signatures
+                    .iter()
+                    .any(|(f, dts)| *dts && f.num == field.reference.num);
                 c.sig_values.insert(v.num, is_dts);
             }
             for kid in refs_in(field.dict.get("Kids")) {
@@ -140,7 +142,7 @@ fn context(doc: &Document<'_>) -> Context {
 }
 
 /// Compares the signed revision (`data[..signed_end]`) with the whole file.
-pub fn analyse(full: &Document<'_>, data: &[u8], signed_end: usize) -> Coverage {
+pub fn analyse(ctx: &Context, full: &Document<'_>, data: &[u8], signed_end: usize) -> Coverage {
     let mut cov = Coverage {
         whole_file: signed_end == data.len(),
         signed_bytes: signed_end as u64,
@@ -164,7 +166,6 @@ pub fn analyse(full: &Document<'_>, data: &[u8], signed_end: usize) -> Coverage 
             return cov;
         }
     };
-    let ctx = context(full);
     let old_root = old.root_ref().ok();
     let old_acroform = old
         .catalog()
@@ -209,11 +210,26 @@ pub fn analyse(full: &Document<'_>, data: &[u8], signed_end: usize) -> Coverage 
             _ => 0,
         };
         let r = ObjRef::new(num, generation);
-        let new_obj = full.resolve(r).unwrap_or(Object::Null);
         let existed = matches!(
             old_entry,
             Some(XrefEntry::Offset(..)) | Some(XrefEntry::InStream { .. })
         );
+        // New objects of the allowed kinds need not be parsed (signature values are large).
+        if !existed {
+            if ctx.dss.contains(&num) {
+                allowed.push("DSS".into());
+                continue;
+            }
+            if let Some(is_dts) = ctx.sig_values.get(&num) {
+                allowed.push(if *is_dts {
+                    "document timestamp".into()
+                } else {
+                    "later signature".into()
+                });
+                continue;
+            }
+        }
+        let new_obj = full.resolve(r).unwrap_or(Object::Null);
         let old_obj = if existed {
             old.resolve(r).unwrap_or(Object::Null)
         } else {

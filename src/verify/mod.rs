@@ -163,8 +163,21 @@ fn check_document(pdf: &[u8], trust: &TrustConfig, now: OffsetDateTime, report: 
         crls: &crls,
         docmdp,
     };
+    let kinds: Vec<_> = signatures
+        .iter()
+        .map(|s| {
+            (
+                s.field,
+                s.kind.as_deref() == Some("DocTimeStamp")
+                    || s.sub_filter.as_deref() == Some("ETSI.RFC3161"),
+            )
+        })
+        .collect();
+    let changes = changes::context(&doc, &kinds);
     for sig in &signatures {
-        report.signatures.push(check_signature(&doc, &env, sig));
+        report
+            .signatures
+            .push(check_signature(&doc, &env, &changes, sig));
     }
     // B-LTA: a valid document timestamp after the signature, over a file with a DSS.
     let dts_ends: Vec<u64> = report
@@ -279,7 +292,12 @@ fn cms_message(e: &CmsError) -> (String, String) {
     }
 }
 
-fn check_signature(doc: &Document<'_>, env: &Env<'_>, sig: &SignatureInfo) -> SignatureReport {
+fn check_signature(
+    doc: &Document<'_>,
+    env: &Env<'_>,
+    changes: &changes::Context,
+    sig: &SignatureInfo,
+) -> SignatureReport {
     let is_dts = sig.kind.as_deref() == Some("DocTimeStamp")
         || sig.sub_filter.as_deref() == Some("ETSI.RFC3161");
     let certification = sig
@@ -356,7 +374,7 @@ fn check_signature(doc: &Document<'_>, env: &Env<'_>, sig: &SignatureInfo) -> Si
         Some(n) => &sig.contents[..n],
         None => &sig.contents[..],
     };
-    r.coverage = changes::analyse(doc, pdf, end);
+    r.coverage = changes::analyse(changes, doc, pdf, end);
     if !r.coverage.content_changes.is_empty() {
         r.findings.push(Finding::new(
             Severity::Invalid,
