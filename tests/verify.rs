@@ -519,3 +519,91 @@ async fn the_cli_verifies_offline() {
     assert_eq!(json["signatures"].as_array().unwrap().len(), 2);
     let _ = ObjRef::new(0, 0);
 }
+
+/// gRPC: VerifyDocument streams the file in chunks; LookupResult answers by code; a result the
+/// archive marks revoked verifies INVALID through the service.
+#[tokio::test]
+async fn the_grpc_service_verifies_and_looks_up() {
+    use ketqua::proto::v1::verification_client::VerificationClient;
+    let server = Server::start();
+    let (code, valid) = issued_result(&server).await;
+    let mut client = VerificationClient::new(server.channel().await);
+    let chunks = |code: &str, pdf: &[u8]| {
+        let messages: Vec<pb::VerifyDocumentRequest> = pdf
+            .chunks(16 * 1024)
+            .enumerate()
+            .map(|(i, c)| pb::VerifyDocumentRequest {
+                result_code: if i == 0 {
+                    code.to_owned()
+                } else {
+                    String::new()
+                },
+                chunk: c.to_vec(),
+            })
+            .collect();
+        tokio_stream::iter(messages)
+    };
+    let report = client
+        .verify_document(chunks(&code, &valid))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(report.verdict(), pb::Verdict::Valid, "{}", report.reason);
+    assert_eq!(report.signatures.len(), 2);
+    assert_eq!(report.signatures[0].kind, "certification");
+    assert_eq!(report.signatures[0].pades_level, "B-LT");
+    let archive = report.archive.unwrap();
+    assert!(archive.found && archive.hash_matches);
+    assert_eq!(archive.status, "valid");
+
+    let looked = client
+        .lookup_result(pb::LookupResultRequest {
+            result_code: code.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(looked.status, "valid");
+    assert_eq!(looked.sha256, ketqua::pki::sha256(&valid).to_vec());
+    assert!(!looked.issuer.is_empty() && !looked.issued_at.is_empty());
+    let missing = client
+        .lookup_result(pb::LookupResultRequest {
+            result_code: format!("{code}9"),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(missing.code(), tonic::Code::NotFound);
+    let bad = client
+        .lookup_result(pb::LookupResultRequest {
+            result_code: "not a code".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code(), tonic::Code::InvalidArgument);
+
+    // The agency revokes the result (no RPC for that yet: straight in the database).
+    let pool = sqlx::SqlitePool::connect(&server.database_url())
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE results SET status = 'revoked', status_reason = 'cấp nhầm' WHERE result_code = $1",
+    )
+    .bind(&code)
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    let report = client
+        .verify_document(chunks(&code, &valid))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(report.verdict(), pb::Verdict::Invalid);
+    assert!(report.reason.contains("revoked"), "{}", report.reason);
+    let looked = client
+        .lookup_result(pb::LookupResultRequest { result_code: code })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(looked.status, "revoked");
+}

@@ -212,10 +212,7 @@ pub fn check_path(
     let mut path: Vec<Vec<u8>> = vec![leaf_der.to_vec()];
     let mut seen: HashSet<Vec<u8>> = HashSet::new();
     seen.insert(leaf_der.to_vec());
-    loop {
-        let Some(current_der) = path.last().cloned() else {
-            break;
-        };
+    while let Some(current_der) = path.last().cloned() {
         let Some(current) = parse(&current_der) else {
             break;
         };
