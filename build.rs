@@ -8,6 +8,7 @@ const PROTOS: &[&str] = &[
     "ketqua/v1/dossiers.proto",
     "ketqua/v1/signing.proto",
     "ketqua/v1/archive.proto",
+    "ketqua/v1/verification.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

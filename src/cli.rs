@@ -48,6 +48,8 @@ pub enum Command {
     /// Archivists' tools: export and verify packages, check the archive.
     #[command(subcommand)]
     Archive(crate::archive_cli::ArchiveCommand),
+    /// Verify a signed PDF offline; exit status 0 only for VALID (1 INVALID, 2 INDETERMINATE).
+    Verify(crate::verify_cmd::VerifyArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -63,6 +65,13 @@ pub enum BenchCommand {
         /// Document sizes in bytes [default: 12 KB, 1 MB, 50 MB].
         #[arg(long, value_delimiter = ',')]
         sizes: Vec<usize>,
+    },
+    /// Verifications per second: our engine against pyHanko on the same result files.
+    Verify {
+        #[arg(long, default_value = "target/bench-pki")]
+        pki: PathBuf,
+        #[arg(long)]
+        work: Option<PathBuf>,
     },
 }
 
@@ -161,6 +170,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo(args) => demo(args).await,
         Command::Archive(command) => crate::archive_cli::run(command).await,
+        Command::Verify(args) => {
+            let code = crate::verify_cmd::run(&args)?;
+            if code != 0 {
+                let _ = std::io::Write::flush(&mut std::io::stdout());
+                std::process::exit(code.into());
+            }
+            Ok(())
+        }
         Command::Bench(BenchCommand::Sign { pki, work, sizes }) => {
             let sizes = if sizes.is_empty() {
                 crate::bench::DEFAULT_SIZES.to_vec()
@@ -170,6 +187,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let work = work.unwrap_or_else(crate::bench::default_work_dir);
             let table = crate::bench::sign_benchmark(&pki, &work, &sizes)?;
             println!("{table}");
+            Ok(())
+        }
+        Command::Bench(BenchCommand::Verify { pki, work }) => {
+            let work = work.unwrap_or_else(crate::bench::default_work_dir);
+            println!("{}", crate::bench_verify::verify_benchmark(&pki, &work)?);
             Ok(())
         }
         Command::Client(ClientCommand::Get { code, server }) => {

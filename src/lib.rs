@@ -9,9 +9,11 @@
 //! [`server`] and [`cli`].
 
 pub mod api;
+pub mod api_verification;
 pub mod archive;
 pub mod archive_cli;
 pub mod bench;
+pub mod bench_verify;
 pub mod cli;
 pub mod cms;
 pub mod config;
@@ -24,7 +26,10 @@ pub mod pki;
 pub mod record;
 pub mod server;
 pub mod service;
+pub mod verify;
+pub mod verify_cmd;
 pub mod web;
+pub mod web_verify;
 
 /// Code generated from `proto/ketqua/v1`: the public API and the step record format.
 pub mod proto {

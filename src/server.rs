@@ -207,6 +207,11 @@ async fn run<A: Archive>(
     health_reporter
         .set_serving::<proto::v1::signing_server::SigningServer<api::SigningApi<A>>>()
         .await;
+    health_reporter
+        .set_serving::<proto::v1::verification_server::VerificationServer<
+            crate::api_verification::VerificationApi<A>,
+        >>()
+        .await;
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -228,13 +233,20 @@ async fn run<A: Archive>(
         .add_service(api::dossiers_server(service.clone()))
         .add_service(api::signing_server(service.clone()))
         .add_service(api::archive_server(service.clone()))
+        .add_service(crate::api_verification::verification_server(
+            service.clone(),
+        ))
         .serve_with_incoming_shutdown(
             TcpListenerStream::new(grpc_listener),
             stopped(stop_rx.clone()),
         );
     let http = axum::serve(
         http_listener,
-        web::router(web::State::new(root_pem).with_tsa(tsa)),
+        web::router(
+            web::State::new(root_pem)
+                .with_tsa(tsa)
+                .with_verifier(service.clone()),
+        ),
     )
     .with_graceful_shutdown(stopped(stop_rx));
 

@@ -23,6 +23,7 @@ pub const MAX_TSA_QUERY: usize = 64 * 1024;
 pub struct State {
     root_pem: Arc<str>,
     tsa: Option<LocalTsa>,
+    verifier: Option<crate::web_verify::Verifier>,
 }
 
 impl State {
@@ -30,6 +31,7 @@ impl State {
         Self {
             root_pem: root_pem.into(),
             tsa: None,
+            verifier: None,
         }
     }
 
@@ -38,10 +40,21 @@ impl State {
         self.tsa = tsa;
         self
     }
+
+    /// Serves the verification page (`/verify`, `/v/{result code}`) with this verifier.
+    pub fn with_verifier(mut self, verifier: crate::web_verify::Verifier) -> Self {
+        self.verifier = Some(verifier);
+        self
+    }
 }
 
 pub fn router(state: State) -> Router {
+    let verify = match state.verifier.clone() {
+        Some(v) => crate::web_verify::routes(v),
+        None => Router::new(),
+    };
     Router::new()
+        .merge(verify)
         .route("/", get(index))
         .route("/healthz", get(|| async { "ok" }))
         .route("/pki/root.pem", get(root_pem))
@@ -118,6 +131,7 @@ và lưu trữ các bản ghi đã ký.</p>
 <p lang="en">This service signs every step of an administrative procedure and archives the signed
 records.</p>
 <ul>
+<li><a href="/verify">Kiểm tra kết quả điện tử (verify a result)</a></li>
 <li><a href="/pki/root.pem">Chứng thư số gốc (root certificate)</a></li>
 <li><a href="/healthz">Tình trạng dịch vụ (health)</a></li>
 <li>Dịch vụ cấp dấu thời gian RFC 3161 (timestamp authority): <code>POST /tsa</code></li>

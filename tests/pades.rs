@@ -790,7 +790,6 @@ fn built_in_tsa_gives_b_lta_results_that_pyhanko_accepts() {
     assert!(report.contains("docmdp_ok=True"), "{report}");
 }
 
-
 fn tool(name: &str) -> bool {
     let found = Command::new("sh")
         .arg("-c")

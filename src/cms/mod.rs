@@ -438,6 +438,8 @@ pub struct VerifiedSignature {
     /// attribute's SET: the concatenated DER of its values, which for a single-valued attribute
     /// such as a signature timestamp is exactly the token's DER.
     pub unsigned_attributes: Vec<(String, Vec<u8>)>,
+    /// The SignerInfo's signature value: what a signature timestamp's imprint digests.
+    pub signature_value: Vec<u8>,
 }
 
 /// Verifies a detached CMS signature over `content`.
@@ -735,6 +737,7 @@ pub(crate) fn verify_signed_data<'c>(
             signing_time,
             algorithm,
             unsigned_attributes,
+            signature_value: signature.to_vec(),
         },
         econtent,
     ))

@@ -133,6 +133,17 @@ impl<'a> Document<'a> {
         v.reverse();
         v
     }
+    /// Where object `num` lives in the newest revision: a verifier compares two revisions
+    /// object by object with this.
+    pub fn xref_entry(&self, num: u32) -> Option<XrefEntry> {
+        self.xref.get(&num).copied()
+    }
+    /// Every object number the cross-reference chain lists, ascending.
+    pub fn object_numbers(&self) -> Vec<u32> {
+        let mut v: Vec<u32> = self.xref.keys().copied().collect();
+        v.sort_unstable();
+        v
+    }
     /// The trailer's /Size: the next free object number.
     pub fn size(&self) -> u32 {
         let declared = self

@@ -12,6 +12,7 @@ mod result;
 mod retrieval;
 mod revocation;
 pub mod signing;
+pub mod verification;
 
 use std::sync::Arc;
 

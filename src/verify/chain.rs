@@ -1,0 +1,493 @@
+//! Certificate paths and revocation: a small path builder (issuer by subject name, confirmed by
+//! the signature with ring) over the certificates a document carries (CMS, DSS) and the
+//! configured trust anchors; validity at one time; key usage and extended key usage; CRLs
+//! (embedded or configured) checked against the issuer's key.
+
+use std::collections::HashSet;
+
+use ring::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
+use serde::Serialize;
+use time::OffsetDateTime;
+use x509_parser::{certificate::X509Certificate, revocation_list::CertificateRevocationList};
+
+use super::report::{Finding, Severity};
+
+/// The longest path tried: signer, intermediates, anchor.
+const MAX_PATH: usize = 8;
+/// id-kp-documentSigning (RFC 9336).
+pub const EKU_DOCUMENT_SIGNING: &str = "1.3.6.1.5.5.7.3.36";
+
+/// One certificate as a report shows it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CertSummary {
+    pub subject: String,
+    pub common_name: String,
+    pub organisation: String,
+    pub issuer: String,
+    pub serial: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub not_before: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub not_after: OffsetDateTime,
+    pub sha256: String,
+}
+
+/// The revocation status of one certificate of a path.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RevocationStatus {
+    pub subject: String,
+    /// "good", "revoked" or "unknown".
+    pub status: String,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub revoked_at: Option<OffsetDateTime>,
+    /// "document" (DSS or CMS) or "configuration".
+    pub source: Option<String>,
+}
+
+/// What checking one certificate path found.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct ChainReport {
+    /// Signer (or TSA) first, the trust anchor last when one was reached.
+    pub path: Vec<CertSummary>,
+    pub trusted: bool,
+    pub revocation: Vec<RevocationStatus>,
+    #[serde(skip)]
+    pub findings: Vec<Finding>,
+    /// The DER of every certificate in `path`, same order (for the PAdES level check).
+    #[serde(skip)]
+    pub path_der: Vec<Vec<u8>>,
+}
+
+/// What a path is for: decides the key usage and EKU required of the end certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    DocumentSigning,
+    Timestamping,
+}
+
+/// A CRL with where it came from.
+pub struct CrlSource<'a> {
+    pub der: &'a [u8],
+    pub from_document: bool,
+}
+
+pub fn parse(der: &[u8]) -> Option<X509Certificate<'_>> {
+    match x509_parser::parse_x509_certificate(der) {
+        Ok((_, cert)) => Some(cert),
+        Err(_) => None,
+    }
+}
+
+pub fn summary(der: &[u8]) -> Option<CertSummary> {
+    let cert = parse(der)?;
+    let common_name = first_str(cert.subject().iter_common_name());
+    let organisation = first_str(cert.subject().iter_organization());
+    Some(CertSummary {
+        subject: cert.subject().to_string(),
+        common_name,
+        organisation,
+        issuer: cert.issuer().to_string(),
+        serial: hex::encode(cert.raw_serial()),
+        not_before: cert.validity().not_before.to_datetime(),
+        not_after: cert.validity().not_after.to_datetime(),
+        sha256: hex::encode(crate::pki::sha256(der)),
+    })
+}
+
+fn first_str<'a>(
+    mut it: impl Iterator<Item = &'a x509_parser::x509::AttributeTypeAndValue<'a>>,
+) -> String {
+    it.next()
+        .and_then(|a| a.as_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+thread_local! {
+    /// Signature checks already made during the current [`super::verify`] call: the two
+    /// signatures of a result share their CA, root, TSA and CRLs. Cleared at every call, so
+    /// nothing is remembered between documents.
+    static CHECKED: std::cell::RefCell<std::collections::HashMap<[u8; 32], bool>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// Forgets the signature checks of the previous call.
+pub fn reset_cache() {
+    CHECKED.with(|c| c.borrow_mut().clear());
+}
+
+/// Verifies `signed` with the key of `issuer`, for the algorithm named by `alg_oid` (dotted).
+pub fn verify_with_key(
+    issuer: &X509Certificate<'_>,
+    alg_oid: &str,
+    signed: &[u8],
+    sig: &[u8],
+) -> bool {
+    let key = issuer.public_key().subject_public_key.data.as_ref();
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    for part in [key, alg_oid.as_bytes(), signed, sig] {
+        ctx.update(&(part.len() as u64).to_be_bytes());
+        ctx.update(part);
+    }
+    let mut id = [0u8; 32];
+    id.copy_from_slice(ctx.finish().as_ref());
+    if let Some(known) = CHECKED.with(|c| c.borrow().get(&id).copied()) {
+        return known;
+    }
+    let ok = verify_uncached(key, alg_oid, signed, sig);
+    CHECKED.with(|c| c.borrow_mut().insert(id, ok));
+    ok
+}
+
+fn verify_uncached(key: &[u8], alg_oid: &str, signed: &[u8], sig: &[u8]) -> bool {
+    let candidates: &[&dyn VerificationAlgorithm] = match alg_oid {
+        "1.2.840.10045.4.3.2" => &[
+            &signature::ECDSA_P256_SHA256_ASN1,
+            &signature::ECDSA_P384_SHA256_ASN1,
+        ],
+        "1.2.840.10045.4.3.3" => &[
+            &signature::ECDSA_P384_SHA384_ASN1,
+            &signature::ECDSA_P256_SHA384_ASN1,
+        ],
+        "1.2.840.113549.1.1.11" => &[&signature::RSA_PKCS1_2048_8192_SHA256],
+        "1.2.840.113549.1.1.12" => &[&signature::RSA_PKCS1_2048_8192_SHA384],
+        "1.2.840.113549.1.1.13" => &[&signature::RSA_PKCS1_2048_8192_SHA512],
+        "1.2.840.113549.1.1.10" => &[
+            &signature::RSA_PSS_2048_8192_SHA256,
+            &signature::RSA_PSS_2048_8192_SHA384,
+            &signature::RSA_PSS_2048_8192_SHA512,
+        ],
+        _ => &[],
+    };
+    candidates.iter().any(|alg| {
+        UnparsedPublicKey::new(*alg, key)
+            .verify(signed, sig)
+            .is_ok()
+    })
+}
+
+fn issued_by(child: &X509Certificate<'_>, issuer: &X509Certificate<'_>) -> bool {
+    child.issuer().as_raw() == issuer.subject().as_raw()
+        && verify_with_key(
+            issuer,
+            &child.signature_algorithm.algorithm.to_id_string(),
+            child.tbs_certificate.as_ref(),
+            child.signature_value.data.as_ref(),
+        )
+}
+
+fn fmt_time(t: OffsetDateTime) -> String {
+    crate::pki::rfc3339(t)
+}
+
+/// Builds and checks the path of `leaf_der` at time `at`. `pool` holds every certificate the
+/// document offers; `anchors` the configured trust anchors. `at_is_proven` says whether `at`
+/// comes from a timestamp (an expired certificate is then INVALID, otherwise INDETERMINATE).
+pub fn check_path(
+    leaf_der: &[u8],
+    pool: &[Vec<u8>],
+    anchors: &[Vec<u8>],
+    crls: &[CrlSource<'_>],
+    at: OffsetDateTime,
+    at_is_proven: bool,
+    purpose: Purpose,
+) -> ChainReport {
+    let mut report = ChainReport::default();
+    let who = match purpose {
+        Purpose::DocumentSigning => ("signer's", "người ký"),
+        Purpose::Timestamping => ("timestamp authority's", "đơn vị cấp dấu thời gian"),
+    };
+    let Some(leaf) = parse(leaf_der) else {
+        report.findings.push(Finding::new(
+            Severity::Invalid,
+            "certificate_malformed",
+            format!("the {} certificate cannot be read", who.0),
+            format!("không đọc được chứng thư số của {}", who.1),
+        ));
+        return report;
+    };
+    check_end_entity(&leaf, purpose, &mut report);
+
+    // Build the path.
+    let mut path: Vec<Vec<u8>> = vec![leaf_der.to_vec()];
+    let mut seen: HashSet<Vec<u8>> = HashSet::new();
+    seen.insert(leaf_der.to_vec());
+    while let Some(current_der) = path.last().cloned() {
+        let Some(current) = parse(&current_der) else {
+            break;
+        };
+        if anchors.iter().any(|a| a == &current_der) {
+            report.trusted = true;
+            break;
+        }
+        if path.len() >= MAX_PATH {
+            break;
+        }
+        let next = anchors
+            .iter()
+            .chain(pool.iter())
+            .filter(|c| !seen.contains(*c))
+            .find(|c| parse(c).is_some_and(|issuer| issued_by(&current, &issuer)));
+        match next {
+            Some(n) => {
+                seen.insert(n.clone());
+                path.push(n.clone());
+            }
+            None => break,
+        }
+    }
+    report.path = path.iter().filter_map(|d| summary(d)).collect();
+    if !report.trusted {
+        let top = path.last().and_then(|d| parse(d));
+        let self_signed = top
+            .as_ref()
+            .is_some_and(|c| c.subject().as_raw() == c.issuer().as_raw());
+        let (en, vi) = if self_signed {
+            (
+                format!(
+                    "the {} certificate chains to a root that is not trusted here",
+                    who.0
+                ),
+                format!(
+                    "chứng thư số của {} thuộc một chứng thư gốc không được tin cậy",
+                    who.1
+                ),
+            )
+        } else {
+            (
+                format!(
+                    "the {} certificate does not chain to a trusted root (an issuing certificate is missing)",
+                    who.0
+                ),
+                format!(
+                    "không xây dựng được chuỗi chứng thư số của {} tới chứng thư gốc tin cậy",
+                    who.1
+                ),
+            )
+        };
+        report
+            .findings
+            .push(Finding::new(Severity::Indeterminate, "untrusted", en, vi));
+    }
+
+    // Validity at `at`, CA constraints, revocation.
+    for (i, der) in path.iter().enumerate() {
+        let Some(cert) = parse(der) else { continue };
+        let nb = cert.validity().not_before.to_datetime();
+        let na = cert.validity().not_after.to_datetime();
+        let name = cert
+            .subject()
+            .iter_common_name()
+            .next()
+            .and_then(|a| a.as_str().ok())
+            .unwrap_or("?")
+            .to_owned();
+        if at < nb {
+            report.findings.push(Finding::new(
+                Severity::Invalid,
+                "certificate_not_yet_valid",
+                format!("certificate `{name}` was not yet valid at {}", fmt_time(at)),
+                format!(
+                    "chứng thư số “{name}” chưa có hiệu lực vào {}",
+                    fmt_time(at)
+                ),
+            ));
+        } else if at > na {
+            let (sev, en, vi) = if at_is_proven {
+                (
+                    Severity::Invalid,
+                    format!(
+                        "certificate `{name}` had expired ({}) before the signing time proven by the timestamp",
+                        fmt_time(na)
+                    ),
+                    format!(
+                        "chứng thư số “{name}” đã hết hạn ({}) trước thời điểm ký được dấu thời gian xác nhận",
+                        fmt_time(na)
+                    ),
+                )
+            } else {
+                (
+                    Severity::Indeterminate,
+                    format!(
+                        "certificate `{name}` expired at {} and no timestamp proves the signature was made before that",
+                        fmt_time(na)
+                    ),
+                    format!(
+                        "chứng thư số “{name}” đã hết hạn lúc {} và không có dấu thời gian chứng minh chữ ký được tạo trước đó",
+                        fmt_time(na)
+                    ),
+                )
+            };
+            report
+                .findings
+                .push(Finding::new(sev, "certificate_expired", en, vi));
+        }
+        if i > 0 {
+            let is_anchor = anchors.iter().any(|a| a == der);
+            if !is_anchor && !cert.is_ca() {
+                report.findings.push(Finding::new(
+                    Severity::Invalid,
+                    "issuer_not_ca",
+                    format!("certificate `{name}` issues certificates but is not a CA"),
+                    format!(
+                        "chứng thư số “{name}” không phải của tổ chức cung cấp dịch vụ chứng thực"
+                    ),
+                ));
+            }
+        }
+        // Revocation of every certificate but the anchor, by its issuer's CRL.
+        if let Some(issuer) = path.get(i + 1).and_then(|d| parse(d)) {
+            let status = revocation(&cert, &issuer, crls);
+            match status.revoked_at {
+                Some(r) if r <= at => {
+                    report.findings.push(Finding::new(
+                        Severity::Invalid,
+                        "revoked",
+                        format!(
+                            "certificate `{name}` was revoked at {}, before the signing time {}",
+                            fmt_time(r),
+                            fmt_time(at)
+                        ),
+                        format!(
+                            "chứng thư số “{name}” đã bị thu hồi lúc {}, trước thời điểm ký {}",
+                            fmt_time(r),
+                            fmt_time(at)
+                        ),
+                    ));
+                }
+                _ => {}
+            }
+            if status.status == "unknown" && report.trusted {
+                report.findings.push(Finding::new(
+                    Severity::Indeterminate,
+                    "revocation_unknown",
+                    format!("no revocation information (CRL) for certificate `{name}`"),
+                    format!("không có thông tin thu hồi (CRL) cho chứng thư số “{name}”"),
+                ));
+            }
+            report.revocation.push(status);
+        }
+    }
+    report.path_der = path;
+    report
+}
+
+fn check_end_entity(leaf: &X509Certificate<'_>, purpose: Purpose, report: &mut ChainReport) {
+    match leaf.key_usage() {
+        Ok(Some(ku)) => {
+            let ok = ku.value.digital_signature() || ku.value.non_repudiation();
+            if !ok {
+                report.findings.push(Finding::new(
+                    Severity::Invalid,
+                    "key_usage",
+                    "the certificate's key usage allows neither digitalSignature nor nonRepudiation",
+                    "mục đích sử dụng khóa của chứng thư số không cho phép ký số",
+                ));
+            }
+        }
+        Ok(None) => {}
+        Err(_) => report.findings.push(Finding::new(
+            Severity::Invalid,
+            "key_usage",
+            "the certificate's key usage extension is malformed",
+            "phần mở rộng mục đích sử dụng khóa của chứng thư số bị lỗi",
+        )),
+    }
+    let eku = leaf.extended_key_usage();
+    match (purpose, eku) {
+        (Purpose::DocumentSigning, Ok(Some(eku))) => {
+            let ok = eku.value.any
+                || eku
+                    .value
+                    .other
+                    .iter()
+                    .any(|o| o.to_id_string() == EKU_DOCUMENT_SIGNING);
+            if !ok {
+                report.findings.push(Finding::new(
+                    Severity::Invalid,
+                    "extended_key_usage",
+                    "the certificate is not for signing documents: its extended key usage lacks documentSigning (1.3.6.1.5.5.7.3.36)",
+                    "chứng thư số không dùng để ký văn bản: thiếu mục đích mở rộng documentSigning (1.3.6.1.5.5.7.3.36)",
+                ));
+            }
+        }
+        (Purpose::DocumentSigning, Ok(None)) => {}
+        (Purpose::Timestamping, Ok(Some(eku))) if eku.value.time_stamping => {}
+        (Purpose::Timestamping, Ok(_)) => report.findings.push(Finding::new(
+            Severity::Invalid,
+            "extended_key_usage",
+            "the timestamp's signer is not a timestamp authority (no timeStamping extended key usage)",
+            "dấu thời gian không do đơn vị cấp dấu thời gian ký",
+        )),
+        (_, Err(_)) => report.findings.push(Finding::new(
+            Severity::Invalid,
+            "extended_key_usage",
+            "the certificate's extended key usage extension is malformed",
+            "phần mở rộng mục đích sử dụng khóa mở rộng của chứng thư số bị lỗi",
+        )),
+    }
+}
+
+/// The status of `cert` by the CRLs signed by `issuer`; the earliest revocation wins.
+fn revocation(
+    cert: &X509Certificate<'_>,
+    issuer: &X509Certificate<'_>,
+    crls: &[CrlSource<'_>],
+) -> RevocationStatus {
+    let serial = magnitude(cert.raw_serial());
+    let mut status = RevocationStatus {
+        subject: cert.subject().to_string(),
+        status: "unknown".into(),
+        revoked_at: None,
+        source: None,
+    };
+    for source in crls {
+        let Ok((_, crl)) = x509_parser::parse_x509_crl(source.der) else {
+            continue;
+        };
+        if !crl_signed_by(&crl, issuer) {
+            continue;
+        }
+        let from = if source.from_document {
+            "document"
+        } else {
+            "configuration"
+        };
+        let revoked = crl
+            .iter_revoked_certificates()
+            .filter(|r| magnitude(r.raw_serial()) == serial)
+            .map(|r| r.revocation_date.to_datetime())
+            .min();
+        match revoked {
+            Some(at) => {
+                if status.revoked_at.is_none_or(|prev| at < prev) {
+                    status.revoked_at = Some(at);
+                    status.status = "revoked".into();
+                    status.source = Some(from.into());
+                }
+            }
+            None => {
+                if status.status == "unknown" {
+                    status.status = "good".into();
+                    status.source = Some(from.into());
+                }
+            }
+        }
+    }
+    status
+}
+
+fn crl_signed_by(crl: &CertificateRevocationList<'_>, issuer: &X509Certificate<'_>) -> bool {
+    crl.issuer().as_raw() == issuer.subject().as_raw()
+        && verify_with_key(
+            issuer,
+            &crl.signature_algorithm.algorithm.to_id_string(),
+            crl.tbs_cert_list.as_ref(),
+            crl.signature_value.data.as_ref(),
+        )
+}
+
+fn magnitude(raw: &[u8]) -> &[u8] {
+    let start = raw.iter().position(|b| *b != 0).unwrap_or(raw.len());
+    &raw[start..]
+}
