@@ -19,7 +19,7 @@ pub const DEFAULT_PKI_DIR: &str = "certs/dev";
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct ServeArgs {
     /// A TOML file with any of the settings below (keys: grpc_addr, http_addr, data_dir,
-    /// pki_dir, database, catalog, max_document_bytes, public_url).
+    /// pki_dir, database, catalog, max_document_bytes, public_url, profile, trust, crls).
     #[arg(long, env = "KETQUA_CONFIG")]
     pub config: Option<PathBuf>,
     /// Address of the gRPC server [default: 127.0.0.1:50051; port 0 picks a free one].
@@ -48,6 +48,27 @@ pub struct ServeArgs {
     /// [default: http://127.0.0.1:8080].
     #[arg(long, env = "KETQUA_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// `development` (default: verification also trusts the PKI directory's own root and
+    /// CRLs) or `production` (only the anchors and CRLs given with --trust and --crl).
+    #[arg(long, env = "KETQUA_PROFILE")]
+    pub profile: Option<Profile>,
+    /// A trust anchor for verification (PEM or DER; repeatable).
+    #[arg(long = "trust", env = "KETQUA_TRUST", value_delimiter = ',')]
+    pub trust: Vec<PathBuf>,
+    /// A CRL for verification (PEM or DER; repeatable).
+    #[arg(long = "crl", env = "KETQUA_CRL", value_delimiter = ',')]
+    pub crls: Vec<PathBuf>,
+}
+
+/// Which trust anchors verification uses by default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    /// The PKI directory's root and CRLs are trusted too: `ketqua serve` works with no setup.
+    #[default]
+    Development,
+    /// Only configured anchors: a development root must never make a result look genuine.
+    Production,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -61,6 +82,11 @@ struct FileSettings {
     catalog: Option<PathBuf>,
     max_document_bytes: Option<u64>,
     public_url: Option<String>,
+    profile: Option<Profile>,
+    #[serde(default)]
+    trust: Vec<PathBuf>,
+    #[serde(default)]
+    crls: Vec<PathBuf>,
 }
 
 /// The settings in force.
@@ -74,6 +100,9 @@ pub struct Settings {
     pub catalog: Option<PathBuf>,
     pub limits: Limits,
     pub public_url: String,
+    pub profile: Profile,
+    pub trust: Vec<PathBuf>,
+    pub crls: Vec<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -150,6 +179,17 @@ impl ServeArgs {
                 .clone()
                 .or(file.public_url)
                 .unwrap_or_else(|| crate::service::DEFAULT_PUBLIC_URL.to_owned()),
+            profile: self.profile.or(file.profile).unwrap_or_default(),
+            trust: if self.trust.is_empty() {
+                file.trust
+            } else {
+                self.trust.clone()
+            },
+            crls: if self.crls.is_empty() {
+                file.crls
+            } else {
+                self.crls.clone()
+            },
             database_url,
             data_dir,
         })

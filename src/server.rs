@@ -10,7 +10,7 @@ use tokio_stream::wrappers::TcpListenerStream;
 use crate::{
     api,
     archive::{Archive, PgArchive, SqliteArchive},
-    config::{redact, Settings},
+    config::{redact, Profile, Settings},
     flow::catalog::Catalog,
     ledger::{LogKey, LogVerifier},
     pki::{self, KeyStore},
@@ -48,6 +48,12 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let catalog = load_catalog(&settings)?;
+    if !pki::dev_pki_exists(&settings.pki_dir) && settings.profile == Profile::Production {
+        anyhow::bail!(
+            "no PKI in {}: the production profile never generates a development hierarchy; install the credentials (certs/README.md)",
+            settings.pki_dir.display()
+        );
+    }
     if !pki::dev_pki_exists(&settings.pki_dir) {
         let summary = pki::init_dev_pki(&settings.pki_dir, &dev_departments(&catalog))
             .with_context(|| {
@@ -89,6 +95,59 @@ pub async fn serve(
             run(settings, archive, keys, catalog, shutdown).await
         }
     }
+}
+
+/// What verification trusts: the configured anchors and CRLs, plus, in the development
+/// profile only, the PKI directory's own root and CRLs.
+pub fn trust_config(
+    settings: &Settings,
+    keys: &KeyStore,
+) -> anyhow::Result<crate::verify::TrustConfig> {
+    let mut trust = crate::verify::TrustConfig::default();
+    if settings.profile == Profile::Development {
+        trust.anchors_der.push(keys.root_der().to_vec());
+        trust.crls_der.extend(keys.crls_der());
+    }
+    for path in &settings.trust {
+        let data = std::fs::read(path)
+            .with_context(|| format!("reading the trust anchor {}", path.display()))?;
+        trust
+            .add_anchor_file_bytes(&data)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    }
+    for path in &settings.crls {
+        let data =
+            std::fs::read(path).with_context(|| format!("reading the CRL {}", path.display()))?;
+        trust
+            .crls_der
+            .push(pem_or_der(&data, "X509 CRL").with_context(|| path.display().to_string())?);
+    }
+    if trust.anchors_der.is_empty() {
+        anyhow::bail!(
+            "the production profile trusts only configured anchors, and none is configured: add --trust ROOT.pem"
+        );
+    }
+    Ok(trust)
+}
+
+/// The DER of a PEM block with `label`, or the input itself when it is not PEM.
+fn pem_or_der(data: &[u8], label: &str) -> anyhow::Result<Vec<u8>> {
+    use base64::Engine as _;
+    let Ok(text) = std::str::from_utf8(data) else {
+        return Ok(data.to_vec());
+    };
+    let begin = format!("-----BEGIN {label}-----");
+    let Some(start) = text.find(&begin) else {
+        return Ok(data.to_vec());
+    };
+    let body = &text[start + begin.len()..];
+    let end = body
+        .find("-----END")
+        .ok_or_else(|| anyhow::anyhow!("a PEM block without its END line"))?;
+    let base64: String = body[..end].split_whitespace().collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(base64)
+        .context("a PEM block that is not base64")
 }
 
 /// The name (origin) of a log whose key is generated here.
@@ -186,6 +245,8 @@ async fn run<A: Archive>(
     if let Some(tsa) = &tsa {
         service = service.with_timestamper(Arc::new(tsa.clone()));
     }
+    let trust = trust_config(&settings, service.keys())?;
+    service = service.with_trust(trust);
     let service = Arc::new(service);
 
     let grpc_listener = TcpListener::bind(settings.grpc_addr)

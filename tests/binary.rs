@@ -268,3 +268,131 @@ async fn http_get(base: &str, path: &str) -> String {
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     response
 }
+
+#[test]
+fn the_production_profile_never_generates_a_development_pki() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(BIN)
+        .args([
+            "serve",
+            "--profile",
+            "production",
+            "--grpc-addr",
+            "127.0.0.1:0",
+            "--http-addr",
+            "127.0.0.1:0",
+        ])
+        .args(["--trust", "/nonexistent/root.pem"])
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .arg("--pki-dir")
+        .arg(dir.path().join("pki"))
+        .env("KETQUA_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("production"), "{stderr}");
+    assert!(
+        !dir.path().join("pki/root.pem").exists(),
+        "nothing was generated"
+    );
+}
+
+#[test]
+fn the_production_profile_refuses_to_start_without_trust_anchors() {
+    let dir = tempfile::tempdir().unwrap();
+    stdout_of(&run(&[
+        "pki",
+        "init",
+        "--out",
+        dir.path().join("pki").to_str().unwrap(),
+    ]));
+    let output = Command::new(BIN)
+        .args([
+            "serve",
+            "--profile",
+            "production",
+            "--grpc-addr",
+            "127.0.0.1:0",
+            "--http-addr",
+            "127.0.0.1:0",
+        ])
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .arg("--pki-dir")
+        .arg(dir.path().join("pki"))
+        .env("KETQUA_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--trust"), "{stderr}");
+}
+
+/// In production only configured anchors count: a result signed under the service's own
+/// development root is not trusted when another root is configured, and is when it is.
+#[tokio::test]
+async fn verification_trusts_only_the_configured_anchors_in_production() {
+    use ketqua::proto::v1::{
+        verification_client::VerificationClient, Verdict, VerifyDocumentRequest,
+    };
+    let other = tempfile::tempdir().unwrap();
+    let other_pki = other.path().join("pki");
+    stdout_of(&run(&["pki", "init", "--out", other_pki.to_str().unwrap()]));
+
+    // First a server in the development profile makes a result.
+    let server = Server::start();
+    let out = tempfile::tempdir().unwrap();
+    stdout_of(&run(&[
+        "demo",
+        "--server",
+        &server.grpc,
+        "--out",
+        out.path().to_str().unwrap(),
+    ]));
+    let pdf = std::fs::read(out.path().join("result.pdf")).unwrap();
+    let root = server.root_pem();
+
+    let verdict = |extra: Vec<String>| {
+        let pdf = pdf.clone();
+        async move {
+            let args: Vec<&str> = ["--profile", "production"]
+                .into_iter()
+                .chain(extra.iter().map(String::as_str))
+                .collect();
+            // Production never generates a development PKI: the service's signing
+            // credentials are installed first.
+            let verifier = Server::start_prepared(&args, |dir| {
+                stdout_of(&run(&[
+                    "pki",
+                    "init",
+                    "--out",
+                    dir.join("pki").to_str().unwrap(),
+                ]));
+            });
+            let mut client = VerificationClient::new(verifier.channel().await);
+            let report = client
+                .verify_document(tokio_stream::iter([VerifyDocumentRequest {
+                    result_code: String::new(),
+                    chunk: pdf,
+                }]))
+                .await
+                .expect("verify")
+                .into_inner();
+            report.verdict()
+        }
+    };
+    let foreign = verdict(vec![
+        "--trust".into(),
+        other_pki.join("root.pem").display().to_string(),
+    ])
+    .await;
+    assert_ne!(
+        foreign,
+        Verdict::Valid,
+        "a root that did not issue the result must not make it valid"
+    );
+    let own = verdict(vec!["--trust".into(), root.display().to_string()]).await;
+    assert_eq!(own, Verdict::Valid);
+}

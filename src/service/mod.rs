@@ -161,6 +161,8 @@ pub struct Service<A> {
     limits: Limits,
     clock: Clock,
     timestamper: Option<Arc<dyn cms::Timestamper>>,
+    /// What verification trusts; `None`: the PKI's own root and CRLs.
+    trust: Option<crate::verify::TrustConfig>,
     /// Where citizens verify results; the QR code links to `<public_url>/v/<result code>`.
     public_url: String,
 }
@@ -230,6 +232,7 @@ impl<A: Archive> Service<A> {
             limits,
             clock,
             timestamper: None,
+            trust: None,
             public_url: DEFAULT_PUBLIC_URL.to_owned(),
         }
     }
@@ -237,6 +240,12 @@ impl<A: Archive> Service<A> {
     /// The timestamp authority for PAdES B-T and above (the built-in one in `serve`).
     pub fn with_timestamper(mut self, timestamper: Arc<dyn cms::Timestamper>) -> Self {
         self.timestamper = Some(timestamper);
+        self
+    }
+
+    /// The trust anchors and CRLs every verification uses.
+    pub fn with_trust(mut self, trust: crate::verify::TrustConfig) -> Self {
+        self.trust = Some(trust);
         self
     }
 

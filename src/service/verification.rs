@@ -47,11 +47,15 @@ fn status_of(r: &StoredResult) -> ResultStatus {
 }
 
 impl<A: Archive> Service<A> {
-    /// The trust anchors and CRLs verification uses: the PKI's configured root and CRLs.
+    /// The trust anchors and CRLs verification uses: those configured with
+    /// [`Service::with_trust`], or else the PKI's own root and CRLs (the development profile).
     pub fn trust_config(&self) -> TrustConfig {
-        TrustConfig {
-            anchors_der: vec![self.keys.root_der().to_vec()],
-            crls_der: self.keys.crls_der(),
+        match &self.trust {
+            Some(trust) => trust.clone(),
+            None => TrustConfig {
+                anchors_der: vec![self.keys.root_der().to_vec()],
+                crls_der: self.keys.crls_der(),
+            },
         }
     }
 

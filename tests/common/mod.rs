@@ -159,8 +159,24 @@ impl Server {
         }
     }
 
+    /// A SQLite server whose directory `setup` prepares first (e.g. a PKI made by `pki init`).
+    pub fn start_prepared(extra_args: &[&str], setup: impl FnOnce(&Path)) -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        setup(dir.path());
+        Self::spawn_in(dir, Backend::Sqlite, None, extra_args)
+    }
+
     fn spawn_new(backend: Backend, database: Option<TempDatabase>, extra_args: &[&str]) -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
+        Self::spawn_in(dir, backend, database, extra_args)
+    }
+
+    fn spawn_in(
+        dir: tempfile::TempDir,
+        backend: Backend,
+        database: Option<TempDatabase>,
+        extra_args: &[&str],
+    ) -> Server {
         let mut server = Server {
             dir,
             backend,
