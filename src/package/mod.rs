@@ -15,7 +15,6 @@
 //!
 //! The manifest is written last so the package streams out as it is built.
 
-pub mod chain;
 mod verify;
 pub mod zip;
 

@@ -4,12 +4,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::{chain, zip, DossierEntry, Manifest, ProofFile, FORMAT, LOG_KEY_FILE, MANIFEST};
+use super::{zip, DossierEntry, Manifest, ProofFile, FORMAT, LOG_KEY_FILE, MANIFEST};
 use crate::{
     archive::LogKind,
     cms,
     ledger::{self, Checkpoint, LogVerifier},
-    pki, record,
+    pki, record, verify,
 };
 
 /// What a verification found. `problems` empty means the package is intact and genuine.
@@ -33,6 +33,8 @@ fn decode_hex32(text: &str) -> Option<[u8; 32]> {
 
 /// Verifies `package` (ZIP bytes) against `anchor_der` (the root certificate) and `log`.
 pub fn verify_package(package: &[u8], anchor_der: &[u8], log: &LogVerifier) -> Report {
+    // Signature checks are memoised within one verification, never across two.
+    verify::chain::reset_cache();
     let mut report = Report::default();
     let entries = match zip::read_all(package) {
         Ok(entries) => entries,
@@ -183,15 +185,34 @@ fn verify_dossier<'p>(
                 .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
                 let mut candidates = verified.certificates_der.clone();
                 candidates.extend(pool.iter().cloned());
-                if let Err(e) = chain::validate(
+                // The same path check as every other verification (the `verify` engine),
+                // at the time the record claims: the package holds no timestamp for it.
+                let crl_sources: Vec<verify::chain::CrlSource<'_>> = crls
+                    .iter()
+                    .map(|der| verify::chain::CrlSource {
+                        der,
+                        from_document: true,
+                    })
+                    .collect();
+                let path = verify::chain::check_path(
                     &verified.signer_certificate_der,
                     &candidates,
-                    anchor_der,
-                    crls,
+                    std::slice::from_ref(&anchor_der.to_vec()),
+                    &crl_sources,
                     at,
-                ) {
+                    false,
+                    verify::chain::Purpose::DocumentSigning,
+                );
+                if !path.trusted || !path.findings.is_empty() {
+                    let reasons: Vec<&str> =
+                        path.findings.iter().map(|f| f.message.as_str()).collect();
                     problem(format!(
-                        "{what}: the signer's certificate does not chain to the trust anchor: {e}"
+                        "{what}: the signer's certificate does not chain to the trust anchor: {}",
+                        if reasons.is_empty() {
+                            "no path".to_owned()
+                        } else {
+                            reasons.join("; ")
+                        }
                     ));
                 }
             }
