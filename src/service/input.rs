@@ -112,6 +112,48 @@ pub(super) fn check_note(note: &str, limits: &Limits) -> Result<(), Error> {
 }
 
 /// Validates and hashes attached documents.
+/// Checks one document's name, size and media type without copying or hashing it; returns
+/// the media type to store.
+pub(super) fn check_document(
+    index: usize,
+    input: &DocumentInput,
+    limits: &Limits,
+) -> Result<String, Error> {
+    let label = if input.name.is_empty() {
+        format!("document {}", index + 1)
+    } else {
+        format!("document {} ({:?})", index + 1, input.name)
+    };
+    if input.name.trim().is_empty() {
+        return Err(Error::InvalidArgument(format!("{label} has no name")));
+    }
+    if input.name.chars().count() > 300 || input.name.chars().any(char::is_control) {
+        return Err(Error::InvalidArgument(format!(
+            "{label}: the name must be at most 300 characters with no control characters"
+        )));
+    }
+    if input.content.is_empty() {
+        return Err(Error::InvalidArgument(format!("{label} is empty")));
+    }
+    if input.content.len() as u64 > limits.max_document_bytes {
+        return Err(Error::ResourceExhausted(format!(
+            "{label} is {} bytes; the limit is {} bytes",
+            input.content.len(),
+            limits.max_document_bytes
+        )));
+    }
+    if input.media_type.is_empty() {
+        Ok("application/octet-stream".to_owned())
+    } else if is_media_type(&input.media_type) {
+        Ok(input.media_type.clone())
+    } else {
+        Err(Error::InvalidArgument(format!(
+            "{label}: media_type {:?} is not a media type like application/pdf",
+            input.media_type
+        )))
+    }
+}
+
 pub(super) fn documents(
     inputs: &[DocumentInput],
     limits: &Limits,
@@ -127,39 +169,7 @@ pub(super) fn documents(
         .iter()
         .enumerate()
         .map(|(index, input)| {
-            let label = if input.name.is_empty() {
-                format!("document {}", index + 1)
-            } else {
-                format!("document {} ({:?})", index + 1, input.name)
-            };
-            if input.name.trim().is_empty() {
-                return Err(Error::InvalidArgument(format!("{label} has no name")));
-            }
-            if input.name.chars().count() > 300 || input.name.chars().any(char::is_control) {
-                return Err(Error::InvalidArgument(format!(
-                    "{label}: the name must be at most 300 characters with no control characters"
-                )));
-            }
-            if input.content.is_empty() {
-                return Err(Error::InvalidArgument(format!("{label} is empty")));
-            }
-            if input.content.len() as u64 > limits.max_document_bytes {
-                return Err(Error::ResourceExhausted(format!(
-                    "{label} is {} bytes; the limit is {} bytes",
-                    input.content.len(),
-                    limits.max_document_bytes
-                )));
-            }
-            let media_type = if input.media_type.is_empty() {
-                "application/octet-stream".to_owned()
-            } else if is_media_type(&input.media_type) {
-                input.media_type.clone()
-            } else {
-                return Err(Error::InvalidArgument(format!(
-                    "{label}: media_type {:?} is not a media type like application/pdf",
-                    input.media_type
-                )));
-            };
+            let media_type = check_document(index, input, limits)?;
             Ok(NewDocument {
                 name: input.name.trim().to_owned(),
                 media_type,

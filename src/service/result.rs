@@ -80,10 +80,8 @@ impl<A: Archive> Service<A> {
                 ))
             }
             (Some(document), None) => {
-                let mut documents = self.documents(std::slice::from_ref(document))?;
-                let document = documents.pop().ok_or_else(|| {
-                    Error::InvalidArgument("the result document is missing".to_owned())
-                })?;
+                // Checked, not copied or hashed: what is stored is the signed output.
+                input::check_document(0, document, &self.limits)?;
                 input::check_pdf(&document.content)?;
                 Some(document)
             }
@@ -108,7 +106,7 @@ impl<A: Archive> Service<A> {
             .map_err(|e| Error::Internal(format!("result code: {e}")))?;
         let procedure_code = row.procedure_code.clone();
         let document_name = match (&supplied, &command.content) {
-            (Some(document), _) => document.name.clone(),
+            (Some(document), _) => document.name.trim().to_owned(),
             (None, Some(content)) => content.title.clone(),
             (None, None) => String::new(),
         };
@@ -201,8 +199,9 @@ impl<A: Archive> Service<A> {
         organisation: &str,
         at: OffsetDateTime,
     ) -> Result<(Vec<u8>, usize), Error> {
+        // A supplied PDF is signed where it lies; only the signed output is a new buffer.
         let (input, signature_rect, qr_mark) = match (supplied, content) {
-            (Some(pdf), _) => (pdf.to_vec(), None, Some(QrMark(qr))),
+            (Some(pdf), _) => (std::borrow::Cow::Borrowed(pdf), None, Some(QrMark(qr))),
             (None, Some(content)) => {
                 let rendered =
                     pdf::render::render(&render_document(content, signer, qr)).map_err(|e| {
@@ -210,7 +209,11 @@ impl<A: Archive> Service<A> {
                             "the result content cannot be rendered: {e}"
                         ))
                     })?;
-                (rendered.pdf, Some(rendered.signature_rect), None)
+                (
+                    std::borrow::Cow::Owned(rendered.pdf),
+                    Some(rendered.signature_rect),
+                    None,
+                )
             }
             (None, None) => return Err(Error::Internal("no result document".to_owned())),
         };
@@ -262,7 +265,8 @@ impl<A: Archive> Service<A> {
             &validation,
         )
         .map_err(pdf_error)?;
-        let mut signed = input;
+        let mut signed = Vec::with_capacity(input.len() + appendix.len());
+        signed.extend_from_slice(&input);
         signed.extend_from_slice(&appendix);
         let page_count = pdf::parse::Document::open(&signed)
             .and_then(|d| d.page_count())
