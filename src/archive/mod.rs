@@ -5,8 +5,9 @@
 //! one transaction guarded by the dossier's version, so two writers never both win. SQLite is
 //! the embedded default; a PostgreSQL backend implements the same trait.
 //!
-//! The archive knows the domain's identifiers (`flow::codes`) but nothing of gRPC, signatures
-//! or the meaning of a record's bytes.
+//! The archive knows the domain's identifiers (`flow::codes`) and nothing of gRPC. Only
+//! `fsck`, which re-checks everything stored, decodes records and verifies their signatures
+//! (through `record` and `cms`); storing and reading never interpret a record's bytes.
 
 mod fsck;
 mod postgres;
