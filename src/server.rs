@@ -103,51 +103,14 @@ pub fn trust_config(
     settings: &Settings,
     keys: &KeyStore,
 ) -> anyhow::Result<crate::verify::TrustConfig> {
-    let mut trust = crate::verify::TrustConfig::default();
-    if settings.profile == Profile::Development {
-        trust.anchors_der.push(keys.root_der().to_vec());
-        trust.crls_der.extend(keys.crls_der());
-    }
-    for path in &settings.trust {
-        let data = std::fs::read(path)
-            .with_context(|| format!("reading the trust anchor {}", path.display()))?;
-        trust
-            .add_anchor_file_bytes(&data)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    }
-    for path in &settings.crls {
-        let data =
-            std::fs::read(path).with_context(|| format!("reading the CRL {}", path.display()))?;
-        trust
-            .crls_der
-            .push(pem_or_der(&data, "X509 CRL").with_context(|| path.display().to_string())?);
-    }
+    let own = (settings.profile == Profile::Development).then_some(keys);
+    let trust = crate::config::load_trust(&settings.trust, &settings.crls, own)?;
     if trust.anchors_der.is_empty() {
         anyhow::bail!(
             "the production profile trusts only configured anchors, and none is configured: add --trust ROOT.pem"
         );
     }
     Ok(trust)
-}
-
-/// The DER of a PEM block with `label`, or the input itself when it is not PEM.
-fn pem_or_der(data: &[u8], label: &str) -> anyhow::Result<Vec<u8>> {
-    use base64::Engine as _;
-    let Ok(text) = std::str::from_utf8(data) else {
-        return Ok(data.to_vec());
-    };
-    let begin = format!("-----BEGIN {label}-----");
-    let Some(start) = text.find(&begin) else {
-        return Ok(data.to_vec());
-    };
-    let body = &text[start + begin.len()..];
-    let end = body
-        .find("-----END")
-        .ok_or_else(|| anyhow::anyhow!("a PEM block without its END line"))?;
-    let base64: String = body[..end].split_whitespace().collect();
-    base64::engine::general_purpose::STANDARD
-        .decode(base64)
-        .context("a PEM block that is not base64")
 }
 
 /// The name (origin) of a log whose key is generated here.

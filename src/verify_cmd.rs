@@ -37,37 +37,19 @@ pub struct VerifyArgs {
     pub json: bool,
 }
 
-/// Trust anchors and CRLs from files.
+/// Trust anchors and CRLs from files, plus a development PKI's root and CRLs.
 pub fn trust_from_files(
     anchors: &[PathBuf],
     crls: &[PathBuf],
     dev_pki: Option<&Path>,
 ) -> anyhow::Result<TrustConfig> {
-    let mut trust = TrustConfig::default();
-    for path in anchors {
-        let data = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-        trust
-            .add_anchor_file_bytes(&data)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    }
-    for path in crls {
-        let data = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-        trust.crls_der.push(crl_der(&data));
-    }
-    if let Some(dir) = dev_pki {
-        let keys = crate::pki::KeyStore::load(dir)
-            .with_context(|| format!("loading the development PKI in {}", dir.display()))?;
-        trust.anchors_der.push(keys.root_der().to_vec());
-        trust.crls_der.extend(keys.crls_der());
-    }
-    Ok(trust)
-}
-
-fn crl_der(data: &[u8]) -> Vec<u8> {
-    match x509_parser::pem::parse_x509_pem(data) {
-        Ok((_, pem)) if pem.label == "X509 CRL" => pem.contents,
-        _ => data.to_vec(),
-    }
+    let keys = dev_pki
+        .map(|dir| {
+            crate::pki::KeyStore::load(dir)
+                .with_context(|| format!("loading the development PKI in {}", dir.display()))
+        })
+        .transpose()?;
+    crate::config::load_trust(anchors, crls, keys.as_ref())
 }
 
 /// Runs `ketqua verify`; returns the exit status.
