@@ -338,14 +338,20 @@ impl<A: Archive> Service<A> {
             .get_inner(&call, dossier_code, include_result_content)
             .await;
         // Reads of personal data are audited too, successful or not.
-        let entry = match &result {
+        self.audited_read(&call, &result).await;
+        result
+    }
+
+    /// Audits a call that stores nothing of its own (reads, signing without a dossier):
+    /// one line whatever the outcome.
+    async fn audited_read<T>(&self, call: &Call<'_>, result: &Result<T, Error>) {
+        let entry = match result {
             Ok(_) => call.audit("ok", String::new()),
             Err(error) => call.audit(error.kind(), error.to_string()),
         };
         if let Err(audit_error) = self.archive.record_audit(&entry).await {
-            tracing::error!(%audit_error, "could not write the audit line of a read");
+            tracing::error!(%audit_error, method = call.method, "could not write an audit line");
         }
-        result
     }
 
     /// The credentials the service can sign with, optionally of one department.

@@ -316,17 +316,6 @@ impl<A: Archive> Service<A> {
             .timestamp(&digest)
             .map_err(|e| Error::Internal(format!("timestamp: {e}")))
     }
-
-    /// Audits a call that stores nothing of its own.
-    async fn audited_read<T>(&self, call: &Call<'_>, result: &Result<T, Error>) {
-        let entry = match result {
-            Ok(_) => call.audit("ok", String::new()),
-            Err(error) => call.audit(error.kind(), error.to_string()),
-        };
-        if let Err(audit_error) = self.archive.record_audit(&entry).await {
-            tracing::error!(%audit_error, method = call.method, "could not write an audit line");
-        }
-    }
 }
 
 fn random_bytes() -> Result<[u8; 16], Error> {
