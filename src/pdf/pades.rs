@@ -283,6 +283,30 @@ pub fn sign_result(
     Ok(s.appendix)
 }
 
+/// Long-term renewal (ETSI EN 319 142-1 §5.5, B-LTA): appends to an already signed `input` a
+/// DSS revision with `validation`'s certificates and CRLs — the material that proves the
+/// previous timestamps were valid while their TSA certificates still are — and then a fresh
+/// document timestamp over the whole file. Returns the bytes to append; `input` is untouched.
+/// The same operation repeated before each TSA certificate expires keeps a result provable
+/// for as long as the archive keeps it.
+pub fn add_document_timestamp(
+    input: &[u8],
+    validation: &Validation<'_>,
+) -> Result<Vec<u8>, PdfError> {
+    let tsa = validation
+        .timestamper
+        .ok_or(PdfError::NoTimestamper(PadesLevel::BLTA))?;
+    let mut s = Session::open(input)?;
+    if s.doc()?.signatures()?.is_empty() {
+        return Err(PdfError::Malformed(
+            "the PDF carries no signature to preserve; sign it before renewing".into(),
+        ));
+    }
+    s.finish_levels(PadesLevel::BLT, &[], &[], validation)?;
+    s.doc_timestamp(tsa)?;
+    Ok(s.appendix)
+}
+
 /// External signing, first step: the inputs of [`prepare`].
 #[derive(Debug, Clone)]
 pub struct PrepareRequest {

@@ -247,28 +247,13 @@ pub fn init_dev_pki(dir: &Path, departments: &[DevDepartment]) -> Result<DevPkiS
     // Timestamp authority.
     let tsa_key = new_key("TSA key")?;
     b.add("tsa/key.pk8", tsa_key.serialize_der(), true);
-    let mut tsa_params = base_params(
-        dn(&[
-            (DnType::CountryName, "VN"),
-            (DnType::OrganizationName, DEV_ORG),
-            (DnType::CommonName, TSA_CN),
-        ]),
+    let tsa_cert = tsa_certificate(
+        &tsa_key,
+        &root,
         b.serial()?,
         now - days(DAY),
         now + days(10 * YEAR + 3 * DAY),
-    );
-    tsa_params.is_ca = IsCa::ExplicitNoCa;
-    tsa_params.use_authority_key_identifier_extension = true;
-    tsa_params.key_usages = vec![
-        KeyUsagePurpose::DigitalSignature,
-        KeyUsagePurpose::ContentCommitment,
-    ];
-    let mut eku = CustomExtension::from_oid_content(OID_EXT_KEY_USAGE, TSA_EKU_DER.to_vec());
-    eku.set_criticality(true);
-    tsa_params.custom_extensions.push(eku);
-    let tsa_cert = tsa_params
-        .signed_by(&tsa_key, &*root)
-        .map_err(gen_err("TSA certificate"))?;
+    )?;
     b.add("tsa/cert.pem", tsa_cert.pem(), false);
     manifest.tsa = Some(TsaEntry {
         cert: "tsa/cert.pem".into(),
@@ -441,6 +426,125 @@ pub fn init_dev_pki(dir: &Path, departments: &[DevDepartment]) -> Result<DevPkiS
         tsa: tsa_info,
         root_fingerprint: super::fingerprint(root.der()),
     })
+}
+
+/// The timestamp authority's certificate: keyUsage digitalSignature + nonRepudiation and the
+/// critical timeStamping EKU RFC 3161 §2.3 requires.
+fn tsa_certificate(
+    key: &KeyPair,
+    root: &Issuer<'_, KeyPair>,
+    serial: SerialNumber,
+    not_before: OffsetDateTime,
+    not_after: OffsetDateTime,
+) -> Result<rcgen::Certificate, PkiError> {
+    let mut params = base_params(
+        dn(&[
+            (DnType::CountryName, "VN"),
+            (DnType::OrganizationName, DEV_ORG),
+            (DnType::CommonName, TSA_CN),
+        ]),
+        serial,
+        not_before,
+        not_after,
+    );
+    params.is_ca = IsCa::ExplicitNoCa;
+    params.use_authority_key_identifier_extension = true;
+    params.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::ContentCommitment,
+    ];
+    let mut eku = CustomExtension::from_oid_content(OID_EXT_KEY_USAGE, TSA_EKU_DER.to_vec());
+    eku.set_criticality(true);
+    params.custom_extensions.push(eku);
+    params
+        .signed_by(key, root)
+        .map_err(gen_err("TSA certificate"))
+}
+
+/// Gives a development hierarchy a new timestamp authority key and certificate, valid from now
+/// for `valid_days` (at most until the root expires), and points credentials.toml at them.
+/// The old certificate and key stay on disk: past timestamps carry the old certificate, which
+/// still chains to the root. Long-term renewal (`archive renew`) needs a TSA certificate that
+/// outlives the timestamps it renews; a real TSA is installed as certs/README.md explains.
+pub fn rotate_dev_tsa(dir: &Path, valid_days: i64) -> Result<CredentialInfo, PkiError> {
+    let io = |path: PathBuf| move |source| PkiError::Io { path, source };
+    let root_path = dir.join(ROOT_FILE);
+    let root_pem = std::fs::read_to_string(&root_path).map_err(io(root_path.clone()))?;
+    let key_path = dir.join("root.key");
+    let root_key_der = std::fs::read(&key_path).map_err(io(key_path.clone()))?;
+    let root_key = KeyPair::try_from(root_key_der.as_slice())
+        .map_err(gen_err("reading root.key (the development root's key)"))?;
+    let root_der = x509_parser::pem::parse_x509_pem(root_pem.as_bytes())
+        .map(|(_, pem)| pem.contents)
+        .map_err(|e| PkiError::Generate {
+            what: "reading root.pem".into(),
+            reason: e.to_string(),
+        })?;
+    let root_cert = parse_certificate(&root_path, &root_der)?;
+    let root_not_after = root_cert.validity().not_after.to_datetime();
+    drop(root_cert);
+    let root = Issuer::from_ca_cert_pem(&root_pem, root_key)
+        .map_err(gen_err("reading root.pem as an issuer"))?;
+
+    let manifest_path = dir.join(MANIFEST_FILE);
+    let manifest_text =
+        std::fs::read_to_string(&manifest_path).map_err(io(manifest_path.clone()))?;
+    let mut manifest: Manifest =
+        toml::from_str(&manifest_text).map_err(|e| PkiError::Generate {
+            what: MANIFEST_FILE.into(),
+            reason: e.to_string(),
+        })?;
+
+    let now = OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or_else(|_| OffsetDateTime::now_utc());
+    if valid_days < 1 {
+        return Err(PkiError::Generate {
+            what: "TSA certificate".into(),
+            reason: "the validity must be at least one day".into(),
+        });
+    }
+    let not_after = (now + Duration::days(valid_days)).min(root_not_after);
+    let mut b = Builder {
+        dir: dir.to_path_buf(),
+        rng: SystemRandom::new(),
+        files: Vec::new(),
+    };
+    let key = new_key("TSA key")?;
+    let cert = tsa_certificate(
+        &key,
+        &root,
+        b.serial()?,
+        now - Duration::days(DAY),
+        not_after,
+    )?;
+    // Named by the certificate's fingerprint, so a rotation never overwrites what earlier
+    // timestamps were made with.
+    let name = hex::encode(&super::fingerprint(cert.der())[..8]);
+    let cert_rel = format!("tsa/cert-{name}.pem");
+    let key_rel = format!("tsa/key-{name}.pk8");
+    b.add(&key_rel, key.serialize_der(), true);
+    b.add(&cert_rel, cert.pem(), false);
+    manifest.tsa = Some(TsaEntry {
+        cert: cert_rel,
+        key: key_rel,
+        chain: Vec::new(),
+        signature_algorithm: None,
+    });
+    let toml_body = toml::to_string(&manifest).map_err(|e| PkiError::Generate {
+        what: MANIFEST_FILE.into(),
+        reason: e.to_string(),
+    })?;
+    // The manifest last: until it names them, the new files are unused.
+    b.add(
+        MANIFEST_FILE,
+        format!("{MANIFEST_HEADER}\n{toml_body}"),
+        false,
+    );
+    for file in &b.files {
+        write_file(&file.path, &file.data, file.secret)?;
+    }
+    info_of("tsa", Role::Seal, "", cert.der())
 }
 
 const MANIFEST_HEADER: &str = "\

@@ -13,7 +13,8 @@ use std::{fmt, path::PathBuf};
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
 pub use dev::{
-    default_dev_departments, dev_pki_exists, init_dev_pki, DevDepartment, DevPkiSummary,
+    default_dev_departments, dev_pki_exists, init_dev_pki, rotate_dev_tsa, DevDepartment,
+    DevPkiSummary,
 };
 pub use keystore::{Credential, CredentialInfo, KeyStore, MANIFEST_FILE};
 

@@ -686,3 +686,47 @@ fn key_store_is_shareable_across_threads() {
     shareable::<KeyStore>();
     shareable::<Credential>();
 }
+
+/// `pki rotate-tsa`: a new TSA key and certificate that outlive the old one, chain to the same
+/// root and keep the critical timeStamping EKU; the old files stay for past timestamps.
+#[test]
+fn rotating_the_tsa_keeps_the_old_one_and_extends_validity() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    init_dev_pki(dir, &default_dev_departments()).unwrap();
+    let before = KeyStore::load(dir).unwrap();
+    let old = before.tsa().unwrap().info().clone();
+    assert!(rotate_dev_tsa(dir, 0).is_err());
+    let info = rotate_dev_tsa(dir, 5000).unwrap();
+    assert_ne!(info.fingerprint, old.fingerprint);
+    assert!(info.not_after > old.not_after);
+    assert!(dir.join("tsa/cert.pem").exists() && dir.join("tsa/key.pk8").exists());
+    let name = hex::encode(&info.fingerprint[..8]);
+    assert!(dir.join(format!("tsa/cert-{name}.pem")).exists());
+    let after = KeyStore::load(dir).unwrap();
+    let tsa = after.tsa().unwrap();
+    assert_eq!(tsa.info().fingerprint, info.fingerprint);
+    assert!(tsa.is_timestamp_authority());
+    assert!(tsa.check_usable(OffsetDateTime::now_utc()).is_ok());
+    // Role-bearing credentials are untouched.
+    assert_eq!(after.credentials().count(), before.credentials().count());
+    // Never beyond the root.
+    let capped = rotate_dev_tsa(dir, 100 * 365).unwrap();
+    let root = x509_parser::parse_x509_certificate(after.root_der()).unwrap().1;
+    assert_eq!(
+        capped.not_after.unix_timestamp(),
+        root.validity().not_after.timestamp()
+    );
+    if openssl_available() {
+        let manifest = std::fs::read_to_string(dir.join(MANIFEST_FILE)).unwrap();
+        let cert = manifest
+            .lines()
+            .find_map(|l| l.strip_prefix("cert = \"tsa/"))
+            .map(|rest| format!("tsa/{}", rest.trim_end_matches('"')))
+            .unwrap();
+        let o = openssl(dir, &["verify", "-CAfile", "root.pem", &cert]);
+        assert!(o.status.success(), "{}", text(&o));
+        let o = openssl(dir, &["x509", "-noout", "-text", "-in", &cert]);
+        assert!(text(&o).contains("X509v3 Extended Key Usage: critical"));
+    }
+}
