@@ -430,6 +430,7 @@ async fn tamper_corpus_agrees_with_pyhanko() {
         status_reason: None,
         superseded_by: None,
         sha256: ketqua::pki::sha256(&valid).to_vec(),
+        renewed_sha256: Vec::new(),
         issuer: "Sở Tư pháp".into(),
         issued_at: None,
     };

@@ -179,18 +179,44 @@ macro_rules! impl_sql_fsck {
                         report.push("dossiers", format!("code={code}"), "last_record_sha256 is not the hash of the last record",
                             Some(hex(&previous)), Some(hex(&last)));
                     }
-                    let results = sqlx::query("SELECT result_code, sha256 FROM results WHERE dossier_code = $1")
+                    let results = sqlx::query("SELECT result_code, sha256, current_sha256 FROM results WHERE dossier_code = $1")
                         .bind(&code)
                         .fetch_all(&self.pool)
                         .await?;
                     for result in results {
                         let result_code: String = result.try_get("result_code")?;
                         let sha: Vec<u8> = result.try_get("sha256")?;
+                        let current: Option<Vec<u8>> = result.try_get("current_sha256")?;
                         record_hashes.insert(sha.clone());
                         if sign_digest.as_deref() != Some(&sha[..]) {
                             report.push("results", format!("result_code={result_code}"),
                                 "the result's hash is not the one its Sign record signed",
                                 sign_digest.as_deref().map(hex), Some(hex(&sha)));
+                        }
+                        // Renewals: each extends the previous version by appending only, and
+                        // the last one is the current version.
+                        let mut previous = sha.clone();
+                        for renewal in $crate::archive::Archive::renewals(self, &result_code).await? {
+                            let key = format!("result_code={result_code}, renewal={}", renewal.renewal);
+                            record_hashes.insert(renewal.sha256.clone());
+                            if renewal.previous_sha256 != previous {
+                                report.push("result_renewals", key.clone(), "does not extend the previous version",
+                                    Some(hex(&previous)), Some(hex(&renewal.previous_sha256)));
+                            }
+                            let old = $crate::archive::Archive::blob(self, &previous).await;
+                            let new = $crate::archive::Archive::blob(self, &renewal.sha256).await;
+                            if let (Ok(Some(old)), Ok(Some(new))) = (old, new) {
+                                if !new.starts_with(&old) {
+                                    report.push("result_renewals", key.clone(),
+                                        "the renewed file does not begin with the previous version's bytes", None, None);
+                                }
+                            }
+                            previous = renewal.sha256.clone();
+                        }
+                        if current.as_ref().is_some_and(|c| *c != previous) || (current.is_none() && previous != sha) {
+                            report.push("results", format!("result_code={result_code}"),
+                                "current_sha256 is not the last renewal", Some(hex(&previous)),
+                                current.as_deref().map(hex));
                         }
                     }
                 }
@@ -221,11 +247,7 @@ macro_rules! impl_sql_fsck {
                         report.push("ledger_leaves", format!("leaf_index={index}"), "leaf indexes have a gap",
                             Some(position.to_string()), Some(index.to_string()));
                     }
-                    let expected_kind = match data.first() {
-                        Some(0) => Some(LogKind::StepRecord),
-                        Some(1) => Some(LogKind::IssuedResult),
-                        _ => None,
-                    };
+                    let expected_kind = LogKind::of_leaf_data(&data);
                     if expected_kind.map(LogKind::name) != Some(kind.as_str()) || data.len() != 33 {
                         report.push("ledger_leaves", format!("leaf_index={index}"), "leaf data and kind disagree",
                             expected_kind.map(|k| k.name().to_owned()), Some(format!("{kind}, {} bytes", data.len())));

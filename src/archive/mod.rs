@@ -236,6 +236,46 @@ pub struct StoredResult {
     pub status: String,
     pub status_reason: Option<String>,
     pub superseded_by: Option<String>,
+    /// The newest version: `sha256` until the first renewal, then the last renewed file.
+    pub current_sha256: Vec<u8>,
+    pub current_size: i64,
+    pub renewed_at_ms: Option<i64>,
+    /// When the newest timestamp's TSA certificate expires, once a renewal sweep examined it.
+    pub timestamp_expires_at_ms: Option<i64>,
+}
+
+/// An issued result a renewal sweep has to examine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenewalCandidate {
+    pub result_code: String,
+    pub dossier_code: String,
+    pub current_sha256: Vec<u8>,
+    pub timestamp_expires_at_ms: Option<i64>,
+}
+
+/// A new version of an issued result: the current version with a fresh document timestamp
+/// appended (PAdES B-LTA).
+#[derive(Debug, Clone)]
+pub struct NewRenewal {
+    pub result_code: String,
+    pub dossier_code: String,
+    /// The version this one extends; the renewal is refused if it is no longer current.
+    pub previous_sha256: Vec<u8>,
+    pub document: NewDocument,
+    pub level: String,
+    pub renewed_at_ms: i64,
+    pub timestamp_expires_at_ms: i64,
+}
+
+/// A stored renewal, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRenewal {
+    pub renewal: i64,
+    pub sha256: Vec<u8>,
+    pub previous_sha256: Vec<u8>,
+    pub size: i64,
+    pub renewed_at_ms: i64,
+    pub timestamp_expires_at_ms: i64,
 }
 
 /// The storage the service needs. Every method that changes anything is one transaction.
@@ -378,6 +418,50 @@ pub trait Archive: Send + Sync + 'static {
         &self,
         applicant_id: &str,
     ) -> impl Future<Output = Result<Vec<StoredResult>>> + Send;
+
+    /// How many issued results a renewal sweep with this horizon examines: those whose newest
+    /// timestamp's TSA certificate expires at or before `horizon_ms`, or is not known yet.
+    fn count_renewal_candidates(&self, horizon_ms: i64)
+        -> impl Future<Output = Result<u64>> + Send;
+
+    /// The next page of those results, in result-code order after `after`.
+    fn renewal_candidates(
+        &self,
+        horizon_ms: i64,
+        after: Option<&str>,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<RenewalCandidate>>> + Send;
+
+    /// Remembers when the newest timestamp of a result's current version expires, so later
+    /// sweeps skip it until it is due. Ignored if the version is no longer current.
+    fn note_timestamp_expiry(
+        &self,
+        result_code: &str,
+        current_sha256: &[u8],
+        expires_at_ms: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Stores a renewed version, makes it current, and logs it as a leaf of the transparency
+    /// log, in one transaction. `ArchiveError::Conflict` if `previous_sha256` is no longer the
+    /// current version (another sweep renewed it first).
+    fn renew_result(
+        &self,
+        renewal: &NewRenewal,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Result<LogReceipt>> + Send;
+
+    /// Every renewal of a result, oldest first.
+    fn renewals(
+        &self,
+        result_code: &str,
+    ) -> impl Future<Output = Result<Vec<StoredRenewal>>> + Send;
+
+    /// The log receipt of a result version's leaf (issued or renewed), as appended.
+    fn result_log_receipt(
+        &self,
+        kind: LogKind,
+        sha256: &[u8],
+    ) -> impl Future<Output = Result<Option<LogReceipt>>> + Send;
 }
 
 /// What a log leaf stands for. The kind byte is part of the leaf data, so a step record and a
@@ -388,6 +472,9 @@ pub enum LogKind {
     StepRecord,
     /// Leaf data `0x01 || SHA-256(issued result PDF)`.
     IssuedResult,
+    /// Leaf data `0x02 || SHA-256(renewed result PDF)`: a version with a fresh document
+    /// timestamp appended by `archive renew`.
+    RenewedResult,
 }
 
 impl LogKind {
@@ -396,6 +483,7 @@ impl LogKind {
         data.push(match self {
             LogKind::StepRecord => 0x00,
             LogKind::IssuedResult => 0x01,
+            LogKind::RenewedResult => 0x02,
         });
         data.extend_from_slice(hash);
         data
@@ -405,6 +493,17 @@ impl LogKind {
         match self {
             LogKind::StepRecord => "step_record",
             LogKind::IssuedResult => "issued_result",
+            LogKind::RenewedResult => "renewed_result",
+        }
+    }
+
+    /// The kind a leaf's first byte names.
+    pub fn of_leaf_data(data: &[u8]) -> Option<LogKind> {
+        match data.first() {
+            Some(0x00) => Some(LogKind::StepRecord),
+            Some(0x01) => Some(LogKind::IssuedResult),
+            Some(0x02) => Some(LogKind::RenewedResult),
+            _ => None,
         }
     }
 }

@@ -11,6 +11,7 @@ pub(super) const TABLES: &[&str] = &[
     "blobs",
     "dossier_documents",
     "results",
+    "result_renewals",
     "signing_sessions",
     "requests",
     "audit_log",
@@ -43,8 +44,9 @@ macro_rules! impl_sql_archive {
 
             use $crate::archive::{
                 Archive, ArchiveError, AuditEntry, DossierChange, DossierRow, NewDocument,
-                NewDossier, NewRecord, RequestMark, Result, SearchQuery, SigningSession,
-                StoredDocument, StoredRecord, StoredRequest, StoredResult,
+                NewDossier, NewRecord, NewRenewal, RenewalCandidate, RequestMark, Result,
+                SearchQuery, SigningSession, StoredDocument, StoredRecord, StoredRenewal,
+                StoredRequest, StoredResult,
             };
             use $crate::flow::codes::DossierCode;
 
@@ -332,6 +334,27 @@ macro_rules! impl_sql_archive {
                     status: row.try_get("status")?,
                     status_reason: row.try_get("status_reason")?,
                     superseded_by: row.try_get("superseded_by")?,
+                    current_sha256: match row.try_get::<Option<Vec<u8>>, _>("current_sha256")? {
+                        Some(current) => current,
+                        None => row.try_get("sha256")?,
+                    },
+                    current_size: match row.try_get::<Option<i64>, _>("current_size")? {
+                        Some(size) => size,
+                        None => row.try_get("size")?,
+                    },
+                    renewed_at_ms: row.try_get("renewed_at_ms")?,
+                    timestamp_expires_at_ms: row.try_get("timestamp_expires_at_ms")?,
+                })
+            }
+
+            fn renewal_from_row(row: &$row) -> Result<StoredRenewal> {
+                Ok(StoredRenewal {
+                    renewal: row.try_get("renewal")?,
+                    sha256: row.try_get("sha256")?,
+                    previous_sha256: row.try_get("previous_sha256")?,
+                    size: row.try_get("size")?,
+                    renewed_at_ms: row.try_get("renewed_at_ms")?,
+                    timestamp_expires_at_ms: row.try_get("timestamp_expires_at_ms")?,
                 })
             }
 
@@ -342,6 +365,29 @@ macro_rules! impl_sql_archive {
                     record: row.try_get("record")?,
                     signature: row.try_get("signature")?,
                     record_sha256: row.try_get("record_sha256")?,
+                })
+            }
+
+            /// A leaf's audit path to the checkpoint signed by the transaction that appended it.
+            async fn receipt_at(archive: &$archive, leaf_index: u64) -> Result<LogReceipt> {
+                let row = sqlx::query(
+                    "SELECT size, root, note FROM ledger_checkpoints WHERE size > $1 ORDER BY size LIMIT 1",
+                )
+                .bind(as_i64(leaf_index)?)
+                .fetch_optional(&archive.pool)
+                .await?;
+                let Some(row) = row else {
+                    return Err(ArchiveError::Corrupt(format!(
+                        "leaf {leaf_index} has no checkpoint"
+                    )));
+                };
+                let checkpoint = checkpoint_from_row(&row)?;
+                let (leaf_hash, path) = archive.inclusion_proof(leaf_index, checkpoint.size).await?;
+                Ok(LogReceipt {
+                    leaf_index,
+                    leaf_hash,
+                    path,
+                    checkpoint,
                 })
             }
 
@@ -547,26 +593,7 @@ macro_rules! impl_sql_archive {
                     let Some(leaf_index) = self.leaf_of_record(record_sha256).await? else {
                         return Ok(None);
                     };
-                    // The checkpoint signed by the transaction that appended the leaf.
-                    let row = sqlx::query(
-                        "SELECT size, root, note FROM ledger_checkpoints WHERE size > $1 ORDER BY size LIMIT 1",
-                    )
-                    .bind(as_i64(leaf_index)?)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                    let Some(row) = row else {
-                        return Err(ArchiveError::Corrupt(format!(
-                            "leaf {leaf_index} has no checkpoint"
-                        )));
-                    };
-                    let checkpoint = checkpoint_from_row(&row)?;
-                    let (leaf_hash, path) = self.inclusion_proof(leaf_index, checkpoint.size).await?;
-                    Ok(Some(LogReceipt {
-                        leaf_index,
-                        leaf_hash,
-                        path,
-                        checkpoint,
-                    }))
+                    receipt_at(self, leaf_index).await.map(Some)
                 }
 
                 async fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>> {
@@ -830,6 +857,148 @@ macro_rules! impl_sql_archive {
                     .fetch_all(&self.pool)
                     .await?;
                     rows.iter().map(result_from_row).collect()
+                }
+
+                async fn count_renewal_candidates(&self, horizon_ms: i64) -> Result<u64> {
+                    let count: i64 = sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM results
+                         WHERE issued_at_ms IS NOT NULL
+                           AND (timestamp_expires_at_ms IS NULL OR timestamp_expires_at_ms <= $1)",
+                    )
+                    .bind(horizon_ms)
+                    .fetch_one(&self.pool)
+                    .await?;
+                    Ok(u64::try_from(count).unwrap_or(0))
+                }
+
+                async fn renewal_candidates(
+                    &self,
+                    horizon_ms: i64,
+                    after: Option<&str>,
+                    limit: i64,
+                ) -> Result<Vec<RenewalCandidate>> {
+                    let rows = sqlx::query(
+                        "SELECT result_code, dossier_code, COALESCE(current_sha256, sha256) AS current_sha256,
+                                timestamp_expires_at_ms
+                         FROM results
+                         WHERE issued_at_ms IS NOT NULL
+                           AND (timestamp_expires_at_ms IS NULL OR timestamp_expires_at_ms <= $1)
+                           AND ($2 IS NULL OR result_code > $2)
+                         ORDER BY result_code
+                         LIMIT $3",
+                    )
+                    .bind(horizon_ms)
+                    .bind(after)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    rows.iter()
+                        .map(|row| {
+                            Ok(RenewalCandidate {
+                                result_code: row.try_get("result_code")?,
+                                dossier_code: row.try_get("dossier_code")?,
+                                current_sha256: row.try_get("current_sha256")?,
+                                timestamp_expires_at_ms: row.try_get("timestamp_expires_at_ms")?,
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn note_timestamp_expiry(
+                    &self,
+                    result_code: &str,
+                    current_sha256: &[u8],
+                    expires_at_ms: i64,
+                ) -> Result<()> {
+                    sqlx::query(
+                        "UPDATE results SET timestamp_expires_at_ms = $1
+                         WHERE result_code = $2 AND COALESCE(current_sha256, sha256) = $3",
+                    )
+                    .bind(expires_at_ms)
+                    .bind(result_code)
+                    .bind(current_sha256)
+                    .execute(&self.pool)
+                    .await?;
+                    Ok(())
+                }
+
+                async fn renew_result(&self, renewal: &NewRenewal, audit: &AuditEntry) -> Result<LogReceipt> {
+                    let key = self.log.clone().ok_or(ArchiveError::NoLogKey)?;
+                    let mut tx = self.write_transaction().await?;
+                    insert_blob(&mut tx, &renewal.document).await?;
+                    // Guarded like a dossier's version: of two sweeps renewing the same version,
+                    // exactly one finds it still current.
+                    let updated = sqlx::query(
+                        "UPDATE results SET current_sha256 = $1, current_size = $2, level = $3,
+                                renewed_at_ms = $4, timestamp_expires_at_ms = $5
+                         WHERE result_code = $6 AND COALESCE(current_sha256, sha256) = $7
+                           AND issued_at_ms IS NOT NULL",
+                    )
+                    .bind(&renewal.document.sha256[..])
+                    .bind(renewal.document.content.len() as i64)
+                    .bind(&renewal.level)
+                    .bind(renewal.renewed_at_ms)
+                    .bind(renewal.timestamp_expires_at_ms)
+                    .bind(&renewal.result_code)
+                    .bind(&renewal.previous_sha256)
+                    .execute(&mut *tx)
+                    .await?;
+                    if updated.rows_affected() != 1 {
+                        return Err(ArchiveError::Conflict {
+                            code: format!("result {}", renewal.result_code),
+                            expected: 0,
+                        });
+                    }
+                    sqlx::query(
+                        "INSERT INTO result_renewals (result_code, renewal, sha256, previous_sha256, size,
+                                                      renewed_at_ms, timestamp_expires_at_ms)
+                         SELECT $1, COALESCE(MAX(renewal), 0) + 1, $2, $3, $4, $5, $6
+                         FROM result_renewals WHERE result_code = $1",
+                    )
+                    .bind(&renewal.result_code)
+                    .bind(&renewal.document.sha256[..])
+                    .bind(&renewal.previous_sha256)
+                    .bind(renewal.document.content.len() as i64)
+                    .bind(renewal.renewed_at_ms)
+                    .bind(renewal.timestamp_expires_at_ms)
+                    .execute(&mut *tx)
+                    .await?;
+                    let receipt = append_log(
+                        &mut tx,
+                        &key,
+                        &[(LogKind::RenewedResult, renewal.document.sha256)],
+                        &renewal.dossier_code,
+                        renewal.renewed_at_ms,
+                    )
+                    .await?;
+                    insert_audit(&mut tx, audit).await?;
+                    tx.commit().await?;
+                    Ok(receipt)
+                }
+
+                async fn renewals(&self, result_code: &str) -> Result<Vec<StoredRenewal>> {
+                    let rows = sqlx::query(
+                        "SELECT * FROM result_renewals WHERE result_code = $1 ORDER BY renewal",
+                    )
+                    .bind(result_code)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    rows.iter().map(renewal_from_row).collect()
+                }
+
+                async fn result_log_receipt(&self, kind: LogKind, sha256: &[u8]) -> Result<Option<LogReceipt>> {
+                    let index: Option<i64> = sqlx::query_scalar(
+                        "SELECT leaf_index FROM ledger_leaves WHERE leaf_data = $1",
+                    )
+                    .bind(kind.leaf_data(sha256))
+                    .fetch_optional(&self.pool)
+                    .await?;
+                    let Some(index) = index else {
+                        return Ok(None);
+                    };
+                    let leaf_index = u64::try_from(index)
+                        .map_err(|_| ArchiveError::Corrupt(format!("leaf index {index}")))?;
+                    receipt_at(self, leaf_index).await.map(Some)
                 }
             }
         };

@@ -75,7 +75,10 @@ pub struct ArchivedResult {
     pub status: String,
     pub status_reason: Option<String>,
     pub superseded_by: Option<String>,
+    /// SHA-256 of the issued PDF.
     pub sha256: Vec<u8>,
+    /// SHA-256 of each renewed version (the issued PDF with document timestamps appended).
+    pub renewed_sha256: Vec<Vec<u8>>,
     /// The competent signer / issuing organisation as archived.
     pub issuer: String,
     pub issued_at: Option<OffsetDateTime>,
@@ -584,7 +587,8 @@ fn check_archive(view: &ArchiveView, pdf: &[u8]) -> ArchiveReport {
     a.issuer = result.issuer.clone();
     a.issued_at = result.issued_at;
     a.issued_sha256 = hex::encode(&result.sha256);
-    a.hash_matches = result.sha256 == sha256(pdf);
+    let digest = sha256(pdf);
+    a.hash_matches = result.sha256 == digest || result.renewed_sha256.iter().any(|r| *r == digest);
     match result.status.as_str() {
         "valid" => {}
         "revoked" => a.findings.push(Finding::new(
