@@ -22,8 +22,8 @@ use crate::{
         self,
         signing::{ExternalSigner, SignOptions, SignedDocument},
         ApplicantInput, DocumentInput, DossierView, ExportSelection, LeafKey, Receipt,
-        ReceiveCommand, RecordKey, ResultContent, ResultMetadata, RevokeCommand, SearchInput,
-        Service, SignCommand, StepCommand,
+        ReceiveCommand, RecordKey, RenewalAction, RenewalOptions, RenewalProgress, ResultContent,
+        ResultMetadata, RevokeCommand, SearchInput, Service, SignCommand, StepCommand,
     },
 };
 
@@ -216,13 +216,41 @@ fn result_document(r: StoredResult, content: Vec<u8>) -> pb::ResultDocument {
         digest: Some(pb::DocumentDigest {
             name: r.name,
             media_type: r.media_type,
-            sha256: r.sha256,
-            size: r.size as u64,
+            sha256: r.current_sha256,
+            size: r.current_size as u64,
         }),
+        issued_sha256: r.sha256,
+        pades_level: r.level,
         result_code: r.result_code,
         status: r.status,
         signer: r.signer,
         content,
+    }
+}
+
+fn renewal_progress(p: RenewalProgress, tsa_expires_at: &str) -> pb::RenewalProgress {
+    use pb::renewal_outcome::Action;
+    let o = p.outcome;
+    let action = match o.action {
+        RenewalAction::Renewed => Action::Renewed,
+        RenewalAction::NotDue => Action::NotDue,
+        RenewalAction::WouldRenew => Action::WouldRenew,
+        RenewalAction::Skipped => Action::Skipped,
+        RenewalAction::Failed => Action::Failed,
+    };
+    pb::RenewalProgress {
+        candidates: p.candidates,
+        done: p.done,
+        tsa_expires_at: tsa_expires_at.to_owned(),
+        outcome: Some(pb::RenewalOutcome {
+            result_code: o.result_code,
+            action: action as i32,
+            detail: o.detail,
+            previous_sha256: o.previous_sha256,
+            sha256: o.sha256,
+            timestamp_expires_at: o.timestamp_expires_at.map(rfc3339).unwrap_or_default(),
+            leaf_index: o.leaf_index.unwrap_or_default(),
+        }),
     }
 }
 
@@ -858,6 +886,43 @@ impl<A: Archive> ArchiveRpc for ArchiveApi<A> {
                         dossier_count: chunk.dossier_count,
                         dossiers_done: chunk.dossiers_done,
                     })
+                    .map_err(to_status);
+                if tx.send(item).await.is_err() {
+                    break;
+                }
+            }
+        });
+        Ok(Response::new(tokio_stream::wrappers::ReceiverStream::new(
+            rx,
+        )))
+    }
+
+    type RenewTimestampsStream =
+        tokio_stream::wrappers::ReceiverStream<Result<pb::RenewalProgress, Status>>;
+
+    async fn renew_timestamps(
+        &self,
+        request: Request<pb::RenewTimestampsRequest>,
+    ) -> Result<Response<Self::RenewTimestampsStream>, Status> {
+        let request = request.into_inner();
+        // Resolved before the stream starts: a bad window or a missing TSA is a precise status.
+        let plan = self
+            .service
+            .renewal_plan(RenewalOptions {
+                window_days: request.window_days,
+                dry_run: request.dry_run,
+            })
+            .await
+            .map_err(to_status)?;
+        let tsa_expires_at = rfc3339(plan.tsa_expires_at);
+        let (service_tx, mut service_rx) = tokio::sync::mpsc::channel(4);
+        let (tx, rx) = tokio::sync::mpsc::channel(4);
+        let service = self.service.clone();
+        tokio::spawn(async move { service.renew_timestamps(plan, service_tx).await });
+        tokio::spawn(async move {
+            while let Some(item) = service_rx.recv().await {
+                let item = item
+                    .map(|progress| renewal_progress(progress, &tsa_expires_at))
                     .map_err(to_status);
                 if tx.send(item).await.is_err() {
                     break;

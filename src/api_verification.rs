@@ -141,6 +141,7 @@ impl<A: Archive> Verification for VerificationApi<A> {
             signed_at: s.signed_at.map(rfc3339).unwrap_or_default(),
             pades_level: s.level,
             procedure_code: s.procedure_code,
+            renewed_sha256: s.renewed_sha256,
         }))
     }
 }

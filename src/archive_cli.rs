@@ -1,4 +1,4 @@
-//! `ketqua archive …`: the archivist's commands (export, verify-package, fsck).
+//! `ketqua archive …`: the archivist's commands (export, verify-package, renew, fsck).
 
 use std::{
     io::Write as _,
@@ -50,6 +50,20 @@ pub enum ArchiveCommand {
         #[arg(long)]
         log_key: PathBuf,
     },
+    /// Keep results provable for decades (PAdES B-LTA): add validation data and a fresh
+    /// document timestamp to every issued result whose newest timestamp's TSA certificate
+    /// expires within the window. Run it regularly (e.g. monthly, from cron); it is safe to
+    /// repeat and to run from several machines. Exits non-zero if a due result was not renewed.
+    Renew {
+        #[arg(long, default_value = crate::cli::DEFAULT_SERVER)]
+        server: String,
+        /// Renew what expires within this many days.
+        #[arg(long, default_value_t = crate::service::renewal::DEFAULT_WINDOW_DAYS)]
+        window_days: u32,
+        /// Only report what is due.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Check the archive's own consistency: blob hashes, record chains and signatures, the
     /// Merkle tree and its checkpoints. Exits non-zero and names every difference.
     Fsck {
@@ -97,6 +111,11 @@ pub async fn run(command: ArchiveCommand) -> anyhow::Result<()> {
             };
             export(&server, selection, &out).await
         }
+        ArchiveCommand::Renew {
+            server,
+            window_days,
+            dry_run,
+        } => renew(&server, window_days, dry_run).await,
         ArchiveCommand::VerifyPackage {
             package,
             trust,
@@ -141,26 +160,114 @@ struct Progress {
 }
 
 impl Progress {
-    fn draw(&mut self, bytes: u64, done: u32, count: u32, force: bool) {
+    fn new() -> Self {
+        Progress {
+            last_draw: std::time::Instant::now(),
+            drawn: false,
+        }
+    }
+
+    fn draw(&mut self, done: u64, count: u64, label: &str, force: bool) {
         if !force && self.last_draw.elapsed() < std::time::Duration::from_millis(200) {
             return;
         }
         self.last_draw = std::time::Instant::now();
         self.drawn = true;
-        let width = 30usize;
-        let filled = if count == 0 {
-            width
-        } else {
-            (done as usize * width) / count as usize
-        };
+        let width = 30u64;
+        let filled = (done.min(count) * width)
+            .checked_div(count)
+            .unwrap_or(width);
         eprint!(
-            "\r[{}{}] {done}/{count} dossiers, {:.1} MB",
-            "=".repeat(filled),
-            " ".repeat(width - filled.min(width)),
-            bytes as f64 / 1_000_000.0
+            "\r[{}{}] {done}/{count} {label}",
+            "=".repeat(filled as usize),
+            " ".repeat((width - filled) as usize),
         );
         let _ = std::io::stderr().flush();
     }
+
+    /// Ends the bar's line so that other output starts on a fresh one.
+    fn break_line(&mut self) {
+        if self.drawn {
+            eprintln!();
+            self.drawn = false;
+        }
+    }
+}
+
+async fn renew(server: &str, window_days: u32, dry_run: bool) -> anyhow::Result<()> {
+    use pb::renewal_outcome::Action;
+    let channel = crate::cli::connect(server).await?;
+    let mut client = ArchiveClient::new(channel);
+    let mut stream = client
+        .renew_timestamps(pb::RenewTimestampsRequest {
+            window_days,
+            dry_run,
+        })
+        .await
+        .map_err(crate::cli::status_error)?
+        .into_inner();
+    let mut progress = Progress::new();
+    let mut counts = std::collections::BTreeMap::<&'static str, u64>::new();
+    let mut tsa_expires_at = String::new();
+    let mut examined = 0;
+    while let Some(message) = stream.message().await.map_err(|status| {
+        progress.break_line();
+        crate::cli::status_error(status)
+    })? {
+        tsa_expires_at = message.tsa_expires_at.clone();
+        examined = message.done;
+        let Some(outcome) = message.outcome else {
+            continue;
+        };
+        let action = outcome.action();
+        let word = match action {
+            Action::Renewed => "renewed",
+            Action::NotDue => "not due",
+            Action::WouldRenew => "would renew",
+            Action::Skipped => "skipped",
+            Action::Failed => "FAILED",
+            Action::Unspecified => "unknown",
+        };
+        *counts.entry(word).or_default() += 1;
+        // Every change and every problem gets its own line; results that are not due only
+        // move the bar.
+        if action != Action::NotDue {
+            progress.break_line();
+            let hashes = if outcome.sha256.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " [{} -> {}, log leaf {}]",
+                    hex::encode(&outcome.previous_sha256),
+                    hex::encode(&outcome.sha256),
+                    outcome.leaf_index
+                )
+            };
+            println!(
+                "{word:<11} {}: {}{hashes}",
+                outcome.result_code, outcome.detail
+            );
+        }
+        progress.draw(message.done, message.candidates, "results examined", false);
+    }
+    progress.draw(examined, examined, "results examined", true);
+    progress.break_line();
+    let summary = counts
+        .iter()
+        .map(|(word, n)| format!("{n} {word}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    eprintln!(
+        "renew: {examined} results examined{}{}; new timestamps carry a TSA certificate valid until {tsa_expires_at}",
+        if summary.is_empty() { "" } else { ": " },
+        summary
+    );
+    let unrenewed =
+        counts.get("FAILED").copied().unwrap_or(0) + counts.get("skipped").copied().unwrap_or(0);
+    if unrenewed > 0 {
+        bail!("{unrenewed} due results were not renewed; see the lines above");
+    }
+    Ok(())
 }
 
 async fn export(
@@ -182,10 +289,7 @@ async fn export(
     let partial = out.with_extension("zip.part");
     let mut file = std::fs::File::create(&partial)
         .with_context(|| format!("creating {}", partial.display()))?;
-    let mut progress = Progress {
-        last_draw: std::time::Instant::now(),
-        drawn: false,
-    };
+    let mut progress = Progress::new();
     let mut bytes = 0u64;
     let mut count = 0;
     let outcome: anyhow::Result<()> = async {
@@ -194,21 +298,26 @@ async fn export(
                 .with_context(|| format!("writing {}", partial.display()))?;
             bytes += chunk.data.len() as u64;
             count = chunk.dossier_count;
-            progress.draw(bytes, chunk.dossiers_done, count, false);
+            let label = format!("dossiers, {:.1} MB", bytes as f64 / 1_000_000.0);
+            progress.draw(
+                u64::from(chunk.dossiers_done),
+                u64::from(count),
+                &label,
+                false,
+            );
         }
         file.sync_all()?;
         Ok(())
     }
     .await;
     if let Err(error) = outcome {
-        if progress.drawn {
-            eprintln!();
-        }
+        progress.break_line();
         let _ = std::fs::remove_file(&partial);
         return Err(error);
     }
-    progress.draw(bytes, count, count, true);
-    eprintln!();
+    let label = format!("dossiers, {:.1} MB", bytes as f64 / 1_000_000.0);
+    progress.draw(u64::from(count), u64::from(count), &label, true);
+    progress.break_line();
     std::fs::rename(&partial, out).with_context(|| format!("writing {}", out.display()))?;
     println!("wrote {} ({bytes} bytes, {count} dossiers)", out.display());
     Ok(())

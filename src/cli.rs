@@ -91,6 +91,16 @@ pub enum PkiCommand {
         #[arg(long, default_value = crate::config::DEFAULT_PKI_DIR)]
         dir: PathBuf,
     },
+    /// Give a development PKI a new timestamp authority certificate and key (the old ones
+    /// stay), so that `archive renew` can extend results past the old certificate's expiry.
+    /// Restart `serve` afterwards.
+    RotateTsa {
+        #[arg(long, default_value = crate::config::DEFAULT_PKI_DIR)]
+        dir: PathBuf,
+        /// Validity of the new certificate, in days (at most until the root expires).
+        #[arg(long, default_value_t = 3650)]
+        valid_days: i64,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -166,6 +176,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     info.subject
                 );
             }
+            Ok(())
+        }
+        Command::Pki(PkiCommand::RotateTsa { dir, valid_days }) => {
+            let info = pki::rotate_dev_tsa(&dir, valid_days)
+                .with_context(|| format!("rotating the TSA of {}", dir.display()))?;
+            println!(
+                "new timestamp authority certificate {} valid {} .. {}; restart `ketqua serve` to use it",
+                hex::encode(info.fingerprint),
+                date(info.not_before),
+                date(info.not_after)
+            );
             Ok(())
         }
         Command::Demo(args) => demo(args).await,

@@ -696,8 +696,223 @@ async fn revocation_and_reuse(backend: Backend) {
     assert!(ok, "{out}");
 }
 
+fn renew(server: &Server, window_days: &str, extra: &[&str]) -> (bool, String) {
+    let mut args = vec![
+        "archive",
+        "renew",
+        "--server",
+        &server.grpc,
+        "--window-days",
+        window_days,
+    ];
+    args.extend_from_slice(extra);
+    ketqua(&args)
+}
+
+async fn verify_with_code(server: &Server, code: &str, pdf: &[u8]) -> pb::VerificationReport {
+    use ketqua::proto::v1::verification_client::VerificationClient;
+    let mut client =
+        VerificationClient::new(server.channel().await).max_decoding_message_size(64 * 1024 * 1024);
+    let request = pb::VerifyDocumentRequest {
+        result_code: code.to_owned(),
+        chunk: pdf.to_vec(),
+    };
+    client
+        .verify_document(tokio_stream::iter(vec![request]))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+async fn result_of(client: &mut Client, code: &str) -> pb::ResultDocument {
+    client
+        .get(pb::GetRequest {
+            dossier_code: code.to_owned(),
+            include_result_content: true,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .result
+        .unwrap()
+}
+
+/// `archive renew`: nothing is due inside the TSA certificate's life; a due result is skipped
+/// (not renewed in vain) while the TSA's certificate would not outlive it; after the TSA is
+/// rotated the result gets a document timestamp (B-LTA) that pyHanko and our engine accept, the
+/// issued file stays recognised, and package, log and fsck all account for the new version.
+async fn renewal_keeps_results_provable(backend: Backend) {
+    let Some(mut server) = Server::start_on(backend, &[]).await else {
+        return;
+    };
+    let mut client = server.dossiers().await;
+    let (code, result_code) = returned_dossier(&mut client, "001099000444").await;
+    let issued = result_of(&mut client, &code).await;
+    let issued_sha = issued.digest.as_ref().unwrap().sha256.clone();
+    assert_eq!(issued.issued_sha256, issued_sha);
+
+    // The development TSA certificate lasts ten years: nothing is due within 30 days.
+    let (ok, out) = renew(&server, "30", &[]);
+    assert!(ok, "{out}");
+    assert!(out.contains("1 results examined: 1 not due"), "{out}");
+    // Within 4,000 days it is due, but the only TSA expires at the same moment: renewing
+    // would gain nothing, so the sweep says so and fails.
+    let counts = server.row_counts().await;
+    let (ok, out) = renew(&server, "4000", &[]);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains(&format!("skipped     {result_code}"))
+            && out.contains("renew the TSA certificate first"),
+        "{out}"
+    );
+    let audit_only = |before: &[(String, i64)], after: &[(String, i64)]| {
+        before
+            .iter()
+            .zip(after)
+            .all(|(b, a)| b == a || (b.0 == "audit_log"))
+    };
+    assert!(audit_only(&counts, &server.row_counts().await));
+    // Bad input is refused before anything runs.
+    let (ok, out) = renew(&server, "99999", &[]);
+    assert!(!ok && out.contains("window_days 99999"), "{out}");
+
+    // A new TSA certificate, valid longer than the old one.
+    let pki = server.pki_dir();
+    let (ok, out) = ketqua(&[
+        "pki",
+        "rotate-tsa",
+        "--dir",
+        pki.to_str().unwrap(),
+        "--valid-days",
+        "5000",
+    ]);
+    assert!(ok, "{out}");
+    server.restart();
+    let mut client = server.dossiers().await;
+    let (ok, out) = renew(&server, "4000", &["--dry-run"]);
+    assert!(ok, "{out}");
+    assert!(out.contains(&format!("would renew {result_code}")), "{out}");
+    let counts = server.row_counts().await;
+    let checkpoint_before = archive_client(&server)
+        .await
+        .get_checkpoint(pb::GetCheckpointRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+        .size;
+
+    let (ok, out) = renew(&server, "4000", &[]);
+    assert!(ok, "{out}");
+    assert!(out.contains(&format!("renewed     {result_code}")), "{out}");
+    assert!(out.contains("1 renewed"), "{out}");
+    let after = server.row_counts().await;
+    let count =
+        |rows: &[(String, i64)], table: &str| rows.iter().find(|(t, _)| t == table).unwrap().1;
+    assert_eq!(
+        count(&after, "result_renewals"),
+        count(&counts, "result_renewals") + 1
+    );
+    assert_eq!(
+        count(&after, "ledger_leaves"),
+        count(&counts, "ledger_leaves") + 1
+    );
+    let checkpoint_after = archive_client(&server)
+        .await
+        .get_checkpoint(pb::GetCheckpointRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+        .size;
+    assert_eq!(checkpoint_after, checkpoint_before + 1);
+
+    // The renewed version is what readers get; it extends the issued bytes.
+    let renewed = result_of(&mut client, &code).await;
+    let renewed_sha = renewed.digest.as_ref().unwrap().sha256.clone();
+    assert_ne!(renewed_sha, issued_sha);
+    assert_eq!(renewed.issued_sha256, issued_sha);
+    assert_eq!(renewed.pades_level, "B-LTA");
+    assert!(renewed.content.starts_with(&issued.content));
+    assert!(renewed.content.len() > issued.content.len());
+
+    // Judges: pyHanko (every signature and both timestamps), our engine via gRPC.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("renewed.pdf");
+    std::fs::write(&path, &renewed.content).unwrap();
+    if let Some((ok, text)) = pyhanko_judge(&server.root_pem(), &path) {
+        assert!(ok, "pyHanko rejects the renewed result:\n{text}");
+        assert!(text.contains("document timestamp"), "{text}");
+    }
+    let report = verify_with_code(&server, &result_code, &renewed.content).await;
+    assert_eq!(report.verdict(), pb::Verdict::Valid, "{}", report.reason);
+    assert!(report
+        .signatures
+        .iter()
+        .any(|s| s.kind == "document timestamp"));
+    assert!(report
+        .signatures
+        .iter()
+        .filter(|s| s.kind != "document timestamp")
+        .all(|s| s.pades_level == "B-LTA"));
+    assert!(report.archive.as_ref().unwrap().hash_matches);
+    // The file the citizen was given is still the same result.
+    let report = verify_with_code(&server, &result_code, &issued.content).await;
+    assert_eq!(report.verdict(), pb::Verdict::Valid, "{}", report.reason);
+    assert!(report.archive.as_ref().unwrap().hash_matches);
+    let looked =
+        ketqua::proto::v1::verification_client::VerificationClient::new(server.channel().await)
+            .lookup_result(pb::LookupResultRequest {
+                result_code: result_code.clone(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+    assert_eq!(looked.sha256, issued_sha);
+    assert_eq!(looked.renewed_sha256, vec![renewed_sha.clone()]);
+
+    // Renewed until the new TSA certificate expires, and the sweep remembers it: the next one
+    // with the same window does not even read the result again.
+    let (ok, out) = renew(&server, "4000", &[]);
+    assert!(ok && out.contains("renew: 0 results examined"), "{out}");
+
+    // The package carries both versions with the renewal's log proof; fsck agrees.
+    let pkg = dir.path().join("renewed.zip");
+    let (ok, out) = ketqua(&[
+        "archive",
+        "export",
+        "--server",
+        &server.grpc,
+        "--dossier",
+        &code,
+        "--out",
+        pkg.to_str().unwrap(),
+    ]);
+    assert!(ok, "{out}");
+    let (ok, out) = verify(&server, &pkg);
+    assert!(ok, "{out}");
+    let package_bytes = std::fs::read(&pkg).unwrap();
+    let files = zip::read_all(&package_bytes).unwrap();
+    assert!(files
+        .iter()
+        .any(|(name, _)| name.ends_with(&format!("{result_code}.renewal-01.pdf"))));
+    // A renewal that does not extend the issued file is named.
+    let forged = dir.path().join("forged.zip");
+    tamper(&pkg, &forged, true, |name, data| {
+        if name.ends_with("renewal-01.pdf") {
+            data[10] ^= 1;
+        }
+    });
+    let (ok, out) = verify(&server, &forged);
+    assert!(
+        !ok && out.contains("does not extend the previous version"),
+        "{out}"
+    );
+    let (ok, out) = fsck(&server);
+    assert!(ok, "{out}");
+}
+
 on_both_backends!(
     export_and_verify_packages,
     fsck_names_each_corruption,
-    revocation_and_reuse
+    revocation_and_reuse,
+    renewal_keeps_results_provable
 );

@@ -101,6 +101,23 @@ pub struct ResultEntry {
     pub superseded_by: Option<String>,
     pub issued_at: Option<String>,
     pub metadata: ArchivalMetadata,
+    /// Later versions made by `archive renew` (a document timestamp appended), oldest first.
+    /// `file` above stays the PDF as signed and issued.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub renewals: Vec<RenewalEntry>,
+}
+
+/// A renewed version of the result: the previous version's exact bytes followed by validation
+/// data and a document timestamp, logged as leaf `0x02 || SHA-256(file)`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenewalEntry {
+    pub renewal: i64,
+    pub file: String,
+    pub sha256: String,
+    pub previous_sha256: String,
+    pub renewed_at: String,
+    /// Its inclusion proof, like a record's.
+    pub proof: String,
 }
 
 /// Decree 30/2020, appendix VI: what an archived electronic document is described by.

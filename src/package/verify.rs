@@ -222,7 +222,7 @@ fn verify_dossier<'p>(
             None => problem(format!("{what}: the inclusion proof is missing or damaged")),
             Some(Err(e)) => problem(format!("{what}: the inclusion proof does not parse: {e}")),
             Some(Ok(proof)) => {
-                if let Err(e) = check_proof(&sha, &proof, log) {
+                if let Err(e) = check_proof(LogKind::StepRecord, &sha, &proof, log) {
                     problem(format!("{what}: {e}"));
                 }
             }
@@ -283,6 +283,45 @@ fn verify_dossier<'p>(
                     )),
                     Some(_) => {}
                 }
+                // Renewals: each begins with the previous version's exact bytes (it only
+                // appends), has the hash the manifest names, and is in the log.
+                let mut previous: &[u8] = pdf;
+                for renewal in &result.renewals {
+                    let what = format!("result {} renewal {}", result.result_code, renewal.renewal);
+                    let Some(renewed) = file(&renewal.file) else {
+                        problem(format!("{what}: the PDF is missing or damaged"));
+                        break;
+                    };
+                    let sha = pki::sha256(renewed);
+                    if hex::encode(sha) != renewal.sha256 {
+                        problem(format!(
+                            "{what}: SHA-256 is {}, the manifest says {}",
+                            hex::encode(sha),
+                            renewal.sha256
+                        ));
+                    }
+                    if renewal.previous_sha256 != hex::encode(pki::sha256(previous))
+                        || !renewed.starts_with(previous)
+                    {
+                        problem(format!(
+                            "{what}: does not extend the previous version (a renewal may only append)"
+                        ));
+                    }
+                    match file(&renewal.proof).map(serde_json::from_slice::<ProofFile>) {
+                        None => {
+                            problem(format!("{what}: the inclusion proof is missing or damaged"))
+                        }
+                        Some(Err(e)) => {
+                            problem(format!("{what}: the inclusion proof does not parse: {e}"))
+                        }
+                        Some(Ok(proof)) => {
+                            if let Err(e) = check_proof(LogKind::RenewedResult, &sha, &proof, log) {
+                                problem(format!("{what}: {e}"));
+                            }
+                        }
+                    }
+                    previous = renewed;
+                }
             }
         }
     }
@@ -291,7 +330,8 @@ fn verify_dossier<'p>(
 }
 
 fn check_proof(
-    record_sha256: &[u8; 32],
+    kind: LogKind,
+    sha256: &[u8; 32],
     proof: &ProofFile,
     log: &LogVerifier,
 ) -> Result<(), String> {
@@ -303,9 +343,12 @@ fn check_proof(
             proof.tree_size, checkpoint.size
         ));
     }
-    let leaf = ledger::leaf_hash(&LogKind::StepRecord.leaf_data(record_sha256));
+    let leaf = ledger::leaf_hash(&kind.leaf_data(sha256));
     if decode_hex32(&proof.leaf_hash) != Some(leaf) {
-        return Err("the proof is for another leaf than this record".to_owned());
+        return Err(format!(
+            "the proof is for another leaf than this {}",
+            kind.name()
+        ));
     }
     let path = proof
         .path

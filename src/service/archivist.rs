@@ -7,12 +7,12 @@ use tokio::sync::mpsc;
 
 use super::{parse_dossier_code, Call, Error, ResultMetadata, SearchInput, Service};
 use crate::{
-    archive::Archive,
+    archive::{Archive, LogKind, LogReceipt},
     cms,
     flow::codes::DossierCode,
     package::{
         self, ArchivalMetadata, DocumentEntry, DossierEntry, Manifest, PackageBuilder, ProofFile,
-        RecordEntry, ResultEntry,
+        RecordEntry, RenewalEntry, ResultEntry,
     },
     pki,
 };
@@ -38,6 +38,18 @@ pub struct ExportChunk {
 pub const MAX_EXPORT_DOSSIERS: usize = 2_000;
 /// gRPC messages stay well under the default 4 MiB limit of clients.
 const CHUNK_BYTES: usize = 1024 * 1024;
+
+/// A log receipt as the package's `*.proof.json`.
+fn proof_file(receipt: &LogReceipt) -> Result<Vec<u8>, Error> {
+    let proof = ProofFile {
+        leaf_index: receipt.leaf_index,
+        leaf_hash: hex::encode(receipt.leaf_hash),
+        tree_size: receipt.checkpoint.size,
+        path: receipt.path.iter().map(hex::encode).collect(),
+        checkpoint: receipt.checkpoint.note.clone(),
+    };
+    serde_json::to_vec_pretty(&proof).map_err(|e| Error::Internal(format!("proof JSON: {e}")))
+}
 
 fn package_error(e: package::zip::ZipError) -> Error {
     match e {
@@ -233,15 +245,7 @@ impl<A: Archive> Service<A> {
                         "record {sequence} of {code} is not in the transparency log"
                     ))
                 })?;
-            let proof = ProofFile {
-                leaf_index: receipt.leaf_index,
-                leaf_hash: hex::encode(receipt.leaf_hash),
-                tree_size: receipt.checkpoint.size,
-                path: receipt.path.iter().map(hex::encode).collect(),
-                checkpoint: receipt.checkpoint.note.clone(),
-            };
-            let proof_json = serde_json::to_vec_pretty(&proof)
-                .map_err(|e| Error::Internal(format!("proof JSON: {e}")))?;
+            let proof_json = proof_file(&receipt)?;
             // The chain certificates travel inside each CMS; collect them once for the package.
             // A signature that does not parse is exported as it is: verification will say so.
             if let Ok(verified) = cms::verify_detached(&stored.signature, &stored.record) {
@@ -308,6 +312,45 @@ impl<A: Archive> Service<A> {
             })?;
             let path = format!("{dir}/result/{}.pdf", result.result_code);
             send(builder.add(&path, &content).map_err(package_error)?).await?;
+            // Each renewed version, with the proof that the log holds it.
+            let mut renewals = Vec::new();
+            for renewal in self.archive.renewals(&result.result_code).await? {
+                let what = format!(
+                    "renewal {} of result {}",
+                    renewal.renewal, result.result_code
+                );
+                let content = self.archive.blob(&renewal.sha256).await?.ok_or_else(|| {
+                    Error::Internal(format!("{what} is missing from the archive"))
+                })?;
+                let receipt = self
+                    .archive
+                    .result_log_receipt(LogKind::RenewedResult, &renewal.sha256)
+                    .await?
+                    .ok_or_else(|| {
+                        Error::Internal(format!("{what} is not in the transparency log"))
+                    })?;
+                let stem = format!(
+                    "{dir}/result/{}.renewal-{:02}",
+                    result.result_code, renewal.renewal
+                );
+                let file = format!("{stem}.pdf");
+                let proof = format!("{stem}.proof.json");
+                send(builder.add(&file, &content).map_err(package_error)?).await?;
+                send(
+                    builder
+                        .add(&proof, &proof_file(&receipt)?)
+                        .map_err(package_error)?,
+                )
+                .await?;
+                renewals.push(RenewalEntry {
+                    renewal: renewal.renewal,
+                    file,
+                    sha256: hex::encode(&renewal.sha256),
+                    previous_sha256: hex::encode(&renewal.previous_sha256),
+                    renewed_at: super::renewal::millis_rfc3339(renewal.renewed_at_ms),
+                    proof,
+                });
+            }
             let metadata = ResultMetadata::from_json(&result.metadata);
             entry.result = Some(ResultEntry {
                 result_code: result.result_code.clone(),
@@ -315,6 +358,7 @@ impl<A: Archive> Service<A> {
                 sha256: hex::encode(&result.sha256),
                 size: content.len() as u64,
                 level: result.level.clone(),
+                renewals,
                 status: result.status.clone(),
                 status_reason: result.status_reason.clone(),
                 superseded_by: result.superseded_by.clone(),

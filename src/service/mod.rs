@@ -8,6 +8,7 @@
 pub mod archivist;
 mod error;
 mod input;
+pub mod renewal;
 mod result;
 mod retrieval;
 mod revocation;
@@ -21,6 +22,7 @@ use time::OffsetDateTime;
 pub use archivist::{ExportChunk, ExportSelection};
 pub use error::Error;
 pub use input::{ApplicantInput, DocumentInput, Limits};
+pub use renewal::{RenewalAction, RenewalOptions, RenewalOutcome, RenewalPlan, RenewalProgress};
 pub use retrieval::{Consistency, Inclusion, LeafKey, RecordKey, SearchInput, SearchPage};
 pub use revocation::RevokeCommand;
 
@@ -625,11 +627,17 @@ impl<A: Archive> Service<A> {
         let result = self.archive.result(&code).await?;
         let result_content = match (&result, include_result_content) {
             (Some(result), true) => {
-                Some(self.archive.blob(&result.sha256).await?.ok_or_else(|| {
-                    Error::Internal(format!(
-                        "the result document of {code} is missing from the archive"
-                    ))
-                })?)
+                // The newest version: after a renewal, the one with the longest-lived proof.
+                Some(
+                    self.archive
+                        .blob(&result.current_sha256)
+                        .await?
+                        .ok_or_else(|| {
+                            Error::Internal(format!(
+                                "the result document of {code} is missing from the archive"
+                            ))
+                        })?,
+                )
             }
             _ => None,
         };

@@ -76,7 +76,7 @@ impl<A: Archive> Service<A> {
         super::input::check_pdf(input)
     }
 
-    fn validated<T>(
+    pub(super) fn validated<T>(
         &self,
         run: impl FnOnce(&pades::Validation<'_>) -> Result<T, pades::PdfError>,
     ) -> Result<T, Error> {

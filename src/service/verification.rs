@@ -25,13 +25,15 @@ pub struct ResultStatus {
     pub signed_at: Option<OffsetDateTime>,
     pub level: String,
     pub procedure_code: String,
+    /// Each renewed version, oldest first (see `renewal`).
+    pub renewed_sha256: Vec<Vec<u8>>,
 }
 
 fn from_millis(ms: i64) -> Option<OffsetDateTime> {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()
 }
 
-fn status_of(r: &StoredResult) -> ResultStatus {
+fn status_of(r: &StoredResult, renewed_sha256: Vec<Vec<u8>>) -> ResultStatus {
     ResultStatus {
         result_code: r.result_code.clone(),
         status: r.status.clone(),
@@ -43,6 +45,7 @@ fn status_of(r: &StoredResult) -> ResultStatus {
         signed_at: from_millis(r.signed_at_ms),
         level: r.level.clone(),
         procedure_code: r.procedure_code.clone(),
+        renewed_sha256,
     }
 }
 
@@ -66,21 +69,46 @@ impl<A: Archive> Service<A> {
             .map_err(|e| Error::InvalidArgument(format!("invalid result code `{code}`: {e}")))
     }
 
+    /// The issued result under `code` with its renewed versions; `None` if none was issued.
+    async fn issued_status(
+        &self,
+        code: &str,
+    ) -> Result<Option<(StoredResult, ResultStatus)>, Error> {
+        let Some(stored) = self
+            .archive
+            .result_by_code(code)
+            .await?
+            .filter(|r| r.issued_at_ms.is_some())
+        else {
+            return Ok(None);
+        };
+        let renewed = if stored.renewed_at_ms.is_some() {
+            self.archive
+                .renewals(code)
+                .await?
+                .into_iter()
+                .map(|r| r.sha256)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let status = status_of(&stored, renewed);
+        Ok(Some((stored, status)))
+    }
+
     async fn archive_view(&self, code: &str) -> Result<ArchiveView, Error> {
         let code = Self::parse_code(code)?;
-        let stored = self.archive.result_by_code(&code).await?;
+        let issued = self.issued_status(&code).await?;
         Ok(ArchiveView {
             result_code: code,
-            result: stored.filter(|r| r.issued_at_ms.is_some()).map(|r| {
-                let s = status_of(&r);
-                ArchivedResult {
-                    status: s.status,
-                    status_reason: s.status_reason,
-                    superseded_by: s.superseded_by,
-                    sha256: s.sha256,
-                    issuer: s.issuer,
-                    issued_at: s.issued_at,
-                }
+            result: issued.map(|(_, s)| ArchivedResult {
+                status: s.status,
+                status_reason: s.status_reason,
+                superseded_by: s.superseded_by,
+                sha256: s.sha256,
+                renewed_sha256: s.renewed_sha256,
+                issuer: s.issuer,
+                issued_at: s.issued_at,
             }),
         })
     }
@@ -109,18 +137,17 @@ impl<A: Archive> Service<A> {
         }))
     }
 
-    /// Verifies the document the archive issued under `result_code` (the QR link).
+    /// Verifies the document the archive issued under `result_code` (the QR link), in its
+    /// newest version.
     pub async fn verify_issued(&self, result_code: &str) -> Result<Report, Error> {
         let code = Self::parse_code(result_code)?;
-        let stored = self
-            .archive
-            .result_by_code(&code)
+        let (stored, _) = self
+            .issued_status(&code)
             .await?
-            .filter(|r| r.issued_at_ms.is_some())
             .ok_or_else(|| Error::NotFound(format!("no issued result with code {code}")))?;
         let pdf = self
             .archive
-            .blob(&stored.sha256)
+            .blob(&stored.current_sha256)
             .await?
             .ok_or_else(|| Error::Internal(format!("the document of {code} is missing")))?;
         self.verify_document(&pdf, Some(&code)).await
@@ -129,11 +156,9 @@ impl<A: Archive> Service<A> {
     /// A result's status by its code, without personal content.
     pub async fn lookup_result(&self, result_code: &str) -> Result<ResultStatus, Error> {
         let code = Self::parse_code(result_code)?;
-        self.archive
-            .result_by_code(&code)
+        self.issued_status(&code)
             .await?
-            .filter(|r| r.issued_at_ms.is_some())
-            .map(|r| status_of(&r))
+            .map(|(_, status)| status)
             .ok_or_else(|| Error::NotFound(format!("no issued result with code {code}")))
     }
 }
