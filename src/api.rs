@@ -46,6 +46,7 @@ pub fn to_status(error: service::Error) -> Status {
         E::Aborted(m) => Status::aborted(m),
         E::OutOfRange(m) => Status::out_of_range(m),
         E::Unavailable(m) => Status::unavailable(m),
+        E::DataLoss(m) => Status::data_loss(m),
         E::Internal(m) => Status::internal(m),
     }
 }

@@ -64,15 +64,20 @@ pub enum ArchiveCommand {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Check the archive's own consistency: blob hashes, record chains and signatures, the
-    /// Merkle tree and its checkpoints. Exits non-zero and names every difference.
+    /// Check the archive's own consistency: blob hashes (in the database or the blob
+    /// directory), record chains and signatures, the Merkle tree and its checkpoints. Exits
+    /// non-zero and names every difference.
     Fsck {
-        /// Data directory of an embedded (SQLite) archive.
-        #[arg(long, conflicts_with = "database")]
+        /// The server's data directory: the embedded database <DIR>/ketqua.db unless
+        /// --database names another, and the blob directory <DIR>/blobs unless --blob-dir does.
+        #[arg(long)]
         data_dir: Option<PathBuf>,
         /// Database URL (sqlite://… or postgres://…).
         #[arg(long, env = "KETQUA_DATABASE_URL")]
         database: Option<String>,
+        /// The blob directory of the files store [default: <data dir>/blobs].
+        #[arg(long, env = "KETQUA_BLOB_DIR")]
+        blob_dir: Option<PathBuf>,
         /// PKI directory holding log.pub, to check checkpoint signatures.
         #[arg(long, default_value = crate::config::DEFAULT_PKI_DIR)]
         pki_dir: PathBuf,
@@ -124,17 +129,26 @@ pub async fn run(command: ArchiveCommand) -> anyhow::Result<()> {
         ArchiveCommand::Fsck {
             data_dir,
             database,
+            blob_dir,
             pki_dir,
         } => {
-            let url = match (database, data_dir) {
+            let url = match (database, &data_dir) {
                 (Some(url), _) => url,
-                (None, Some(dir)) => crate::config::default_database_url(&dir),
+                (None, Some(dir)) => crate::config::default_database_url(dir),
                 (None, None) => bail!("name the archive: --data-dir DIR or --database URL"),
             };
+            let blob_dir =
+                blob_dir.or_else(|| data_dir.as_deref().map(crate::config::default_blob_dir));
             let verifier = read_log_key(&pki_dir.join(package::LOG_KEY_FILE))?;
-            let findings = crate::fsck::run(&url, &verifier).await?;
+            let findings = crate::fsck::run(&url, blob_dir.as_deref(), &verifier).await?;
             for finding in &findings.problems {
                 println!("{finding}");
+            }
+            for (store, count) in &findings.unreferenced {
+                // Informational: a rolled-back transaction leaves such a blob behind.
+                eprintln!(
+                    "fsck: {count} unreferenced blobs in {store} (left by transactions that rolled back; harmless, not a problem)"
+                );
             }
             eprintln!(
                 "fsck: {} blobs, {} dossiers, {} records, {} log leaves, {} checkpoints checked; {} problems",

@@ -19,7 +19,8 @@ pub const DEFAULT_PKI_DIR: &str = "certs/dev";
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct ServeArgs {
     /// A TOML file with any of the settings below (keys: grpc_addr, http_addr, data_dir,
-    /// pki_dir, database, catalog, max_document_bytes, public_url, profile, trust, crls).
+    /// pki_dir, database, blob_store, blob_dir, catalog, max_document_bytes, public_url,
+    /// profile, trust, crls).
     #[arg(long, env = "KETQUA_CONFIG")]
     pub config: Option<PathBuf>,
     /// Address of the gRPC server [default: 127.0.0.1:50051; port 0 picks a free one].
@@ -38,6 +39,14 @@ pub struct ServeArgs {
     /// Database URL [default: sqlite://<data dir>/ketqua.db].
     #[arg(long = "database", env = "KETQUA_DATABASE_URL")]
     pub database: Option<String>,
+    /// Where document bytes are kept: `files` (default: under --blob-dir) or `database` (in
+    /// the blobs table). Replicas sharing one PostgreSQL database must share the blob
+    /// directory, or use `database`.
+    #[arg(long, env = "KETQUA_BLOB_STORE")]
+    pub blob_store: Option<BlobStoreKind>,
+    /// Directory of the files blob store [default: <data dir>/blobs].
+    #[arg(long, env = "KETQUA_BLOB_DIR")]
+    pub blob_dir: Option<PathBuf>,
     /// Procedure catalog (TOML) [default: the embedded catalog].
     #[arg(long, env = "KETQUA_CATALOG")]
     pub catalog: Option<PathBuf>,
@@ -71,6 +80,17 @@ pub enum Profile {
     Production,
 }
 
+/// Where new document bytes are kept (`archive::blobs`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum BlobStoreKind {
+    /// Files under the blob directory, one per document (`<dir>/<2 hex>/<64 hex>`).
+    #[default]
+    Files,
+    /// The `blobs` table of the database, as before there was a choice.
+    Database,
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileSettings {
@@ -79,6 +99,8 @@ struct FileSettings {
     data_dir: Option<PathBuf>,
     pki_dir: Option<PathBuf>,
     database: Option<String>,
+    blob_store: Option<BlobStoreKind>,
+    blob_dir: Option<PathBuf>,
     catalog: Option<PathBuf>,
     max_document_bytes: Option<u64>,
     public_url: Option<String>,
@@ -97,6 +119,11 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub pki_dir: PathBuf,
     pub database_url: String,
+    /// Where new document bytes go.
+    pub blob_store: BlobStoreKind,
+    /// The files store's directory (also read with `blob_store = database`, for blobs written
+    /// before the switch).
+    pub blob_dir: PathBuf,
     pub catalog: Option<PathBuf>,
     pub limits: Limits,
     pub public_url: String,
@@ -146,6 +173,11 @@ impl ServeArgs {
                 redact(&database_url)
             )));
         }
+        let blob_dir = self
+            .blob_dir
+            .clone()
+            .or(file.blob_dir)
+            .unwrap_or_else(|| default_blob_dir(&data_dir));
         let max_document_bytes = self
             .max_document_bytes
             .or(file.max_document_bytes)
@@ -191,6 +223,8 @@ impl ServeArgs {
                 self.crls.clone()
             },
             database_url,
+            blob_store: self.blob_store.or(file.blob_store).unwrap_or_default(),
+            blob_dir,
             data_dir,
         })
     }
@@ -218,6 +252,11 @@ fn parse_addr(text: &str) -> SocketAddr {
 
 pub fn default_database_url(data_dir: &Path) -> String {
     format!("sqlite://{}", data_dir.join("ketqua.db").display())
+}
+
+/// The files blob store's directory when none is configured.
+pub fn default_blob_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("blobs")
 }
 
 fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {
@@ -282,6 +321,8 @@ mod tests {
         assert_eq!(settings.http_addr.to_string(), DEFAULT_HTTP_ADDR);
         assert_eq!(settings.database_url, "sqlite://data/ketqua.db");
         assert_eq!(settings.pki_dir, PathBuf::from("certs/dev"));
+        assert_eq!(settings.blob_store, BlobStoreKind::Files);
+        assert_eq!(settings.blob_dir, PathBuf::from("data/blobs"));
     }
 
     #[test]
@@ -303,6 +344,33 @@ mod tests {
         assert_eq!(settings.data_dir, PathBuf::from("/srv/ketqua"));
         assert_eq!(settings.database_url, "sqlite:///srv/ketqua/ketqua.db");
         assert_eq!(settings.limits.max_document_bytes, 10);
+        assert_eq!(settings.blob_dir, PathBuf::from("/srv/ketqua/blobs"));
+        assert_eq!(settings.blob_store, BlobStoreKind::Files);
+
+        // The blob settings from the file, and a flag over the file.
+        std::fs::write(
+            &path,
+            "blob_store = \"database\"\nblob_dir = \"/mnt/shared/blobs\"\n",
+        )
+        .unwrap();
+        let from_file = ServeArgs {
+            config: Some(path.clone()),
+            ..ServeArgs::default()
+        }
+        .resolve()
+        .unwrap();
+        assert_eq!(from_file.blob_store, BlobStoreKind::Database);
+        assert_eq!(from_file.blob_dir, PathBuf::from("/mnt/shared/blobs"));
+        let flagged = ServeArgs {
+            config: Some(path.clone()),
+            blob_store: Some(BlobStoreKind::Files),
+            blob_dir: Some(PathBuf::from("/nfs/blobs")),
+            ..ServeArgs::default()
+        }
+        .resolve()
+        .unwrap();
+        assert_eq!(flagged.blob_store, BlobStoreKind::Files);
+        assert_eq!(flagged.blob_dir, PathBuf::from("/nfs/blobs"));
 
         std::fs::write(&path, "grpc_adr = \"x\"\n").unwrap();
         let error = ServeArgs {

@@ -1,33 +1,54 @@
-//! `ketqua archive fsck`: opens the archive a URL names and runs the backend's consistency
-//! check (`archive::fsck`).
+//! `ketqua archive fsck`: opens the archive a URL names, with the blob directory if one is
+//! given, and runs the backend's consistency check (`archive::fsck`).
+
+use std::{path::Path, sync::Arc};
 
 use anyhow::{bail, Context};
 
 use crate::{
-    archive::{FsckReport, PgArchive, SqliteArchive},
+    archive::{blobs::FILES, ArchiveError, FileBlobStore, FsckReport, PgArchive, SqliteArchive},
     ledger::LogVerifier,
     server::Backend,
 };
 
-pub async fn run(url: &str, log: &LogVerifier) -> anyhow::Result<FsckReport> {
-    match Backend::of(url)? {
+/// Checks the archive at `url`; blobs kept in the files store are read from `blob_dir`.
+pub async fn run(
+    url: &str,
+    blob_dir: Option<&Path>,
+    log: &LogVerifier,
+) -> anyhow::Result<FsckReport> {
+    let files = blob_dir.map(|dir| Arc::new(FileBlobStore::new(dir)));
+    let report = match Backend::of(url)? {
         Backend::Sqlite => {
             // Opening creates a missing file; checking a path that holds no archive is a mistake.
             let path = url
                 .trim_start_matches("sqlite://")
                 .trim_start_matches("sqlite:");
             let path = path.split('?').next().unwrap_or(path);
-            if !std::path::Path::new(path).exists() {
+            if !Path::new(path).exists() {
                 bail!("{path} does not exist: no archive to check");
             }
-            let archive = SqliteArchive::open(url)
+            let mut archive = SqliteArchive::open(url)
                 .await
                 .context("opening the archive")?;
-            Ok(archive.fsck(log).await?)
+            if let Some(files) = files {
+                archive = archive.with_readable_blob_store(files);
+            }
+            archive.fsck(log).await
         }
         Backend::Postgres => {
-            let archive = PgArchive::open(url).await.context("opening the archive")?;
-            Ok(archive.fsck(log).await?)
+            let mut archive = PgArchive::open(url).await.context("opening the archive")?;
+            if let Some(files) = files {
+                archive = archive.with_readable_blob_store(files);
+            }
+            archive.fsck(log).await
         }
+    };
+    match report {
+        Err(ArchiveError::BlobStoreNotConfigured { store, blobs }) if store == FILES => bail!(
+            "{blobs} blobs are kept in the files store, but no blob directory was given: add --data-dir DIR (blobs in DIR/blobs) or --blob-dir DIR"
+        ),
+        Err(error) => Err(error.into()),
+        Ok(report) => Ok(report),
     }
 }

@@ -9,8 +9,8 @@ use tokio_stream::wrappers::TcpListenerStream;
 
 use crate::{
     api,
-    archive::{Archive, PgArchive, SqliteArchive},
-    config::{redact, Profile, Settings},
+    archive::{Archive, BlobStore, FileBlobStore, PgArchive, SqliteArchive},
+    config::{redact, BlobStoreKind, Profile, Settings},
     flow::catalog::Catalog,
     ledger::{LogKey, LogVerifier},
     pki::{self, KeyStore},
@@ -77,12 +77,17 @@ pub async fn serve(
         )
     })?;
     let log_key = load_or_create_log_key(&settings.pki_dir)?;
+    let files = blob_files(&settings)?;
     match Backend::of(&settings.database_url)? {
         Backend::Sqlite => {
             let archive = SqliteArchive::open(&settings.database_url)
                 .await
                 .map(|a| a.with_log(log_key.clone()))
                 .with_context(|| format!("opening the archive {}", settings.database_url))?;
+            let archive = match settings.blob_store {
+                BlobStoreKind::Files => archive.with_blob_store(files),
+                BlobStoreKind::Database => archive.with_readable_blob_store(files),
+            };
             run(settings, archive, keys, catalog, shutdown).await
         }
         Backend::Postgres => {
@@ -92,9 +97,29 @@ pub async fn serve(
                 .with_context(|| {
                     format!("opening the archive {}", redact(&settings.database_url))
                 })?;
+            let archive = match settings.blob_store {
+                BlobStoreKind::Files => archive.with_blob_store(files),
+                BlobStoreKind::Database => archive.with_readable_blob_store(files),
+            };
             run(settings, archive, keys, catalog, shutdown).await
         }
     }
+}
+
+/// The files blob store at the configured directory. It is where new documents go with
+/// `--blob-store files` (the directory is created now, so a wrong path fails at start rather
+/// than at the first upload); with `--blob-store database` it stays readable for documents
+/// stored before the switch.
+fn blob_files(settings: &Settings) -> anyhow::Result<Arc<dyn BlobStore>> {
+    if settings.blob_store == BlobStoreKind::Files {
+        std::fs::create_dir_all(&settings.blob_dir).with_context(|| {
+            format!(
+                "creating the blob directory {}",
+                settings.blob_dir.display()
+            )
+        })?;
+    }
+    Ok(Arc::new(FileBlobStore::new(&settings.blob_dir)))
 }
 
 /// What verification trusts: the configured anchors and CRLs, plus, in the development
@@ -277,7 +302,16 @@ async fn run<A: Archive>(
     // Scripts and tests read these two lines to find the ports.
     println!("grpc listening on {grpc_addr}");
     println!("http listening on {http_addr}");
-    tracing::info!(%grpc_addr, %http_addr, database = %redact(&settings.database_url), "ketqua serving");
+    tracing::info!(
+        %grpc_addr,
+        %http_addr,
+        database = %redact(&settings.database_url),
+        blobs = %match settings.blob_store {
+            BlobStoreKind::Files => format!("files in {}", settings.blob_dir.display()),
+            BlobStoreKind::Database => "in the database".to_owned(),
+        },
+        "ketqua serving"
+    );
 
     let (grpc, http) = tokio::join!(grpc, http);
     grpc.context("gRPC server")?;

@@ -449,11 +449,12 @@ async fn proofs_verify_under_rfc9162(backend: Backend) {
 
 on_both_backends!(search_pages_and_get_record, proofs_verify_under_rfc9162);
 
-/// A second `ketqua serve` on the first one's PKI and database.
+/// A second `ketqua serve` on the first one's PKI, database and blob directory (replicas share
+/// the directory, e.g. on a network file system; its own data directory holds nothing).
 struct Replica {
     child: Child,
     grpc: String,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl Replica {
@@ -468,6 +469,8 @@ impl Replica {
             .arg(server.pki_dir())
             .arg("--database")
             .arg(server.database_url())
+            .arg("--blob-dir")
+            .arg(server.blob_dir())
             .env("KETQUA_LOG", "error")
             .env_remove("KETQUA_CONFIG")
             .env_remove("KETQUA_DATABASE_URL")
@@ -483,11 +486,7 @@ impl Replica {
             }
         };
         std::thread::spawn(move || for _ in lines {});
-        Replica {
-            child,
-            grpc,
-            _dir: dir,
-        }
+        Replica { child, grpc, dir }
     }
 
     async fn dossiers(&self) -> DossiersClient<Channel> {
@@ -524,6 +523,8 @@ async fn two_processes_on_one_postgres_database() {
         tasks.push(tokio::spawn(async move {
             let mut request = receive_request(JUDICIAL_RECORD, RECEIVER);
             request.applicant.as_mut().unwrap().id = format!("0010990008{i:02}");
+            // A scan of its own, so each process writes blobs the other did not.
+            request.documents[0] = pdf_document("Tờ khai", &format!("to khai {i}"));
             client.receive(request).await.map(|r| r.into_inner())
         }));
     }
@@ -610,7 +611,9 @@ async fn two_processes_on_one_postgres_database() {
                 .unwrap_or_else(|e| panic!("{old} -> {new}: {e}"));
         }
     }
-    // And the archive checks out.
+    // Both wrote their documents into the one blob directory…
+    assert!(!replica.dir.path().join("blobs").exists());
+    // …and the archive checks out: every blob row has its file there.
     let output = Command::new(BIN)
         .args([
             "archive",
@@ -620,6 +623,8 @@ async fn two_processes_on_one_postgres_database() {
             "--pki-dir",
         ])
         .arg(server.pki_dir())
+        .arg("--data-dir")
+        .arg(server.data_dir())
         .output()
         .unwrap();
     assert!(

@@ -390,19 +390,77 @@ async fn corrupt(server: &Server, statements: &[(String, Vec<Vec<u8>>)]) {
     }
 }
 
+/// The `blobs` row of a hash: (stored_in, content).
+async fn blob_row(server: &Server, sha256: &[u8]) -> (String, Vec<u8>) {
+    let sql = "SELECT stored_in, content FROM blobs WHERE sha256 = $1";
+    match server.backend {
+        Backend::Sqlite => {
+            let pool = sqlx::SqlitePool::connect(&server.database_url())
+                .await
+                .unwrap();
+            let row = sqlx::query_as(sql)
+                .bind(sha256)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+            row
+        }
+        Backend::Postgres => {
+            let pool = sqlx::PgPool::connect(&server.database_url()).await.unwrap();
+            let row = sqlx::query_as(sql)
+                .bind(sha256)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+            row
+        }
+    }
+}
+
+/// fsck of the server's archive: its database and its data directory (blobs in `<dir>/blobs`).
 fn fsck(server: &Server) -> (bool, String) {
     ketqua(&[
         "archive",
         "fsck",
         "--database",
         &server.database_url(),
+        "--data-dir",
+        server.data_dir().to_str().unwrap(),
         "--pki-dir",
         server.pki_dir().to_str().unwrap(),
     ])
 }
 
+/// Where the server keeps document bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Placement {
+    /// The default: files under `<data dir>/blobs`.
+    Files,
+    /// `--blob-store database`: the `blobs` table.
+    Database,
+}
+
+impl Placement {
+    fn args(self) -> &'static [&'static str] {
+        match self {
+            Placement::Files => &[],
+            Placement::Database => &["--blob-store", "database"],
+        }
+    }
+}
+
 async fn fsck_names_each_corruption(backend: Backend) {
-    let Some(server) = Server::start_on(backend, &[]).await else {
+    fsck_names_corruption(backend, Placement::Files).await
+}
+
+async fn fsck_names_corruption_of_blobs_in_the_database(backend: Backend) {
+    fsck_names_corruption(backend, Placement::Database).await
+}
+
+async fn fsck_names_corruption(backend: Backend, placement: Placement) {
+    let Some(server) = Server::start_on(backend, placement.args()).await else {
         return;
     };
     let mut client = server.dossiers().await;
@@ -432,13 +490,18 @@ async fn fsck_names_each_corruption(backend: Backend) {
         .unwrap()
         .into_inner();
     let document_sha = dossier.documents[0].digest.as_ref().unwrap().sha256.clone();
-    corrupt(
-        &server,
-        &[
-            (
-                "UPDATE blobs SET content = $1 WHERE sha256 = $2".to_owned(),
-                vec![b"not the scan".to_vec(), document_sha.clone()],
-            ),
+    let mut statements = Vec::new();
+    match placement {
+        // A failing disk or an intruder changes the file.
+        Placement::Files => {
+            std::fs::write(server.blob_path(&document_sha), b"not the scan").unwrap()
+        }
+        Placement::Database => statements.push((
+            "UPDATE blobs SET content = $1 WHERE sha256 = $2".to_owned(),
+            vec![b"not the scan".to_vec(), document_sha.clone()],
+        )),
+    }
+    statements.extend([
             (
                 // The code is ours, not input: inlining it keeps every bind a byte string.
                 format!("UPDATE step_records SET record = $1 WHERE dossier_code = '{code}' AND sequence = 2"),
@@ -448,14 +511,20 @@ async fn fsck_names_each_corruption(backend: Backend) {
                 "UPDATE ledger_nodes SET hash = $1 WHERE id = 2".to_owned(),
                 vec![vec![7u8; 32]],
             ),
-        ],
-    )
-    .await;
+    ]);
+    corrupt(&server, &statements).await;
     let (ok, out) = fsck(&server);
     assert!(!ok, "{out}");
     let sha = hex::encode(&document_sha);
+    let content = match placement {
+        Placement::Files => format!(
+            "content in the files store at {} does not match its hash",
+            server.blob_dir().display()
+        ),
+        Placement::Database => "content does not match its hash".to_owned(),
+    };
     for expected in [
-        format!("blobs[sha256={sha}]: content does not match its hash; expected {sha}"),
+        format!("blobs[sha256={sha}]: {content}; expected {sha}"),
         format!("step_records[dossier_code={code}, sequence=2]: record bytes do not match record_sha256"),
         format!("step_records[dossier_code={code}, sequence=3]: does not link to the previous record"),
         "ledger_nodes[id=2 (".to_owned(),
@@ -696,6 +765,192 @@ async fn revocation_and_reuse(backend: Backend) {
     assert!(ok, "{out}");
 }
 
+/// Every file under `dir` (none if it does not exist).
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(next) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&next) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+async fn documents_are_files_by_default(backend: Backend) {
+    let Some(server) = Server::start_on(backend, &[]).await else {
+        return;
+    };
+    let mut client = server.dossiers().await;
+    let (code, _) = returned_dossier(&mut client, "001099000555").await;
+    let dossier = client
+        .get(pb::GetRequest {
+            dossier_code: code.clone(),
+            include_result_content: true,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let result = dossier.result.unwrap();
+    let result_sha = result.digest.as_ref().unwrap().sha256.clone();
+    assert_eq!(ketqua::pki::sha256(&result.content)[..], result_sha[..]);
+    let mut expected = vec![server.blob_path(&result_sha)];
+    // Each document and the result: a file under <data dir>/blobs named by its hash, and a
+    // row naming the files store with no bytes in it.
+    for sha in dossier
+        .documents
+        .iter()
+        .map(|d| d.digest.as_ref().unwrap().sha256.clone())
+        .chain([result_sha.clone()])
+    {
+        let path = server.blob_path(&sha);
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(
+            ketqua::pki::sha256(&bytes)[..],
+            sha[..],
+            "{}",
+            path.display()
+        );
+        assert_eq!(
+            blob_row(&server, &sha).await,
+            ("files".to_owned(), Vec::new())
+        );
+        expected.push(path);
+    }
+    expected.sort();
+    expected.dedup();
+    assert_eq!(files_under(&server.blob_dir()), expected);
+    let (ok, out) = fsck(&server);
+    assert!(ok && out.contains("; 0 problems"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "fsck: 0 unreferenced blobs in the files store at {}",
+            server.blob_dir().display()
+        )),
+        "{out}"
+    );
+
+    // A blob no row names (what a rolled-back transaction leaves) is reported, not a problem.
+    let stray = ketqua::pki::sha256(b"left by a rollback");
+    std::fs::create_dir_all(server.blob_path(&stray).parent().unwrap()).unwrap();
+    std::fs::write(server.blob_path(&stray), b"left by a rollback").unwrap();
+    let (ok, out) = fsck(&server);
+    assert!(ok && out.contains("; 0 problems"), "{out}");
+    assert!(
+        out.contains("fsck: 1 unreferenced blobs in the files store"),
+        "{out}"
+    );
+
+    // fsck must be told where the files are.
+    let (ok, out) = ketqua(&[
+        "archive",
+        "fsck",
+        "--database",
+        &server.database_url(),
+        "--pki-dir",
+        server.pki_dir().to_str().unwrap(),
+    ]);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("blobs are kept in the files store, but no blob directory was given"),
+        "{out}"
+    );
+    // --blob-dir names it as well as --data-dir.
+    let (ok, out) = ketqua(&[
+        "archive",
+        "fsck",
+        "--database",
+        &server.database_url(),
+        "--blob-dir",
+        server.blob_dir().to_str().unwrap(),
+        "--pki-dir",
+        server.pki_dir().to_str().unwrap(),
+    ]);
+    assert!(ok, "{out}");
+
+    // A lost file: fsck names it, and reading the result is DATA_LOSS naming the blob.
+    std::fs::remove_file(server.blob_path(&result_sha)).unwrap();
+    let sha = hex::encode(&result_sha);
+    let (ok, out) = fsck(&server);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains(&format!(
+            "blobs[sha256={sha}]: missing from the files store at {}",
+            server.blob_dir().display()
+        )),
+        "{out}"
+    );
+    assert!(out.contains("; 1 problems"), "{out}");
+    let status = client
+        .get(pb::GetRequest {
+            dossier_code: code.clone(),
+            include_result_content: true,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::DataLoss, "{status:?}");
+    assert!(
+        status
+            .message()
+            .contains(&format!("blob {sha} is missing from the files store")),
+        "{status:?}"
+    );
+    // Without the content, the dossier still reads.
+    client
+        .get(pb::GetRequest {
+            dossier_code: code,
+            include_result_content: false,
+        })
+        .await
+        .unwrap();
+}
+
+async fn documents_stay_in_the_database_when_configured(backend: Backend) {
+    let Some(server) = Server::start_on(backend, Placement::Database.args()).await else {
+        return;
+    };
+    let mut client = server.dossiers().await;
+    let (code, _) = returned_dossier(&mut client, "001099000666").await;
+    let dossier = client
+        .get(pb::GetRequest {
+            dossier_code: code,
+            include_result_content: true,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let result = dossier.result.unwrap();
+    let result_sha = result.digest.as_ref().unwrap().sha256.clone();
+    assert_eq!(
+        blob_row(&server, &result_sha).await,
+        ("database".to_owned(), result.content)
+    );
+    let document = &dossier.documents[0];
+    let (stored_in, content) = blob_row(&server, &document.digest.as_ref().unwrap().sha256).await;
+    assert_eq!(stored_in, "database");
+    assert_eq!(content.len() as u64, document.digest.as_ref().unwrap().size);
+    assert!(files_under(&server.blob_dir()).is_empty());
+    // Nothing outside the database: fsck needs no blob directory.
+    let (ok, out) = ketqua(&[
+        "archive",
+        "fsck",
+        "--database",
+        &server.database_url(),
+        "--pki-dir",
+        server.pki_dir().to_str().unwrap(),
+    ]);
+    assert!(ok && out.contains("; 0 problems"), "{out}");
+}
+
 fn renew(server: &Server, window_days: &str, extra: &[&str]) -> (bool, String) {
     let mut args = vec![
         "archive",
@@ -913,6 +1168,9 @@ async fn renewal_keeps_results_provable(backend: Backend) {
 on_both_backends!(
     export_and_verify_packages,
     fsck_names_each_corruption,
+    fsck_names_corruption_of_blobs_in_the_database,
+    documents_are_files_by_default,
+    documents_stay_in_the_database_when_configured,
     revocation_and_reuse,
     renewal_keeps_results_provable
 );

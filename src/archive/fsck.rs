@@ -1,5 +1,5 @@
 //! `fsck` for the archive: recomputes everything that can be recomputed from what is stored —
-//! blob hashes, each dossier's record chain and signatures, the Merkle tree from its leaves,
+//! blob hashes and sizes wherever the bytes are kept (database or a blob store), each dossier's record chain and signatures, the Merkle tree from its leaves,
 //! the head, and every checkpoint's root and signature — and names each difference by table,
 //! key, expected and found value. Read-only.
 //!
@@ -34,6 +34,10 @@ impl std::fmt::Display for Finding {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FsckReport {
     pub blobs: u64,
+    /// Blobs found in an external store that no row references, per store (described as in
+    /// `BlobStore::describe`). Not problems: a transaction that rolls back after writing a
+    /// document leaves one; the bytes are never served, since nothing names them.
+    pub unreferenced: Vec<(String, u64)>,
     pub dossiers: u64,
     pub records: u64,
     pub leaves: u64,
@@ -74,33 +78,80 @@ macro_rules! impl_sql_fsck {
 
                 use sqlx::Row;
 
-                use $crate::archive::{FsckReport, LogKind};
+                use $crate::archive::{blobs::IN_DATABASE, FsckReport, LogKind};
                 use $crate::ledger::{self, Hash, NodeId};
 
                 let mut report = FsckReport::default();
                 let hex = |b: &[u8]| hex::encode(b);
 
-                // Blobs: the key is the content's SHA-256. Read one at a time: they can be large.
-                let keys: Vec<Vec<u8>> = sqlx::query_scalar("SELECT sha256 FROM blobs ORDER BY sha256")
+                // Blobs: the key is the content's SHA-256, wherever the content is kept. Every
+                // store a row names must be reachable, or nothing about those blobs is known.
+                let placements = sqlx::query("SELECT stored_in, COUNT(*) AS blobs FROM blobs GROUP BY stored_in ORDER BY stored_in")
                     .fetch_all(&self.pool)
                     .await?;
-                for key in keys {
+                for row in &placements {
+                    let store: String = row.try_get("stored_in")?;
+                    let blobs: i64 = row.try_get("blobs")?;
+                    if store != IN_DATABASE && self.blobs.named(&store).is_none() {
+                        return Err($crate::archive::ArchiveError::BlobStoreNotConfigured { store, blobs });
+                    }
+                }
+                // Read one at a time: they can be large.
+                let keys = sqlx::query("SELECT sha256, stored_in FROM blobs ORDER BY sha256")
+                    .fetch_all(&self.pool)
+                    .await?;
+                let mut referenced: HashMap<String, HashSet<Vec<u8>>> = HashMap::new();
+                for key_row in keys {
                     report.blobs += 1;
+                    let key: Vec<u8> = key_row.try_get("sha256")?;
+                    let stored_in: String = key_row.try_get("stored_in")?;
+                    let row_key = format!("sha256={}", hex(&key));
                     let row = sqlx::query("SELECT size, content FROM blobs WHERE sha256 = $1")
                         .bind(&key)
                         .fetch_one(&self.pool)
                         .await?;
                     let size: i64 = row.try_get("size")?;
-                    let content: Vec<u8> = row.try_get("content")?;
+                    let in_row: Vec<u8> = row.try_get("content")?;
+                    // Findings name where the bytes were read: the row, or the store.
+                    let (content, what) = if stored_in == IN_DATABASE {
+                        (in_row, "content".to_owned())
+                    } else {
+                        let Some(store) = self.blobs.named(&stored_in) else {
+                            continue; // Checked above: every store a row names is configured.
+                        };
+                        referenced.entry(stored_in.clone()).or_default().insert(key.clone());
+                        if !in_row.is_empty() {
+                            report.push("blobs", row_key.clone(),
+                                format!("content column is not empty for a blob kept in {}", store.describe()),
+                                Some("0 bytes".to_owned()), Some(format!("{} bytes", in_row.len())));
+                        }
+                        match store.get(&key).await {
+                            Ok(Some(content)) => (content, format!("content in {}", store.describe())),
+                            Ok(None) => {
+                                report.push("blobs", row_key, format!("missing from {}", store.describe()), None, None);
+                                continue;
+                            }
+                            Err(e) => {
+                                report.push("blobs", row_key, format!("cannot be read: {e}"), None, None);
+                                continue;
+                            }
+                        }
+                    };
                     let found = $crate::pki::sha256(&content);
                     if found[..] != key[..] {
-                        report.push("blobs", format!("sha256={}", hex(&key)), "content does not match its hash",
+                        report.push("blobs", row_key.clone(), format!("{what} does not match its hash"),
                             Some(hex(&key)), Some(hex(&found)));
                     }
                     if size != content.len() as i64 {
-                        report.push("blobs", format!("sha256={}", hex(&key)), "size column is wrong",
+                        report.push("blobs", row_key, "size column is wrong",
                             Some(content.len().to_string()), Some(size.to_string()));
                     }
+                }
+                // Blobs in a store that no row names: left by transactions that rolled back.
+                for store in self.blobs.readable() {
+                    let names = referenced.remove(store.name()).unwrap_or_default();
+                    let stray = store.list().await?.iter().filter(|k| !names.contains(&k[..])).count() as u64;
+                    report.unreferenced.push((store.describe(), stray));
                 }
 
                 // Dossiers: each record's hash, its link to the previous one, its signature by

@@ -9,6 +9,7 @@
 //! `fsck`, which re-checks everything stored, decodes records and verifies their signatures
 //! (through `record` and `cms`); storing and reading never interpret a record's bytes.
 
+pub mod blobs;
 mod fsck;
 mod postgres;
 mod sql;
@@ -21,6 +22,7 @@ use crate::{
     ledger,
 };
 
+pub use blobs::{BlobStore, BlobStores, FileBlobStore};
 pub use fsck::{Finding, FsckReport};
 pub use postgres::PgArchive;
 pub use sqlite::SqliteArchive;
@@ -38,6 +40,20 @@ pub enum ArchiveError {
     NumbersExhausted { agency: String, day: String },
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+    /// A blob row names a store that does not have the bytes, or a store this archive was
+    /// not given. The row says the document was stored: this is data loss, never "not found".
+    #[error("blob {sha256} is missing from {location}")]
+    BlobMissing { sha256: String, location: String },
+    /// A store returned bytes that are not the blob's (wrong size or hash).
+    #[error("blob {sha256} in {location} is damaged: {problem}")]
+    BlobDamaged {
+        sha256: String,
+        location: String,
+        problem: String,
+    },
+    /// Blob rows name a store this archive was not given, so they cannot be checked.
+    #[error("{blobs} blobs are kept in the {store:?} store, which this archive was not given")]
+    BlobStoreNotConfigured { store: String, blobs: i64 },
     #[error("transparency log: {0}")]
     Ledger(#[from] crate::ledger::LedgerError),
     #[error("the archive has no log key: it cannot append to the transparency log")]
@@ -374,6 +390,8 @@ pub trait Archive: Send + Sync + 'static {
         code: &DossierCode,
     ) -> impl Future<Output = Result<Option<StoredResult>>> + Send;
 
+    /// A blob's bytes, wherever they are stored; `None` if no row has this hash. A row whose
+    /// store lacks the bytes (or is not configured) is `BlobMissing`, never `None`.
     fn blob(&self, sha256: &[u8]) -> impl Future<Output = Result<Option<Vec<u8>>>> + Send;
 
     /// Writes one audit line on its own (for calls that changed nothing).

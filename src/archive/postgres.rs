@@ -10,13 +10,15 @@ use sqlx::{
     PgPool, Postgres, Transaction,
 };
 
-use super::{sql::impl_sql_archive, Result};
+use super::{sql::impl_sql_archive, BlobStores, Result};
 use crate::ledger::LogKey;
 
 #[derive(Debug, Clone)]
 pub struct PgArchive {
     pool: PgPool,
     log: Option<Arc<LogKey>>,
+    /// Where document bytes go: the `blobs` rows unless a store is set (`with_blob_store`).
+    blobs: BlobStores,
 }
 
 impl PgArchive {
@@ -32,7 +34,11 @@ impl PgArchive {
         sqlx::migrate!("src/archive/migrations/postgres")
             .run(&pool)
             .await?;
-        Ok(Self { pool, log: None })
+        Ok(Self {
+            pool,
+            log: None,
+            blobs: BlobStores::default(),
+        })
     }
 
     async fn write_transaction(&self) -> Result<Transaction<'static, Postgres>> {

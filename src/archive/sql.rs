@@ -32,6 +32,26 @@ macro_rules! impl_sql_archive {
                 self.log = Some(key);
                 self
             }
+
+            /// Keeps new document bytes in `store` instead of the `blobs` rows (which then
+            /// hold the hash, size and store name only). Rows naming `store` become readable.
+            pub fn with_blob_store(
+                mut self,
+                store: std::sync::Arc<dyn $crate::archive::BlobStore>,
+            ) -> Self {
+                self.blobs.place_in(store);
+                self
+            }
+
+            /// Lets rows naming `store` be read (and checked by fsck) without putting new
+            /// blobs there: blobs written under an earlier placement stay readable.
+            pub fn with_readable_blob_store(
+                mut self,
+                store: std::sync::Arc<dyn $crate::archive::BlobStore>,
+            ) -> Self {
+                self.blobs.add_readable(store);
+                self
+            }
         }
 
         const _: () = {
@@ -40,6 +60,7 @@ macro_rules! impl_sql_archive {
             use sqlx::{Row, Transaction};
 
             use $crate::archive::{LogKind, LogReceipt, StoredCheckpoint};
+            use $crate::archive::blobs::{BlobStore, IN_DATABASE};
             use $crate::ledger::{self, Hash, NodeId};
 
             use $crate::archive::{
@@ -91,21 +112,59 @@ macro_rules! impl_sql_archive {
                 Ok(())
             }
 
-            async fn insert_blob(tx: &mut Transaction<'static, $db>, document: &NewDocument) -> Result<()> {
-                sqlx::query(
-                    "INSERT INTO blobs (sha256, size, content) VALUES ($1, $2, $3)
-                     ON CONFLICT (sha256) DO NOTHING",
-                )
-                .bind(&document.sha256[..])
-                .bind(document.content.len() as i64)
-                .bind(&document.content[..])
-                .execute(&mut **tx)
-                .await?;
+            /// Stores a document's bytes once (by hash). With an external store the bytes are
+            /// written, durably, before the row that names the store: a rollback leaves an
+            /// unreferenced blob, a commit never a row without its bytes.
+            async fn insert_blob(
+                tx: &mut Transaction<'static, $db>,
+                store: Option<&dyn BlobStore>,
+                document: &NewDocument,
+            ) -> Result<()> {
+                let existing: Option<String> =
+                    sqlx::query_scalar("SELECT stored_in FROM blobs WHERE sha256 = $1")
+                        .bind(&document.sha256[..])
+                        .fetch_optional(&mut **tx)
+                        .await?;
+                let Some(store) = store else {
+                    if existing.is_none() {
+                        sqlx::query(
+                            "INSERT INTO blobs (sha256, size, content, stored_in) VALUES ($1, $2, $3, $4)
+                             ON CONFLICT (sha256) DO NOTHING",
+                        )
+                        .bind(&document.sha256[..])
+                        .bind(document.content.len() as i64)
+                        .bind(&document.content[..])
+                        .bind(IN_DATABASE)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                    return Ok(());
+                };
+                match existing.as_deref() {
+                    // Kept elsewhere already (in the database, say): nothing to write.
+                    Some(name) if name != store.name() => return Ok(()),
+                    // Put again: a no-op if the bytes are there, and it restores a lost copy.
+                    Some(_) => store.put(&document.sha256, &document.content).await?,
+                    None => {
+                        store.put(&document.sha256, &document.content).await?;
+                        sqlx::query(
+                            "INSERT INTO blobs (sha256, size, content, stored_in) VALUES ($1, $2, $3, $4)
+                             ON CONFLICT (sha256) DO NOTHING",
+                        )
+                        .bind(&document.sha256[..])
+                        .bind(document.content.len() as i64)
+                        .bind(&b""[..])
+                        .bind(store.name())
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                }
                 Ok(())
             }
 
             async fn insert_record(
                 tx: &mut Transaction<'static, $db>,
+                store: Option<&dyn BlobStore>,
                 dossier_code: &str,
                 record: &NewRecord,
             ) -> Result<()> {
@@ -124,7 +183,7 @@ macro_rules! impl_sql_archive {
                 .execute(&mut **tx)
                 .await?;
                 for (position, document) in record.documents.iter().enumerate() {
-                    insert_blob(tx, document).await?;
+                    insert_blob(tx, store, document).await?;
                     sqlx::query(
                         "INSERT INTO dossier_documents (dossier_code, record_sequence, position, name, media_type, sha256, size)
                          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -464,7 +523,7 @@ macro_rules! impl_sql_archive {
                     .execute(&mut *tx)
                     .await
                     .map_err(ArchiveError::from)?;
-                    insert_record(&mut tx, &code_text, &record).await?;
+                    insert_record(&mut tx, self.blobs.placement(), &code_text, &record).await?;
                     insert_request(&mut tx, &request, &code_text, record.sequence).await?;
                     let receipt = append_log(
                         &mut tx,
@@ -515,9 +574,9 @@ macro_rules! impl_sql_archive {
                             expected: expected_version,
                         });
                     }
-                    insert_record(&mut tx, &code_text, record).await?;
+                    insert_record(&mut tx, self.blobs.placement(), &code_text, record).await?;
                     if let Some(result) = &change.result {
-                    insert_blob(&mut tx, &result.document).await?;
+                    insert_blob(&mut tx, self.blobs.placement(), &result.document).await?;
                     sqlx::query(
                         "INSERT INTO results (dossier_code, result_index, result_code, name, media_type, sha256, size,
                                               level, page_count, signer, applicant_id, procedure_code, metadata,
@@ -706,12 +765,46 @@ macro_rules! impl_sql_archive {
             }
 
             async fn blob(&self, sha256: &[u8]) -> Result<Option<Vec<u8>>> {
-                    Ok(
-                        sqlx::query_scalar("SELECT content FROM blobs WHERE sha256 = $1")
-                            .bind(sha256)
-                            .fetch_optional(&self.pool)
-                            .await?,
-                    )
+                    let row = sqlx::query("SELECT size, stored_in, content FROM blobs WHERE sha256 = $1")
+                        .bind(sha256)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                    let Some(row) = row else {
+                        return Ok(None);
+                    };
+                    let stored_in: String = row.try_get("stored_in")?;
+                    if stored_in == IN_DATABASE {
+                        return Ok(Some(row.try_get("content")?));
+                    }
+                    let size: i64 = row.try_get("size")?;
+                    let Some(store) = self.blobs.named(&stored_in) else {
+                        return Err(ArchiveError::BlobMissing {
+                            sha256: hex::encode(sha256),
+                            location: format!("the {stored_in:?} store, which this archive was not given"),
+                        });
+                    };
+                    let Some(content) = store.get(sha256).await? else {
+                        return Err(ArchiveError::BlobMissing {
+                            sha256: hex::encode(sha256),
+                            location: store.describe(),
+                        });
+                    };
+                    // The bytes come from outside the database: check them before use.
+                    let problem = if content.len() as i64 != size {
+                        Some(format!("{} bytes where the archive stored {size}", content.len()))
+                    } else if $crate::pki::sha256(&content)[..] != sha256[..] {
+                        Some("its content does not match its hash".to_owned())
+                    } else {
+                        None
+                    };
+                    if let Some(problem) = problem {
+                        return Err(ArchiveError::BlobDamaged {
+                            sha256: hex::encode(sha256),
+                            location: store.describe(),
+                            problem,
+                        });
+                    }
+                    Ok(Some(content))
                 }
 
                 async fn record_audit(&self, entry: &AuditEntry) -> Result<()> {
@@ -925,7 +1018,7 @@ macro_rules! impl_sql_archive {
                 async fn renew_result(&self, renewal: &NewRenewal, audit: &AuditEntry) -> Result<LogReceipt> {
                     let key = self.log.clone().ok_or(ArchiveError::NoLogKey)?;
                     let mut tx = self.write_transaction().await?;
-                    insert_blob(&mut tx, &renewal.document).await?;
+                    insert_blob(&mut tx, self.blobs.placement(), &renewal.document).await?;
                     // Guarded like a dossier's version: of two sweeps renewing the same version,
                     // exactly one finds it still current.
                     let updated = sqlx::query(

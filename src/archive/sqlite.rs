@@ -7,13 +7,15 @@ use sqlx::{
     Sqlite, SqlitePool, Transaction,
 };
 
-use super::{sql::impl_sql_archive, Result};
+use super::{sql::impl_sql_archive, BlobStores, Result};
 use crate::ledger::LogKey;
 
 #[derive(Debug, Clone)]
 pub struct SqliteArchive {
     pool: SqlitePool,
     log: Option<Arc<LogKey>>,
+    /// Where document bytes go: the `blobs` rows unless a store is set (`with_blob_store`).
+    blobs: BlobStores,
 }
 
 impl SqliteArchive {
@@ -35,7 +37,11 @@ impl SqliteArchive {
         sqlx::migrate!("src/archive/migrations/sqlite")
             .run(&pool)
             .await?;
-        Ok(Self { pool, log: None })
+        Ok(Self {
+            pool,
+            log: None,
+            blobs: BlobStores::default(),
+        })
     }
 
     /// SQLite allows one writer at a time. `BEGIN IMMEDIATE` takes the write lock up front
@@ -49,3 +55,198 @@ impl SqliteArchive {
 impl_sql_archive!(SqliteArchive, sqlx::Sqlite, sqlx::sqlite::SqliteRow, "");
 
 super::fsck::impl_sql_fsck!(SqliteArchive, sqlx::sqlite::SqliteRow);
+
+#[cfg(test)]
+mod tests {
+    //! Blob placement through the `Archive` trait, on the embedded backend (the SQL is the
+    //! same for PostgreSQL; the integration tests run both).
+
+    use std::{path::Path, sync::Arc};
+
+    use super::*;
+    use crate::{
+        archive::{
+            blobs::{BlobStore, FileBlobStore, FILES},
+            Archive, ArchiveError, AuditEntry, NewDocument, NewDossier, NewRecord, RequestMark,
+        },
+        ledger::LogKey,
+    };
+
+    async fn open(dir: &Path) -> SqliteArchive {
+        let url = format!("sqlite://{}", dir.join("ketqua.db").display());
+        let (key, _) = LogKey::generate("test.local/log").unwrap();
+        SqliteArchive::open(&url)
+            .await
+            .unwrap()
+            .with_log(Arc::new(key))
+    }
+
+    /// Receives a dossier attaching `content`; `request_id` must be new unless a race is wanted.
+    async fn receive(
+        archive: &SqliteArchive,
+        request_id: &str,
+        content: &[u8],
+    ) -> Result<[u8; 32], ArchiveError> {
+        let sha256 = crate::pki::sha256(content);
+        let new = NewDossier {
+            agency: "000.00.12.H47".parse().unwrap(),
+            received_on: time::macros::date!(2026 - 11 - 22),
+            procedure_code: "2.000488".into(),
+            department: "stp".into(),
+            applicant_id: "001099012345".into(),
+            applicant_name: "Nguyễn Văn An".into(),
+            state: "received".into(),
+            received_at_ms: 1,
+            due_date: "2026-11-30".into(),
+        };
+        let request = RequestMark {
+            request_id: request_id.into(),
+            method: "Receive".into(),
+            fingerprint: [0; 32],
+            at_ms: 1,
+        };
+        let document = NewDocument {
+            name: "scan".into(),
+            media_type: "application/pdf".into(),
+            sha256,
+            content: content.to_vec(),
+        };
+        // The archive never interprets a record: any bytes do, as long as each is unique.
+        archive
+            .create_dossier(new, request, AuditEntry::default(), |code| {
+                let record = code.to_string().into_bytes();
+                Ok::<_, ArchiveError>(NewRecord {
+                    sequence: 1,
+                    step: "receive".into(),
+                    record_sha256: crate::pki::sha256(&record),
+                    record,
+                    signature: vec![1],
+                    credential_id: "stp-receiver".into(),
+                    time_ms: 1,
+                    documents: vec![document],
+                })
+            })
+            .await?;
+        Ok(sha256)
+    }
+
+    async fn placement(archive: &SqliteArchive, sha256: &[u8]) -> (String, Vec<u8>) {
+        let row = sqlx::query("SELECT stored_in, content FROM blobs WHERE sha256 = $1")
+            .bind(sha256)
+            .fetch_one(&archive.pool)
+            .await
+            .unwrap();
+        use sqlx::Row;
+        (row.get("stored_in"), row.get("content"))
+    }
+
+    #[tokio::test]
+    async fn by_default_blobs_stay_in_the_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = open(dir.path()).await;
+        let sha = receive(&archive, "r1", b"a scan").await.unwrap();
+        assert_eq!(
+            placement(&archive, &sha).await,
+            ("database".to_owned(), b"a scan".to_vec())
+        );
+        assert_eq!(archive.blob(&sha).await.unwrap(), Some(b"a scan".to_vec()));
+        assert_eq!(archive.blob(&[0; 32]).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn a_blob_store_holds_the_bytes_and_the_row_names_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = Arc::new(FileBlobStore::new(dir.path().join("blobs")));
+        let archive = open(dir.path()).await.with_blob_store(files.clone());
+        let sha = receive(&archive, "r1", b"a scan").await.unwrap();
+        assert_eq!(
+            placement(&archive, &sha).await,
+            (FILES.to_owned(), Vec::new())
+        );
+        let path = files.path_of(&sha).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"a scan");
+        assert_eq!(archive.blob(&sha).await.unwrap(), Some(b"a scan".to_vec()));
+        // The same scan attached again is one row and one file.
+        receive(&archive, "r2", b"a scan").await.unwrap();
+        assert_eq!(files.list().await.unwrap(), vec![sha]);
+
+        // A lost file is an error naming the blob and the store, never "no such blob".
+        std::fs::remove_file(&path).unwrap();
+        let error = archive.blob(&sha).await.unwrap_err();
+        assert!(
+            matches!(error, ArchiveError::BlobMissing { .. }),
+            "{error:?}"
+        );
+        let text = error.to_string();
+        assert!(text.contains(&hex::encode(sha)), "{text}");
+        assert!(text.contains(&files.describe()), "{text}");
+        // Attaching the same scan again restores it.
+        receive(&archive, "r3", b"a scan").await.unwrap();
+        assert_eq!(archive.blob(&sha).await.unwrap(), Some(b"a scan".to_vec()));
+
+        // Bytes that are not the blob's are refused.
+        std::fs::write(&path, b"a scan!").unwrap();
+        let error = archive.blob(&sha).await.unwrap_err();
+        assert!(
+            matches!(error, ArchiveError::BlobDamaged { .. }),
+            "{error:?}"
+        );
+        std::fs::write(&path, b"a scaN").unwrap();
+        let error = archive.blob(&sha).await.unwrap_err().to_string();
+        assert!(error.contains("does not match its hash"), "{error}");
+        std::fs::write(&path, b"a scan").unwrap();
+
+        // Another archive on the same database without the store cannot read it…
+        let without = open(dir.path()).await;
+        let error = without.blob(&sha).await.unwrap_err().to_string();
+        assert!(
+            error.contains("the \"files\" store, which this archive was not given"),
+            "{error}"
+        );
+        // …but with the store readable it can, while putting new blobs in the database.
+        let switched = without.with_readable_blob_store(files.clone());
+        assert_eq!(switched.blob(&sha).await.unwrap(), Some(b"a scan".to_vec()));
+        let other = receive(&switched, "r4", b"another scan").await.unwrap();
+        assert_eq!(placement(&switched, &other).await.0, "database");
+        assert_eq!(files.list().await.unwrap(), vec![sha]);
+        // A blob already in the database stays there when the store is the placement again.
+        receive(&archive, "r5", b"another scan").await.unwrap();
+        assert_eq!(placement(&archive, &other).await.0, "database");
+        assert_eq!(files.list().await.unwrap(), vec![sha]);
+    }
+
+    #[tokio::test]
+    async fn a_rolled_back_transaction_leaves_only_an_unreferenced_blob() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = Arc::new(FileBlobStore::new(dir.path().join("blobs")));
+        let archive = open(dir.path()).await.with_blob_store(files.clone());
+        receive(&archive, "same", b"first").await.unwrap();
+        // The request mark is inserted after the documents: a reused request id rolls back
+        // a transaction whose blob was already written.
+        let error = receive(&archive, "same", b"second").await.unwrap_err();
+        assert!(matches!(error, ArchiveError::RequestRace(_)), "{error:?}");
+        let second = crate::pki::sha256(b"second");
+        assert_eq!(archive.blob(&second).await.unwrap(), None);
+        assert!(files.path_of(&second).unwrap().exists());
+
+        let (key, _) = LogKey::generate("test.local/log").unwrap();
+        let report = archive.fsck(&key.verifier()).await.unwrap();
+        assert_eq!(report.blobs, 1);
+        assert_eq!(report.unreferenced, vec![(files.describe(), 1)]);
+        assert!(
+            report.problems.iter().all(|p| p.table != "blobs"),
+            "{:?}",
+            report.problems
+        );
+        // Without the store, fsck refuses rather than skipping those blobs.
+        let error = open(dir.path())
+            .await
+            .fsck(&key.verifier())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, ArchiveError::BlobStoreNotConfigured { store, blobs: 1 } if store == FILES),
+            "{error:?}"
+        );
+    }
+}

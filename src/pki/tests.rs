@@ -712,7 +712,9 @@ fn rotating_the_tsa_keeps_the_old_one_and_extends_validity() {
     assert_eq!(after.credentials().count(), before.credentials().count());
     // Never beyond the root.
     let capped = rotate_dev_tsa(dir, 100 * 365).unwrap();
-    let root = x509_parser::parse_x509_certificate(after.root_der()).unwrap().1;
+    let root = x509_parser::parse_x509_certificate(after.root_der())
+        .unwrap()
+        .1;
     assert_eq!(
         capped.not_after.unix_timestamp(),
         root.validity().not_after.timestamp()

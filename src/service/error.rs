@@ -28,6 +28,9 @@ pub enum Error {
     /// The storage is unreachable; retrying later is safe.
     #[error("{0}")]
     Unavailable(String),
+    /// Stored data is lost or damaged, e.g. a document's file is missing from the blob store.
+    #[error("{0}")]
+    DataLoss(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -45,6 +48,7 @@ impl Error {
             Error::Aborted(_) => "aborted",
             Error::OutOfRange(_) => "out_of_range",
             Error::Unavailable(_) => "unavailable",
+            Error::DataLoss(_) => "data_loss",
             Error::Internal(_) => "internal",
         }
     }
@@ -72,6 +76,10 @@ impl From<ArchiveError> for Error {
             ArchiveError::Database(
                 sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_),
             ) => Error::Unavailable(format!("the archive is unavailable: {error}")),
+            ArchiveError::BlobMissing { .. } | ArchiveError::BlobDamaged { .. } => {
+                tracing::error!(error = %error, "archive data loss");
+                Error::DataLoss(format!("the archive lost data: {error}"))
+            }
             other => {
                 tracing::error!(error = %other, "archive failure");
                 Error::Internal(format!("the archive failed: {other}"))

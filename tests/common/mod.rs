@@ -198,6 +198,17 @@ impl Server {
         self.dir.path().join("data")
     }
 
+    /// The files blob store's directory (the default `<data dir>/blobs`).
+    pub fn blob_dir(&self) -> PathBuf {
+        self.data_dir().join("blobs")
+    }
+
+    /// Where the files store keeps the blob with this SHA-256.
+    pub fn blob_path(&self, sha256: &[u8]) -> PathBuf {
+        let name = hex::encode(sha256);
+        self.blob_dir().join(&name[..2]).join(name)
+    }
+
     pub fn root_pem(&self) -> PathBuf {
         self.pki_dir().join("root.pem")
     }
