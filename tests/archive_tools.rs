@@ -64,6 +64,19 @@ fn ketqua(args: &[&str]) -> (bool, String) {
     (output.status.success(), text)
 }
 
+fn export(server: &Server, dossier: &str, out: &Path) -> (bool, String) {
+    ketqua(&[
+        "archive",
+        "export",
+        "--server",
+        &server.grpc,
+        "--dossier",
+        dossier,
+        "--out",
+        out.to_str().unwrap(),
+    ])
+}
+
 fn verify(server: &Server, package: &Path) -> (bool, String) {
     ketqua(&[
         "archive",
@@ -126,16 +139,7 @@ async fn export_and_verify_packages(backend: Backend) {
     let work = tempfile::tempdir().unwrap();
     let pkg = work.path().join("p.zip");
 
-    let (ok, out) = ketqua(&[
-        "archive",
-        "export",
-        "--server",
-        &server.grpc,
-        "--dossier",
-        &code,
-        "--out",
-        pkg.to_str().unwrap(),
-    ]);
+    let (ok, out) = export(&server, &code, &pkg);
     assert!(ok, "{out}");
     let (ok, out) = verify(&server, &pkg);
     assert!(ok, "{out}");
@@ -343,16 +347,11 @@ async fn export_and_verify_packages(backend: Backend) {
             .unwrap_err();
         assert_eq!(status.code(), code, "{status:?}");
     }
-    let (ok, _) = ketqua(&[
-        "archive",
-        "export",
-        "--server",
-        &server.grpc,
-        "--dossier",
+    let (ok, _) = export(
+        &server,
         "000.00.12.H47-200101-0001",
-        "--out",
-        work.path().join("none.zip").to_str().unwrap(),
-    ]);
+        &work.path().join("none.zip"),
+    );
     assert!(!ok);
     assert!(!work.path().join("none.zip").exists());
     assert!(!work.path().join("none.zip.part").exists());
@@ -748,16 +747,7 @@ async fn revocation_and_reuse(backend: Backend) {
     // The revocation record travels in the package and verifies; fsck stays clean.
     let work = tempfile::tempdir().unwrap();
     let pkg = work.path().join("r.zip");
-    let (ok, out) = ketqua(&[
-        "archive",
-        "export",
-        "--server",
-        &server.grpc,
-        "--dossier",
-        &code1,
-        "--out",
-        pkg.to_str().unwrap(),
-    ]);
+    let (ok, out) = export(&server, &code1, &pkg);
     assert!(ok, "{out}");
     let (ok, out) = verify(&server, &pkg);
     assert!(ok && out.contains("6 records"), "{out}");
@@ -1131,16 +1121,7 @@ async fn renewal_keeps_results_provable(backend: Backend) {
 
     // The package carries both versions with the renewal's log proof; fsck agrees.
     let pkg = dir.path().join("renewed.zip");
-    let (ok, out) = ketqua(&[
-        "archive",
-        "export",
-        "--server",
-        &server.grpc,
-        "--dossier",
-        &code,
-        "--out",
-        pkg.to_str().unwrap(),
-    ]);
+    let (ok, out) = export(&server, &code, &pkg);
     assert!(ok, "{out}");
     let (ok, out) = verify(&server, &pkg);
     assert!(ok, "{out}");

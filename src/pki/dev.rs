@@ -118,6 +118,16 @@ impl Builder {
         });
     }
 
+    /// credentials.toml: the commented header, then `manifest`.
+    fn add_manifest(&mut self, manifest: &Manifest) -> Result<(), PkiError> {
+        let body = toml::to_string(manifest).map_err(|e| PkiError::Generate {
+            what: MANIFEST_FILE.into(),
+            reason: e.to_string(),
+        })?;
+        self.add(MANIFEST_FILE, format!("{MANIFEST_HEADER}\n{body}"), false);
+        Ok(())
+    }
+
     fn serial(&self) -> Result<SerialNumber, PkiError> {
         let mut bytes = [0u8; 16];
         self.rng.fill(&mut bytes).map_err(|_| PkiError::Generate {
@@ -405,15 +415,7 @@ pub fn init_dev_pki(dir: &Path, departments: &[DevDepartment]) -> Result<DevPkiS
         manifest.crls.push(crl_rel);
     }
 
-    let toml_body = toml::to_string(&manifest).map_err(|e| PkiError::Generate {
-        what: MANIFEST_FILE.into(),
-        reason: e.to_string(),
-    })?;
-    b.add(
-        MANIFEST_FILE,
-        format!("{MANIFEST_HEADER}\n{toml_body}"),
-        false,
-    );
+    b.add_manifest(&manifest)?;
     b.add(ROOT_FILE, root_pem, false);
 
     for file in &b.files {
@@ -531,16 +533,8 @@ pub fn rotate_dev_tsa(dir: &Path, valid_days: i64) -> Result<CredentialInfo, Pki
         chain: Vec::new(),
         signature_algorithm: None,
     });
-    let toml_body = toml::to_string(&manifest).map_err(|e| PkiError::Generate {
-        what: MANIFEST_FILE.into(),
-        reason: e.to_string(),
-    })?;
     // The manifest last: until it names them, the new files are unused.
-    b.add(
-        MANIFEST_FILE,
-        format!("{MANIFEST_HEADER}\n{toml_body}"),
-        false,
-    );
+    b.add_manifest(&manifest)?;
     for file in &b.files {
         write_file(&file.path, &file.data, file.secret)?;
     }
