@@ -23,8 +23,8 @@ async fn archive_client(server: &Server) -> ArchiveClient<Channel> {
     ArchiveClient::new(server.channel().await).max_decoding_message_size(64 * 1024 * 1024)
 }
 
-/// Receives a dossier for `applicant` and takes it to Returned; returns (dossier, result) codes.
-async fn returned_dossier(client: &mut Client, applicant: &str) -> (String, String) {
+/// Receives a dossier for `applicant` and takes it to Signed: the result exists, unissued.
+async fn signed_dossier(client: &mut Client, applicant: &str) -> String {
     let mut receive = receive_request(JUDICIAL_RECORD, RECEIVER);
     receive.applicant.as_mut().unwrap().id = applicant.to_owned();
     let code = client
@@ -42,6 +42,12 @@ async fn returned_dossier(client: &mut Client, applicant: &str) -> (String, Stri
         .await
         .unwrap();
     client.sign(sign_request(&code, APPROVER)).await.unwrap();
+    code
+}
+
+/// Receives a dossier for `applicant` and takes it to Returned; returns (dossier, result) codes.
+async fn returned_dossier(client: &mut Client, applicant: &str) -> (String, String) {
+    let code = signed_dossier(client, applicant).await;
     let returned = client
         .r#return(step_request(&code, RECEIVER, "Đã trả"))
         .await
@@ -579,23 +585,7 @@ async fn revocation_and_reuse(backend: Backend) {
     let (code1, r1) = returned_dossier(&mut client, applicant).await;
     let (_, r2) = returned_dossier(&mut client, applicant).await;
     // A signed but unissued result.
-    let mut receive = receive_request(JUDICIAL_RECORD, RECEIVER);
-    receive.applicant.as_mut().unwrap().id = applicant.to_owned();
-    let pending = client
-        .receive(receive)
-        .await
-        .unwrap()
-        .into_inner()
-        .dossier_code;
-    client
-        .appraise(step_request(&pending, APPRAISER, "Đạt"))
-        .await
-        .unwrap();
-    client
-        .approve(step_request(&pending, APPROVER, "Đồng ý"))
-        .await
-        .unwrap();
-    client.sign(sign_request(&pending, APPROVER)).await.unwrap();
+    let pending = signed_dossier(&mut client, applicant).await;
     let unissued = format!("{pending}-KQ1");
 
     let mut found = reusable(&mut archive, applicant).await;

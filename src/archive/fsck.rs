@@ -247,6 +247,8 @@ macro_rules! impl_sql_fsck {
                         // Renewals: each extends the previous version by appending only, and
                         // the last one is the current version.
                         let mut previous = sha.clone();
+                        // Each version is read once and compared with the next.
+                        let mut previous_bytes = $crate::archive::Archive::blob(self, &sha).await.ok().flatten();
                         for renewal in $crate::archive::Archive::renewals(self, &result_code).await? {
                             let key = format!("result_code={result_code}, renewal={}", renewal.renewal);
                             record_hashes.insert(renewal.sha256.clone());
@@ -254,15 +256,15 @@ macro_rules! impl_sql_fsck {
                                 report.push("result_renewals", key.clone(), "does not extend the previous version",
                                     Some(hex(&previous)), Some(hex(&renewal.previous_sha256)));
                             }
-                            let old = $crate::archive::Archive::blob(self, &previous).await;
-                            let new = $crate::archive::Archive::blob(self, &renewal.sha256).await;
-                            if let (Ok(Some(old)), Ok(Some(new))) = (old, new) {
-                                if !new.starts_with(&old) {
+                            let bytes = $crate::archive::Archive::blob(self, &renewal.sha256).await.ok().flatten();
+                            if let (Some(old), Some(new)) = (&previous_bytes, &bytes) {
+                                if !new.starts_with(old) {
                                     report.push("result_renewals", key.clone(),
                                         "the renewed file does not begin with the previous version's bytes", None, None);
                                 }
                             }
                             previous = renewal.sha256.clone();
+                            previous_bytes = bytes;
                         }
                         if current.as_ref().is_some_and(|c| *c != previous) || (current.is_none() && previous != sha) {
                             report.push("results", format!("result_code={result_code}"),

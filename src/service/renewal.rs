@@ -16,7 +16,7 @@ use crate::{
     cms::tsp,
     pdf::pades,
     pki,
-    verify::{self, chain, Verdict},
+    verify::{self, chain, TrustConfig, Verdict},
 };
 
 /// The renewal window when a request names none: a year leaves time to notice a failing sweep.
@@ -183,6 +183,8 @@ impl<A: Archive> Service<A> {
         plan: RenewalPlan,
         tx: mpsc::Sender<Result<RenewalProgress, Error>>,
     ) {
+        // One trust configuration for the whole sweep, as one verification run would use.
+        let trust = self.trust_config();
         let mut after: Option<String> = None;
         let mut done = 0u64;
         loop {
@@ -202,7 +204,7 @@ impl<A: Archive> Service<A> {
             };
             after = Some(last.result_code.clone());
             for candidate in page {
-                let outcome = self.renew_one(&plan, &candidate).await;
+                let outcome = self.renew_one(&plan, &trust, &candidate).await;
                 done += 1;
                 let progress = RenewalProgress {
                     // Results issued during the sweep can make it examine more than counted.
@@ -218,7 +220,12 @@ impl<A: Archive> Service<A> {
         }
     }
 
-    async fn renew_one(&self, plan: &RenewalPlan, candidate: &RenewalCandidate) -> RenewalOutcome {
+    async fn renew_one(
+        &self,
+        plan: &RenewalPlan,
+        trust: &TrustConfig,
+        candidate: &RenewalCandidate,
+    ) -> RenewalOutcome {
         let mut outcome = RenewalOutcome {
             result_code: candidate.result_code.clone(),
             action: RenewalAction::Failed,
@@ -228,7 +235,7 @@ impl<A: Archive> Service<A> {
             timestamp_expires_at: candidate.timestamp_expires_at_ms.and_then(from_millis),
             leaf_index: None,
         };
-        if let Err(error) = self.try_renew(plan, candidate, &mut outcome).await {
+        if let Err(error) = self.try_renew(plan, trust, candidate, &mut outcome).await {
             outcome.action = RenewalAction::Failed;
             outcome.detail = error.to_string();
         }
@@ -256,6 +263,7 @@ impl<A: Archive> Service<A> {
     async fn try_renew(
         &self,
         plan: &RenewalPlan,
+        trust: &TrustConfig,
         candidate: &RenewalCandidate,
         outcome: &mut RenewalOutcome,
     ) -> Result<(), Error> {
@@ -269,8 +277,7 @@ impl<A: Archive> Service<A> {
                     hex::encode(&candidate.current_sha256)
                 ))
             })?;
-        let trust = self.trust_config();
-        let report = tokio::task::block_in_place(|| verify::verify(&pdf, &trust, None, plan.now));
+        let report = tokio::task::block_in_place(|| verify::verify(&pdf, trust, None, plan.now));
         if report.verdict != Verdict::Valid {
             // A timestamp over a broken document would only preserve the breakage; the
             // archivist must look at it.
@@ -327,8 +334,7 @@ impl<A: Archive> Service<A> {
             Ok(renewed)
         })?;
         // The new version must be at least as good as the old one before it is kept.
-        let check =
-            tokio::task::block_in_place(|| verify::verify(&renewed, &trust, None, plan.now));
+        let check = tokio::task::block_in_place(|| verify::verify(&renewed, trust, None, plan.now));
         let new_expiry = newest_timestamp_expiry(&check);
         if check.verdict != Verdict::Valid || new_expiry.is_none_or(|t| t <= expires) {
             return Err(Error::Internal(format!(
