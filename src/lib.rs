@@ -8,17 +8,10 @@
 //! [`service`] (use cases), then the edges: [`api`] (gRPC), [`web`] (HTTP), [`config`],
 //! [`server`] and [`cli`].
 
-pub mod api;
-pub mod api_verification;
 pub mod archive;
-pub mod archive_cli;
-pub mod bench;
-pub mod bench_verify;
-pub mod cli;
 pub mod cms;
-pub mod config;
 pub mod flow;
-pub mod fsck;
+pub mod grpc;
 pub mod ledger;
 pub mod package;
 pub mod pdf;
@@ -27,9 +20,7 @@ pub mod record;
 pub mod server;
 pub mod service;
 pub mod verify;
-pub mod verify_cmd;
 pub mod web;
-pub mod web_verify;
 
 /// Code generated from `proto/ketqua/v1`: the public API and the step record format.
 pub mod proto {

@@ -71,6 +71,54 @@ pub fn text_document(title: &str, lines: &[&str]) -> Vec<u8> {
     out
 }
 
+/// A one-page document of about `size` bytes: a text line and an image XObject of random
+/// (incompressible) bytes, so neither side can shortcut the hashing.
+pub fn make_document(size: usize) -> Result<Vec<u8>, ring::error::Unspecified> {
+    let image_len = size.saturating_sub(1200).max(3);
+    let side = ((image_len / 3) as f64).sqrt().floor().max(1.0) as usize;
+    let image_len = side * side * 3;
+    let mut image = vec![0u8; image_len];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut image)?;
+    let content = b"q 400 0 0 400 97 300 cm /Im1 Do Q BT /F1 18 Tf 72 760 Td (Benchmark) Tj ET";
+    let mut objects: Vec<Vec<u8>> = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> /XObject << /Im1 6 0 R >> >> /Contents 5 0 R >>".to_vec(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_vec(),
+    ];
+    let mut c = format!("<< /Length {} >>\nstream\n", content.len()).into_bytes();
+    c.extend_from_slice(content);
+    c.extend_from_slice(b"\nendstream");
+    objects.push(c);
+    let mut im = format!(
+        "<< /Type /XObject /Subtype /Image /Width {side} /Height {side} /ColorSpace /DeviceRGB /BitsPerComponent 8 /Length {image_len} >>\nstream\n"
+    )
+    .into_bytes();
+    im.extend_from_slice(&image);
+    im.extend_from_slice(b"\nendstream");
+    objects.push(im);
+    let mut out = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        out.extend_from_slice(o);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    let x = out.len();
+    let mut t = format!("xref\n0 {}\n0000000000 65535 f\r\n", objects.len() + 1);
+    for o in offsets {
+        let _ = write!(t, "{o:010} 00000 n\r\n");
+    }
+    let _ = write!(
+        t,
+        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{x}\n%%EOF\n",
+        objects.len() + 1
+    );
+    out.extend_from_slice(t.as_bytes());
+    Ok(out)
+}
+
 /// Escapes a PDF literal string, keeping printable ASCII and folding Vietnamese letters to
 /// their base letter.
 fn escape(text: &str) -> String {

@@ -15,11 +15,10 @@ use std::{
 
 use anyhow::{bail, Context};
 use base64::Engine as _;
-use ring::rand::{SecureRandom, SystemRandom};
 use time::OffsetDateTime;
 
-use crate::pdf::pades::{self, PadesLevel, SignatureRequest, Validation};
-use crate::pki::{self, KeyStore};
+use ketqua::pdf::pades::{self, PadesLevel, SignatureRequest, Validation};
+use ketqua::pki::{self, KeyStore};
 
 /// The default sizes: a typical result (12 KB), a scanned page (1 MB), a large dossier (50 MB).
 pub const DEFAULT_SIZES: [usize; 3] = [12 * 1024, 1024 * 1024, 50 * 1024 * 1024];
@@ -47,7 +46,7 @@ pub fn sign_benchmark(pki_dir: &Path, work_dir: &Path, sizes: &[usize]) -> anyho
     let cred = store
         .credentials()
         .find(|c| {
-            c.role() == crate::flow::Role::Approver
+            c.role() == ketqua::flow::Role::Approver
                 && c.check_usable(OffsetDateTime::now_utc()).is_ok()
         })
         .context("the PKI has no usable approver credential")?;
@@ -66,7 +65,7 @@ pub fn sign_benchmark(pki_dir: &Path, work_dir: &Path, sizes: &[usize]) -> anyho
 
     let mut rows = Vec::new();
     for &size in sizes {
-        let doc = make_document(size)?;
+        let doc = ketqua::pdf::make_document(size).map_err(|_| anyhow::anyhow!("no randomness"))?;
         let path = work_dir.join(format!("bench-{size}.pdf"));
         std::fs::write(&path, &doc)?;
 
@@ -244,56 +243,6 @@ fn pyhanko_in_process(pdf: &Path, key: &Path, cert: &Path) -> anyhow::Result<f64
         bail!("pyHanko loop: {}", String::from_utf8_lossy(&out.stderr));
     }
     Ok(String::from_utf8_lossy(&out.stdout).trim().parse()?)
-}
-
-/// A one-page document of about `size` bytes: a text line and an image XObject of random
-/// (incompressible) bytes, so neither side can shortcut the hashing.
-pub fn make_document(size: usize) -> anyhow::Result<Vec<u8>> {
-    let image_len = size.saturating_sub(1200).max(3);
-    let side = ((image_len / 3) as f64).sqrt().floor().max(1.0) as usize;
-    let image_len = side * side * 3;
-    let mut image = vec![0u8; image_len];
-    SystemRandom::new()
-        .fill(&mut image)
-        .map_err(|_| anyhow::anyhow!("no randomness"))?;
-    let content = b"q 400 0 0 400 97 300 cm /Im1 Do Q BT /F1 18 Tf 72 760 Td (Benchmark) Tj ET";
-    let mut objects: Vec<Vec<u8>> = vec![
-        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> /XObject << /Im1 6 0 R >> >> /Contents 5 0 R >>".to_vec(),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_vec(),
-    ];
-    let mut c = format!("<< /Length {} >>\nstream\n", content.len()).into_bytes();
-    c.extend_from_slice(content);
-    c.extend_from_slice(b"\nendstream");
-    objects.push(c);
-    let mut im = format!(
-        "<< /Type /XObject /Subtype /Image /Width {side} /Height {side} /ColorSpace /DeviceRGB /BitsPerComponent 8 /Length {image_len} >>\nstream\n"
-    )
-    .into_bytes();
-    im.extend_from_slice(&image);
-    im.extend_from_slice(b"\nendstream");
-    objects.push(im);
-    let mut out = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, o) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
-        out.extend_from_slice(o);
-        out.extend_from_slice(b"\nendobj\n");
-    }
-    let x = out.len();
-    let mut t = format!("xref\n0 {}\n0000000000 65535 f\r\n", objects.len() + 1);
-    for o in offsets {
-        let _ = write!(t, "{o:010} 00000 n\r\n");
-    }
-    let _ = write!(
-        t,
-        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{x}\n%%EOF\n",
-        objects.len() + 1
-    );
-    out.extend_from_slice(t.as_bytes());
-    Ok(out)
 }
 
 /// Where `ketqua bench sign` works by default.

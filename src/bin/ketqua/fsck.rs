@@ -5,7 +5,7 @@ use std::{path::Path, sync::Arc};
 
 use anyhow::{bail, Context};
 
-use crate::{
+use ketqua::{
     archive::{blobs::FILES, ArchiveError, FileBlobStore, FsckReport, PgArchive, SqliteArchive},
     ledger::LogVerifier,
     server::Backend,

@@ -270,39 +270,6 @@ fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {
     })
 }
 
-/// Trust anchors and CRLs for verification, from files (PEM or DER), plus — in the
-/// development profile, or `ketqua verify --dev-pki` — a PKI's own root and CRLs.
-pub fn load_trust(
-    anchors: &[PathBuf],
-    crls: &[PathBuf],
-    pki: Option<&crate::pki::KeyStore>,
-) -> anyhow::Result<crate::verify::TrustConfig> {
-    use anyhow::Context as _;
-    let mut trust = crate::verify::TrustConfig::default();
-    for path in anchors {
-        let data = std::fs::read(path)
-            .with_context(|| format!("reading the trust anchor {}", path.display()))?;
-        trust
-            .add_anchor_file_bytes(&data)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    }
-    for path in crls {
-        let data =
-            std::fs::read(path).with_context(|| format!("reading the CRL {}", path.display()))?;
-        trust
-            .crls_der
-            .push(match x509_parser::pem::parse_x509_pem(&data) {
-                Ok((_, pem)) if pem.label == "X509 CRL" => pem.contents,
-                _ => data,
-            });
-    }
-    if let Some(keys) = pki {
-        trust.anchors_der.push(keys.root_der().to_vec());
-        trust.crls_der.extend(keys.crls_der());
-    }
-    Ok(trust)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

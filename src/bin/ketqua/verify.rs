@@ -1,11 +1,11 @@
-//! `ketqua verify FILE.pdf`: offline verification with the engine in [`crate::verify`], and
+//! `ketqua verify FILE.pdf`: offline verification with the engine in [`ketqua::verify`], and
 //! `ketqua bench verify`: verifications per second against pyHanko on the same files.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
-use crate::verify::{self, TrustConfig, Verdict};
+use ketqua::verify::{self, TrustConfig, Verdict};
 
 /// Exit status of `ketqua verify`: 0 only for VALID.
 pub fn exit_code(verdict: Verdict) -> u8 {
@@ -45,11 +45,11 @@ pub fn trust_from_files(
 ) -> anyhow::Result<TrustConfig> {
     let keys = dev_pki
         .map(|dir| {
-            crate::pki::KeyStore::load(dir)
+            ketqua::pki::KeyStore::load(dir)
                 .with_context(|| format!("loading the development PKI in {}", dir.display()))
         })
         .transpose()?;
-    crate::config::load_trust(anchors, crls, keys.as_ref())
+    ketqua::server::load_trust(anchors, crls, keys.as_ref())
 }
 
 /// Runs `ketqua verify`; returns the exit status.
@@ -57,7 +57,7 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<u8> {
     let dev = match (&args.dev_pki, args.profile.as_str()) {
         (Some(dir), _) => Some(dir.clone()),
         (None, "development" | "dev") if args.trust.is_empty() => {
-            Some(PathBuf::from(crate::config::DEFAULT_PKI_DIR))
+            Some(PathBuf::from(ketqua::server::DEFAULT_PKI_DIR))
         }
         (None, "development" | "dev" | "production" | "prod") => None,
         (None, other) => bail!("unknown profile `{other}`; use development or production"),

@@ -1,47 +1,25 @@
 //! `ketqua serve`: wires configuration, PKI, catalog, archive and service to the gRPC and
 //! HTTP listeners, and shuts both down cleanly on Ctrl-C or SIGTERM.
 
-use std::{future::Future, path::Path, sync::Arc};
+use std::{future::Future, sync::Arc};
 
 use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 
-use crate::{
-    api,
-    archive::{Archive, BlobStore, FileBlobStore, PgArchive, SqliteArchive},
+use super::{
     config::{redact, BlobStoreKind, Profile, Settings},
+    startup::{dev_departments, load_catalog, load_or_create_log_key, trust_config},
+};
+use crate::{
+    archive::{Archive, BlobStore, FileBlobStore, PgArchive, SqliteArchive},
     flow::catalog::Catalog,
-    ledger::{LogKey, LogVerifier},
+    grpc,
     pki::{self, KeyStore},
     proto,
     service::{self, Service},
     web,
 };
-
-/// Reads the catalog the settings name, or the embedded one.
-pub fn load_catalog(settings: &Settings) -> anyhow::Result<Catalog> {
-    match &settings.catalog {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading the catalog {}", path.display()))?;
-            Catalog::from_toml(&text).with_context(|| format!("the catalog {}", path.display()))
-        }
-        None => Ok(Catalog::embedded_default()),
-    }
-}
-
-/// The departments of a catalog, as the development PKI needs them.
-pub fn dev_departments(catalog: &Catalog) -> Vec<pki::DevDepartment> {
-    catalog
-        .departments()
-        .iter()
-        .map(|d| pki::DevDepartment {
-            id: d.id.clone(),
-            name: d.name.clone(),
-        })
-        .collect()
-}
 
 pub async fn serve(
     settings: Settings,
@@ -122,73 +100,6 @@ fn blob_files(settings: &Settings) -> anyhow::Result<Arc<dyn BlobStore>> {
     Ok(Arc::new(FileBlobStore::new(&settings.blob_dir)))
 }
 
-/// What verification trusts: the configured anchors and CRLs, plus, in the development
-/// profile only, the PKI directory's own root and CRLs.
-pub fn trust_config(
-    settings: &Settings,
-    keys: &KeyStore,
-) -> anyhow::Result<crate::verify::TrustConfig> {
-    let own = (settings.profile == Profile::Development).then_some(keys);
-    let trust = crate::config::load_trust(&settings.trust, &settings.crls, own)?;
-    if trust.anchors_der.is_empty() {
-        anyhow::bail!(
-            "the production profile trusts only configured anchors, and none is configured: add --trust ROOT.pem"
-        );
-    }
-    Ok(trust)
-}
-
-/// The name (origin) of a log whose key is generated here.
-pub const DEFAULT_LOG_NAME: &str = "ketqua.local/log";
-
-/// Loads the transparency log's signing key from `<pki dir>/log.key` (PKCS#8) and its name
-/// from `<pki dir>/log.pub` (the note verifier key anyone checks checkpoints with), creating
-/// both on first start.
-pub fn load_or_create_log_key(pki_dir: &Path) -> anyhow::Result<Arc<LogKey>> {
-    let key_path = pki_dir.join("log.key");
-    let pub_path = pki_dir.join("log.pub");
-    if !key_path.exists() {
-        let (key, pkcs8) = LogKey::generate(DEFAULT_LOG_NAME).context("generating the log key")?;
-        write_private(&key_path, &pkcs8)?;
-        std::fs::write(&pub_path, format!("{}\n", key.verifier().to_vkey()))
-            .with_context(|| format!("writing {}", pub_path.display()))?;
-        tracing::warn!(path = %key_path.display(), "generated a new transparency log key");
-        return Ok(Arc::new(key));
-    }
-    let vkey = std::fs::read_to_string(&pub_path)
-        .with_context(|| format!("reading {} (the log's public key)", pub_path.display()))?;
-    let verifier = LogVerifier::from_vkey(vkey.trim())
-        .with_context(|| format!("{} is not a note verifier key", pub_path.display()))?;
-    let pkcs8 =
-        std::fs::read(&key_path).with_context(|| format!("reading {}", key_path.display()))?;
-    let key = LogKey::from_pkcs8(&verifier.name, &pkcs8)
-        .with_context(|| format!("{} is not an Ed25519 PKCS#8 key", key_path.display()))?;
-    if key.verifier().to_vkey() != verifier.to_vkey() {
-        anyhow::bail!(
-            "{} does not belong to the key in {}",
-            pub_path.display(),
-            key_path.display()
-        );
-    }
-    Ok(Arc::new(key))
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options
-        .open(path)
-        .with_context(|| format!("creating {}", path.display()))?;
-    file.write_all(bytes)
-        .with_context(|| format!("writing {}", path.display()))
-}
-
 /// The archive backends, chosen by the database URL's scheme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -248,17 +159,17 @@ async fn run<A: Archive>(
 
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     health_reporter
-        .set_serving::<proto::v1::dossiers_server::DossiersServer<api::DossiersApi<A>>>()
+        .set_serving::<proto::v1::dossiers_server::DossiersServer<grpc::DossiersApi<A>>>()
         .await;
     health_reporter
-        .set_serving::<proto::v1::archive_server::ArchiveServer<api::ArchiveApi<A>>>()
+        .set_serving::<proto::v1::archive_server::ArchiveServer<grpc::ArchiveApi<A>>>()
         .await;
     health_reporter
-        .set_serving::<proto::v1::signing_server::SigningServer<api::SigningApi<A>>>()
+        .set_serving::<proto::v1::signing_server::SigningServer<grpc::SigningApi<A>>>()
         .await;
     health_reporter
         .set_serving::<proto::v1::verification_server::VerificationServer<
-            crate::api_verification::VerificationApi<A>,
+            crate::grpc::VerificationApi<A>,
         >>()
         .await;
     let reflection = tonic_reflection::server::Builder::configure()
@@ -279,12 +190,10 @@ async fn run<A: Archive>(
     let grpc = tonic::transport::Server::builder()
         .add_service(health_service)
         .add_service(reflection)
-        .add_service(api::dossiers_server(service.clone()))
-        .add_service(api::signing_server(service.clone()))
-        .add_service(api::archive_server(service.clone()))
-        .add_service(crate::api_verification::verification_server(
-            service.clone(),
-        ))
+        .add_service(grpc::dossiers_server(service.clone()))
+        .add_service(grpc::signing_server(service.clone()))
+        .add_service(grpc::archive_server(service.clone()))
+        .add_service(crate::grpc::verification_server(service.clone()))
         .serve_with_incoming_shutdown(
             TcpListenerStream::new(grpc_listener),
             stopped(stop_rx.clone()),

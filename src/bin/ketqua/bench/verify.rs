@@ -15,7 +15,7 @@ use std::{
 use anyhow::{bail, Context};
 use time::OffsetDateTime;
 
-use crate::{
+use ketqua::{
     cms::tsp::LocalTsa,
     flow::Role,
     pdf::pades::{self, PadesLevel, SignatureRequest, Validation},
@@ -121,7 +121,7 @@ pub fn verify_benchmark(pki_dir: &Path, work_dir: &Path) -> anyhow::Result<Strin
     let mut table = String::from(
         "| file | size | ketqua verify/s | pyHanko verify/s | ratio |\n|---|---:|---:|---:|---:|\n",
     );
-    let input = crate::pdf::text_document(
+    let input = ketqua::pdf::text_document(
         "Phieu ly lich tu phap so 1",
         &["Ho va ten: Nguyen Thi Huong", "Khong co an tich"],
     );

@@ -1,12 +1,15 @@
-//! The gRPC Verification service: `VerifyDocument` (client streaming) and `LookupResult`.
-//! Mapping only; the engine is [`crate::verify`], the use cases [`crate::service::verification`].
+//! The `Verification` service: `VerifyDocument` (client streaming) and `LookupResult`. Mapping
+//! only; the engine is [`crate::verify`], the use cases [`crate::service::verification`].
 
 use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
 
+use super::{
+    status::{max_message_bytes, to_status},
+    streams::receive_verification_upload,
+};
 use crate::{
-    api::{max_message_bytes, to_status},
     archive::Archive,
     pki::rfc3339,
     proto::v1::{
@@ -90,29 +93,7 @@ impl<A: Archive> Verification for VerificationApi<A> {
         request: Request<tonic::Streaming<pb::VerifyDocumentRequest>>,
     ) -> Result<Response<pb::VerificationReport>, Status> {
         let limit = self.service.limits().max_document_bytes;
-        let mut stream = request.into_inner();
-        let mut code = None;
-        let mut pdf = Vec::new();
-        let mut first = true;
-        while let Some(message) = stream.message().await? {
-            if first {
-                code = Some(message.result_code.clone()).filter(|c| !c.trim().is_empty());
-                first = false;
-            } else if !message.result_code.is_empty() {
-                return Err(Status::invalid_argument(
-                    "the result code may be sent only in the first message",
-                ));
-            }
-            if (pdf.len() + message.chunk.len()) as u64 > limit {
-                return Err(Status::resource_exhausted(format!(
-                    "the document is larger than the limit of {limit} bytes"
-                )));
-            }
-            pdf.extend_from_slice(&message.chunk);
-        }
-        if pdf.is_empty() {
-            return Err(Status::invalid_argument("no document was sent"));
-        }
+        let (code, pdf) = receive_verification_upload(request.into_inner(), limit).await?;
         let report = self
             .service
             .verify_document(&pdf, code.as_deref())

@@ -8,7 +8,7 @@ use std::{
 use anyhow::{bail, Context};
 use clap::Subcommand;
 
-use crate::{
+use ketqua::{
     ledger::LogVerifier,
     package,
     proto::v1::{self as pb, archive_client::ArchiveClient},
@@ -18,7 +18,7 @@ use crate::{
 pub enum ArchiveCommand {
     /// Export a dossier (or every dossier a search matches) as a package that verifies offline.
     Export {
-        #[arg(long, default_value = crate::cli::DEFAULT_SERVER)]
+        #[arg(long, default_value = crate::remote::DEFAULT_SERVER)]
         server: String,
         /// The dossier to export.
         #[arg(long, conflicts_with_all = ["applicant", "procedure", "received_from", "received_to"])]
@@ -55,10 +55,10 @@ pub enum ArchiveCommand {
     /// expires within the window. Run it regularly (e.g. monthly, from cron); it is safe to
     /// repeat and to run from several machines. Exits non-zero if a due result was not renewed.
     Renew {
-        #[arg(long, default_value = crate::cli::DEFAULT_SERVER)]
+        #[arg(long, default_value = crate::remote::DEFAULT_SERVER)]
         server: String,
         /// Renew what expires within this many days.
-        #[arg(long, default_value_t = crate::service::renewal::DEFAULT_WINDOW_DAYS)]
+        #[arg(long, default_value_t = ketqua::service::renewal::DEFAULT_WINDOW_DAYS)]
         window_days: u32,
         /// Only report what is due.
         #[arg(long)]
@@ -79,7 +79,7 @@ pub enum ArchiveCommand {
         #[arg(long, env = "KETQUA_BLOB_DIR")]
         blob_dir: Option<PathBuf>,
         /// PKI directory holding log.pub, to check checkpoint signatures.
-        #[arg(long, default_value = crate::config::DEFAULT_PKI_DIR)]
+        #[arg(long, default_value = ketqua::server::DEFAULT_PKI_DIR)]
         pki_dir: PathBuf,
     },
 }
@@ -134,11 +134,11 @@ pub async fn run(command: ArchiveCommand) -> anyhow::Result<()> {
         } => {
             let url = match (database, &data_dir) {
                 (Some(url), _) => url,
-                (None, Some(dir)) => crate::config::default_database_url(dir),
+                (None, Some(dir)) => ketqua::server::default_database_url(dir),
                 (None, None) => bail!("name the archive: --data-dir DIR or --database URL"),
             };
             let blob_dir =
-                blob_dir.or_else(|| data_dir.as_deref().map(crate::config::default_blob_dir));
+                blob_dir.or_else(|| data_dir.as_deref().map(ketqua::server::default_blob_dir));
             let verifier = read_log_key(&pki_dir.join(package::LOG_KEY_FILE))?;
             let findings = crate::fsck::run(&url, blob_dir.as_deref(), &verifier).await?;
             for finding in &findings.problems {
@@ -210,7 +210,7 @@ impl Progress {
 
 async fn renew(server: &str, window_days: u32, dry_run: bool) -> anyhow::Result<()> {
     use pb::renewal_outcome::Action;
-    let channel = crate::cli::connect(server).await?;
+    let channel = crate::remote::connect(server).await?;
     let mut client = ArchiveClient::new(channel);
     let mut stream = client
         .renew_timestamps(pb::RenewTimestampsRequest {
@@ -218,7 +218,7 @@ async fn renew(server: &str, window_days: u32, dry_run: bool) -> anyhow::Result<
             dry_run,
         })
         .await
-        .map_err(crate::cli::status_error)?
+        .map_err(crate::remote::status_error)?
         .into_inner();
     let mut progress = Progress::new();
     let mut counts = std::collections::BTreeMap::<&'static str, u64>::new();
@@ -226,7 +226,7 @@ async fn renew(server: &str, window_days: u32, dry_run: bool) -> anyhow::Result<
     let mut examined = 0;
     while let Some(message) = stream.message().await.map_err(|status| {
         progress.break_line();
-        crate::cli::status_error(status)
+        crate::remote::status_error(status)
     })? {
         tsa_expires_at = message.tsa_expires_at.clone();
         examined = message.done;
@@ -289,14 +289,14 @@ async fn export(
     selection: pb::export_package_request::Selection,
     out: &Path,
 ) -> anyhow::Result<()> {
-    let channel = crate::cli::connect(server).await?;
+    let channel = crate::remote::connect(server).await?;
     let mut client = ArchiveClient::new(channel).max_decoding_message_size(8 * 1024 * 1024);
     let mut stream = client
         .export_package(pb::ExportPackageRequest {
             selection: Some(selection),
         })
         .await
-        .map_err(crate::cli::status_error)?
+        .map_err(crate::remote::status_error)?
         .into_inner();
     // Written beside the target and renamed at the end, so a failed export leaves no
     // half-written package under the name the archivist asked for.
@@ -307,7 +307,11 @@ async fn export(
     let mut bytes = 0u64;
     let mut count = 0;
     let outcome: anyhow::Result<()> = async {
-        while let Some(chunk) = stream.message().await.map_err(crate::cli::status_error)? {
+        while let Some(chunk) = stream
+            .message()
+            .await
+            .map_err(crate::remote::status_error)?
+        {
             file.write_all(&chunk.data)
                 .with_context(|| format!("writing {}", partial.display()))?;
             bytes += chunk.data.len() as u64;

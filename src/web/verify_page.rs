@@ -1,9 +1,6 @@
 //! The citizens' verification page: upload a result PDF (a plain multipart form, no
 //! JavaScript needed) or arrive from the QR link `/v/<result code>`; the verdict, who signed,
 //! for which organisation, when, the archive's status, and the details folded below.
-//! Vietnamese first, English with `?lang=en`.
-
-use std::{future::Future, pin::Pin, sync::Arc};
 
 use axum::{
     body::Bytes,
@@ -13,46 +10,16 @@ use axum::{
     routing::get,
     Router,
 };
-use time::{OffsetDateTime, UtcOffset};
 
+use super::{
+    html::{esc, page, vn_time, Lang, LangQuery},
+    multipart::multipart,
+    verifier::Verifier,
+};
 use crate::{
-    archive::Archive,
-    service::{Error, Service},
+    service::Error,
     verify::{Report, Verdict},
 };
-
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// What the page needs from the service, without naming the archive type.
-pub trait WebVerifier: Send + Sync + 'static {
-    fn verify_upload(
-        &self,
-        pdf: Vec<u8>,
-        code: Option<String>,
-    ) -> BoxFuture<'_, Result<Report, Error>>;
-    fn verify_code(&self, code: String) -> BoxFuture<'_, Result<Report, Error>>;
-    fn max_upload(&self) -> usize;
-}
-
-impl<A: Archive> WebVerifier for Service<A> {
-    fn verify_upload(
-        &self,
-        pdf: Vec<u8>,
-        code: Option<String>,
-    ) -> BoxFuture<'_, Result<Report, Error>> {
-        Box::pin(async move { self.verify_document(&pdf, code.as_deref()).await })
-    }
-    fn verify_code(&self, code: String) -> BoxFuture<'_, Result<Report, Error>> {
-        Box::pin(async move { self.verify_issued(&code).await })
-    }
-    fn max_upload(&self) -> usize {
-        usize::try_from(self.limits().max_document_bytes)
-            .unwrap_or(usize::MAX)
-            .saturating_add(64 * 1024)
-    }
-}
-
-pub type Verifier = Arc<dyn WebVerifier>;
 
 /// The routes of the page: `GET /verify` (the form), `POST /verify` (the upload), `GET /v/{code}`.
 pub fn routes<S: Clone + Send + Sync + 'static>(verifier: Verifier) -> Router<S> {
@@ -66,94 +33,6 @@ pub fn routes<S: Clone + Send + Sync + 'static>(verifier: Verifier) -> Router<S>
         )
         .route("/v/{code}", get(by_code))
         .with_state(verifier)
-}
-
-#[derive(serde::Deserialize, Default)]
-pub struct LangQuery {
-    lang: Option<String>,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Lang {
-    Vi,
-    En,
-}
-
-impl Lang {
-    fn of(q: &LangQuery) -> Lang {
-        match q.lang.as_deref() {
-            Some("en") => Lang::En,
-            _ => Lang::Vi,
-        }
-    }
-    fn t(self, vi: &'static str, en: &'static str) -> &'static str {
-        match self {
-            Lang::Vi => vi,
-            Lang::En => en,
-        }
-    }
-    fn code(self) -> &'static str {
-        self.t("vi", "en")
-    }
-}
-
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Vietnam time, as the stamp shows it: dd/mm/yyyy hh:mm:ss (UTC+07:00).
-fn vn_time(t: OffsetDateTime) -> String {
-    let offset = UtcOffset::from_hms(7, 0, 0).unwrap_or(UtcOffset::UTC);
-    let t = t.to_offset(offset);
-    format!(
-        "{:02}/{:02}/{} {:02}:{:02}:{:02} (UTC+07:00)",
-        t.day(),
-        u8::from(t.month()),
-        t.year(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
-}
-
-const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:46rem;margin:0 auto;padding:1rem;line-height:1.5;color:#111}\
-.verdict{border:3px solid;border-radius:.5rem;padding:1rem;margin:1rem 0}\
-.valid{border-color:#0a6b2b;background:#e8f6ec}.invalid{border-color:#a40e0e;background:#fdeaea}\
-.indeterminate{border-color:#8a5a00;background:#fff5e0}\
-.verdict h2{margin:.2rem 0;font-size:1.6rem}dt{font-weight:bold}dd{margin:0 0 .5rem 0}\
-label{display:block;font-weight:bold;margin-top:.8rem}input,button{font-size:1rem;padding:.4rem}\
-button{margin-top:1rem}code{word-break:break-all}nav{text-align:right}\
-a:focus,button:focus,input:focus,summary:focus{outline:3px solid #1a56db;outline-offset:2px}";
-
-fn page(lang: Lang, path: &str, title: &str, body: &str) -> Html<String> {
-    let (other, other_label) = match lang {
-        Lang::Vi => ("en", "English"),
-        Lang::En => ("vi", "Tiếng Việt"),
-    };
-    Html(format!(
-        "<!doctype html>\n<html lang=\"{code}\">\n<head><meta charset=\"utf-8\">\
-<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-<title>{title}</title><style>{STYLE}</style></head>\n<body>\n\
-<a href=\"#main\" class=\"skip\">{skip}</a>\n\
-<nav aria-label=\"{langnav}\"><a href=\"{path}?lang={other}\" lang=\"{other}\" hreflang=\"{other}\">{other_label}</a></nav>\n\
-<main id=\"main\">\n{body}\n</main>\n</body>\n</html>\n",
-        code = lang.code(),
-        title = esc(title),
-        skip = lang.t("Bỏ qua đến nội dung chính", "Skip to main content"),
-        langnav = lang.t("Ngôn ngữ", "Language"),
-        path = esc(path),
-    ))
 }
 
 fn form(lang: Lang, code: Option<&str>) -> String {
@@ -456,83 +335,5 @@ async fn upload(
     match v.verify_upload(file, code.clone()).await {
         Ok(report) => report_html(lang, "/verify", &report, code.as_deref()).into_response(),
         Err(e) => error_page(lang, error_status(&e), &e.to_string()),
-    }
-}
-
-/// A minimal multipart/form-data reader: `(field name, content)` of every part.
-fn multipart<'a>(content_type: &str, body: &'a [u8]) -> Option<Vec<(String, &'a [u8])>> {
-    let (mime, params) = content_type.split_once(';')?;
-    if !mime.trim().eq_ignore_ascii_case("multipart/form-data") {
-        return None;
-    }
-    let boundary = params.split(';').find_map(|p| {
-        let (k, v) = p.trim().split_once('=')?;
-        k.eq_ignore_ascii_case("boundary")
-            .then(|| v.trim_matches('"').to_owned())
-    })?;
-    if boundary.is_empty() || boundary.len() > 200 {
-        return None;
-    }
-    let delimiter = format!("--{boundary}");
-    let delim = delimiter.as_bytes();
-    let find = |hay: &[u8], needle: &[u8], from: usize| -> Option<usize> {
-        hay.get(from..)?
-            .windows(needle.len())
-            .position(|w| w == needle)
-            .map(|i| i + from)
-    };
-    let mut out = Vec::new();
-    let mut pos = find(body, delim, 0)? + delim.len();
-    loop {
-        if body.get(pos..pos + 2) == Some(b"--") {
-            break;
-        }
-        // Skip CRLF after the delimiter.
-        pos = find(body, b"\r\n", pos)? + 2;
-        let headers_end = find(body, b"\r\n\r\n", pos)?;
-        let headers = std::str::from_utf8(body.get(pos..headers_end)?).ok()?;
-        let content_start = headers_end + 4;
-        let mut next_delim = Vec::with_capacity(delim.len() + 2);
-        next_delim.extend_from_slice(b"\r\n");
-        next_delim.extend_from_slice(delim);
-        let content_end = find(body, &next_delim, content_start)?;
-        let name = headers.lines().find_map(|line| {
-            let (k, v) = line.split_once(':')?;
-            if !k.trim().eq_ignore_ascii_case("content-disposition") {
-                return None;
-            }
-            v.split(';').find_map(|p| {
-                let (k, v) = p.trim().split_once('=')?;
-                (k == "name").then(|| v.trim_matches('"').to_owned())
-            })
-        })?;
-        out.push((name, body.get(content_start..content_end)?));
-        pos = content_end + next_delim.len();
-    }
-    Some(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn multipart_forms() {
-        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"result_code\"\r\n\r\nabc\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.7\r\n--X\r\n--XyZ--\r\n";
-        let parts = multipart("multipart/form-data; boundary=XyZ", body).unwrap();
-        assert_eq!(parts.len(), 2);
-        assert_eq!(parts[0], ("result_code".to_string(), &b"abc"[..]));
-        assert_eq!(parts[1].1, b"%PDF-1.7\r\n--X");
-        assert!(multipart("text/plain", body).is_none());
-        assert!(multipart("multipart/form-data; boundary=XyZ", b"garbage").is_none());
-        assert!(multipart("multipart/form-data; boundary=XyZ", b"--XyZ\r\nno end").is_none());
-    }
-
-    #[test]
-    fn escapes() {
-        assert_eq!(
-            esc("<a href=\"x\">&'"),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
-        );
     }
 }

@@ -1,0 +1,105 @@
+//! `ketqua pki …`: the development hierarchy (init, TSA rotation) and a PKI directory's
+//! credentials.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use clap::Subcommand;
+use ketqua::{flow::catalog::Catalog, pki, server};
+
+#[derive(Debug, Subcommand)]
+pub enum PkiCommand {
+    /// Write a development hierarchy (root CA, timestamp authority, department CAs, officials
+    /// and organisation seals) for the departments of the catalog.
+    Init {
+        #[arg(long, default_value = ketqua::server::DEFAULT_PKI_DIR)]
+        out: PathBuf,
+        /// Procedure catalog whose departments get credentials [default: the embedded one].
+        #[arg(long)]
+        catalog: Option<PathBuf>,
+    },
+    /// List the credentials of a PKI directory: id, role, department, validity, subject.
+    Credentials {
+        #[arg(long, default_value = ketqua::server::DEFAULT_PKI_DIR)]
+        dir: PathBuf,
+    },
+    /// Give a development PKI a new timestamp authority certificate and key (the old ones
+    /// stay), so that `archive renew` can extend results past the old certificate's expiry.
+    /// Restart `serve` afterwards.
+    RotateTsa {
+        #[arg(long, default_value = ketqua::server::DEFAULT_PKI_DIR)]
+        dir: PathBuf,
+        /// Validity of the new certificate, in days (at most until the root expires).
+        #[arg(long, default_value_t = 3650)]
+        valid_days: i64,
+    },
+}
+
+/// Runs a `ketqua pki …` command.
+pub fn run(command: PkiCommand) -> anyhow::Result<()> {
+    match command {
+        PkiCommand::Init { out, catalog } => init(&out, catalog.as_deref()),
+        PkiCommand::Credentials { dir } => {
+            let keys = pki::KeyStore::load(&dir)
+                .with_context(|| format!("loading the PKI in {}", dir.display()))?;
+            for credential in keys.credentials() {
+                let info = credential.info();
+                println!(
+                    "{}\t{}\t{}\t{} .. {}\t{}",
+                    info.id,
+                    info.role,
+                    info.department,
+                    date(info.not_before),
+                    date(info.not_after),
+                    info.subject
+                );
+            }
+            Ok(())
+        }
+        PkiCommand::RotateTsa { dir, valid_days } => {
+            let info = pki::rotate_dev_tsa(&dir, valid_days)
+                .with_context(|| format!("rotating the TSA of {}", dir.display()))?;
+            println!(
+                "new timestamp authority certificate {} valid {} .. {}; restart `ketqua serve` to use it",
+                hex::encode(info.fingerprint),
+                date(info.not_before),
+                date(info.not_after)
+            );
+            Ok(())
+        }
+    }
+}
+
+fn init(out: &Path, catalog: Option<&Path>) -> anyhow::Result<()> {
+    let catalog = match catalog {
+        Some(path) => Catalog::from_toml(
+            &std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?,
+        )?,
+        None => Catalog::embedded_default(),
+    };
+    if pki::dev_pki_exists(out) {
+        bail!(
+            "{} already holds a PKI (root.pem exists); remove it first to make a new one",
+            out.display()
+        );
+    }
+    let summary = pki::init_dev_pki(out, &server::dev_departments(&catalog))?;
+    println!(
+        "wrote a development PKI with {} credentials to {} (trust anchor: {})",
+        summary.credentials.len(),
+        out.display(),
+        out.join("root.pem").display()
+    );
+    for info in &summary.credentials {
+        println!(
+            "{}\t{}\t{}\t{}",
+            info.id, info.role, info.department, info.subject
+        );
+    }
+    Ok(())
+}
+
+fn date(t: time::OffsetDateTime) -> String {
+    t.date().to_string()
+}

@@ -1,0 +1,297 @@
+//! Conversions between the wire messages of `proto/ketqua/v1` and the service's domain types.
+//! Pure mapping: no business rule, no I/O. Shared by every service of this room.
+
+use tonic::Status;
+
+use crate::{
+    archive::{LogReceipt, StoredCheckpoint, StoredResult},
+    flow::calendar::Timeliness,
+    pdf::pades::PadesLevel,
+    pki::CredentialInfo,
+    proto::v1 as pb,
+    record,
+    service::{
+        DocumentInput, DossierView, Receipt, RenewalAction, RenewalProgress, ResultMetadata,
+        SearchInput, SearchPage,
+    },
+};
+
+pub(super) fn documents(documents: Vec<pb::Document>) -> Vec<DocumentInput> {
+    documents.into_iter().map(document).collect()
+}
+
+pub(super) fn document(d: pb::Document) -> DocumentInput {
+    DocumentInput {
+        name: d.name,
+        media_type: d.media_type,
+        content: d.content,
+    }
+}
+
+pub(super) fn receipt(r: Receipt) -> pb::StepReceipt {
+    pb::StepReceipt {
+        dossier_code: r.dossier_code.to_string(),
+        state: record::state_to_proto(r.state) as i32,
+        record: Some(pb::SignedStepRecord {
+            record: r.record.record,
+            signature: r.record.signature,
+            record_sha256: r.record.record_sha256,
+            decoded: Some(r.decoded),
+        }),
+        due_date: r.due_date,
+        result_code: r.result_code.unwrap_or_default(),
+        log: Some(log_receipt(r.log)),
+    }
+}
+
+pub(super) fn checkpoint(c: StoredCheckpoint) -> pb::Checkpoint {
+    pb::Checkpoint {
+        note: c.note,
+        size: c.size,
+        root_hash: c.root,
+    }
+}
+
+pub(super) fn log_receipt(r: LogReceipt) -> pb::LogReceipt {
+    pb::LogReceipt {
+        leaf_index: r.leaf_index,
+        leaf_hash: r.leaf_hash.to_vec(),
+        path: r.path.iter().map(|h| h.to_vec()).collect(),
+        checkpoint: Some(checkpoint(r.checkpoint)),
+    }
+}
+
+pub(super) fn timeliness(t: Timeliness) -> pb::Timeliness {
+    match t {
+        Timeliness::OnTime => pb::Timeliness::OnTime,
+        Timeliness::Overdue => pb::Timeliness::Overdue,
+        Timeliness::FinishedOnTime => pb::Timeliness::FinishedOnTime,
+        Timeliness::FinishedLate => pb::Timeliness::FinishedLate,
+    }
+}
+
+pub(super) fn dossier(view: DossierView) -> pb::Dossier {
+    let row = view.row;
+    let content = view.result_content.unwrap_or_default();
+    let result = view.result.map(|r| result_document(r, content));
+    pb::Dossier {
+        code: row.code,
+        state: record::state_to_proto(view.state) as i32,
+        national_status: u32::from(view.state.national_status()),
+        procedure_code: row.procedure_code,
+        procedure_name: view.procedure_name,
+        department: row.department,
+        applicant: Some(pb::Applicant {
+            id: row.applicant_id,
+            name: row.applicant_name,
+        }),
+        received_on: row.received_on,
+        due_date: row.due_date,
+        timeliness: timeliness(view.timeliness) as i32,
+        allowed_steps: view
+            .allowed_steps
+            .into_iter()
+            .map(|s| record::step_to_proto(s) as i32)
+            .collect(),
+        documents: view
+            .documents
+            .into_iter()
+            .map(|d| pb::StoredDocument {
+                record_sequence: d.record_sequence as u32,
+                digest: Some(pb::DocumentDigest {
+                    name: d.name,
+                    media_type: d.media_type,
+                    sha256: d.sha256,
+                    size: d.size as u64,
+                }),
+            })
+            .collect(),
+        records: view
+            .records
+            .into_iter()
+            .map(|(stored, decoded)| pb::SignedStepRecord {
+                record: stored.record,
+                signature: stored.signature,
+                record_sha256: stored.record_sha256,
+                decoded: Some(decoded),
+            })
+            .collect(),
+        result,
+        version: row.version as u64,
+    }
+}
+
+pub(super) fn metadata(m: ResultMetadata) -> pb::ResultMetadata {
+    pb::ResultMetadata {
+        document_type: m.document_type,
+        number_notation: m.number_notation,
+        issue_date: m.issue_date,
+        issuing_body: m.issuing_body,
+        subject: m.subject,
+        language: m.language,
+        retention: m.retention,
+    }
+}
+
+pub(super) fn metadata_input(m: Option<pb::ResultMetadata>) -> ResultMetadata {
+    let m = m.unwrap_or_default();
+    ResultMetadata {
+        document_type: m.document_type,
+        number_notation: m.number_notation,
+        issue_date: m.issue_date,
+        issuing_body: m.issuing_body,
+        subject: m.subject,
+        language: m.language,
+        retention: m.retention,
+    }
+}
+
+pub(super) fn result_document(r: StoredResult, content: Vec<u8>) -> pb::ResultDocument {
+    pb::ResultDocument {
+        metadata: Some(metadata(ResultMetadata::from_json(&r.metadata))),
+        issued: r.issued_at_ms.is_some(),
+        page_count: u32::try_from(r.page_count).unwrap_or(0),
+        digest: Some(pb::DocumentDigest {
+            name: r.name,
+            media_type: r.media_type,
+            sha256: r.current_sha256,
+            size: r.current_size as u64,
+        }),
+        issued_sha256: r.sha256,
+        pades_level: r.level,
+        result_code: r.result_code,
+        status: r.status,
+        signer: r.signer,
+        content,
+    }
+}
+
+pub(super) fn renewal_progress(p: RenewalProgress, tsa_expires_at: &str) -> pb::RenewalProgress {
+    use pb::renewal_outcome::Action;
+    let o = p.outcome;
+    let action = match o.action {
+        RenewalAction::Renewed => Action::Renewed,
+        RenewalAction::NotDue => Action::NotDue,
+        RenewalAction::WouldRenew => Action::WouldRenew,
+        RenewalAction::Skipped => Action::Skipped,
+        RenewalAction::Failed => Action::Failed,
+    };
+    pb::RenewalProgress {
+        candidates: p.candidates,
+        done: p.done,
+        tsa_expires_at: tsa_expires_at.to_owned(),
+        outcome: Some(pb::RenewalOutcome {
+            result_code: o.result_code,
+            action: action as i32,
+            detail: o.detail,
+            previous_sha256: o.previous_sha256,
+            sha256: o.sha256,
+            timestamp_expires_at: o.timestamp_expires_at.map(rfc3339).unwrap_or_default(),
+            leaf_index: o.leaf_index.unwrap_or_default(),
+        }),
+    }
+}
+
+pub(super) fn millis_rfc3339(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .map(rfc3339)
+        .unwrap_or_default()
+}
+
+pub(super) fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+pub(super) fn credential(info: &CredentialInfo, certificate: &[u8]) -> pb::Credential {
+    pb::Credential {
+        id: info.id.clone(),
+        role: record::role_to_proto(info.role) as i32,
+        department: info.department.clone(),
+        subject: info.subject.clone(),
+        common_name: info.common_name.clone(),
+        position: info.position.clone(),
+        organisation: info.organisation.clone(),
+        not_before: rfc3339(info.not_before),
+        not_after: rfc3339(info.not_after),
+        certificate_sha256: info.fingerprint.to_vec(),
+        certificate: certificate.to_vec(),
+    }
+}
+
+pub(super) fn level_from_proto(level: i32) -> Result<PadesLevel, Status> {
+    match pb::PadesLevel::try_from(level) {
+        Ok(pb::PadesLevel::Unspecified) | Ok(pb::PadesLevel::BT) => Ok(PadesLevel::BT),
+        Ok(pb::PadesLevel::BB) => Ok(PadesLevel::BB),
+        Ok(pb::PadesLevel::BLt) => Ok(PadesLevel::BLT),
+        Ok(pb::PadesLevel::BLta) => Ok(PadesLevel::BLTA),
+        Err(_) => Err(Status::invalid_argument(format!(
+            "level {level} is not a PAdES level"
+        ))),
+    }
+}
+
+pub(super) fn level_to_proto(level: PadesLevel) -> pb::PadesLevel {
+    match level {
+        PadesLevel::BB => pb::PadesLevel::BB,
+        PadesLevel::BT => pb::PadesLevel::BT,
+        PadesLevel::BLT => pb::PadesLevel::BLt,
+        PadesLevel::BLTA => pb::PadesLevel::BLta,
+    }
+}
+pub(super) fn search_input(request: pb::SearchRequest) -> Result<SearchInput, Status> {
+    let state = match pb::DossierState::try_from(request.state) {
+        Ok(pb::DossierState::Unspecified) => None,
+        Ok(state) => record::state_from_proto(state),
+        Err(_) => {
+            return Err(Status::invalid_argument(format!(
+                "state {} is not a dossier state",
+                request.state
+            )))
+        }
+    };
+    Ok(SearchInput {
+        applicant_id: request.applicant_id,
+        procedure_code: request.procedure_code,
+        department: request.department,
+        state,
+        received_from: request.received_from,
+        received_to: request.received_to,
+        page_size: request.page_size,
+        cursor: request.cursor,
+    })
+}
+
+/// One page of search results, the cursor of the next page on its last hit.
+pub(super) fn search_hits(page: SearchPage) -> Vec<pb::SearchHit> {
+    let count = page.hits.len();
+    page.hits
+        .into_iter()
+        .enumerate()
+        .map(|(index, (row, result))| {
+            let state = row
+                .state
+                .parse::<crate::flow::State>()
+                .map(|s| record::state_to_proto(s) as i32)
+                .unwrap_or_default();
+            pb::SearchHit {
+                dossier_code: row.code,
+                state,
+                procedure_code: row.procedure_code,
+                department: row.department,
+                applicant_id: row.applicant_id,
+                received_on: row.received_on,
+                due_date: row.due_date,
+                metadata: result
+                    .as_ref()
+                    .map(|r| metadata(ResultMetadata::from_json(&r.metadata))),
+                result_code: result.map(|r| r.result_code).unwrap_or_default(),
+                next_cursor: if index + 1 == count {
+                    page.next_cursor.clone().unwrap_or_default()
+                } else {
+                    String::new()
+                },
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,162 @@
+//! The `Signing` service: credentials, signing any PDF (streamed), external signing in two
+//! steps, and RFC 3161 timestamps.
+
+use std::sync::Arc;
+
+use tonic::{Request, Response, Status};
+
+use super::{
+    convert::{credential, level_from_proto, rfc3339},
+    status::to_status,
+    streams::{receive_upload, signed_document_stream, PartStream},
+};
+use crate::{
+    archive::Archive,
+    proto::v1::{
+        self as pb,
+        signing_server::{Signing, SigningServer},
+    },
+    service::{
+        signing::{ExternalSigner, SignOptions},
+        Service,
+    },
+};
+
+pub struct SigningApi<A> {
+    service: Arc<Service<A>>,
+}
+pub fn signing_server<A: Archive>(service: Arc<Service<A>>) -> SigningServer<SigningApi<A>> {
+    SigningServer::new(SigningApi { service })
+}
+fn sign_options(
+    level: i32,
+    visible: bool,
+    field_name: String,
+    reason: String,
+    location: String,
+    certify: bool,
+) -> Result<SignOptions, Status> {
+    Ok(SignOptions {
+        level: level_from_proto(level)?,
+        visible,
+        field_name,
+        reason,
+        location,
+        certify,
+    })
+}
+
+#[tonic::async_trait]
+impl<A: Archive> Signing for SigningApi<A> {
+    async fn list_credentials(
+        &self,
+        request: Request<pb::ListCredentialsRequest>,
+    ) -> Result<Response<pb::ListCredentialsResponse>, Status> {
+        let department = request.into_inner().department;
+        let keys = self.service.keys();
+        let credentials = self
+            .service
+            .credentials(&department)
+            .into_iter()
+            .filter_map(|info| {
+                keys.get(&info.id)
+                    .map(|c| credential(info, c.certificate_der()))
+            })
+            .collect();
+        Ok(Response::new(pb::ListCredentialsResponse { credentials }))
+    }
+
+    type SignDocumentStream = PartStream;
+
+    async fn sign_document(
+        &self,
+        request: Request<tonic::Streaming<pb::SignDocumentRequest>>,
+    ) -> Result<Response<Self::SignDocumentStream>, Status> {
+        let limit = self.service.limits().max_document_bytes;
+        let (p, input) = receive_upload(request.into_inner(), limit).await?;
+        if p.size != 0 && p.size != input.len() as u64 {
+            return Err(Status::invalid_argument(format!(
+                "the document is {} bytes but the parameters announced {}",
+                input.len(),
+                p.size
+            )));
+        }
+        let options = sign_options(
+            p.level,
+            p.visible,
+            p.field_name,
+            p.reason,
+            p.location,
+            p.certify,
+        )?;
+        let signed = self
+            .service
+            .sign_document(&p.credential_id, &options, &input)
+            .await
+            .map_err(to_status)?;
+        Ok(Response::new(signed_document_stream(input, signed)))
+    }
+
+    async fn prepare_signature(
+        &self,
+        request: Request<tonic::Streaming<pb::PrepareSignatureRequest>>,
+    ) -> Result<Response<pb::PrepareSignatureResponse>, Status> {
+        let limit = self.service.limits().max_document_bytes;
+        let (p, input) = receive_upload(request.into_inner(), limit).await?;
+        let signer = p.signer.unwrap_or_default();
+        let options = sign_options(
+            p.level,
+            p.visible,
+            p.field_name,
+            p.reason,
+            p.location,
+            p.certify,
+        )?;
+        let external = ExternalSigner {
+            certificate_der: signer.certificate,
+            chain_der: signer.chain,
+            signer_name: p.signer_name,
+            position: p.position,
+            organisation: p.organisation,
+        };
+        let prepared = self
+            .service
+            .prepare_signature(&external, &options, &input)
+            .await
+            .map_err(to_status)?;
+        Ok(Response::new(pb::PrepareSignatureResponse {
+            session_id: prepared.session_id,
+            data_to_sign: prepared.data_to_sign,
+            data_to_sign_sha256: prepared.data_to_sign_sha256.to_vec(),
+            signature_algorithm: prepared.signature_algorithm,
+            expires_at: rfc3339(prepared.expires_at),
+        }))
+    }
+
+    type CompleteSignatureStream = PartStream;
+
+    async fn complete_signature(
+        &self,
+        request: Request<tonic::Streaming<pb::CompleteSignatureRequest>>,
+    ) -> Result<Response<Self::CompleteSignatureStream>, Status> {
+        let limit = self.service.limits().max_document_bytes;
+        let (p, input) = receive_upload(request.into_inner(), limit).await?;
+        let signed = self
+            .service
+            .complete_signature(&p.session_id, &p.signature_value, &input)
+            .await
+            .map_err(to_status)?;
+        Ok(Response::new(signed_document_stream(input, signed)))
+    }
+
+    async fn timestamp(
+        &self,
+        request: Request<pb::TimestampRequest>,
+    ) -> Result<Response<pb::TimestampResponse>, Status> {
+        let token = self
+            .service
+            .timestamp(&request.into_inner().sha256)
+            .map_err(to_status)?;
+        Ok(Response::new(pb::TimestampResponse { token }))
+    }
+}

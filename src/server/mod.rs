@@ -1,0 +1,17 @@
+//! Wiring: the settings of `ketqua serve` (flags, environment, a TOML file, defaults), what is
+//! read or created at start, and the server that puts the service behind its two interfaces.
+//! It sits beside `grpc` and `web`, above every domain module.
+
+mod config;
+mod serve;
+mod startup;
+
+pub use config::{
+    default_blob_dir, default_database_url, redact, BlobStoreKind, ConfigError, Profile, ServeArgs,
+    Settings, DEFAULT_DATA_DIR, DEFAULT_GRPC_ADDR, DEFAULT_HTTP_ADDR, DEFAULT_PKI_DIR,
+};
+pub use serve::{serve, shutdown_signal, Backend};
+pub use startup::{
+    dev_departments, load_catalog, load_or_create_log_key, load_trust, trust_config,
+    DEFAULT_LOG_NAME,
+};

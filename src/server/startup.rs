@@ -1,0 +1,140 @@
+//! What `serve` and the offline commands read or create at start: the procedure catalog, the
+//! development PKI's departments, what verification trusts, and the transparency log's key.
+
+use std::{
+    path::{Path, PathBuf},
+    sync::Arc,
+};
+
+use anyhow::Context;
+
+use super::config::{Profile, Settings};
+use crate::{
+    flow::catalog::Catalog,
+    ledger::{LogKey, LogVerifier},
+    pki::{self, KeyStore},
+};
+
+/// Reads the catalog the settings name, or the embedded one.
+pub fn load_catalog(settings: &Settings) -> anyhow::Result<Catalog> {
+    match &settings.catalog {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading the catalog {}", path.display()))?;
+            Catalog::from_toml(&text).with_context(|| format!("the catalog {}", path.display()))
+        }
+        None => Ok(Catalog::embedded_default()),
+    }
+}
+
+/// The departments of a catalog, as the development PKI needs them.
+pub fn dev_departments(catalog: &Catalog) -> Vec<pki::DevDepartment> {
+    catalog
+        .departments()
+        .iter()
+        .map(|d| pki::DevDepartment {
+            id: d.id.clone(),
+            name: d.name.clone(),
+        })
+        .collect()
+}
+
+/// What verification trusts: the configured anchors and CRLs, plus, in the development
+/// profile only, the PKI directory's own root and CRLs.
+pub fn trust_config(
+    settings: &Settings,
+    keys: &KeyStore,
+) -> anyhow::Result<crate::verify::TrustConfig> {
+    let own = (settings.profile == Profile::Development).then_some(keys);
+    let trust = load_trust(&settings.trust, &settings.crls, own)?;
+    if trust.anchors_der.is_empty() {
+        anyhow::bail!(
+            "the production profile trusts only configured anchors, and none is configured: add --trust ROOT.pem"
+        );
+    }
+    Ok(trust)
+}
+
+/// The name (origin) of a log whose key is generated here.
+pub const DEFAULT_LOG_NAME: &str = "ketqua.local/log";
+
+/// Loads the transparency log's signing key from `<pki dir>/log.key` (PKCS#8) and its name
+/// from `<pki dir>/log.pub` (the note verifier key anyone checks checkpoints with), creating
+/// both on first start.
+pub fn load_or_create_log_key(pki_dir: &Path) -> anyhow::Result<Arc<LogKey>> {
+    let key_path = pki_dir.join("log.key");
+    let pub_path = pki_dir.join("log.pub");
+    if !key_path.exists() {
+        let (key, pkcs8) = LogKey::generate(DEFAULT_LOG_NAME).context("generating the log key")?;
+        write_private(&key_path, &pkcs8)?;
+        std::fs::write(&pub_path, format!("{}\n", key.verifier().to_vkey()))
+            .with_context(|| format!("writing {}", pub_path.display()))?;
+        tracing::warn!(path = %key_path.display(), "generated a new transparency log key");
+        return Ok(Arc::new(key));
+    }
+    let vkey = std::fs::read_to_string(&pub_path)
+        .with_context(|| format!("reading {} (the log's public key)", pub_path.display()))?;
+    let verifier = LogVerifier::from_vkey(vkey.trim())
+        .with_context(|| format!("{} is not a note verifier key", pub_path.display()))?;
+    let pkcs8 =
+        std::fs::read(&key_path).with_context(|| format!("reading {}", key_path.display()))?;
+    let key = LogKey::from_pkcs8(&verifier.name, &pkcs8)
+        .with_context(|| format!("{} is not an Ed25519 PKCS#8 key", key_path.display()))?;
+    if key.verifier().to_vkey() != verifier.to_vkey() {
+        anyhow::bail!(
+            "{} does not belong to the key in {}",
+            pub_path.display(),
+            key_path.display()
+        );
+    }
+    Ok(Arc::new(key))
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    file.write_all(bytes)
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+/// Trust anchors and CRLs for verification, from files (PEM or DER), plus — in the
+/// development profile, or `ketqua verify --dev-pki` — a PKI's own root and CRLs.
+pub fn load_trust(
+    anchors: &[PathBuf],
+    crls: &[PathBuf],
+    pki: Option<&KeyStore>,
+) -> anyhow::Result<crate::verify::TrustConfig> {
+    use anyhow::Context as _;
+    let mut trust = crate::verify::TrustConfig::default();
+    for path in anchors {
+        let data = std::fs::read(path)
+            .with_context(|| format!("reading the trust anchor {}", path.display()))?;
+        trust
+            .add_anchor_file_bytes(&data)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    }
+    for path in crls {
+        let data =
+            std::fs::read(path).with_context(|| format!("reading the CRL {}", path.display()))?;
+        trust
+            .crls_der
+            .push(match x509_parser::pem::parse_x509_pem(&data) {
+                Ok((_, pem)) if pem.label == "X509 CRL" => pem.contents,
+                _ => data,
+            });
+    }
+    if let Some(keys) = pki {
+        trust.anchors_der.push(keys.root_der().to_vec());
+        trust.crls_der.extend(keys.crls_der());
+    }
+    Ok(trust)
+}

@@ -1,0 +1,107 @@
+//! The frame every page shares: the language switch (Vietnamese first, English with
+//! `?lang=en`), HTML escaping, Vietnam time as citizens read it, the style sheet and the page
+//! skeleton.
+
+use axum::response::Html;
+use time::{OffsetDateTime, UtcOffset};
+
+#[derive(serde::Deserialize, Default)]
+pub struct LangQuery {
+    lang: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Lang {
+    Vi,
+    En,
+}
+
+impl Lang {
+    pub(super) fn of(q: &LangQuery) -> Lang {
+        match q.lang.as_deref() {
+            Some("en") => Lang::En,
+            _ => Lang::Vi,
+        }
+    }
+    pub(super) fn t(self, vi: &'static str, en: &'static str) -> &'static str {
+        match self {
+            Lang::Vi => vi,
+            Lang::En => en,
+        }
+    }
+    pub(super) fn code(self) -> &'static str {
+        self.t("vi", "en")
+    }
+}
+
+pub(super) fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Vietnam time, as the stamp shows it: dd/mm/yyyy hh:mm:ss (UTC+07:00).
+pub(super) fn vn_time(t: OffsetDateTime) -> String {
+    let offset = UtcOffset::from_hms(7, 0, 0).unwrap_or(UtcOffset::UTC);
+    let t = t.to_offset(offset);
+    format!(
+        "{:02}/{:02}/{} {:02}:{:02}:{:02} (UTC+07:00)",
+        t.day(),
+        u8::from(t.month()),
+        t.year(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:46rem;margin:0 auto;padding:1rem;line-height:1.5;color:#111}\
+.verdict{border:3px solid;border-radius:.5rem;padding:1rem;margin:1rem 0}\
+.valid{border-color:#0a6b2b;background:#e8f6ec}.invalid{border-color:#a40e0e;background:#fdeaea}\
+.indeterminate{border-color:#8a5a00;background:#fff5e0}\
+.verdict h2{margin:.2rem 0;font-size:1.6rem}dt{font-weight:bold}dd{margin:0 0 .5rem 0}\
+label{display:block;font-weight:bold;margin-top:.8rem}input,button{font-size:1rem;padding:.4rem}\
+button{margin-top:1rem}code{word-break:break-all}nav{text-align:right}\
+a:focus,button:focus,input:focus,summary:focus{outline:3px solid #1a56db;outline-offset:2px}";
+
+pub(super) fn page(lang: Lang, path: &str, title: &str, body: &str) -> Html<String> {
+    let (other, other_label) = match lang {
+        Lang::Vi => ("en", "English"),
+        Lang::En => ("vi", "Tiếng Việt"),
+    };
+    Html(format!(
+        "<!doctype html>\n<html lang=\"{code}\">\n<head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+<title>{title}</title><style>{STYLE}</style></head>\n<body>\n\
+<a href=\"#main\" class=\"skip\">{skip}</a>\n\
+<nav aria-label=\"{langnav}\"><a href=\"{path}?lang={other}\" lang=\"{other}\" hreflang=\"{other}\">{other_label}</a></nav>\n\
+<main id=\"main\">\n{body}\n</main>\n</body>\n</html>\n",
+        code = lang.code(),
+        title = esc(title),
+        skip = lang.t("Bỏ qua đến nội dung chính", "Skip to main content"),
+        langnav = lang.t("Ngôn ngữ", "Language"),
+        path = esc(path),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes() {
+        assert_eq!(
+            esc("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+    }
+}

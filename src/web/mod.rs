@@ -1,0 +1,14 @@
+//! The HTTP interface: the citizens' landing and verification pages (server-rendered HTML,
+//! Vietnamese first, English too), the trust anchor, health, and the timestamp authority over
+//! HTTP. Like `grpc`, it holds no business rule: verification is the service's.
+
+mod app;
+mod html;
+mod multipart;
+mod tsa;
+mod verifier;
+mod verify_page;
+
+pub use app::{router, State};
+pub use tsa::MAX_TSA_QUERY;
+pub use verifier::{BoxFuture, Verifier, WebVerifier};
