@@ -16,10 +16,7 @@ use crate::{
         self as pb,
         signing_server::{Signing, SigningServer},
     },
-    service::{
-        signing::{ExternalSigner, SignOptions},
-        Service,
-    },
+    service::{ExternalSigner, Service, SignOptions},
 };
 
 pub struct SigningApi<A> {

@@ -12,7 +12,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use super::{convert::level_to_proto, status::to_status};
 use crate::{
     proto::v1 as pb,
-    service::{self, signing::SignedDocument},
+    service::{self, SignedDocument},
 };
 
 /// The parts of a client-streamed upload: parameters first, then the document in chunks.

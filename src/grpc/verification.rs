@@ -1,5 +1,5 @@
 //! The `Verification` service: `VerifyDocument` (client streaming) and `LookupResult`. Mapping
-//! only; the engine is [`crate::verify`], the use cases [`crate::service::verification`].
+//! only; the engine is [`crate::verify`], the use cases those of [`crate::service`].
 
 use std::sync::Arc;
 

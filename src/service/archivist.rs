@@ -5,7 +5,10 @@ use std::collections::BTreeMap;
 
 use tokio::sync::mpsc;
 
-use super::{parse_dossier_code, Call, Error, ResultMetadata, SearchInput, Service};
+use super::{
+    audit::Call, checks::parse_dossier_code, commands::ResultMetadata, core::Service, error::Error,
+    retrieval::SearchInput,
+};
 use crate::{
     archive::{Archive, LogKind, LogReceipt},
     cms,

@@ -1,8 +1,6 @@
-//! Checks on what callers send, and the fingerprints that make retries safe.
+//! Checks on what callers send: limits, applicants, request ids, notes, documents, PDFs.
 
-use ring::digest;
-
-use super::{Error, ReceiveCommand, SignCommand, StepCommand};
+use super::error::Error;
 use crate::{archive::NewDocument, pki};
 
 /// Configured limits on what one call may carry.
@@ -210,143 +208,9 @@ pub(super) fn check_pdf(content: &[u8]) -> Result<(), Error> {
     Ok(())
 }
 
-/// Hashes a call's payload field by field, each length-prefixed so that no two different
-/// payloads share a fingerprint. The request id itself is not part of it.
-struct Fingerprint(digest::Context);
-
-impl Fingerprint {
-    fn new(method: &str) -> Self {
-        let mut f = Fingerprint(digest::Context::new(&digest::SHA256));
-        f.field(method.as_bytes());
-        f
-    }
-
-    fn field(&mut self, bytes: &[u8]) -> &mut Self {
-        self.0.update(&(bytes.len() as u64).to_be_bytes());
-        self.0.update(bytes);
-        self
-    }
-
-    fn documents(&mut self, documents: &[DocumentInput]) -> &mut Self {
-        self.field(&(documents.len() as u64).to_be_bytes());
-        for document in documents {
-            self.field(document.name.as_bytes())
-                .field(document.media_type.as_bytes())
-                .field(&pki::sha256(&document.content));
-        }
-        self
-    }
-
-    fn finish(self) -> [u8; 32] {
-        let mut out = [0u8; 32];
-        out.copy_from_slice(self.0.finish().as_ref());
-        out
-    }
-}
-
-pub(super) fn fingerprint_receive(c: &ReceiveCommand) -> [u8; 32] {
-    let mut f = Fingerprint::new("Receive");
-    f.field(c.credential_id.as_bytes())
-        .field(c.procedure_code.as_bytes())
-        .field(c.applicant.id.as_bytes())
-        .field(c.applicant.name.as_bytes())
-        .field(c.note.as_bytes())
-        .field(c.supplement_of.as_bytes())
-        .documents(&c.documents);
-    f.field(&(c.cited_results.len() as u64).to_be_bytes());
-    for cited in &c.cited_results {
-        f.field(cited.as_bytes());
-    }
-    f.finish()
-}
-
-pub(super) fn fingerprint_step(c: &StepCommand) -> [u8; 32] {
-    let mut f = Fingerprint::new(c.step.as_str());
-    f.field(c.credential_id.as_bytes())
-        .field(c.dossier_code.as_bytes())
-        .field(c.note.as_bytes())
-        .documents(&c.documents);
-    f.finish()
-}
-
-pub(super) fn fingerprint_sign(c: &SignCommand) -> [u8; 32] {
-    let mut f = Fingerprint::new("Sign");
-    f.field(c.credential_id.as_bytes())
-        .field(c.dossier_code.as_bytes())
-        .field(c.note.as_bytes())
-        .documents(c.result.as_slice());
-    // The rendered content and the metadata are part of the request too.
-    f.field(&serde_json::to_vec(&c.metadata).unwrap_or_default());
-    match &c.content {
-        Some(content) => {
-            f.field(b"content")
-                .field(content.issuing_body.as_bytes())
-                .field(content.number_notation.as_bytes())
-                .field(content.place_and_date.as_bytes())
-                .field(content.title.as_bytes())
-                .field(content.subtitle.as_bytes())
-                .field(content.signer_position.as_bytes());
-            f.field(&(content.body.len() as u64).to_be_bytes());
-            for paragraph in &content.body {
-                f.field(paragraph.as_bytes());
-            }
-        }
-        None => {
-            f.field(b"no content");
-        }
-    }
-    f.finish()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn fingerprints_differ_when_any_field_differs() {
-        let base = ReceiveCommand {
-            request_id: "r1".into(),
-            credential_id: "stp-receiver".into(),
-            procedure_code: "1.001233".into(),
-            applicant: ApplicantInput {
-                id: "001099012345".into(),
-                name: "Nguyễn Văn A".into(),
-            },
-            documents: vec![DocumentInput {
-                name: "a".into(),
-                media_type: "application/pdf".into(),
-                content: b"x".to_vec(),
-            }],
-            note: String::new(),
-            supplement_of: String::new(),
-            cited_results: Vec::new(),
-        };
-        let same_but_other_id = ReceiveCommand {
-            request_id: "r2".into(),
-            ..base.clone()
-        };
-        assert_eq!(
-            fingerprint_receive(&base),
-            fingerprint_receive(&same_but_other_id)
-        );
-        // Field boundaries matter: moving a character between fields changes the fingerprint.
-        let shifted = ReceiveCommand {
-            applicant: ApplicantInput {
-                id: "001099012345N".into(),
-                name: "guyễn Văn A".into(),
-            },
-            ..base.clone()
-        };
-        assert_ne!(fingerprint_receive(&base), fingerprint_receive(&shifted));
-        let other_doc = ReceiveCommand {
-            documents: vec![DocumentInput {
-                content: b"y".to_vec(),
-                ..base.documents[0].clone()
-            }],
-            ..base.clone()
-        };
-        assert_ne!(fingerprint_receive(&base), fingerprint_receive(&other_doc));
-    }
 
     #[test]
     fn documents_are_checked_against_limits() {

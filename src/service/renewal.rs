@@ -10,7 +10,11 @@
 use time::{Duration, OffsetDateTime};
 use tokio::sync::mpsc;
 
-use super::{unix_millis, Call, Error, Service};
+use super::{
+    audit::{unix_millis, Call},
+    core::Service,
+    error::Error,
+};
 use crate::{
     archive::{Archive, ArchiveError, NewDocument, NewRenewal, RenewalCandidate},
     cms::tsp,

@@ -5,8 +5,14 @@
 use time::OffsetDateTime;
 
 use super::{
-    input, parse_dossier_code, unix_millis, Call, Error, Receipt, ResultContent, ResultMetadata,
-    Service, SignCommand,
+    answers::Receipt,
+    audit::{unix_millis, Call},
+    checks::{parse_dossier_code, stored_state},
+    commands::{ResultContent, ResultMetadata, SignCommand},
+    commit::digest_of,
+    core::Service,
+    error::Error,
+    fingerprint, input,
 };
 use crate::{
     archive::{Archive, DossierChange, NewDocument, NewResult},
@@ -53,13 +59,25 @@ impl<A: Archive> Service<A> {
         }
     }
 
+    pub async fn sign(&self, command: SignCommand) -> Result<Receipt, Error> {
+        let call = Call {
+            method: "Sign",
+            request_id: &command.request_id,
+            credential_id: &command.credential_id,
+            dossier_code: &command.dossier_code,
+            at: (self.clock)(),
+        };
+        let result = self.sign_inner(&call, &command).await;
+        self.audited(&call, result).await
+    }
+
     pub(super) async fn sign_inner(
         &self,
         call: &Call<'_>,
         command: &SignCommand,
     ) -> Result<Receipt, Error> {
         input::check_request_id(&command.request_id)?;
-        let fingerprint = input::fingerprint_sign(command);
+        let fingerprint = fingerprint::sign(command);
         if let Some(receipt) = self
             .replay(call.method, &command.request_id, &fingerprint)
             .await?
@@ -93,7 +111,7 @@ impl<A: Archive> Service<A> {
         input::check_note(&command.note, &self.limits)?;
         let credential = self.credential(&command.credential_id, call.at)?;
         let row = self.load(&code).await?;
-        let from = super::stored_state(&row)?;
+        let from = stored_state(&row)?;
         let state = self.check(Some(from), Step::Sign, credential, &row.department)?;
         let seal = self.seal_of(&row.department, call.at)?;
         if self.timestamper.is_none() {
@@ -159,7 +177,7 @@ impl<A: Archive> Service<A> {
             metadata: metadata.to_json(),
             signed_at_ms: unix_millis(call.at),
         };
-        let digest = super::digest_of(&result.document);
+        let digest = digest_of(&result.document);
         let change = DossierChange {
             state: state.as_str().to_owned(),
             result: Some(result),

@@ -1,12 +1,25 @@
-//! Use cases of archivists and of reuse: one dossier by any of its keys, search by cursor, and
-//! the results an applicant may cite instead of uploading copies.
+//! Reading dossiers back: `Get` (state, deadline, every signed record, the result), one dossier
+//! by any of its keys, search by cursor, and the results an applicant may cite instead of
+//! uploading copies.
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 
-use super::{parse_dossier_code, Call, DossierView, Error, Service};
+use super::{
+    answers::DossierView,
+    audit::Call,
+    checks::{parse_date, parse_dossier_code, stored_state},
+    core::Service,
+    error::Error,
+    input::ApplicantInput,
+};
 use crate::{
     archive::{Archive, DossierRow, SearchQuery, StoredResult},
-    flow::{codes::ResultCode, State},
+    flow::{
+        calendar,
+        codes::{ProcedureCode, ResultCode},
+        State,
+    },
+    record,
 };
 
 /// How to find one dossier.
@@ -80,6 +93,92 @@ fn date_bound(name: &str, text: &str) -> Result<Option<String>, Error> {
                     Error::InvalidArgument(format!("{name} {text:?} is not a date like 2026-11-22"))
                 })
         }
+    }
+}
+
+impl<A: Archive> Service<A> {
+    pub async fn get(
+        &self,
+        dossier_code: &str,
+        include_result_content: bool,
+    ) -> Result<DossierView, Error> {
+        let call = Call {
+            method: "Get",
+            request_id: "",
+            credential_id: "",
+            dossier_code,
+            at: (self.clock)(),
+        };
+        let result = self
+            .get_inner(&call, dossier_code, include_result_content)
+            .await;
+        // Reads of personal data are audited too, successful or not.
+        self.audited_read(&call, &result).await;
+        result
+    }
+
+    pub(super) async fn get_inner(
+        &self,
+        _call: &Call<'_>,
+        dossier_code: &str,
+        include_result_content: bool,
+    ) -> Result<DossierView, Error> {
+        let code = parse_dossier_code(dossier_code)?;
+        let row = self.load(&code).await?;
+        let state = stored_state(&row)?;
+        let procedure_name = row
+            .procedure_code
+            .parse::<ProcedureCode>()
+            .ok()
+            .and_then(|c| self.catalog.procedure(&c))
+            .map(|p| p.name.clone())
+            .unwrap_or_default();
+        let due = parse_date(&row.due_date)?;
+        let finished = row.finished_on.as_deref().map(parse_date).transpose()?;
+        let today = calendar::vietnam_date((self.clock)());
+        let records = self
+            .archive
+            .records(&code)
+            .await?
+            .into_iter()
+            .map(|stored| {
+                let decoded = record::decode(&stored.record).map_err(|e| {
+                    Error::Internal(format!(
+                        "record {} of dossier {code} cannot be decoded: {e}",
+                        stored.sequence
+                    ))
+                })?;
+                Ok((stored, decoded))
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        let result = self.archive.result(&code).await?;
+        let result_content = match (&result, include_result_content) {
+            (Some(result), true) => {
+                // The newest version: after a renewal, the one with the longest-lived proof.
+                Some(
+                    self.archive
+                        .blob(&result.current_sha256)
+                        .await?
+                        .ok_or_else(|| {
+                            Error::Internal(format!(
+                                "the result document of {code} is missing from the archive"
+                            ))
+                        })?,
+                )
+            }
+            _ => None,
+        };
+        Ok(DossierView {
+            timeliness: calendar::timeliness(due, today, finished),
+            allowed_steps: state.allowed_steps(),
+            documents: self.archive.documents(&code).await?,
+            procedure_name,
+            state,
+            row,
+            records,
+            result,
+            result_content,
+        })
     }
 }
 
@@ -181,7 +280,7 @@ impl<A: Archive> Service<A> {
 
     /// The issued, still valid results of an applicant.
     pub async fn find_reusable(&self, applicant_id: &str) -> Result<Vec<StoredResult>, Error> {
-        let applicant = super::ApplicantInput {
+        let applicant = ApplicantInput {
             id: applicant_id.to_owned(),
             name: "-".to_owned(),
         }

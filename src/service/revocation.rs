@@ -3,7 +3,14 @@
 //! changed in the same transaction, so reuse (`FindReusable`, citations in `Receive`) refuses
 //! it from then on while the record of why stays in the archive forever.
 
-use super::{input, parse_dossier_code, stored_state, Call, Error, Receipt, Service};
+use super::{
+    answers::Receipt,
+    audit::Call,
+    checks::{parse_dossier_code, stored_state},
+    core::Service,
+    error::Error,
+    input,
+};
 use crate::{
     archive::{Archive, DossierChange, ResultRevocation},
     flow::{self, codes::ResultCode, Actor, Step},

@@ -3,7 +3,12 @@
 
 use time::{Duration, OffsetDateTime};
 
-use super::{result::pdf_error, unix_millis, Call, Error, Service};
+use super::{
+    audit::{unix_millis, Call},
+    core::Service,
+    error::Error,
+    result::pdf_error,
+};
 use crate::{
     archive::{Archive, SigningSession},
     pdf::pades::{

@@ -4,7 +4,7 @@
 
 use time::OffsetDateTime;
 
-use super::{Error, Service};
+use super::{core::Service, error::Error};
 use crate::{
     archive::{Archive, StoredResult},
     flow::codes::ResultCode,

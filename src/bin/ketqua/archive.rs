@@ -58,7 +58,7 @@ pub enum ArchiveCommand {
         #[arg(long, default_value = crate::remote::DEFAULT_SERVER)]
         server: String,
         /// Renew what expires within this many days.
-        #[arg(long, default_value_t = ketqua::service::renewal::DEFAULT_WINDOW_DAYS)]
+        #[arg(long, default_value_t = ketqua::service::DEFAULT_WINDOW_DAYS)]
         window_days: u32,
         /// Only report what is due.
         #[arg(long)]

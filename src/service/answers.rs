@@ -1,0 +1,34 @@
+//! What the flow's use cases answer: a step's receipt and a dossier as `Get` shows it.
+
+use crate::{
+    archive::{DossierRow, LogReceipt, StoredDocument, StoredRecord, StoredResult},
+    flow::{calendar::Timeliness, codes::DossierCode, State, Step},
+    proto::v1 as pb,
+};
+
+/// What a step answers: the new state and the signed record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Receipt {
+    pub dossier_code: DossierCode,
+    pub state: State,
+    pub record: StoredRecord,
+    pub decoded: pb::StepRecord,
+    pub due_date: String,
+    pub result_code: Option<String>,
+    /// The record's inclusion in the transparency log.
+    pub log: LogReceipt,
+}
+
+/// A dossier as `Get` shows it.
+#[derive(Debug, Clone)]
+pub struct DossierView {
+    pub row: DossierRow,
+    pub state: State,
+    pub procedure_name: String,
+    pub timeliness: Timeliness,
+    pub allowed_steps: Vec<Step>,
+    pub documents: Vec<StoredDocument>,
+    pub records: Vec<(StoredRecord, pb::StepRecord)>,
+    pub result: Option<StoredResult>,
+    pub result_content: Option<Vec<u8>>,
+}

@@ -1,0 +1,81 @@
+//! The commands the flow's use cases take, in domain words: what an interface fills in from
+//! its wire format before calling the service.
+
+use super::input::{ApplicantInput, DocumentInput};
+use crate::flow::Step;
+
+/// Receive a new dossier, or re-receive one after a supplement.
+#[derive(Debug, Clone, Default)]
+pub struct ReceiveCommand {
+    pub request_id: String,
+    pub credential_id: String,
+    pub procedure_code: String,
+    pub applicant: ApplicantInput,
+    pub documents: Vec<DocumentInput>,
+    pub note: String,
+    /// The dossier code of a dossier in `SupplementRequested`, for a re-receipt.
+    pub supplement_of: String,
+    /// Result codes cited instead of uploaded copies.
+    pub cited_results: Vec<String>,
+}
+
+/// Any step on an existing dossier except sign.
+#[derive(Debug, Clone)]
+pub struct StepCommand {
+    pub step: Step,
+    pub request_id: String,
+    pub credential_id: String,
+    pub dossier_code: String,
+    pub note: String,
+    pub documents: Vec<DocumentInput>,
+}
+
+/// Step 4: the result document, signed by the competent signer and then the seal.
+#[derive(Debug, Clone)]
+pub struct SignCommand {
+    pub request_id: String,
+    pub credential_id: String,
+    pub dossier_code: String,
+    pub note: String,
+    /// A PDF made by the department system…
+    pub result: Option<DocumentInput>,
+    /// …or the content for the service to render.
+    pub content: Option<ResultContent>,
+    pub metadata: ResultMetadata,
+}
+
+/// A result document's content, for the service to render (Decree 30/2020 layout).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResultContent {
+    pub issuing_body: String,
+    pub number_notation: String,
+    pub place_and_date: String,
+    pub title: String,
+    pub subtitle: String,
+    pub body: Vec<String>,
+    pub signer_position: String,
+}
+
+/// Archival metadata of a result (Decree 30/2020, appendix VI), kept as JSON.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ResultMetadata {
+    pub document_type: String,
+    pub number_notation: String,
+    pub issue_date: String,
+    pub issuing_body: String,
+    pub subject: String,
+    pub language: String,
+    pub retention: String,
+}
+
+impl ResultMetadata {
+    /// Stored metadata; a row that does not parse shows as empty rather than failing a read.
+    pub fn from_json(text: &str) -> ResultMetadata {
+        serde_json::from_str(text).unwrap_or_default()
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".to_owned())
+    }
+}

@@ -1,0 +1,182 @@
+//! The end every step shares: the step record built from the dossier's stored state (sequence,
+//! the previous record's hash), signed, and committed with the dossier's change, its documents,
+//! the request mark and the audit line in one transaction guarded by the dossier's version.
+
+use super::{
+    answers::Receipt,
+    audit::{unix_millis, Call},
+    core::Service,
+    error::Error,
+};
+use crate::{
+    archive::{
+        Archive, ArchiveError, DossierChange, DossierRow, LogReceipt, NewDocument, NewRecord,
+        RequestMark, StoredRecord,
+    },
+    flow::{codes::DossierCode, State, Step},
+    pki::Credential,
+    proto::v1 as pb,
+    record,
+};
+
+impl<A: Archive> Service<A> {
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn commit_step(
+        &self,
+        call: &Call<'_>,
+        code: &DossierCode,
+        row: &DossierRow,
+        step: Step,
+        state: State,
+        credential: &Credential,
+        note: &str,
+        documents: Vec<NewDocument>,
+        change: DossierChange,
+        fingerprint: [u8; 32],
+        due_date: String,
+        result_code: String,
+    ) -> Result<Receipt, Error> {
+        let digests = documents.iter().map(digest_of).collect();
+        self.commit_step_with_digests(
+            call,
+            code,
+            row,
+            step,
+            state,
+            credential,
+            note,
+            digests,
+            documents,
+            change,
+            fingerprint,
+            due_date,
+            result_code,
+            Vec::new(),
+        )
+        .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn commit_step_with_digests(
+        &self,
+        call: &Call<'_>,
+        code: &DossierCode,
+        row: &DossierRow,
+        step: Step,
+        state: State,
+        credential: &Credential,
+        note: &str,
+        digests: Vec<pb::DocumentDigest>,
+        documents: Vec<NewDocument>,
+        change: DossierChange,
+        fingerprint: [u8; 32],
+        due_date: String,
+        result_code: String,
+        cited_results: Vec<pb::CitedResult>,
+    ) -> Result<Receipt, Error> {
+        let sequence = row.record_count + 1;
+        let draft = record::Draft {
+            dossier_code: code.to_string(),
+            sequence: u32::try_from(sequence)
+                .map_err(|_| Error::Internal(format!("dossier {code} has too many records")))?,
+            step,
+            state_after: state,
+            note,
+            actor: credential,
+            documents: digests,
+            time_unix_millis: unix_millis(call.at),
+            previous_record_sha256: row.last_record_sha256.clone(),
+            procedure_code: row.procedure_code.clone(),
+            applicant_id: row.applicant_id.clone(),
+            due_date: due_date.clone(),
+            result_code: result_code.clone(),
+            cited_results,
+        };
+        let new = new_record(&draft, sequence, documents)?;
+        let request = RequestMark {
+            request_id: call.request_id.to_owned(),
+            method: call.method.to_owned(),
+            fingerprint,
+            at_ms: unix_millis(call.at),
+        };
+        let audit = call.audit("ok", format!("{} -> {}", row.state, state));
+        match self
+            .archive
+            .append_step(code, row.version, change, &new, &request, &audit)
+            .await
+        {
+            Ok(log) => receipt_from_new(
+                code.clone(),
+                state,
+                &new,
+                due_date,
+                (!result_code.is_empty()).then_some(result_code),
+                log,
+            ),
+            Err(ArchiveError::RequestRace(_)) => {
+                self.replay_after_race(call, call.request_id, &fingerprint)
+                    .await
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+}
+
+pub(super) fn digest_of(document: &NewDocument) -> pb::DocumentDigest {
+    digest_of_sized(document, document.content.len())
+}
+
+pub(super) fn digest_of_sized(document: &NewDocument, size: usize) -> pb::DocumentDigest {
+    pb::DocumentDigest {
+        name: document.name.clone(),
+        media_type: document.media_type.clone(),
+        sha256: document.sha256.to_vec(),
+        size: size as u64,
+    }
+}
+
+pub(super) fn new_record(
+    draft: &record::Draft<'_>,
+    sequence: i64,
+    documents: Vec<NewDocument>,
+) -> Result<NewRecord, Error> {
+    let signed = record::sign(draft)
+        .map_err(|e| Error::Internal(format!("signing the step record: {e}")))?;
+    Ok(NewRecord {
+        sequence,
+        step: draft.step.as_str().to_owned(),
+        record: signed.bytes,
+        signature: signed.signature,
+        record_sha256: signed.sha256,
+        credential_id: draft.actor.id().to_owned(),
+        time_ms: draft.time_unix_millis,
+        documents,
+    })
+}
+
+pub(super) fn receipt_from_new(
+    code: DossierCode,
+    state: State,
+    new: &NewRecord,
+    due_date: String,
+    result_code: Option<String>,
+    log: LogReceipt,
+) -> Result<Receipt, Error> {
+    let decoded = record::decode(&new.record)
+        .map_err(|e| Error::Internal(format!("the record just signed does not decode: {e}")))?;
+    Ok(Receipt {
+        dossier_code: code,
+        state,
+        record: StoredRecord {
+            sequence: new.sequence,
+            step: new.step.clone(),
+            record: new.record.clone(),
+            signature: new.signature.clone(),
+            record_sha256: new.record_sha256.to_vec(),
+        },
+        decoded,
+        due_date,
+        result_code,
+        log,
+    })
+}

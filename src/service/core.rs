@@ -1,0 +1,103 @@
+//! The service every interface calls: what all use cases share (the archive, the key store,
+//! the catalog and its working calendar, limits, the clock, the timestamp authority, what
+//! verification trusts, the public address of the verification page), and how it is built.
+
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+
+use super::input::Limits;
+use crate::{
+    archive::Archive,
+    cms,
+    flow::{calendar::WorkingCalendar, catalog::Catalog},
+    pki::{self, Credential, KeyStore},
+    verify::TrustConfig,
+};
+
+/// Where "now" comes from; tests of deadlines substitute a fixed clock.
+pub type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
+
+pub fn system_clock() -> Clock {
+    Arc::new(OffsetDateTime::now_utc)
+}
+
+pub struct Service<A> {
+    pub(super) archive: A,
+    pub(super) keys: KeyStore,
+    pub(super) catalog: Catalog,
+    pub(super) calendar: WorkingCalendar,
+    pub(super) limits: Limits,
+    pub(super) clock: Clock,
+    pub(super) timestamper: Option<Arc<dyn cms::Timestamper>>,
+    /// What verification trusts; `None`: the PKI's own root and CRLs.
+    pub(super) trust: Option<TrustConfig>,
+    /// Where citizens verify results; the QR code links to `<public_url>/v/<result code>`.
+    pub(super) public_url: String,
+}
+
+/// The public address of the verification page when none is configured.
+pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
+
+impl<A: Archive> Service<A> {
+    pub fn new(archive: A, keys: KeyStore, catalog: Catalog, limits: Limits, clock: Clock) -> Self {
+        let calendar = catalog.calendar();
+        Self {
+            archive,
+            keys,
+            catalog,
+            calendar,
+            limits,
+            clock,
+            timestamper: None,
+            trust: None,
+            public_url: DEFAULT_PUBLIC_URL.to_owned(),
+        }
+    }
+
+    /// The timestamp authority for PAdES B-T and above (the built-in one in `serve`).
+    pub fn with_timestamper(mut self, timestamper: Arc<dyn cms::Timestamper>) -> Self {
+        self.timestamper = Some(timestamper);
+        self
+    }
+
+    /// The trust anchors and CRLs every verification uses.
+    pub fn with_trust(mut self, trust: TrustConfig) -> Self {
+        self.trust = Some(trust);
+        self
+    }
+
+    pub fn with_public_url(mut self, url: &str) -> Self {
+        self.public_url = url.trim_end_matches('/').to_owned();
+        self
+    }
+
+    pub fn timestamper(&self) -> Option<&dyn cms::Timestamper> {
+        self.timestamper.as_deref()
+    }
+
+    pub fn archive(&self) -> &A {
+        &self.archive
+    }
+
+    pub fn keys(&self) -> &KeyStore {
+        &self.keys
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// The credentials the service can sign with, optionally of one department.
+    pub fn credentials(&self, department: &str) -> Vec<&pki::CredentialInfo> {
+        self.keys
+            .credentials()
+            .map(Credential::info)
+            .filter(|info| department.is_empty() || info.department == department)
+            .collect()
+    }
+}

@@ -1,0 +1,187 @@
+//! Step 1: receiving a new dossier (the code, with its running number, is allocated inside the
+//! transaction that stores its first signed record), and re-receiving one after a supplement.
+
+use super::{
+    answers::Receipt,
+    audit::{unix_millis, Call},
+    checks::{parse_dossier_code, stored_state},
+    commands::ReceiveCommand,
+    commit::{digest_of, new_record, receipt_from_new},
+    core::Service,
+    error::Error,
+    fingerprint, input,
+};
+use crate::{
+    archive::{Archive, DossierChange, NewDossier, RequestMark},
+    flow::{calendar, codes::DossierCode, Step},
+    record,
+};
+
+impl<A: Archive> Service<A> {
+    pub async fn receive(&self, command: ReceiveCommand) -> Result<Receipt, Error> {
+        let call = Call {
+            method: "Receive",
+            request_id: &command.request_id,
+            credential_id: &command.credential_id,
+            dossier_code: &command.supplement_of,
+            at: (self.clock)(),
+        };
+        let result = self.receive_inner(&call, &command).await;
+        self.audited(&call, result).await
+    }
+
+    pub(super) async fn receive_inner(
+        &self,
+        call: &Call<'_>,
+        command: &ReceiveCommand,
+    ) -> Result<Receipt, Error> {
+        input::check_request_id(&command.request_id)?;
+        let fingerprint = fingerprint::receive(command);
+        if let Some(receipt) = self
+            .replay(call.method, &command.request_id, &fingerprint)
+            .await?
+        {
+            return Ok(receipt);
+        }
+        if !command.supplement_of.is_empty() {
+            return self.re_receive(call, command, fingerprint).await;
+        }
+        let procedure = self.procedure(&command.procedure_code)?;
+        let applicant = command.applicant.validate()?;
+        let documents = self.documents(&command.documents)?;
+        let cited = self
+            .check_citations(&command.cited_results, &applicant.id)
+            .await?;
+        if documents.is_empty() && cited.is_empty() {
+            return Err(Error::InvalidArgument(format!(
+                "a dossier needs at least one document or cited result; procedure {} requires: {}",
+                procedure.code,
+                procedure.required_documents.join("; ")
+            )));
+        }
+        input::check_note(&command.note, &self.limits)?;
+        let credential = self.credential(&command.credential_id, call.at)?;
+        let state = self.check(None, Step::Receive, credential, &procedure.department)?;
+        let department = self
+            .catalog
+            .department(&procedure.department)
+            .ok_or_else(|| {
+                Error::Internal(format!(
+                    "procedure {} names department {} which the catalog lacks",
+                    procedure.code, procedure.department
+                ))
+            })?;
+        let received_on = calendar::vietnam_date(call.at);
+        let due_date = self.due_date(received_on, procedure.processing_days)?;
+        let new = NewDossier {
+            agency: department.agency_code.clone(),
+            received_on,
+            procedure_code: procedure.code.to_string(),
+            department: procedure.department.clone(),
+            applicant_id: applicant.id.clone(),
+            applicant_name: applicant.name.clone(),
+            state: state.as_str().to_owned(),
+            received_at_ms: unix_millis(call.at),
+            due_date: due_date.clone(),
+        };
+        let request = RequestMark {
+            request_id: command.request_id.clone(),
+            method: call.method.to_owned(),
+            fingerprint,
+            at_ms: unix_millis(call.at),
+        };
+        let audit = call.audit("ok", format!("received for procedure {}", procedure.code));
+        let outcome = self
+            .archive
+            .create_dossier(new, request, audit, |code: &DossierCode| {
+                let draft = record::Draft {
+                    dossier_code: code.to_string(),
+                    sequence: 1,
+                    step: Step::Receive,
+                    state_after: state,
+                    note: &command.note,
+                    actor: credential,
+                    documents: documents.iter().map(digest_of).collect(),
+                    time_unix_millis: unix_millis(call.at),
+                    previous_record_sha256: Vec::new(),
+                    procedure_code: procedure.code.to_string(),
+                    applicant_id: applicant.id.clone(),
+                    due_date: due_date.clone(),
+                    result_code: String::new(),
+                    cited_results: cited.clone(),
+                };
+                new_record(&draft, 1, documents.clone())
+            })
+            .await;
+        match outcome {
+            Ok((code, record, log)) => receipt_from_new(code, state, &record, due_date, None, log),
+            // A concurrent call under the same request id may have committed first.
+            Err(Error::Aborted(message)) => {
+                match self
+                    .replay(call.method, &command.request_id, &fingerprint)
+                    .await?
+                {
+                    Some(receipt) => Ok(receipt),
+                    None => Err(Error::Aborted(message)),
+                }
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    pub(super) async fn re_receive(
+        &self,
+        call: &Call<'_>,
+        command: &ReceiveCommand,
+        fingerprint: [u8; 32],
+    ) -> Result<Receipt, Error> {
+        let code = parse_dossier_code(&command.supplement_of)?;
+        if !command.cited_results.is_empty() {
+            return Err(Error::InvalidArgument(
+                "results can be cited when a dossier is first received, not in a re-receipt"
+                    .to_owned(),
+            ));
+        }
+        let row = self.load(&code).await?;
+        if !command.procedure_code.is_empty() && command.procedure_code != row.procedure_code {
+            return Err(Error::InvalidArgument(format!(
+                "dossier {code} is for procedure {}, not {}",
+                row.procedure_code, command.procedure_code
+            )));
+        }
+        let procedure = self.procedure(&row.procedure_code)?;
+        let documents = self.documents(&command.documents)?;
+        if documents.is_empty() {
+            return Err(Error::InvalidArgument(
+                "a re-receipt after a supplement request needs the supplemented documents"
+                    .to_owned(),
+            ));
+        }
+        input::check_note(&command.note, &self.limits)?;
+        let credential = self.credential(&command.credential_id, call.at)?;
+        let from = stored_state(&row)?;
+        let state = self.check(Some(from), Step::Receive, credential, &row.department)?;
+        // The processing time starts again from the day the complete dossier is received.
+        let due_date = self.due_date(calendar::vietnam_date(call.at), procedure.processing_days)?;
+        let change = DossierChange {
+            state: state.as_str().to_owned(),
+            due_date: Some(due_date.clone()),
+            ..DossierChange::default()
+        };
+        self.commit_step(
+            call,
+            &code,
+            &row,
+            Step::Receive,
+            state,
+            credential,
+            &command.note,
+            documents,
+            change,
+            fingerprint,
+            due_date,
+            String::new(),
+        )
+        .await
+    }
+}

@@ -1,0 +1,103 @@
+//! The steps on an existing dossier that carry no document of the service's making: appraise,
+//! approve, return (which issues the result), and the other outcomes (supplement, refusal,
+//! withdrawal, stop), each with its reason where the flow requires one.
+
+use super::{
+    answers::Receipt,
+    audit::{method_name, unix_millis, Call},
+    checks::{needs_reason, parse_dossier_code, stored_state},
+    commands::StepCommand,
+    core::Service,
+    error::Error,
+    fingerprint, input,
+};
+use crate::{
+    archive::{Archive, DossierChange, IssuedResult},
+    flow::{calendar, Step},
+};
+
+impl<A: Archive> Service<A> {
+    pub async fn step(&self, command: StepCommand) -> Result<Receipt, Error> {
+        let call = Call {
+            method: method_name(command.step),
+            request_id: &command.request_id,
+            credential_id: &command.credential_id,
+            dossier_code: &command.dossier_code,
+            at: (self.clock)(),
+        };
+        let result = self.step_inner(&call, &command).await;
+        self.audited(&call, result).await
+    }
+
+    pub(super) async fn step_inner(
+        &self,
+        call: &Call<'_>,
+        command: &StepCommand,
+    ) -> Result<Receipt, Error> {
+        if matches!(command.step, Step::Receive | Step::Sign | Step::Revoke) {
+            return Err(Error::Internal(format!(
+                "step {} has its own use case",
+                command.step
+            )));
+        }
+        input::check_request_id(&command.request_id)?;
+        let fingerprint = fingerprint::step(command);
+        if let Some(receipt) = self
+            .replay(call.method, &command.request_id, &fingerprint)
+            .await?
+        {
+            return Ok(receipt);
+        }
+        let code = parse_dossier_code(&command.dossier_code)?;
+        let documents = self.documents(&command.documents)?;
+        input::check_note(&command.note, &self.limits)?;
+        if needs_reason(command.step) && command.note.trim().is_empty() {
+            return Err(Error::InvalidArgument(format!(
+                "step {} needs the reason in `note`",
+                command.step
+            )));
+        }
+        let credential = self.credential(&command.credential_id, call.at)?;
+        let row = self.load(&code).await?;
+        let from = stored_state(&row)?;
+        let state = self.check(Some(from), command.step, credential, &row.department)?;
+        let today = calendar::vietnam_date(call.at);
+        let mut change = DossierChange {
+            state: state.as_str().to_owned(),
+            finished_on: state.is_terminal().then(|| today.to_string()),
+            ..DossierChange::default()
+        };
+        let mut result_code = String::new();
+        if command.step == Step::Return {
+            let result = self.archive.result(&code).await?.ok_or_else(|| {
+                Error::Internal(format!(
+                    "dossier {code} is signed but has no result document"
+                ))
+            })?;
+            let sha256: [u8; 32] = result.sha256.as_slice().try_into().map_err(|_| {
+                Error::Internal(format!("the result of {code} has a malformed hash"))
+            })?;
+            result_code = result.result_code.clone();
+            change.issue_result = Some(IssuedResult {
+                result_code: result_code.clone(),
+                issued_at_ms: unix_millis(call.at),
+                sha256,
+            });
+        }
+        self.commit_step(
+            call,
+            &code,
+            &row,
+            command.step,
+            state,
+            credential,
+            &command.note,
+            documents,
+            change,
+            fingerprint,
+            row.due_date.clone(),
+            result_code,
+        )
+        .await
+    }
+}
