@@ -24,7 +24,7 @@ use ring::digest;
 use ring::rand::SystemRandom;
 use ring::signature::{Ed25519KeyPair, KeyPair as _, UnparsedPublicKey, ED25519};
 
-use super::{Hash, LedgerError};
+use super::{error::LedgerError, hash::Hash};
 
 /// The signed-note algorithm byte for Ed25519.
 const ALG_ED25519: u8 = 0x01;

@@ -8,7 +8,11 @@
 //! stored nodes.
 
 use super::tree::{perfect_parts, range_hash, split_point};
-use super::{node_hash, Hash, LedgerError, NodeId, NodeLookup};
+use super::{
+    error::LedgerError,
+    hash::{empty_root, node_hash, Hash},
+    node::{NodeId, NodeLookup},
+};
 
 /// RFC 9162 §2.1.3.1 PATH(m, D[n]) as leaf ranges, in proof order (deepest first).
 fn inclusion_ranges(leaf_index: u64, tree_size: u64) -> Result<Vec<(u64, u64)>, LedgerError> {
@@ -191,7 +195,7 @@ pub fn verify_consistency(
         if !proof.is_empty() {
             return Err(invalid("expected an empty consistency proof"));
         }
-        if old_size == 0 && old_root != &super::empty_root() {
+        if old_size == 0 && old_root != &empty_root() {
             return Err(invalid("the root of the empty tree is wrong"));
         }
         if old_size == new_size && old_root != new_root {

@@ -1,7 +1,11 @@
 //! The shape of the tree: how any node of an RFC 6962 tree of a given size decomposes into
 //! stored perfect subtrees, the frontier used to append, and roots of past sizes.
 
-use super::{empty_root, node_hash, Hash, LedgerError, NodeId, NodeLookup};
+use super::{
+    error::LedgerError,
+    hash::{empty_root, node_hash, Hash},
+    node::{NodeId, NodeLookup},
+};
 
 /// The perfect subtrees that make up the leaf range `[begin, end)`, largest (leftmost) first.
 ///
@@ -110,7 +114,7 @@ impl Frontier {
         &self.nodes
     }
 
-    /// Appends a leaf hash (see [`super::leaf_hash`]); returns every perfect subtree completed
+    /// Appends a leaf hash (see [`super::hash::leaf_hash`]); returns every perfect subtree completed
     /// by this append, the leaf itself first (level 0), then upwards. The caller stores all of
     /// them: together they are every node any later proof or root can need. The new leaf's
     /// index is the size before the call.
