@@ -16,19 +16,9 @@ pub mod ledger;
 pub mod package;
 pub mod pdf;
 pub mod pki;
+pub mod proto;
 pub mod record;
 pub mod server;
 pub mod service;
 pub mod verify;
 pub mod web;
-
-/// Code generated from `proto/ketqua/v1`: the public API and the step record format.
-pub mod proto {
-    pub mod v1 {
-        tonic::include_proto!("ketqua.v1");
-    }
-
-    /// The encoded descriptors of our protos, for gRPC reflection.
-    pub const FILE_DESCRIPTOR_SET: &[u8] =
-        include_bytes!(concat!(env!("OUT_DIR"), "/ketqua_descriptor.bin"));
-}

@@ -325,6 +325,7 @@ impl Catalog {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::flow::calendar::{timeliness, Timeliness};
     use crate::flow::codes::CodeKind;
     use time::macros::date;
 
@@ -543,6 +544,29 @@ result_document = "Phiếu lý lịch tư pháp số 1"
                 "result_document = \"\""
             ),
             Err(empty("result_document"))
+        );
+    }
+
+    #[test]
+    fn judicial_record_across_tet() {
+        let cal = Catalog::embedded_default().calendar();
+        // Received Thursday 12 February 2026; Tết closes offices Monday 16 to Friday 20 February.
+        let received = date!(2026 - 02 - 12);
+        let due = cal.due_date(received, 10).unwrap();
+        assert_eq!(due, date!(2026 - 03 - 05));
+        assert_eq!(cal.working_days_between(received, due), 10);
+        assert_eq!(
+            timeliness(due, date!(2026 - 03 - 06), Some(date!(2026 - 03 - 05))),
+            Timeliness::FinishedOnTime
+        );
+        assert_eq!(
+            timeliness(due, date!(2026 - 03 - 06), None),
+            Timeliness::Overdue
+        );
+        assert_eq!(
+            cal.working_days_between(due, date!(2026 - 03 - 09)),
+            2,
+            "finished two working days late"
         );
     }
 }
