@@ -187,16 +187,14 @@ fn is_ident_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
-/// One source file: its module path (`["pdf", "syntax", "lexer"]`), the child modules it
-/// declares, and every path it names, each with the inline module it was named in.
+/// One source file: the child modules it declares, and every path it names, each with the
+/// inline module it was named in.
 struct SourceFile {
-    module: Vec<String>,
     children: BTreeSet<String>,
     paths: Vec<(Vec<String>, Vec<String>)>,
-    lines: usize,
 }
 
-fn parse(module: Vec<String>, src: &str) -> SourceFile {
+fn parse(src: &str) -> SourceFile {
     let tokens = lex(src);
     let ident = |i: usize| match tokens.get(i) {
         Some(Token::Ident(s)) => Some(s.as_str()),
@@ -269,12 +267,7 @@ fn parse(module: Vec<String>, src: &str) -> SourceFile {
         }
         i += 1;
     }
-    SourceFile {
-        module,
-        children,
-        paths,
-        lines: src.lines().count(),
-    }
+    SourceFile { children, paths }
 }
 
 /// Reads a use tree starting at `*i`, appending every full path it names.
@@ -367,8 +360,7 @@ impl Crate {
                 continue;
             }
             let src = fs::read_to_string(&path).expect("a UTF-8 source file");
-            let module = module_of(relative);
-            files.insert(module.clone(), parse(module, &src));
+            files.insert(module_of(relative), parse(&src));
         }
         Crate { files }
     }
@@ -576,7 +568,6 @@ fn modules_use_only_the_layers_beneath_them() {
 #[test]
 fn the_reader_sees_what_a_file_imports() {
     let file = parse(
-        vec!["a".into(), "b".into()],
         r#"
         //! use crate::not_this;
         use super::{c::{D, E as F}, g};

@@ -59,24 +59,33 @@ pub fn check_step(
     handling_department: &str,
 ) -> Result<State, FlowError> {
     let to = transition(from, step)?;
-    let roles = roles_for(step, from);
+    check_actor(step, roles_for(step, from), actor, handling_department)?;
+    Ok(to)
+}
+
+/// The role, then the department: the actor must hold one of `roles` and belong to the
+/// handling department (an empty department never matches).
+fn check_actor(
+    step: Step,
+    roles: &[Role],
+    actor: &Actor<'_>,
+    handling_department: &str,
+) -> Result<(), PermissionError> {
     if !roles.contains(&actor.role) {
         return Err(PermissionError::WrongRole {
             step,
             role: actor.role,
             allowed: roles.to_vec(),
-        }
-        .into());
+        });
     }
     if actor.department.is_empty() || actor.department != handling_department {
         return Err(PermissionError::WrongDepartment {
             step,
             actor_department: actor.department.chars().take(64).collect(),
             handling_department: handling_department.chars().take(64).collect(),
-        }
-        .into());
+        });
     }
-    Ok(to)
+    Ok(())
 }
 
 /// May `actor` revoke (or supersede) the result of a dossier in state `from`? Only once the
@@ -96,22 +105,7 @@ pub fn check_revoke(
         }
         .into());
     }
-    if actor.role != Role::Approver {
-        return Err(PermissionError::WrongRole {
-            step,
-            role: actor.role,
-            allowed: vec![Role::Approver],
-        }
-        .into());
-    }
-    if actor.department.is_empty() || actor.department != handling_department {
-        return Err(PermissionError::WrongDepartment {
-            step,
-            actor_department: actor.department.chars().take(64).collect(),
-            handling_department: handling_department.chars().take(64).collect(),
-        }
-        .into());
-    }
+    check_actor(step, &[Role::Approver], actor, handling_department)?;
     Ok(State::Returned)
 }
 

@@ -10,7 +10,7 @@ use super::{
         checkpoint, dossier, metadata, millis_rfc3339, receipt, renewal_progress, rfc3339,
         search_hits, search_input,
     },
-    status::{max_message_bytes, to_status},
+    status::{max_message_bytes, reply, to_status},
     streams::forward,
 };
 use crate::{
@@ -205,17 +205,18 @@ impl<A: Archive> ArchiveRpc for ArchiveApi<A> {
         request: Request<pb::RevokeResultRequest>,
     ) -> Result<Response<pb::StepReceipt>, Status> {
         let request = request.into_inner();
-        self.service
-            .revoke_result(RevokeCommand {
-                request_id: request.request_id,
-                credential_id: request.credential_id,
-                result_code: request.result_code,
-                reason: request.reason,
-                replacement_code: request.replacement_code,
-            })
-            .await
-            .map(|r| Response::new(receipt(r)))
-            .map_err(to_status)
+        reply(
+            self.service
+                .revoke_result(RevokeCommand {
+                    request_id: request.request_id,
+                    credential_id: request.credential_id,
+                    result_code: request.result_code,
+                    reason: request.reason,
+                    replacement_code: request.replacement_code,
+                })
+                .await,
+            receipt,
+        )
     }
 
     async fn get_consistency_proof(

@@ -121,29 +121,28 @@ pub(super) fn dossier(view: DossierView) -> pb::Dossier {
     }
 }
 
+/// Archival metadata has the same fields on the wire and in the domain; they are listed once.
+macro_rules! metadata_fields {
+    ($from:expr => $to:path) => {{
+        let m = $from;
+        $to {
+            document_type: m.document_type,
+            number_notation: m.number_notation,
+            issue_date: m.issue_date,
+            issuing_body: m.issuing_body,
+            subject: m.subject,
+            language: m.language,
+            retention: m.retention,
+        }
+    }};
+}
+
 pub(super) fn metadata(m: ResultMetadata) -> pb::ResultMetadata {
-    pb::ResultMetadata {
-        document_type: m.document_type,
-        number_notation: m.number_notation,
-        issue_date: m.issue_date,
-        issuing_body: m.issuing_body,
-        subject: m.subject,
-        language: m.language,
-        retention: m.retention,
-    }
+    metadata_fields!(m => pb::ResultMetadata)
 }
 
 pub(super) fn metadata_input(m: Option<pb::ResultMetadata>) -> ResultMetadata {
-    let m = m.unwrap_or_default();
-    ResultMetadata {
-        document_type: m.document_type,
-        number_notation: m.number_notation,
-        issue_date: m.issue_date,
-        issuing_body: m.issuing_body,
-        subject: m.subject,
-        language: m.language,
-        retention: m.retention,
-    }
+    metadata_fields!(m.unwrap_or_default() => ResultMetadata)
 }
 
 pub(super) fn result_document(r: StoredResult, content: Vec<u8>) -> pb::ResultDocument {

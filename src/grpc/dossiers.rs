@@ -6,7 +6,7 @@ use tonic::{Request, Response, Status};
 
 use super::{
     convert::{document, documents, dossier, metadata_input, receipt},
-    status::{max_message_bytes, to_status},
+    status::{max_message_bytes, reply},
 };
 use crate::{
     archive::Archive,
@@ -41,11 +41,7 @@ impl<A: Archive> DossiersApi<A> {
             note: request.note,
             documents: documents(request.documents),
         };
-        self.service
-            .step(command)
-            .await
-            .map(|r| Response::new(receipt(r)))
-            .map_err(to_status)
+        reply(self.service.step(command).await, receipt)
     }
 }
 
@@ -98,11 +94,7 @@ impl_dossiers! {
             supplement_of: request.supplement_of,
             cited_results: request.cited_results,
         };
-        self.service
-            .receive(command)
-            .await
-            .map(|r| Response::new(receipt(r)))
-            .map_err(to_status)
+        reply(self.service.receive(command).await, receipt)
     }
 
 
@@ -128,20 +120,15 @@ impl_dossiers! {
             }),
             metadata: metadata_input(request.metadata),
         };
-        self.service
-            .sign(command)
-            .await
-            .map(|r| Response::new(receipt(r)))
-            .map_err(to_status)
+        reply(self.service.sign(command).await, receipt)
     }
-
 
     async fn get(&self, request: Request<pb::GetRequest>) -> Result<Response<pb::Dossier>, Status> {
         let request = request.into_inner();
-        self.service
+        let view = self
+            .service
             .get(&request.dossier_code, request.include_result_content)
-            .await
-            .map(|view| Response::new(dossier(view)))
-            .map_err(to_status)
+            .await;
+        reply(view, dossier)
     }
 }

@@ -8,7 +8,7 @@ use tonic::{Request, Response, Status};
 use super::{
     convert::{credential, level_from_proto, rfc3339},
     status::to_status,
-    streams::{receive_upload, signed_document_stream, PartStream},
+    streams::{receive_upload, signed_document_stream, PartStream, Upload},
 };
 use crate::{
     archive::Archive,
@@ -25,22 +25,33 @@ pub struct SigningApi<A> {
 pub fn signing_server<A: Archive>(service: Arc<Service<A>>) -> SigningServer<SigningApi<A>> {
     SigningServer::new(SigningApi { service })
 }
-fn sign_options(
-    level: i32,
-    visible: bool,
-    field_name: String,
-    reason: String,
-    location: String,
-    certify: bool,
-) -> Result<SignOptions, Status> {
-    Ok(SignOptions {
-        level: level_from_proto(level)?,
-        visible,
-        field_name,
-        reason,
-        location,
-        certify,
-    })
+/// `SignatureParameters` and `PrepareParameters` share the signature's options field for
+/// field; they are read in one place.
+macro_rules! sign_options {
+    ($p:expr) => {
+        SignOptions {
+            level: level_from_proto($p.level)?,
+            visible: $p.visible,
+            field_name: $p.field_name,
+            reason: $p.reason,
+            location: $p.location,
+            certify: $p.certify,
+        }
+    };
+}
+
+impl<A: Archive> SigningApi<A> {
+    /// Reads a streamed upload, bounded by the configured document limit.
+    async fn upload<R: Upload>(
+        &self,
+        request: Request<tonic::Streaming<R>>,
+    ) -> Result<(R::Parameters, Vec<u8>), Status> {
+        receive_upload(
+            request.into_inner(),
+            self.service.limits().max_document_bytes,
+        )
+        .await
+    }
 }
 
 #[tonic::async_trait]
@@ -69,8 +80,7 @@ impl<A: Archive> Signing for SigningApi<A> {
         &self,
         request: Request<tonic::Streaming<pb::SignDocumentRequest>>,
     ) -> Result<Response<Self::SignDocumentStream>, Status> {
-        let limit = self.service.limits().max_document_bytes;
-        let (p, input) = receive_upload(request.into_inner(), limit).await?;
+        let (p, input) = self.upload(request).await?;
         if p.size != 0 && p.size != input.len() as u64 {
             return Err(Status::invalid_argument(format!(
                 "the document is {} bytes but the parameters announced {}",
@@ -78,14 +88,7 @@ impl<A: Archive> Signing for SigningApi<A> {
                 p.size
             )));
         }
-        let options = sign_options(
-            p.level,
-            p.visible,
-            p.field_name,
-            p.reason,
-            p.location,
-            p.certify,
-        )?;
+        let options = sign_options!(p);
         let signed = self
             .service
             .sign_document(&p.credential_id, &options, &input)
@@ -98,17 +101,9 @@ impl<A: Archive> Signing for SigningApi<A> {
         &self,
         request: Request<tonic::Streaming<pb::PrepareSignatureRequest>>,
     ) -> Result<Response<pb::PrepareSignatureResponse>, Status> {
-        let limit = self.service.limits().max_document_bytes;
-        let (p, input) = receive_upload(request.into_inner(), limit).await?;
+        let (p, input) = self.upload(request).await?;
         let signer = p.signer.unwrap_or_default();
-        let options = sign_options(
-            p.level,
-            p.visible,
-            p.field_name,
-            p.reason,
-            p.location,
-            p.certify,
-        )?;
+        let options = sign_options!(p);
         let external = ExternalSigner {
             certificate_der: signer.certificate,
             chain_der: signer.chain,
@@ -136,8 +131,7 @@ impl<A: Archive> Signing for SigningApi<A> {
         &self,
         request: Request<tonic::Streaming<pb::CompleteSignatureRequest>>,
     ) -> Result<Response<Self::CompleteSignatureStream>, Status> {
-        let limit = self.service.limits().max_document_bytes;
-        let (p, input) = receive_upload(request.into_inner(), limit).await?;
+        let (p, input) = self.upload(request).await?;
         let signed = self
             .service
             .complete_signature(&p.session_id, &p.signature_value, &input)

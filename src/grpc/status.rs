@@ -1,7 +1,7 @@
 //! Errors and sizes at the gRPC boundary: a domain [`service::Error`] becomes the status code the
 //! API documents, and a single message is bounded by the configured document limit.
 
-use tonic::Status;
+use tonic::{Response, Status};
 
 use crate::service;
 
@@ -27,4 +27,14 @@ pub fn to_status(error: service::Error) -> Status {
         E::DataLoss(m) => Status::data_loss(m),
         E::Internal(m) => Status::internal(m),
     }
+}
+
+/// The answer of a unary call: the use case's result in its wire form, or its error as a status.
+pub(super) fn reply<T, U>(
+    result: Result<T, service::Error>,
+    to_wire: impl FnOnce(T) -> U,
+) -> Result<Response<U>, Status> {
+    result
+        .map(|value| Response::new(to_wire(value)))
+        .map_err(to_status)
 }

@@ -115,11 +115,8 @@ impl<A: Archive> Service<A> {
     ) {
         let first = codes.first().map(ToString::to_string).unwrap_or_default();
         let call = Call {
-            method: "ExportPackage",
-            request_id: "",
-            credential_id: "",
             dossier_code: if codes.len() == 1 { &first } else { "" },
-            at: (self.clock)(),
+            ..self.call("ExportPackage")
         };
         let result = self.export_inner(&call, &codes, &tx).await;
         let entry = match &result {

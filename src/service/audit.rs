@@ -54,6 +54,18 @@ pub(super) fn method_name(step: Step) -> &'static str {
 }
 
 impl<A: Archive> Service<A> {
+    /// A call of `method` now, with no request id, credential or dossier yet: callers fill in
+    /// what they have with struct update syntax.
+    pub(super) fn call(&self, method: &'static str) -> Call<'static> {
+        Call {
+            method,
+            request_id: "",
+            credential_id: "",
+            dossier_code: "",
+            at: (self.clock)(),
+        }
+    }
+
     /// Runs a use case and writes the audit line of a failure (a success writes its own line
     /// inside its transaction, so the audit trail never claims a change that did not commit).
     pub(super) async fn audited<T>(

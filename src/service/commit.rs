@@ -19,61 +19,49 @@ use crate::{
     record,
 };
 
+/// A step on an existing dossier, checked and prepared by its use case, ready to be signed
+/// and committed.
+pub(super) struct StepWrite<'a> {
+    pub code: &'a DossierCode,
+    /// The dossier as it was read: the version the commit is guarded by, the chain's head.
+    pub row: &'a DossierRow,
+    pub step: Step,
+    pub state: State,
+    pub credential: &'a Credential,
+    pub note: &'a str,
+    /// Documents attached to the step, stored with it and named in the record.
+    pub documents: Vec<NewDocument>,
+    /// Documents the record names that are stored elsewhere (the signed result).
+    pub named_only: Vec<pb::DocumentDigest>,
+    pub cited_results: Vec<pb::CitedResult>,
+    pub change: DossierChange,
+    pub fingerprint: [u8; 32],
+    pub due_date: String,
+    pub result_code: String,
+}
+
 impl<A: Archive> Service<A> {
-    #[allow(clippy::too_many_arguments)]
     pub(super) async fn commit_step(
         &self,
         call: &Call<'_>,
-        code: &DossierCode,
-        row: &DossierRow,
-        step: Step,
-        state: State,
-        credential: &Credential,
-        note: &str,
-        documents: Vec<NewDocument>,
-        change: DossierChange,
-        fingerprint: [u8; 32],
-        due_date: String,
-        result_code: String,
+        write: StepWrite<'_>,
     ) -> Result<Receipt, Error> {
-        let digests = documents.iter().map(digest_of).collect();
-        self.commit_step_with_digests(
-            call,
+        let StepWrite {
             code,
             row,
             step,
             state,
             credential,
             note,
-            digests,
             documents,
+            named_only,
+            cited_results,
             change,
             fingerprint,
             due_date,
             result_code,
-            Vec::new(),
-        )
-        .await
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    pub(super) async fn commit_step_with_digests(
-        &self,
-        call: &Call<'_>,
-        code: &DossierCode,
-        row: &DossierRow,
-        step: Step,
-        state: State,
-        credential: &Credential,
-        note: &str,
-        digests: Vec<pb::DocumentDigest>,
-        documents: Vec<NewDocument>,
-        change: DossierChange,
-        fingerprint: [u8; 32],
-        due_date: String,
-        result_code: String,
-        cited_results: Vec<pb::CitedResult>,
-    ) -> Result<Receipt, Error> {
+        } = write;
+        let digests = documents.iter().map(digest_of).chain(named_only).collect();
         let sequence = row.record_count + 1;
         let draft = record::Draft {
             dossier_code: code.to_string(),

@@ -6,7 +6,7 @@ use super::{
     audit::{unix_millis, Call},
     checks::{parse_dossier_code, stored_state},
     commands::ReceiveCommand,
-    commit::{digest_of, new_record, receipt_from_new},
+    commit::{digest_of, new_record, receipt_from_new, StepWrite},
     core::Service,
     error::Error,
     fingerprint, input,
@@ -20,11 +20,10 @@ use crate::{
 impl<A: Archive> Service<A> {
     pub async fn receive(&self, command: ReceiveCommand) -> Result<Receipt, Error> {
         let call = Call {
-            method: "Receive",
             request_id: &command.request_id,
             credential_id: &command.credential_id,
             dossier_code: &command.supplement_of,
-            at: (self.clock)(),
+            ..self.call("Receive")
         };
         let result = self.receive_inner(&call, &command).await;
         self.audited(&call, result).await
@@ -168,20 +167,21 @@ impl<A: Archive> Service<A> {
             due_date: Some(due_date.clone()),
             ..DossierChange::default()
         };
-        self.commit_step(
-            call,
-            &code,
-            &row,
-            Step::Receive,
+        let write = StepWrite {
+            code: &code,
+            row: &row,
+            step: Step::Receive,
             state,
             credential,
-            &command.note,
+            note: &command.note,
             documents,
+            named_only: Vec::new(),
+            cited_results: Vec::new(),
             change,
             fingerprint,
             due_date,
-            String::new(),
-        )
-        .await
+            result_code: String::new(),
+        };
+        self.commit_step(call, write).await
     }
 }

@@ -9,7 +9,7 @@ use super::{
     audit::{unix_millis, Call},
     checks::{parse_dossier_code, stored_state},
     commands::{ResultContent, ResultMetadata, SignCommand},
-    commit::digest_of,
+    commit::{digest_of, StepWrite},
     core::Service,
     error::Error,
     fingerprint, input,
@@ -61,11 +61,10 @@ impl<A: Archive> Service<A> {
 
     pub async fn sign(&self, command: SignCommand) -> Result<Receipt, Error> {
         let call = Call {
-            method: "Sign",
             request_id: &command.request_id,
             credential_id: &command.credential_id,
             dossier_code: &command.dossier_code,
-            at: (self.clock)(),
+            ..self.call("Sign")
         };
         let result = self.sign_inner(&call, &command).await;
         self.audited(&call, result).await
@@ -185,23 +184,22 @@ impl<A: Archive> Service<A> {
         };
         // The record names the signed result by its hash; its bytes are stored once, with
         // the result, not again as an attachment.
-        self.commit_step_with_digests(
-            call,
-            &code,
-            &row,
-            Step::Sign,
+        let write = StepWrite {
+            code: &code,
+            row: &row,
+            step: Step::Sign,
             state,
             credential,
-            &command.note,
-            vec![digest],
-            Vec::new(),
+            note: &command.note,
+            documents: Vec::new(),
+            named_only: vec![digest],
+            cited_results: Vec::new(),
             change,
             fingerprint,
-            row.due_date.clone(),
-            String::new(),
-            Vec::new(),
-        )
-        .await
+            due_date: row.due_date.clone(),
+            result_code: String::new(),
+        };
+        self.commit_step(call, write).await
     }
 
     /// Renders (or takes) the PDF, then signs it: QR, signer, seal, DSS. Returns the signed

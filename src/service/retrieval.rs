@@ -103,11 +103,8 @@ impl<A: Archive> Service<A> {
         include_result_content: bool,
     ) -> Result<DossierView, Error> {
         let call = Call {
-            method: "Get",
-            request_id: "",
-            credential_id: "",
             dossier_code,
-            at: (self.clock)(),
+            ..self.call("Get")
         };
         let result = self
             .get_inner(&call, dossier_code, include_result_content)
@@ -224,13 +221,7 @@ impl<A: Archive> Service<A> {
     }
 
     pub async fn search(&self, input: &SearchInput) -> Result<SearchPage, Error> {
-        let call = Call {
-            method: "Search",
-            request_id: "",
-            credential_id: "",
-            dossier_code: "",
-            at: (self.clock)(),
-        };
+        let call = self.call("Search");
         let result = self.search_inner(input).await;
         let entry = match &result {
             Ok(page) => call.audit("ok", format!("{} hits", page.hits.len())),

@@ -7,6 +7,7 @@ use super::{
     answers::Receipt,
     audit::Call,
     checks::{parse_dossier_code, stored_state},
+    commit::StepWrite,
     core::Service,
     error::Error,
     input,
@@ -56,11 +57,9 @@ fn parse_result_code(name: &str, text: &str) -> Result<ResultCode, Error> {
 impl<A: Archive> Service<A> {
     pub async fn revoke_result(&self, command: RevokeCommand) -> Result<Receipt, Error> {
         let call = Call {
-            method: "RevokeResult",
             request_id: &command.request_id,
             credential_id: &command.credential_id,
-            dossier_code: "",
-            at: (self.clock)(),
+            ..self.call("RevokeResult")
         };
         let result = self.revoke_inner(&call, &command).await;
         self.audited(&call, result).await
@@ -175,22 +174,21 @@ impl<A: Archive> Service<A> {
             dossier_code: &result.dossier_code,
             ..*call
         };
-        self.commit_step_with_digests(
-            &call,
-            &dossier,
-            &row,
-            Step::Revoke,
+        let write = StepWrite {
+            code: &dossier,
+            row: &row,
+            step: Step::Revoke,
             state,
             credential,
-            command.reason.trim(),
-            Vec::new(),
-            Vec::new(),
+            note: command.reason.trim(),
+            documents: Vec::new(),
+            named_only: Vec::new(),
+            cited_results: cited,
             change,
             fingerprint,
-            row.due_date.clone(),
-            code.to_string(),
-            cited,
-        )
-        .await
+            due_date: row.due_date.clone(),
+            result_code: code.to_string(),
+        };
+        self.commit_step(&call, write).await
     }
 }

@@ -103,11 +103,8 @@ impl<A: Archive> Service<A> {
         input: &[u8],
     ) -> Result<SignedDocument, Error> {
         let call = Call {
-            method: "SignDocument",
-            request_id: "",
             credential_id,
-            dossier_code: "",
-            at: (self.clock)(),
+            ..self.call("SignDocument")
         };
         let result = self.sign_document_inner(&call, credential_id, options, input);
         self.audited_read(&call, &result).await;
@@ -160,13 +157,7 @@ impl<A: Archive> Service<A> {
         options: &SignOptions,
         input: &[u8],
     ) -> Result<PreparedSession, Error> {
-        let call = Call {
-            method: "PrepareSignature",
-            request_id: "",
-            credential_id: "",
-            dossier_code: "",
-            at: (self.clock)(),
-        };
+        let call = self.call("PrepareSignature");
         let result = self.prepare_inner(&call, signer, options, input).await;
         self.audited_read(&call, &result).await;
         result
@@ -246,13 +237,7 @@ impl<A: Archive> Service<A> {
         signature_value: &[u8],
         input: &[u8],
     ) -> Result<SignedDocument, Error> {
-        let call = Call {
-            method: "CompleteSignature",
-            request_id: "",
-            credential_id: "",
-            dossier_code: "",
-            at: (self.clock)(),
-        };
+        let call = self.call("CompleteSignature");
         let result = self
             .complete_inner(&call, session_id, signature_value, input)
             .await;

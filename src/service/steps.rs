@@ -7,6 +7,7 @@ use super::{
     audit::{method_name, unix_millis, Call},
     checks::{needs_reason, parse_dossier_code, stored_state},
     commands::StepCommand,
+    commit::StepWrite,
     core::Service,
     error::Error,
     fingerprint, input,
@@ -19,11 +20,10 @@ use crate::{
 impl<A: Archive> Service<A> {
     pub async fn step(&self, command: StepCommand) -> Result<Receipt, Error> {
         let call = Call {
-            method: method_name(command.step),
             request_id: &command.request_id,
             credential_id: &command.credential_id,
             dossier_code: &command.dossier_code,
-            at: (self.clock)(),
+            ..self.call(method_name(command.step))
         };
         let result = self.step_inner(&call, &command).await;
         self.audited(&call, result).await
@@ -84,20 +84,21 @@ impl<A: Archive> Service<A> {
                 sha256,
             });
         }
-        self.commit_step(
-            call,
-            &code,
-            &row,
-            command.step,
+        let write = StepWrite {
+            code: &code,
+            row: &row,
+            step: command.step,
             state,
             credential,
-            &command.note,
+            note: &command.note,
             documents,
+            named_only: Vec::new(),
+            cited_results: Vec::new(),
             change,
             fingerprint,
-            row.due_date.clone(),
+            due_date: row.due_date.clone(),
             result_code,
-        )
-        .await
+        };
+        self.commit_step(call, write).await
     }
 }
