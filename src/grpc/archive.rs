@@ -162,15 +162,12 @@ impl<A: Archive> ArchiveRpc for ArchiveApi<A> {
             .export_codes(&selection)
             .await
             .map_err(to_status)?;
-        let (service_tx, service_rx) = tokio::sync::mpsc::channel(4);
         let service = self.service.clone();
-        tokio::spawn(async move { service.export_package(codes, service_tx).await });
-        Ok(Response::new(forward(service_rx, |chunk| {
-            pb::PackageChunk {
-                data: chunk.data,
-                dossier_count: chunk.dossier_count,
-                dossiers_done: chunk.dossiers_done,
-            }
+        let export = |tx| async move { service.export_package(codes, tx).await };
+        Ok(Response::new(forward(export, |chunk| pb::PackageChunk {
+            data: chunk.data,
+            dossier_count: chunk.dossier_count,
+            dossiers_done: chunk.dossiers_done,
         })))
     }
 
@@ -192,10 +189,9 @@ impl<A: Archive> ArchiveRpc for ArchiveApi<A> {
             .await
             .map_err(to_status)?;
         let tsa_expires_at = rfc3339(plan.tsa_expires_at);
-        let (service_tx, service_rx) = tokio::sync::mpsc::channel(4);
         let service = self.service.clone();
-        tokio::spawn(async move { service.renew_timestamps(plan, service_tx).await });
-        Ok(Response::new(forward(service_rx, move |progress| {
+        let sweep = |tx| async move { service.renew_timestamps(plan, tx).await };
+        Ok(Response::new(forward(sweep, move |progress| {
             renewal_progress(progress, &tsa_expires_at)
         })))
     }

@@ -1,7 +1,9 @@
 //! Errors and sizes at the gRPC boundary: a domain [`service::Error`] becomes the status code the
 //! API documents, and a single message is bounded by the configured document limit.
 
-use tonic::{Response, Status};
+use std::any::Any;
+
+use tonic::{codegen::http, Response, Status};
 
 use crate::service;
 
@@ -37,4 +39,48 @@ pub(super) fn reply<T, U>(
     result
         .map(|value| Response::new(to_wire(value)))
         .map_err(to_status)
+}
+
+/// The last line of defence: a panic that escaped a use case (in decoding, mapping or a
+/// handler) is answered `INTERNAL` on that call alone, logged under an incident number, and the
+/// server keeps serving. Used with `tower_http::catch_panic::CatchPanicLayer`.
+pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> http::Response<tonic::body::Body> {
+    let incident = service::incident_number();
+    tracing::error!(
+        incident,
+        panic = service::panic_text(panic.as_ref()),
+        "a gRPC call panicked; answered INTERNAL"
+    );
+    let message = format!("internal error (incident {incident})");
+    let mut response = http::Response::new(tonic::body::Body::empty());
+    let headers = response.headers_mut();
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/grpc"),
+    );
+    headers.insert("grpc-status", http::HeaderValue::from_static("13"));
+    if let Ok(value) = http::HeaderValue::from_str(&message) {
+        headers.insert("grpc-message", value);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_is_answered_internal_in_grpc_terms() {
+        let response = panic_response(Box::new("index out of bounds"));
+        assert_eq!(response.status(), http::StatusCode::OK);
+        let headers = response.headers();
+        assert_eq!(headers["content-type"], "application/grpc");
+        assert_eq!(headers["grpc-status"], "13");
+        let message = headers["grpc-message"].to_str().unwrap();
+        assert!(
+            message.starts_with("internal error (incident "),
+            "{message}"
+        );
+        assert!(!message.contains("index"), "{message}");
+    }
 }

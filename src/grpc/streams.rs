@@ -2,7 +2,9 @@
 //! chunks) read into one bounded buffer, and signed documents streamed out in chunks without
 //! joining the input and the appended bytes in memory.
 
-use std::sync::Arc;
+use std::{future::Future, panic::AssertUnwindSafe, sync::Arc};
+
+use futures_util::FutureExt as _;
 
 use tonic::Status;
 
@@ -133,16 +135,33 @@ pub(super) fn signed_document_stream(input: Vec<u8>, signed: SignedDocument) -> 
     Box::pin(tokio_stream::iter(parts))
 }
 
-/// Forwards what a streaming use case sends on its channel to a gRPC response stream, mapping
-/// each item to its wire form; it stops as soon as the client goes away.
-pub(super) fn forward<T, U>(
-    mut from: mpsc::Receiver<Result<T, service::Error>>,
+/// Runs a streaming use case on a task of its own and forwards what it sends to a gRPC response
+/// stream, mapping each item to its wire form. It stops as soon as the client goes away; a
+/// panic in the use case ends the stream with `INTERNAL`, never with a silently short stream.
+pub(super) fn forward<T, U, F>(
+    use_case: impl FnOnce(mpsc::Sender<Result<T, service::Error>>) -> F,
     to_wire: impl Fn(T) -> U + Send + 'static,
 ) -> ReceiverStream<Result<U, Status>>
 where
     T: Send + 'static,
     U: Send + 'static,
+    F: Future<Output = ()> + Send + 'static,
 {
+    let (service_tx, mut from) = mpsc::channel(4);
+    let on_panic = service_tx.clone();
+    let work = use_case(service_tx);
+    tokio::spawn(async move {
+        if let Err(panic) = AssertUnwindSafe(work).catch_unwind().await {
+            let incident = service::incident_number();
+            tracing::error!(
+                incident,
+                panic = service::panic_text(panic.as_ref()),
+                "a streaming use case panicked; its stream ends with INTERNAL"
+            );
+            let error = service::Error::Internal(format!("internal error (incident {incident})"));
+            let _ = on_panic.send(Err(error)).await;
+        }
+    });
     let (tx, rx) = mpsc::channel(4);
     tokio::spawn(async move {
         while let Some(item) = from.recv().await {

@@ -6,6 +6,7 @@ use std::{future::Future, sync::Arc};
 use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
+use tower_http::catch_panic::CatchPanicLayer;
 
 use super::{
     config::{redact, BlobStoreKind, Profile, Settings},
@@ -188,6 +189,7 @@ async fn run<A: Archive>(
     };
 
     let grpc = tonic::transport::Server::builder()
+        .layer(CatchPanicLayer::custom(grpc::panic_response))
         .add_service(health_service)
         .add_service(reflection)
         .add_service(grpc::dossiers_server(service.clone()))

@@ -2,6 +2,9 @@
 //! writes its line inside its own transaction (so the trail never claims a change that did not
 //! commit); a refusal, or a read, writes it here afterwards.
 
+use std::{any::Any, future::Future, panic::AssertUnwindSafe};
+
+use futures_util::FutureExt as _;
 use time::OffsetDateTime;
 
 use super::{core::Service, error::Error};
@@ -71,8 +74,9 @@ impl<A: Archive> Service<A> {
     pub(super) async fn audited<T>(
         &self,
         call: &Call<'_>,
-        result: Result<T, Error>,
+        work: impl Future<Output = Result<T, Error>>,
     ) -> Result<T, Error> {
+        let result = contain_panic(call, work).await;
         if let Err(error) = &result {
             let entry = call.audit(error.kind(), error.to_string());
             if let Err(audit_error) = self.archive.record_audit(&entry).await {
@@ -82,15 +86,93 @@ impl<A: Archive> Service<A> {
         result
     }
 
-    /// Audits a call that stores nothing of its own (reads, signing without a dossier):
-    /// one line whatever the outcome.
-    pub(super) async fn audited_read<T>(&self, call: &Call<'_>, result: &Result<T, Error>) {
-        let entry = match result {
+    /// Runs a call that stores nothing of its own (reads, signing without a dossier) and
+    /// audits it: one line whatever the outcome.
+    pub(super) async fn audited_read<T>(
+        &self,
+        call: &Call<'_>,
+        work: impl Future<Output = Result<T, Error>>,
+    ) -> Result<T, Error> {
+        let result = contain_panic(call, work).await;
+        let entry = match &result {
             Ok(_) => call.audit("ok", String::new()),
             Err(error) => call.audit(error.kind(), error.to_string()),
         };
         if let Err(audit_error) = self.archive.record_audit(&entry).await {
             tracing::error!(%audit_error, method = call.method, "could not write an audit line");
         }
+        result
+    }
+}
+
+/// A panic inside one use case is a bug, not an outage: it is logged with the call's method,
+/// request id and dossier under an incident number, answered `Internal`, and the server keeps
+/// serving. A transaction open when it happened rolls back when it is dropped.
+pub(super) async fn contain_panic<T>(
+    call: &Call<'_>,
+    work: impl Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    match AssertUnwindSafe(work).catch_unwind().await {
+        Ok(result) => result,
+        Err(panic) => {
+            let incident = incident_number();
+            tracing::error!(
+                method = call.method,
+                request_id = call.request_id,
+                dossier = call.dossier_code,
+                incident,
+                panic = panic_text(panic.as_ref()),
+                "a use case panicked; it was stopped and answered INTERNAL"
+            );
+            Err(Error::Internal(format!(
+                "internal error (incident {incident}): the call was stopped; it may be retried with the same request id"
+            )))
+        }
+    }
+}
+
+/// What a panic said, when it said it with a string.
+pub fn panic_text(panic: &(dyn Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(no message)")
+}
+
+/// A short random number that ties an answer to its log line.
+pub fn incident_number() -> String {
+    let mut bytes = [0u8; 6];
+    let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes);
+    hex::encode(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call() -> Call<'static> {
+        Call {
+            method: "Test",
+            request_id: "r-1",
+            credential_id: "",
+            dossier_code: "",
+            at: OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_panicking_use_case_is_answered_internal() {
+        let answer: Result<(), Error> =
+            contain_panic(&call(), async { panic!("index out of bounds") }).await;
+        match answer {
+            Err(Error::Internal(message)) => {
+                assert!(message.contains("incident"), "{message}");
+                assert!(!message.contains("index out of bounds"), "{message}");
+            }
+            other => panic!("expected Internal, got {other:?}"),
+        }
+        let fine = contain_panic(&call(), async { Ok::<_, Error>(7) }).await;
+        assert_eq!(fine.ok(), Some(7));
     }
 }

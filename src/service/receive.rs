@@ -25,8 +25,8 @@ impl<A: Archive> Service<A> {
             dossier_code: &command.supplement_of,
             ..self.call("Receive")
         };
-        let result = self.receive_inner(&call, &command).await;
-        self.audited(&call, result).await
+        self.audited(&call, self.receive_inner(&call, &command))
+            .await
     }
 
     pub(super) async fn receive_inner(

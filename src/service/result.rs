@@ -66,8 +66,7 @@ impl<A: Archive> Service<A> {
             dossier_code: &command.dossier_code,
             ..self.call("Sign")
         };
-        let result = self.sign_inner(&call, &command).await;
-        self.audited(&call, result).await
+        self.audited(&call, self.sign_inner(&call, &command)).await
     }
 
     pub(super) async fn sign_inner(

@@ -106,12 +106,12 @@ impl<A: Archive> Service<A> {
             dossier_code,
             ..self.call("Get")
         };
-        let result = self
-            .get_inner(&call, dossier_code, include_result_content)
-            .await;
         // Reads of personal data are audited too, successful or not.
-        self.audited_read(&call, &result).await;
-        result
+        self.audited_read(
+            &call,
+            self.get_inner(&call, dossier_code, include_result_content),
+        )
+        .await
     }
 
     pub(super) async fn get_inner(

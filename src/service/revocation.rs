@@ -61,8 +61,8 @@ impl<A: Archive> Service<A> {
             credential_id: &command.credential_id,
             ..self.call("RevokeResult")
         };
-        let result = self.revoke_inner(&call, &command).await;
-        self.audited(&call, result).await
+        self.audited(&call, self.revoke_inner(&call, &command))
+            .await
     }
 
     async fn revoke_inner(

@@ -106,9 +106,10 @@ impl<A: Archive> Service<A> {
             credential_id,
             ..self.call("SignDocument")
         };
-        let result = self.sign_document_inner(&call, credential_id, options, input);
-        self.audited_read(&call, &result).await;
-        result
+        self.audited_read(&call, async {
+            self.sign_document_inner(&call, credential_id, options, input)
+        })
+        .await
     }
 
     fn sign_document_inner(
@@ -158,9 +159,8 @@ impl<A: Archive> Service<A> {
         input: &[u8],
     ) -> Result<PreparedSession, Error> {
         let call = self.call("PrepareSignature");
-        let result = self.prepare_inner(&call, signer, options, input).await;
-        self.audited_read(&call, &result).await;
-        result
+        self.audited_read(&call, self.prepare_inner(&call, signer, options, input))
+            .await
     }
 
     async fn prepare_inner(
@@ -238,11 +238,11 @@ impl<A: Archive> Service<A> {
         input: &[u8],
     ) -> Result<SignedDocument, Error> {
         let call = self.call("CompleteSignature");
-        let result = self
-            .complete_inner(&call, session_id, signature_value, input)
-            .await;
-        self.audited_read(&call, &result).await;
-        result
+        self.audited_read(
+            &call,
+            self.complete_inner(&call, session_id, signature_value, input),
+        )
+        .await
     }
 
     async fn complete_inner(

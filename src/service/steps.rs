@@ -25,8 +25,7 @@ impl<A: Archive> Service<A> {
             dossier_code: &command.dossier_code,
             ..self.call(method_name(command.step))
         };
-        let result = self.step_inner(&call, &command).await;
-        self.audited(&call, result).await
+        self.audited(&call, self.step_inner(&call, &command)).await
     }
 
     pub(super) async fn step_inner(

@@ -4,7 +4,7 @@
 
 use time::OffsetDateTime;
 
-use super::{core::Service, error::Error};
+use super::{audit::contain_panic, core::Service, error::Error};
 use crate::{
     archive::{Archive, StoredResult},
     flow::codes::ResultCode,
@@ -131,10 +131,13 @@ impl<A: Archive> Service<A> {
             None => None,
         };
         let trust = self.trust_config();
-        let now = (self.clock)();
-        Ok(tokio::task::block_in_place(|| {
-            verify::verify(pdf, &trust, view.as_ref(), now)
-        }))
+        let call = self.call("VerifyDocument");
+        contain_panic(&call, async {
+            Ok(tokio::task::block_in_place(|| {
+                verify::verify(pdf, &trust, view.as_ref(), call.at)
+            }))
+        })
+        .await
     }
 
     /// Verifies the document the archive issued under `result_code` (the QR link), in its

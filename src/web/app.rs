@@ -2,18 +2,19 @@
 //! check, the trust anchor for anyone who wants to check signatures themselves, and the rooms
 //! of the timestamp authority and the verification page.
 
-use std::sync::Arc;
+use std::{any::Any, sync::Arc};
 
 use axum::{
     extract::State as Extract,
     http::{header, StatusCode},
-    response::{Html, IntoResponse},
+    response::{Html, IntoResponse, Response},
     routing::get,
     Router,
 };
+use tower_http::catch_panic::CatchPanicLayer;
 
 use super::{tsa, verifier::Verifier, verify_page};
-use crate::cms::tsp::LocalTsa;
+use crate::{cms::tsp::LocalTsa, service};
 
 /// What the HTTP side serves.
 #[derive(Clone)]
@@ -58,6 +59,27 @@ pub fn router(state: State) -> Router {
         .route("/pki/root.pem", get(root_pem))
         .fallback(not_found)
         .with_state(state.root_pem)
+        .layer(CatchPanicLayer::custom(panic_page))
+}
+
+/// A panic in a handler is answered with an error page on that request alone, logged under an
+/// incident number; the server keeps serving.
+fn panic_page(panic: Box<dyn Any + Send + 'static>) -> Response {
+    let incident = service::incident_number();
+    tracing::error!(
+        incident,
+        panic = service::panic_text(panic.as_ref()),
+        "an HTTP request panicked; answered 500"
+    );
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Html(format!(
+            "<!doctype html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\"><title>Lỗi hệ thống</title></head>\n\
+<body><h1>Lỗi hệ thống (500)</h1><p>Yêu cầu không thực hiện được; xin thử lại sau. Mã sự cố: {incident}.</p>\n\
+<p lang=\"en\">Internal error; please try again later. Incident {incident}.</p><p><a href=\"/\">Trang chủ</a></p></body></html>\n"
+        )),
+    )
+        .into_response()
 }
 
 async fn index() -> Html<&'static str> {
@@ -101,3 +123,33 @@ const NOT_FOUND: &str = r#"<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><title>Không tìm thấy</title></head>
 <body><h1>Không tìm thấy trang (404)</h1><p><a href="/">Trang chủ</a></p></body></html>
 "#;
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use tower::ServiceExt as _;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_handler_gets_an_error_page_and_the_router_keeps_serving() {
+        let router: Router = Router::new()
+            .route(
+                "/boom",
+                get(|| async { panic!("index out of bounds") as &'static str }),
+            )
+            .route("/fine", get(|| async { "ok" }))
+            .layer(CatchPanicLayer::custom(panic_page));
+        let request = |path: &str| axum::http::Request::get(path).body(Body::empty()).unwrap();
+        let boom = router.clone().oneshot(request("/boom")).await.unwrap();
+        assert_eq!(boom.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let page = axum::body::to_bytes(boom.into_body(), 64 * 1024)
+            .await
+            .unwrap();
+        let page = String::from_utf8_lossy(&page);
+        assert!(page.contains("Mã sự cố"), "{page}");
+        assert!(!page.contains("index out of bounds"), "{page}");
+        let fine = router.oneshot(request("/fine")).await.unwrap();
+        assert_eq!(fine.status(), StatusCode::OK);
+    }
+}
