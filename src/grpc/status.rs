@@ -22,7 +22,7 @@ pub fn to_status(error: service::Error) -> Status {
         E::FailedPrecondition(m) => Status::failed_precondition(m),
         E::PermissionDenied(m) => Status::permission_denied(m),
         E::AlreadyExists(m) => Status::already_exists(m),
-        E::ResourceExhausted(m) => Status::resource_exhausted(m),
+        E::ResourceExhausted(m) | E::Busy(m) => Status::resource_exhausted(m),
         E::Aborted(m) => Status::aborted(m),
         E::OutOfRange(m) => Status::out_of_range(m),
         E::Unavailable(m) => Status::unavailable(m),

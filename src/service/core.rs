@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
-use super::input::Limits;
+use super::{admission::Gates, input::Limits};
 use crate::{
     archive::Archive,
     cms,
@@ -34,6 +34,8 @@ pub struct Service<A> {
     pub(super) trust: Option<TrustConfig>,
     /// Where citizens verify results; the QR code links to `<public_url>/v/<result code>`.
     pub(super) public_url: String,
+    /// Admission of verifications and signings of uploaded documents.
+    pub(super) gates: Gates,
 }
 
 /// The public address of the verification page when none is configured.
@@ -42,6 +44,7 @@ pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
 impl<A: Archive> Service<A> {
     pub fn new(archive: A, keys: KeyStore, catalog: Catalog, limits: Limits, clock: Clock) -> Self {
         let calendar = catalog.calendar();
+        let gates = Gates::new(&limits);
         Self {
             archive,
             keys,
@@ -52,6 +55,7 @@ impl<A: Archive> Service<A> {
             timestamper: None,
             trust: None,
             public_url: DEFAULT_PUBLIC_URL.to_owned(),
+            gates,
         }
     }
 

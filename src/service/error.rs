@@ -19,6 +19,10 @@ pub enum Error {
     /// A configured limit: document size, count, note length, numbers of the day.
     #[error("{0}")]
     ResourceExhausted(String),
+    /// Too much work from others is running or waiting; retrying in a few seconds is safe.
+    /// gRPC `RESOURCE_EXHAUSTED`; HTTP 503 with `Retry-After`.
+    #[error("{0}")]
+    Busy(String),
     /// A concurrent change won; reading again and retrying is safe.
     #[error("{0}")]
     Aborted(String),
@@ -45,6 +49,7 @@ impl Error {
             Error::PermissionDenied(_) => "permission_denied",
             Error::AlreadyExists(_) => "already_exists",
             Error::ResourceExhausted(_) => "resource_exhausted",
+            Error::Busy(_) => "busy",
             Error::Aborted(_) => "aborted",
             Error::OutOfRange(_) => "out_of_range",
             Error::Unavailable(_) => "unavailable",

@@ -3,20 +3,33 @@
 use super::error::Error;
 use crate::{archive::NewDocument, pki};
 
-/// Configured limits on what one call may carry.
+/// Configured limits on what one call may carry, and on how much of the machine work from
+/// strangers may take.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
     pub max_document_bytes: u64,
     pub max_documents: usize,
     pub max_note_chars: usize,
+    /// Verifications of uploaded PDFs running at once (the page and `VerifyDocument`).
+    pub verify_concurrency: usize,
+    /// Signings of uploaded PDFs running at once (`SignDocument`, external signing).
+    pub sign_concurrency: usize,
+    /// Callers that may wait for a verification or signing slot before being told to retry.
+    pub admission_queue: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
+        // One slot a core: uploads then use at most the whole machine's CPU while the flow's
+        // steps, which are short, still get their turn on the async workers.
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Self {
             max_document_bytes: 128 * 1024 * 1024,
             max_documents: 50,
             max_note_chars: 4000,
+            verify_concurrency: cores,
+            sign_concurrency: cores,
+            admission_queue: 4 * cores,
         }
     }
 }
@@ -218,6 +231,7 @@ mod tests {
             max_document_bytes: 4,
             max_documents: 2,
             max_note_chars: 10,
+            ..Limits::default()
         };
         let doc = |name: &str, content: &[u8]| DocumentInput {
             name: name.into(),

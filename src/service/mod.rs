@@ -6,6 +6,7 @@
 //! everything through the `archive` in one transaction. Nothing here knows gRPC or HTTP: the
 //! interfaces map [`Error`] to their status codes.
 
+mod admission;
 mod answers;
 mod archivist;
 mod audit;
@@ -27,6 +28,7 @@ mod signing;
 mod steps;
 mod verification;
 
+pub use admission::QUEUE_PATIENCE;
 pub use answers::{DossierView, Receipt};
 pub use archivist::{ExportChunk, ExportSelection, MAX_EXPORT_DOSSIERS};
 pub use audit::{incident_number, panic_text};

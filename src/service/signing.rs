@@ -4,6 +4,7 @@
 use time::{Duration, OffsetDateTime};
 
 use super::{
+    admission::QUEUE_PATIENCE,
     audit::{unix_millis, Call},
     core::Service,
     error::Error,
@@ -107,6 +108,7 @@ impl<A: Archive> Service<A> {
             ..self.call("SignDocument")
         };
         self.audited_read(&call, async {
+            let _permit = self.gates.signings.enter(QUEUE_PATIENCE).await?;
             self.sign_document_inner(&call, credential_id, options, input)
         })
         .await
@@ -170,6 +172,7 @@ impl<A: Archive> Service<A> {
         options: &SignOptions,
         input: &[u8],
     ) -> Result<PreparedSession, Error> {
+        let _permit = self.gates.signings.enter(QUEUE_PATIENCE).await?;
         self.check_input_size(input)?;
         if signer.certificate_der.is_empty() {
             return Err(Error::InvalidArgument(
@@ -252,6 +255,7 @@ impl<A: Archive> Service<A> {
         signature_value: &[u8],
         input: &[u8],
     ) -> Result<SignedDocument, Error> {
+        let _permit = self.gates.signings.enter(QUEUE_PATIENCE).await?;
         if session_id.is_empty() {
             return Err(Error::InvalidArgument("session_id is empty".to_owned()));
         }

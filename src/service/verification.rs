@@ -4,7 +4,7 @@
 
 use time::OffsetDateTime;
 
-use super::{audit::contain_panic, core::Service, error::Error};
+use super::{admission::QUEUE_PATIENCE, audit::contain_panic, core::Service, error::Error};
 use crate::{
     archive::{Archive, StoredResult},
     flow::codes::ResultCode,
@@ -130,6 +130,7 @@ impl<A: Archive> Service<A> {
             Some(code) => Some(self.archive_view(code).await?),
             None => None,
         };
+        let _permit = self.gates.verifications.enter(QUEUE_PATIENCE).await?;
         let trust = self.trust_config();
         let call = self.call("VerifyDocument");
         contain_panic(&call, async {
