@@ -9,7 +9,7 @@ use crate::{
     archive::Archive,
     archive::{LogReceipt, StoredCheckpoint, StoredResult},
     flow::{calendar::Timeliness, Step},
-    pdf::pades::PadesLevel,
+    pdf::PadesLevel,
     pki::CredentialInfo,
     proto::v1::{
         self as pb,

@@ -18,7 +18,7 @@ use base64::Engine as _;
 use ring::rand::{SecureRandom, SystemRandom};
 use time::OffsetDateTime;
 
-use crate::pdf::pades::{self, PadesLevel, SignatureRequest, Validation};
+use crate::pdf::{self, PadesLevel, SignatureRequest, Validation};
 use crate::pki::{self, KeyStore};
 
 /// The default sizes: a typical result (12 KB), a scanned page (1 MB), a large dossier (50 MB).
@@ -66,7 +66,7 @@ pub fn sign_benchmark(pki_dir: &Path, work_dir: &Path, sizes: &[usize]) -> anyho
 
     let mut rows = Vec::new();
     for &size in sizes {
-        let doc = make_document(size)?;
+        let doc = random_document(size)?;
         let path = work_dir.join(format!("bench-{size}.pdf"));
         std::fs::write(&path, &doc)?;
 
@@ -74,11 +74,11 @@ pub fn sign_benchmark(pki_dir: &Path, work_dir: &Path, sizes: &[usize]) -> anyho
         req.field_name = Some("Sig".into());
         let validation = Validation::default();
         // Warm-up, and a check that the output is sane.
-        let appendix = pades::sign(&doc, &req, &validation)?;
+        let appendix = pdf::sign(&doc, &req, &validation)?;
         if appendix.is_empty() {
             bail!("the signer returned nothing");
         }
-        let (n, elapsed) = repeat(|| Ok(pades::sign(&doc, &req, &validation).map(drop)?))?;
+        let (n, elapsed) = repeat(|| Ok(pdf::sign(&doc, &req, &validation).map(drop)?))?;
         let ours_per_s = n as f64 / elapsed.as_secs_f64();
 
         let pyhanko_inproc_per_s = if have_python_pyhanko {
@@ -246,54 +246,11 @@ fn pyhanko_in_process(pdf: &Path, key: &Path, cert: &Path) -> anyhow::Result<f64
     Ok(String::from_utf8_lossy(&out.stdout).trim().parse()?)
 }
 
-/// A one-page document of about `size` bytes: a text line and an image XObject of random
-/// (incompressible) bytes, so neither side can shortcut the hashing.
-pub fn make_document(size: usize) -> anyhow::Result<Vec<u8>> {
-    let image_len = size.saturating_sub(1200).max(3);
-    let side = ((image_len / 3) as f64).sqrt().floor().max(1.0) as usize;
-    let image_len = side * side * 3;
-    let mut image = vec![0u8; image_len];
-    SystemRandom::new()
-        .fill(&mut image)
-        .map_err(|_| anyhow::anyhow!("no randomness"))?;
-    let content = b"q 400 0 0 400 97 300 cm /Im1 Do Q BT /F1 18 Tf 72 760 Td (Benchmark) Tj ET";
-    let mut objects: Vec<Vec<u8>> = vec![
-        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> /XObject << /Im1 6 0 R >> >> /Contents 5 0 R >>".to_vec(),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_vec(),
-    ];
-    let mut c = format!("<< /Length {} >>\nstream\n", content.len()).into_bytes();
-    c.extend_from_slice(content);
-    c.extend_from_slice(b"\nendstream");
-    objects.push(c);
-    let mut im = format!(
-        "<< /Type /XObject /Subtype /Image /Width {side} /Height {side} /ColorSpace /DeviceRGB /BitsPerComponent 8 /Length {image_len} >>\nstream\n"
-    )
-    .into_bytes();
-    im.extend_from_slice(&image);
-    im.extend_from_slice(b"\nendstream");
-    objects.push(im);
-    let mut out = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, o) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
-        out.extend_from_slice(o);
-        out.extend_from_slice(b"\nendobj\n");
-    }
-    let x = out.len();
-    let mut t = format!("xref\n0 {}\n0000000000 65535 f\r\n", objects.len() + 1);
-    for o in offsets {
-        let _ = write!(t, "{o:010} 00000 n\r\n");
-    }
-    let _ = write!(
-        t,
-        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{x}\n%%EOF\n",
-        objects.len() + 1
-    );
-    out.extend_from_slice(t.as_bytes());
-    Ok(out)
+/// A one-page document of about `size` bytes whose bulk is random (incompressible) image
+/// bytes, so neither signer can shortcut the hashing.
+fn random_document(size: usize) -> anyhow::Result<Vec<u8>> {
+    pdf::image_document(size, |image| SystemRandom::new().fill(image))
+        .map_err(|_| anyhow::anyhow!("no randomness"))
 }
 
 /// Where `ketqua bench sign` works by default.

@@ -271,14 +271,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn pb_level(text: &str) -> anyhow::Result<pb::PadesLevel> {
-    let level: crate::pdf::pades::PadesLevel = text
+    let level: crate::pdf::PadesLevel = text
         .parse()
         .map_err(|_| anyhow::anyhow!("level {text:?}: use B-B, B-T, B-LT or B-LTA"))?;
     Ok(match level {
-        crate::pdf::pades::PadesLevel::BB => pb::PadesLevel::BB,
-        crate::pdf::pades::PadesLevel::BT => pb::PadesLevel::BT,
-        crate::pdf::pades::PadesLevel::BLT => pb::PadesLevel::BLt,
-        crate::pdf::pades::PadesLevel::BLTA => pb::PadesLevel::BLta,
+        crate::pdf::PadesLevel::BB => pb::PadesLevel::BB,
+        crate::pdf::PadesLevel::BT => pb::PadesLevel::BT,
+        crate::pdf::PadesLevel::BLT => pb::PadesLevel::BLt,
+        crate::pdf::PadesLevel::BLTA => pb::PadesLevel::BLta,
     })
 }
 
