@@ -69,6 +69,8 @@ mod b64 {
     }
 }
 
+/// External signing, first step: the signature revision with its placeholder, and the signed
+/// attributes the external signer must sign.
 pub fn prepare(input: &[u8], request: &PrepareRequest) -> Result<Prepared, PdfError> {
     let mut s = Session::open(input)?;
     let view = SignatureRequestView {

@@ -4,8 +4,9 @@
 //! one [`Writer`] (fresh documents and incremental updates), text strings and dates. It knows
 //! nothing of what signatures mean, of PAdES or of layout; those build on it.
 //!
-//! Everything here reads untrusted bytes, so the lints below forbid the operations that can
-//! panic or overflow: malformed input is a [`SyntaxError`], never a crash.
+//! The reader takes untrusted bytes and the writer values read from them, so the lints below
+//! forbid, in every file of the layer, the operations that can panic or overflow: malformed
+//! input is a [`SyntaxError`], never a crash.
 
 #![deny(
     clippy::indexing_slicing,

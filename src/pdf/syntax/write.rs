@@ -8,6 +8,8 @@
 //! written as they come, so an update knows the offset of every byte it has written (the
 //! signer needs the place of its /Contents placeholder).
 
+use std::collections::HashSet;
+
 use super::document::Document;
 use super::object::{Dict, ObjRef, Object};
 use super::xref::XrefKind;
@@ -153,8 +155,9 @@ impl Writer {
     /// revision to append).
     pub fn finish(mut self) -> Vec<u8> {
         // Every number handed out gets an object, so the section has no holes.
+        let written: HashSet<u32> = self.entries.iter().map(|(r, _)| r.num).collect();
         for num in self.first_new..self.next_num {
-            if !self.entries.iter().any(|(r, _)| r.num == num) {
+            if !written.contains(&num) {
                 self.write(ObjRef::new(num, 0), &Object::Null);
             }
         }
