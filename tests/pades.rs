@@ -9,10 +9,8 @@ use std::{
 use ketqua::{
     cms::{CmsError, Timestamper},
     pdf::{
-        self,
-        pades::{self, DocMdp, PadesLevel, PdfError, SignatureRequest, Validation},
-        qr::QrPayload,
-        StampKind, StampTextInput, VisibleSignature,
+        self, DocMdp, PadesLevel, PdfError, QrPayload, SignatureRequest, StampKind, StampTextInput,
+        SyntaxError, Validation, VisibleSignature,
     },
     pki::{self, DevDepartment, KeyStore},
 };
@@ -419,7 +417,7 @@ fn every_input_at_every_level_is_valid_for_pyhanko_pdfsig_and_qpdf() {
             let mut req = SignatureRequest::new(env.cred("stp-approver"), level, now());
             req.visible = Some(visible(StampKind::Signer, &env, "stp-approver"));
             req.reason = Some("Phê duyệt kết quả".into());
-            let appendix = pades::sign(&input, &req, &validation)
+            let appendix = pdf::sign(&input, &req, &validation)
                 .unwrap_or_else(|e| panic!("{name} {level}: {e}"));
             let file = env.path(&format!("{name}-{level}.pdf"));
             write_signed(&file, &input, &appendix);
@@ -432,12 +430,12 @@ fn every_input_at_every_level_is_valid_for_pyhanko_pdfsig_and_qpdf() {
             }
             if level >= PadesLevel::BLT {
                 let bytes = std::fs::read(&file).expect("read");
-                let doc = pdf::parse::Document::open(&bytes).expect("reopen");
+                let doc = pdf::Document::open(&bytes).expect("reopen");
                 let catalog = doc.catalog().expect("catalog");
                 let dss = doc.get_dict(&catalog, "DSS").expect("dss").expect("a /DSS");
                 assert!(dss.get("Certs").is_some() && dss.get("CRLs").is_some());
                 // Only the DSS (and for B-LTA the document timestamp) follows the signature.
-                let sigs = doc.signatures().expect("signatures");
+                let sigs = pdf::signatures(&doc).expect("signatures");
                 let ours = sigs
                     .iter()
                     .rfind(|s| s.sub_filter.as_deref() == Some("ETSI.CAdES.detached"))
@@ -453,8 +451,8 @@ fn every_input_at_every_level_is_valid_for_pyhanko_pdfsig_and_qpdf() {
             }
             if level == PadesLevel::BLTA {
                 let bytes = std::fs::read(&file).expect("read");
-                let doc = pdf::parse::Document::open(&bytes).expect("reopen");
-                let sigs = doc.signatures().expect("signatures");
+                let doc = pdf::Document::open(&bytes).expect("reopen");
+                let sigs = pdf::signatures(&doc).expect("signatures");
                 assert_eq!(
                     sigs.last().and_then(|s| s.sub_filter.clone()).as_deref(),
                     Some("ETSI.RFC3161"),
@@ -486,7 +484,7 @@ fn result_with_certification_and_seal_stays_valid_through_b_lta() {
         signer.visible = Some(visible(StampKind::Signer, &env, "stp-approver"));
         let mut seal = SignatureRequest::new(env.cred("stp-seal"), level, now());
         seal.visible = Some(visible(StampKind::Seal, &env, "stp-seal"));
-        let appendix = pades::sign_result(&input, &signer, &seal, None, &validation)
+        let appendix = pdf::sign_result(&input, &signer, &seal, None, &validation)
             .unwrap_or_else(|e| panic!("{level}: {e}"));
         let file = env.path(&format!("result-{level}.pdf"));
         write_signed(&file, &input, &appendix);
@@ -511,7 +509,7 @@ fn external_signing_prepare_then_complete() {
     let env = env();
     let cred = env.cred("stp-approver");
     let input = text_pdf();
-    let req = pades::PrepareRequest {
+    let req = pdf::PrepareRequest {
         certificate_der: cred.certificate_der().to_vec(),
         chain_der: cred.chain_der().to_vec(),
         signature_algorithm: cred.signature_algorithm(),
@@ -524,10 +522,10 @@ fn external_signing_prepare_then_complete() {
         location: None,
         contents_reserve: None,
     };
-    let prepared = pades::prepare(&input, &req).expect("prepare");
+    let prepared = pdf::prepare(&input, &req).expect("prepare");
     // Survives a round trip through storage.
     let json = serde_json::to_string(&prepared).expect("json");
-    let prepared: pades::Prepared = serde_json::from_str(&json).expect("json back");
+    let prepared: pdf::Prepared = serde_json::from_str(&json).expect("json back");
     let value = cred.sign(&prepared.signed_attributes_der).expect("sign");
     // A wrong value is refused before anything is assembled.
     let other = env
@@ -535,11 +533,11 @@ fn external_signing_prepare_then_complete() {
         .sign(&prepared.signed_attributes_der)
         .expect("sign");
     assert!(matches!(
-        pades::complete(&input, &prepared, &other, &Validation::default()),
+        pdf::complete(&input, &prepared, &other, &Validation::default()),
         Err(PdfError::Cms(_))
     ));
     let appendix =
-        pades::complete(&input, &prepared, &value, &Validation::default()).expect("complete");
+        pdf::complete(&input, &prepared, &value, &Validation::default()).expect("complete");
     let file = env.path("external.pdf");
     write_signed(&file, &input, &appendix);
     judge(&env, &file);
@@ -555,10 +553,10 @@ fn qr_mark_goes_top_left_before_the_signatures() {
     }
     /// The service's adapter (src/service/result.rs `QrMark`).
     struct QrMark(QrPayload);
-    impl pades::TopLeftMark for QrMark {
+    impl pdf::TopLeftMark for QrMark {
         fn content(&self, x: f64, y: f64, size: f64) -> Result<Vec<u8>, PdfError> {
-            pdf::qr::qr_content(&self.0, x, y, size)
-                .map_err(|e| PdfError::Malformed(format!("QR code: {e}")))
+            pdf::qr_content(&self.0, x, y, size)
+                .map_err(|e| PdfError::malformed(format!("QR code: {e}")))
         }
     }
     let payload = QrPayload {
@@ -573,7 +571,7 @@ fn qr_mark_goes_top_left_before_the_signatures() {
     let input = text_pdf();
     let signer = SignatureRequest::new(env.cred("stp-approver"), PadesLevel::BB, now());
     let seal = SignatureRequest::new(env.cred("stp-seal"), PadesLevel::BB, now());
-    let appendix = pades::sign_result(&input, &signer, &seal, Some(&mark), &Validation::default())
+    let appendix = pdf::sign_result(&input, &signer, &seal, Some(&mark), &Validation::default())
         .expect("sign");
     let file = env.path("qr.pdf");
     write_signed(&file, &input, &appendix);
@@ -602,7 +600,7 @@ fn qr_mark_goes_top_left_before_the_signatures() {
     let decoded = String::from_utf8(out.stdout).expect("UTF-8 payload");
     assert_eq!(
         decoded.strip_suffix('\n').unwrap_or(&decoded),
-        pdf::qr::qr_text(&payload)
+        pdf::qr_text(&payload)
     );
 }
 
@@ -615,23 +613,23 @@ fn bad_inputs_get_typed_errors() {
     let text = text_pdf();
 
     assert!(matches!(
-        pades::sign(b"hello world", &req, &v),
-        Err(PdfError::Malformed(_))
+        pdf::sign(b"hello world", &req, &v),
+        Err(PdfError::Syntax(SyntaxError::Malformed(_)))
     ));
     assert!(matches!(
-        pades::sign(&text[..text.len() - 40], &req, &v),
-        Err(PdfError::Malformed(_))
+        pdf::sign(&text[..text.len() - 40], &req, &v),
+        Err(PdfError::Syntax(SyntaxError::Malformed(_)))
     ));
-    assert!(pades::sign(&text[..text.len() / 2], &req, &v).is_err());
+    assert!(pdf::sign(&text[..text.len() / 2], &req, &v).is_err());
     let mut bad_xref = text.clone();
     let n = bad_xref.len();
     bad_xref[n - 10..n - 6].copy_from_slice(b"9999");
-    assert!(pades::sign(&bad_xref, &req, &v).is_err());
+    assert!(pdf::sign(&bad_xref, &req, &v).is_err());
     let no_root = build_pdf(&["<< /Type /Pages /Kids [] /Count 0 >>"], "").to_vec();
     let no_root = String::from_utf8_lossy(&no_root).replace("/Root 1 0 R", "/Root 9 0 R");
     assert!(matches!(
-        pades::sign(no_root.as_bytes(), &req, &v),
-        Err(PdfError::Malformed(_))
+        pdf::sign(no_root.as_bytes(), &req, &v),
+        Err(PdfError::Syntax(SyntaxError::Malformed(_)))
     ));
     let zero = build_pdf(
         &[
@@ -641,8 +639,8 @@ fn bad_inputs_get_typed_errors() {
         "",
     );
     assert!(matches!(
-        pades::sign(&zero, &req, &v),
-        Err(PdfError::NoPages)
+        pdf::sign(&zero, &req, &v),
+        Err(PdfError::Syntax(SyntaxError::NoPages))
     ));
     let encrypted_marker = build_pdf(
         &[
@@ -653,14 +651,14 @@ fn bad_inputs_get_typed_errors() {
         "/Encrypt 3 0 R",
     );
     assert!(matches!(
-        pades::sign(&encrypted_marker, &req, &v),
-        Err(PdfError::Encrypted)
+        pdf::sign(&encrypted_marker, &req, &v),
+        Err(PdfError::Syntax(SyntaxError::Encrypted))
     ));
 
     // Too small a reservation names the needed size.
     let mut small = SignatureRequest::new(cred, PadesLevel::BB, now());
     small.contents_reserve = Some(100);
-    match pades::sign(&text, &small, &v) {
+    match pdf::sign(&text, &small, &v) {
         Err(PdfError::ContentsTooSmall { needed, reserved }) => {
             assert_eq!(reserved, 100);
             assert!(needed > 100);
@@ -671,18 +669,18 @@ fn bad_inputs_get_typed_errors() {
     // Certified with P=1: refused.
     let mut certify = SignatureRequest::new(cred, PadesLevel::BB, now());
     certify.certify = Some(DocMdp::NoChanges);
-    let appendix = pades::sign(&text, &certify, &v).expect("certify");
+    let appendix = pdf::sign(&text, &certify, &v).expect("certify");
     let mut certified = text.clone();
     certified.extend_from_slice(&appendix);
     assert!(matches!(
-        pades::sign(&certified, &req, &v),
+        pdf::sign(&certified, &req, &v),
         Err(PdfError::CertifiedNoChanges)
     ));
 
     // B-T without a timestamp authority.
     let bt = SignatureRequest::new(cred, PadesLevel::BT, now());
     assert!(matches!(
-        pades::sign(&text, &bt, &v),
+        pdf::sign(&text, &bt, &v),
         Err(PdfError::NoTimestamper(_))
     ));
 
@@ -719,8 +717,8 @@ fn encrypted_input_from_qpdf_is_refused() {
     let req = SignatureRequest::new(env.cred("stp-approver"), PadesLevel::BB, now());
     let input = std::fs::read(&enc).expect("read");
     assert!(matches!(
-        pades::sign(&input, &req, &Validation::default()),
-        Err(PdfError::Encrypted)
+        pdf::sign(&input, &req, &Validation::default()),
+        Err(PdfError::Syntax(SyntaxError::Encrypted))
     ));
 }
 
@@ -729,11 +727,11 @@ fn reader_lists_signatures_and_revisions() {
     let env = env();
     let text = text_pdf();
     let req = SignatureRequest::new(env.cred("stp-approver"), PadesLevel::BB, now());
-    let appendix = pades::sign(&text, &req, &Validation::default()).expect("sign");
+    let appendix = pdf::sign(&text, &req, &Validation::default()).expect("sign");
     let mut all = text.clone();
     all.extend_from_slice(&appendix);
-    let doc = pdf::parse::Document::open(&all).expect("open");
-    let sigs = doc.signatures().expect("sigs");
+    let doc = pdf::Document::open(&all).expect("open");
+    let sigs = pdf::signatures(&doc).expect("sigs");
     assert_eq!(sigs.len(), 1);
     let br = &sigs[0].byte_range;
     assert_eq!(br.len(), 4);
@@ -773,7 +771,7 @@ fn built_in_tsa_gives_b_lta_results_that_pyhanko_accepts() {
     let mut seal = SignatureRequest::new(env.cred("stp-seal"), PadesLevel::BLTA, now());
     seal.visible = Some(visible(StampKind::Seal, &env, "stp-seal"));
     let appendix =
-        pades::sign_result(&input, &signer, &seal, None, &validation).expect("sign_result");
+        pdf::sign_result(&input, &signer, &seal, None, &validation).expect("sign_result");
     let file = env.path("result-local-tsa.pdf");
     write_signed(&file, &input, &appendix);
     let report = judge(&env, &file);
@@ -895,8 +893,8 @@ fn rasterize(file: &Path, page: usize, dpi: u32, stem: &Path) -> Raster {
     Raster::read(&stem.with_extension("ppm"))
 }
 
-fn rendered_result() -> ketqua::pdf::render::Rendered {
-    ketqua::pdf::render::render(&ketqua::pdf::render::ResultDocument {
+fn rendered_result() -> ketqua::pdf::Rendered {
+    ketqua::pdf::render(&ketqua::pdf::ResultDocument {
         issuing_body: "UBND TỈNH QUẢNG NINH\nSỞ TƯ PHÁP".into(),
         number_notation: "Số: 123/PLLTP-STP".into(),
         place_and_date: "Quảng Ninh, ngày 04 tháng 5 năm 2026".into(),
@@ -934,7 +932,7 @@ fn stamps_are_vietnamese_text_and_the_seal_overlaps_the_left_third() {
     signer.visible = Some(stamp);
     let mut seal = SignatureRequest::new(env.cred("stp-seal"), PadesLevel::BB, now());
     seal.visible = Some(visible(StampKind::Seal, &env, "stp-seal"));
-    let appendix = pades::sign_result(&input, &signer, &seal, None, &Validation::default())
+    let appendix = pdf::sign_result(&input, &signer, &seal, None, &Validation::default())
         .expect("sign_result");
     let unsigned = env.path("unsigned.pdf");
     std::fs::write(&unsigned, &input).expect("write");
@@ -1031,7 +1029,7 @@ fn stamps_are_upright_and_bottom_right_on_rotated_pages() {
         signer.visible = Some(visible(StampKind::Signer, &env, "stp-approver"));
         let mut seal = SignatureRequest::new(env.cred("stp-seal"), PadesLevel::BB, now());
         seal.visible = Some(visible(StampKind::Seal, &env, "stp-seal"));
-        let appendix = pades::sign_result(&input, &signer, &seal, None, &Validation::default())
+        let appendix = pdf::sign_result(&input, &signer, &seal, None, &Validation::default())
             .unwrap_or_else(|e| panic!("/Rotate {rotate}: {e}"));
         let file = env.path(&format!("rotate-{rotate}.pdf"));
         write_signed(&file, &input, &appendix);
@@ -1094,7 +1092,7 @@ fn new_signature_field_after_certification_p2() {
     certify.certify = Some(DocMdp::FormFilling);
     certify.visible = Some(visible(StampKind::Signer, &env, "stp-approver"));
     let mut certified = text.clone();
-    certified.extend_from_slice(&pades::sign(&text, &certify, &v).expect("certify"));
+    certified.extend_from_slice(&pdf::sign(&text, &certify, &v).expect("certify"));
 
     for visible_field in [false, true] {
         let mut later = SignatureRequest::new(env.cred("stp-seal"), PadesLevel::BB, now());
@@ -1103,7 +1101,7 @@ fn new_signature_field_after_certification_p2() {
             later.visible = Some(visible(StampKind::Seal, &env, "stp-seal"));
         }
         // P=2 permits signing; we do not refuse a new field.
-        let appendix = pades::sign(&certified, &later, &v).expect("a new field after P=2");
+        let appendix = pdf::sign(&certified, &later, &v).expect("a new field after P=2");
         let file = env.path(&format!("p2-new-field-visible-{visible_field}.pdf"));
         write_signed(&file, &certified, &appendix);
         qpdf_ok(&file);

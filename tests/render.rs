@@ -7,11 +7,8 @@ use std::{path::Path, process::Command};
 
 use common::tool_available;
 use ketqua::pdf::{
-    font::FontSubset,
-    qr::{qr_text, QrPayload},
-    render::{render, ResultDocument},
-    stamp::{seal_appearance, signer_appearance, StampText},
-    writer::{stream, PdfWriter},
+    flate, qr_text, render, seal_appearance, signer_appearance, Dict, FontSubset, ObjRef, Object,
+    QrPayload, ResultDocument, StampText, Writer,
 };
 
 fn payload() -> QrPayload {
@@ -257,50 +254,68 @@ fn stamp_appearances_show_the_signer_and_time() {
 
     // One page: the two appearances as Form XObjects, side by side so that text extraction
     // reads each on its own (in a signed result the seal overlaps the box's left third).
-    let mut w = PdfWriter::new();
-    let catalog = w.reserve();
-    let pages = w.reserve();
+    let mut w = Writer::new();
+    let catalog = w.alloc();
+    let pages = w.alloc();
     let font_id = w.next_number();
-    let resources = format!("/Resources << /Font << /F1 {font_id} 0 R >> >>");
+    let resources = Dict::new().with(
+        "Font",
+        Object::Dict(Dict::new().with("F1", Object::Ref(ObjRef::new(font_id, 0)))),
+    );
     let signer_id = font_id + FontSubset::OBJECT_COUNT;
     let seal_id = signer_id + 1;
     let content = "q 1 0 0 1 300 300 cm /Sig Do Q q 1 0 0 1 150 285 cm /Seal Do Q\n";
+    let form = |bbox: [f64; 4]| {
+        Dict::new()
+            .with("Type", Object::name("XObject"))
+            .with("Subtype", Object::name("Form"))
+            .with("BBox", Object::reals(&bbox))
+            .with("Resources", Object::Dict(resources.clone()))
+    };
     let mut page_objects = vec![
-        stream(
-            &format!("/Type /XObject /Subtype /Form /BBox [0 0 200 70] {resources}"),
-            &signer,
-            true,
-        ),
-        stream(
-            &format!("/Type /XObject /Subtype /Form /BBox [0 0 100 100] {resources}"),
-            &seal,
-            true,
-        ),
-        stream("", content.as_bytes(), true),
+        flate(form([0.0, 0.0, 200.0, 70.0]), &signer),
+        flate(form([0.0, 0.0, 100.0, 100.0]), &seal),
+        flate(Dict::new(), content.as_bytes()),
     ];
     for (n, body) in font.objects(font_id).expect("font") {
-        w.set(n, body);
+        w.write(ObjRef::new(n, 0), &body);
     }
-    assert_eq!(w.add(page_objects.remove(0)), signer_id);
-    assert_eq!(w.add(page_objects.remove(0)), seal_id);
-    let content_id = w.add(page_objects.remove(0));
-    let page = w.add(
-        format!(
-            "<< /Type /Page /Parent {pages} 0 R /MediaBox [0 0 595.28 841.89] \
-             /Resources << /XObject << /Sig {signer_id} 0 R /Seal {seal_id} 0 R >> >> \
-             /Contents {content_id} 0 R >>"
-        )
-        .into_bytes(),
-    );
-    w.set(
+    assert_eq!(w.add(&page_objects.remove(0)).num, signer_id);
+    assert_eq!(w.add(&page_objects.remove(0)).num, seal_id);
+    let content_id = w.add(&page_objects.remove(0));
+    let xobjects = Dict::new()
+        .with("Sig", Object::Ref(ObjRef::new(signer_id, 0)))
+        .with("Seal", Object::Ref(ObjRef::new(seal_id, 0)));
+    let page = w.add(&Object::Dict(
+        Dict::new()
+            .with("Type", Object::name("Page"))
+            .with("Parent", Object::Ref(pages))
+            .with("MediaBox", Object::reals(&[0.0, 0.0, 595.28, 841.89]))
+            .with(
+                "Resources",
+                Object::Dict(Dict::new().with("XObject", Object::Dict(xobjects))),
+            )
+            .with("Contents", Object::Ref(content_id)),
+    ));
+    w.write(
         pages,
-        format!("<< /Type /Pages /Kids [{page} 0 R] /Count 1 >>").into_bytes(),
+        &Object::Dict(
+            Dict::new()
+                .with("Type", Object::name("Pages"))
+                .with("Kids", Object::refs(&[page]))
+                .with("Count", Object::Int(1)),
+        ),
     );
-    w.set(
+    w.write(
         catalog,
-        format!("<< /Type /Catalog /Pages {pages} 0 R >>").into_bytes(),
+        &Object::Dict(
+            Dict::new()
+                .with("Type", Object::name("Catalog"))
+                .with("Pages", Object::Ref(pages)),
+        ),
     );
-    let pdf = w.finish(catalog, None);
+    w.set_root(catalog);
+    let pdf = w.finish();
 
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();

@@ -106,7 +106,10 @@ async fn any_pdf_is_signed_at_each_level_and_pdfsig_agrees() {
 #[tokio::test]
 async fn a_large_document_streams_through_in_bounded_chunks() {
     let server = Server::start();
-    let input = ketqua::pdf::make_document(24 * 1024 * 1024).expect("a 24 MB PDF");
+    let input = ketqua::pdf::image_document(24 * 1024 * 1024, |image| {
+        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), image)
+    })
+    .expect("a 24 MB PDF");
     let (summary, signed) = sign(&server, parameters("stp-seal", pb::PadesLevel::BT), &input)
         .await
         .expect("sign 24 MB");

@@ -8,12 +8,7 @@ use std::{path::Path, process::Command};
 use common::*;
 use ketqua::{
     cms::tsp::LocalTsa,
-    pdf::{
-        object::{Dict, ObjRef, Object},
-        pades::{self, PadesLevel, SignatureRequest, Validation},
-        parse::Document,
-        write::Update,
-    },
+    pdf::{self, Dict, Document, ObjRef, Object, PadesLevel, SignatureRequest, Validation, Writer},
     pki::KeyStore,
     proto::v1 as pb,
     verify::{self, ArchiveView, ArchivedResult, Report, TrustConfig, Verdict},
@@ -71,7 +66,7 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 /// The first signature's (byte range, contents DER length).
 fn first_signature(pdf: &[u8]) -> (Vec<i64>, usize) {
     let doc = Document::open(pdf).unwrap();
-    let sig = doc.signatures().unwrap().remove(0);
+    let sig = pdf::signatures(&doc).unwrap().remove(0);
     let der_len = {
         let c = &sig.contents;
         let n = (c[1] & 0x7f) as usize;
@@ -85,9 +80,9 @@ fn first_signature(pdf: &[u8]) -> (Vec<i64>, usize) {
 }
 
 /// An incremental update built with a closure over the document and the update.
-fn append(pdf: &[u8], build: impl FnOnce(&Document<'_>, &mut Update)) -> Vec<u8> {
+fn append(pdf: &[u8], build: impl FnOnce(&Document<'_>, &mut Writer)) -> Vec<u8> {
     let doc = Document::open(pdf).unwrap();
-    let mut update = Update::new(&doc, pdf.ends_with(b"\n"));
+    let mut update = Writer::update(&doc, pdf.ends_with(b"\n"));
     build(&doc, &mut update);
     let mut out = pdf.to_vec();
     out.extend(update.finish());
@@ -250,7 +245,7 @@ fn sign_with(keys: &KeyStore, id: &str, level: PadesLevel, input: &[u8]) -> Vec<
         crls: &crls,
     };
     let request = SignatureRequest::new(credential, level, OffsetDateTime::now_utc());
-    let appendix = pades::sign(input, &request, &validation).expect("sign");
+    let appendix = pdf::sign(input, &request, &validation).expect("sign");
     let mut out = input.to_vec();
     out.extend(appendix);
     out

@@ -172,11 +172,45 @@ pub fn vietnam_date(t: OffsetDateTime) -> Date {
     }
 }
 
+/// Instant `t` on Vietnam's wall clock, `dd/mm/yyyy hh:mm:ss`: how signing times are shown on
+/// signature stamps and on the verification page (each names the offset in its own words). At
+/// the very ends of the supported time range, where Vietnam time is not representable, `t` is
+/// shown in its own offset.
+pub fn vietnam_time(t: OffsetDateTime) -> String {
+    let t = t.checked_to_offset(VIETNAM).unwrap_or(t);
+    format!(
+        "{:02}/{:02}/{} {:02}:{:02}:{:02}",
+        t.day(),
+        u8::from(t.month()),
+        t.year(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
     use time::macros::{date, datetime};
+
+    #[test]
+    fn vietnam_time_is_utc_plus_seven() {
+        assert_eq!(
+            vietnam_time(datetime!(2026-05-04 20:02:01 UTC)),
+            "05/05/2026 03:02:01"
+        );
+        assert_eq!(
+            vietnam_time(datetime!(2026-05-04 10:02:01 +07:00)),
+            "04/05/2026 10:02:01"
+        );
+        // The end of the range cannot be shown in Vietnam time, and is not a panic.
+        assert_eq!(
+            vietnam_time(datetime!(9999-12-31 23:00:00 UTC)),
+            "31/12/9999 23:00:00"
+        );
+    }
 
     #[test]
     fn anchor_is_a_monday() {

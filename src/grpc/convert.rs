@@ -6,7 +6,7 @@ use tonic::Status;
 use crate::{
     archive::{LogReceipt, StoredCheckpoint, StoredResult},
     flow::calendar::Timeliness,
-    pdf::pades::PadesLevel,
+    pdf::PadesLevel,
     pki::CredentialInfo,
     proto::v1 as pb,
     record,

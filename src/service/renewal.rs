@@ -18,8 +18,7 @@ use super::{
 use crate::{
     archive::{Archive, ArchiveError, NewDocument, NewRenewal, RenewalCandidate},
     cms::tsp,
-    pdf::pades,
-    pki,
+    pdf, pki,
     verify::{self, chain, TrustConfig, Verdict},
 };
 
@@ -331,7 +330,7 @@ impl<A: Archive> Service<A> {
             return Ok(());
         }
         let renewed = self.validated(|validation| {
-            let appendix = pades::add_document_timestamp(&pdf, validation)?;
+            let appendix = pdf::add_document_timestamp(&pdf, validation)?;
             let mut renewed = Vec::with_capacity(pdf.len() + appendix.len());
             renewed.extend_from_slice(&pdf);
             renewed.extend_from_slice(&appendix);

@@ -18,9 +18,7 @@ use crate::{
     archive::{Archive, DossierChange, NewDocument, NewResult},
     flow::{codes::ResultCode, Step},
     pdf::{
-        self,
-        pades::{self, PadesLevel, SignatureRequest, StampKind, StampTextInput, VisibleSignature},
-        qr::QrPayload,
+        self, PadesLevel, QrPayload, SignatureRequest, StampKind, StampTextInput, VisibleSignature,
     },
     pki::{self, Credential},
 };
@@ -32,10 +30,10 @@ pub const RESULT_LEVEL: PadesLevel = PadesLevel::BLT;
 /// The QR code on a supplied PDF, drawn by the PAdES signer before the first signature.
 struct QrMark(QrPayload);
 
-impl pades::TopLeftMark for QrMark {
-    fn content(&self, x: f64, y: f64, size: f64) -> Result<Vec<u8>, pdf::pades::PdfError> {
-        pdf::qr::qr_content(&self.0, x, y, size)
-            .map_err(|e| pdf::pades::PdfError::Malformed(format!("QR code: {e}")))
+impl pdf::TopLeftMark for QrMark {
+    fn content(&self, x: f64, y: f64, size: f64) -> Result<Vec<u8>, pdf::PdfError> {
+        pdf::qr_content(&self.0, x, y, size)
+            .map_err(|e| pdf::PdfError::malformed(format!("QR code: {e}")))
     }
 }
 
@@ -218,12 +216,9 @@ impl<A: Archive> Service<A> {
         let (input, signature_rect, qr_mark) = match (supplied, content) {
             (Some(pdf), _) => (std::borrow::Cow::Borrowed(pdf), None, Some(QrMark(qr))),
             (None, Some(content)) => {
-                let rendered =
-                    pdf::render::render(&render_document(content, signer, qr)).map_err(|e| {
-                        Error::InvalidArgument(format!(
-                            "the result content cannot be rendered: {e}"
-                        ))
-                    })?;
+                let rendered = pdf::render(&render_document(content, signer, qr)).map_err(|e| {
+                    Error::InvalidArgument(format!("the result content cannot be rendered: {e}"))
+                })?;
                 (
                     std::borrow::Cow::Owned(rendered.pdf),
                     Some(rendered.signature_rect),
@@ -235,7 +230,7 @@ impl<A: Archive> Service<A> {
         let info = signer.info();
         let signer_request = SignatureRequest {
             field_name: Some("ChuKyNguoiKy".to_owned()),
-            certify: Some(pades::DocMdp::FormFilling),
+            certify: Some(pdf::DocMdp::FormFilling),
             visible: Some(VisibleSignature {
                 page: None,
                 rect: signature_rect,
@@ -267,23 +262,23 @@ impl<A: Archive> Service<A> {
             ..SignatureRequest::new(seal, RESULT_LEVEL, at)
         };
         let data = self.validation_data();
-        let validation = pades::Validation {
+        let validation = pdf::Validation {
             timestamper: self.timestamper.as_deref(),
             certificates: &data.certificates,
             crls: &data.crls,
         };
-        let appendix = pades::sign_result(
+        let appendix = pdf::sign_result(
             &input,
             &signer_request,
             &seal_request,
-            qr_mark.as_ref().map(|m| m as &dyn pades::TopLeftMark),
+            qr_mark.as_ref().map(|m| m as &dyn pdf::TopLeftMark),
             &validation,
         )
         .map_err(pdf_error)?;
         let mut signed = Vec::with_capacity(input.len() + appendix.len());
         signed.extend_from_slice(&input);
         signed.extend_from_slice(&appendix);
-        let page_count = pdf::parse::Document::open(&signed)
+        let page_count = pdf::Document::open(&signed)
             .and_then(|d| d.page_count())
             .map_err(|e| Error::Internal(format!("the signed result does not parse: {e}")))?;
         Ok((signed, page_count))
@@ -291,11 +286,11 @@ impl<A: Archive> Service<A> {
 }
 
 /// PDF problems are the caller's document's problems, except a missing TSA.
-pub(super) fn pdf_error(error: pades::PdfError) -> Error {
+pub(super) fn pdf_error(error: pdf::PdfError) -> Error {
     match error {
-        pades::PdfError::NoTimestamper(_) => Error::FailedPrecondition(error.to_string()),
-        pades::PdfError::Cms(e) => Error::Internal(format!("signing: {e}")),
-        pades::PdfError::Appearance(e) => Error::Internal(format!("signature appearance: {e}")),
+        pdf::PdfError::NoTimestamper(_) => Error::FailedPrecondition(error.to_string()),
+        pdf::PdfError::Cms(e) => Error::Internal(format!("signing: {e}")),
+        pdf::PdfError::Appearance(e) => Error::Internal(format!("signature appearance: {e}")),
         other => Error::InvalidArgument(other.to_string()),
     }
 }
@@ -320,9 +315,9 @@ fn render_document(
     content: &ResultContent,
     signer: &Credential,
     qr: QrPayload,
-) -> pdf::render::ResultDocument {
+) -> pdf::ResultDocument {
     let info = signer.info();
-    pdf::render::ResultDocument {
+    pdf::ResultDocument {
         issuing_body: content.issuing_body.clone(),
         number_notation: content.number_notation.clone(),
         place_and_date: content.place_and_date.clone(),

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::{
     archive::{Archive, SigningSession},
-    pdf::pades::{
+    pdf::{
         self, DocMdp, PadesLevel, PrepareRequest, Prepared, SignatureRequest, StampKind,
         StampTextInput, VisibleSignature,
     },
@@ -84,10 +84,10 @@ impl<A: Archive> Service<A> {
 
     pub(super) fn validated<T>(
         &self,
-        run: impl FnOnce(&pades::Validation<'_>) -> Result<T, pades::PdfError>,
+        run: impl FnOnce(&pdf::Validation<'_>) -> Result<T, pdf::PdfError>,
     ) -> Result<T, Error> {
         let data = self.validation_data();
-        let validation = pades::Validation {
+        let validation = pdf::Validation {
             timestamper: self.timestamper.as_deref(),
             certificates: &data.certificates,
             crls: &data.crls,
@@ -145,7 +145,7 @@ impl<A: Archive> Service<A> {
             location: optional(&options.location),
             ..SignatureRequest::new(credential, options.level, call.at)
         };
-        let appendix = self.validated(|validation| pades::sign(input, &request, validation))?;
+        let appendix = self.validated(|validation| pdf::sign(input, &request, validation))?;
         Ok(SignedDocument {
             appendix,
             level: options.level,
@@ -203,7 +203,7 @@ impl<A: Archive> Service<A> {
             contents_reserve: None,
         };
         let prepared =
-            tokio::task::block_in_place(|| pades::prepare(input, &request)).map_err(pdf_error)?;
+            tokio::task::block_in_place(|| pdf::prepare(input, &request)).map_err(pdf_error)?;
         let session_id = hex::encode(
             &pki::sha256(
                 &[
@@ -285,9 +285,8 @@ impl<A: Archive> Service<A> {
         }
         let prepared: Prepared = serde_json::from_str(&session.prepared)
             .map_err(|e| Error::Internal(format!("stored prepared signature: {e}")))?;
-        let appendix = self.validated(|validation| {
-            pades::complete(input, &prepared, signature_value, validation)
-        })?;
+        let appendix = self
+            .validated(|validation| pdf::complete(input, &prepared, signature_value, validation))?;
         let signer = x509_parser::parse_x509_certificate(&prepared.certificate_der)
             .map(|(_, c)| c.subject().to_string())
             .unwrap_or_default();

@@ -6,10 +6,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::pdf::{
-    object::{Dict, ObjRef, Object},
-    parse::{Document, XrefEntry},
-};
+use crate::pdf::{Dict, Document, ObjRef, Object, XrefEntry};
 
 use super::report::Coverage;
 

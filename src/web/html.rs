@@ -3,7 +3,7 @@
 //! skeleton.
 
 use axum::response::Html;
-use time::{OffsetDateTime, UtcOffset};
+use time::OffsetDateTime;
 
 #[derive(serde::Deserialize, Default)]
 pub struct LangQuery {
@@ -51,17 +51,7 @@ pub(super) fn esc(s: &str) -> String {
 
 /// Vietnam time, as the stamp shows it: dd/mm/yyyy hh:mm:ss (UTC+07:00).
 pub(super) fn vn_time(t: OffsetDateTime) -> String {
-    let offset = UtcOffset::from_hms(7, 0, 0).unwrap_or(UtcOffset::UTC);
-    let t = t.to_offset(offset);
-    format!(
-        "{:02}/{:02}/{} {:02}:{:02}:{:02} (UTC+07:00)",
-        t.day(),
-        u8::from(t.month()),
-        t.year(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    format!("{} (UTC+07:00)", crate::flow::calendar::vietnam_time(t))
 }
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:46rem;margin:0 auto;padding:1rem;line-height:1.5;color:#111}\

@@ -108,14 +108,14 @@ pub async fn run(command: ClientCommand) -> anyhow::Result<()> {
 }
 
 fn pb_level(text: &str) -> anyhow::Result<pb::PadesLevel> {
-    let level: ketqua::pdf::pades::PadesLevel = text
+    let level: ketqua::pdf::PadesLevel = text
         .parse()
         .map_err(|_| anyhow::anyhow!("level {text:?}: use B-B, B-T, B-LT or B-LTA"))?;
     Ok(match level {
-        ketqua::pdf::pades::PadesLevel::BB => pb::PadesLevel::BB,
-        ketqua::pdf::pades::PadesLevel::BT => pb::PadesLevel::BT,
-        ketqua::pdf::pades::PadesLevel::BLT => pb::PadesLevel::BLt,
-        ketqua::pdf::pades::PadesLevel::BLTA => pb::PadesLevel::BLta,
+        ketqua::pdf::PadesLevel::BB => pb::PadesLevel::BB,
+        ketqua::pdf::PadesLevel::BT => pb::PadesLevel::BT,
+        ketqua::pdf::PadesLevel::BLT => pb::PadesLevel::BLt,
+        ketqua::pdf::PadesLevel::BLTA => pb::PadesLevel::BLta,
     })
 }
 

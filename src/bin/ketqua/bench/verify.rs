@@ -18,7 +18,7 @@ use time::OffsetDateTime;
 use ketqua::{
     cms::tsp::LocalTsa,
     flow::Role,
-    pdf::pades::{self, PadesLevel, SignatureRequest, Validation},
+    pdf::{self, PadesLevel, SignatureRequest, Validation},
     pki::{self, KeyStore},
     verify::{self, TrustConfig, Verdict},
 };
@@ -133,7 +133,7 @@ pub fn verify_benchmark(pki_dir: &Path, work_dir: &Path) -> anyhow::Result<Strin
         };
         let signer_req = SignatureRequest::new(signer, level, now);
         let seal_req = SignatureRequest::new(seal, level, now);
-        let appendix = pades::sign_result(&input, &signer_req, &seal_req, None, &validation)?;
+        let appendix = pdf::sign_result(&input, &signer_req, &seal_req, None, &validation)?;
         let mut pdf = input.clone();
         pdf.extend(appendix);
         let report = verify::verify(&pdf, &trust, None, OffsetDateTime::now_utc());

@@ -7,13 +7,12 @@
 
 use std::fmt::Write as _;
 
-use time::{macros::offset, OffsetDateTime, UtcOffset};
+use time::OffsetDateTime;
+
+use crate::flow::calendar::{vietnam_date, vietnam_time};
+use crate::pdf::syntax::num;
 
 use super::font::FontSubset;
-use super::writer::num;
-
-/// Vietnam's time zone; Decree 30/2020 wants signing times shown in it, with the offset.
-pub const VIETNAM: UtcOffset = offset!(+7);
 
 /// Red of the seal and of the signer's text (RGB), the colour of ink seals.
 const RED: &str = "0.85 0 0";
@@ -27,21 +26,8 @@ pub struct StampText {
     pub signing_time: OffsetDateTime,
 }
 
-/// `dd/MM/yyyy HH:mm:ss +07:00`, in Vietnam time.
-pub fn vietnam_time(t: OffsetDateTime) -> String {
-    let t = t.to_offset(VIETNAM);
-    format!(
-        "{:02}/{:02}/{:04} {:02}:{:02}:{:02} +07:00",
-        t.day(),
-        u8::from(t.month()),
-        t.year(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
-}
-
-/// The lines of the signer's box, in Vietnamese.
+/// The lines of the signer's box, in Vietnamese; Decree 30/2020 wants the signing time in
+/// Vietnam time, with the offset.
 pub fn signer_lines(text: &StampText) -> Vec<String> {
     let mut lines = vec![format!("Ký bởi: {}", text.signer_name.trim())];
     for extra in [&text.position, &text.organisation] {
@@ -50,7 +36,10 @@ pub fn signer_lines(text: &StampText) -> Vec<String> {
             lines.push(extra.to_owned());
         }
     }
-    lines.push(format!("Thời gian ký: {}", vietnam_time(text.signing_time)));
+    lines.push(format!(
+        "Thời gian ký: {} +07:00",
+        vietnam_time(text.signing_time)
+    ));
     lines
 }
 
@@ -169,8 +158,8 @@ pub fn seal_appearance(
         );
     }
     let date = {
-        let t = signing_time.to_offset(VIETNAM);
-        format!("{:02}/{:02}/{:04}", t.day(), u8::from(t.month()), t.year())
+        let d = vietnam_date(signing_time);
+        format!("{:02}/{:02}/{:04}", d.day(), u8::from(d.month()), d.year())
     };
     let date_size = (d * 0.07).max(1.0);
     let _ = writeln!(
@@ -309,9 +298,13 @@ mod tests {
 
     #[test]
     fn time_is_shown_in_vietnam_time() {
+        let evening = StampText {
+            signing_time: time::macros::datetime!(2026-05-04 20:02:01 UTC),
+            ..text()
+        };
         assert_eq!(
-            vietnam_time(time::macros::datetime!(2026-05-04 20:02:01 UTC)),
-            "05/05/2026 03:02:01 +07:00"
+            signer_lines(&evening)[3],
+            "Thời gian ký: 05/05/2026 03:02:01 +07:00"
         );
         let lines = signer_lines(&text());
         assert_eq!(lines[0], "Ký bởi: Nguyễn Văn An");

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use subsetter::GlyphRemapper;
 use ttf_parser::{Face, GlyphId};
 
-use super::writer::stream;
+use crate::pdf::syntax::{flate, Dict, ObjRef, Object};
 
 const SERIF: &[u8] = include_bytes!("fonts/DejaVuSerif.ttf");
 const SERIF_BOLD: &[u8] = include_bytes!("fonts/DejaVuSerif-Bold.ttf");
@@ -145,36 +145,49 @@ impl FontSubset {
     /// The font's PDF objects, numbered from `first_object_number`: the Type0 font (the one to
     /// reference from /Resources) is `first_object_number`, then its descendant, descriptor,
     /// font file and ToUnicode CMap. Call once all text has been shown.
-    pub fn objects(&self, first_object_number: u32) -> Result<Vec<(u32, Vec<u8>)>, FontError> {
+    pub fn objects(&self, first_object_number: u32) -> Result<Vec<(u32, Object)>, FontError> {
         let face = self.face.as_ref().ok_or(FontError::Parse(self.name))?;
         let font_file = self.font_file()?;
         let n = first_object_number;
-        let base_font = format!("{}+{}", self.subset_tag(), self.name);
+        let reference = |k: u32| Object::Ref(ObjRef::new(n + k, 0));
+        let base_font = Object::Name(format!("{}+{}", self.subset_tag(), self.name).into_bytes());
         let upem = f64::from(face.units_per_em());
-        let scale = |v: f64| (v * PDF_UNITS / upem).round();
+        let scale = |v: f64| Object::Int((v * PDF_UNITS / upem).round() as i64);
 
-        let type0 = format!(
-            "<< /Type /Font /Subtype /Type0 /BaseFont /{base_font} /Encoding /Identity-H \
-             /DescendantFonts [{} 0 R] /ToUnicode {} 0 R >>",
-            n + 1,
-            n + 4
-        );
+        let type0 = Dict::new()
+            .with("Type", Object::name("Font"))
+            .with("Subtype", Object::name("Type0"))
+            .with("BaseFont", base_font.clone())
+            .with("Encoding", Object::name("Identity-H"))
+            .with("DescendantFonts", Object::Array(vec![reference(1)]))
+            .with("ToUnicode", reference(4));
 
         // /W: subset ids are consecutive from 0 (.notdef), so one `0 [w0 w1 …]` run.
-        let mut widths = String::from("[0 [");
-        for original in self.remapper.remapped_gids() {
-            let w = scale(f64::from(
-                face.glyph_hor_advance(GlyphId(original)).unwrap_or(0),
-            ));
-            let _ = write!(widths, "{w} ");
-        }
-        widths.push_str("]]");
-        let cid_font = format!(
-            "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /{base_font} \
-             /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> \
-             /FontDescriptor {} 0 R /DW 1000 /W {widths} /CIDToGIDMap /Identity >>",
-            n + 2
-        );
+        let widths: Vec<Object> = self
+            .remapper
+            .remapped_gids()
+            .map(|original| {
+                scale(f64::from(
+                    face.glyph_hor_advance(GlyphId(original)).unwrap_or(0),
+                ))
+            })
+            .collect();
+        let system_info = Dict::new()
+            .with("Registry", Object::string("Adobe"))
+            .with("Ordering", Object::string("Identity"))
+            .with("Supplement", Object::Int(0));
+        let cid_font = Dict::new()
+            .with("Type", Object::name("Font"))
+            .with("Subtype", Object::name("CIDFontType2"))
+            .with("BaseFont", base_font.clone())
+            .with("CIDSystemInfo", Object::Dict(system_info))
+            .with("FontDescriptor", reference(2))
+            .with("DW", Object::Int(1000))
+            .with(
+                "W",
+                Object::Array(vec![Object::Int(0), Object::Array(widths)]),
+            )
+            .with("CIDToGIDMap", Object::name("Identity"));
 
         let bbox = face.global_bounding_box();
         let cap_height = face
@@ -182,29 +195,33 @@ impl FontSubset {
             .map_or(f64::from(face.ascender()) * 0.7, f64::from);
         // Flags: Serif (2) | Symbolic (4): the glyphs are addressed by id, not by a standard
         // Latin encoding, which is what Symbolic tells a viewer.
-        let descriptor = format!(
-            "<< /Type /FontDescriptor /FontName /{base_font} /Flags 6 \
-             /FontBBox [{} {} {} {}] /ItalicAngle {} /Ascent {} /Descent {} /CapHeight {} \
-             /StemV {} /FontFile2 {} 0 R >>",
-            scale(f64::from(bbox.x_min)),
-            scale(f64::from(bbox.y_min)),
-            scale(f64::from(bbox.x_max)),
-            scale(f64::from(bbox.y_max)),
-            face.italic_angle(),
-            scale(f64::from(face.ascender())),
-            scale(f64::from(face.descender())),
-            scale(cap_height),
+        let descriptor = Dict::new()
+            .with("Type", Object::name("FontDescriptor"))
+            .with("FontName", base_font)
+            .with("Flags", Object::Int(6))
+            .with(
+                "FontBBox",
+                Object::Array(vec![
+                    scale(f64::from(bbox.x_min)),
+                    scale(f64::from(bbox.y_min)),
+                    scale(f64::from(bbox.x_max)),
+                    scale(f64::from(bbox.y_max)),
+                ]),
+            )
+            .with("ItalicAngle", Object::Real(f64::from(face.italic_angle())))
+            .with("Ascent", scale(f64::from(face.ascender())))
+            .with("Descent", scale(f64::from(face.descender())))
+            .with("CapHeight", scale(cap_height))
             // No StemV in TrueType; the usual estimate from the weight class.
-            if self.bold { 140 } else { 80 },
-            n + 3
-        );
+            .with("StemV", Object::Int(if self.bold { 140 } else { 80 }))
+            .with("FontFile2", reference(3));
 
-        let to_unicode = stream("", self.to_unicode_cmap().as_bytes(), true);
+        let to_unicode = flate(Dict::new(), self.to_unicode_cmap().as_bytes());
 
         Ok(vec![
-            (n, type0.into_bytes()),
-            (n + 1, cid_font.into_bytes()),
-            (n + 2, descriptor.into_bytes()),
+            (n, Object::Dict(type0)),
+            (n + 1, Object::Dict(cid_font)),
+            (n + 2, Object::Dict(descriptor)),
             (n + 3, font_file.as_ref().clone()),
             (n + 4, to_unicode),
         ])
@@ -214,8 +231,8 @@ impl FontSubset {
     /// cost far more than signing a small document, and signature stamps repeat the same
     /// glyphs (same signer, same organisation), so the bodies are kept per font and glyph
     /// sequence, a bounded number of them.
-    fn font_file(&self) -> Result<Arc<Vec<u8>>, FontError> {
-        type Cache = Mutex<HashMap<(&'static str, Vec<u16>), Arc<Vec<u8>>>>;
+    fn font_file(&self) -> Result<Arc<Object>, FontError> {
+        type Cache = Mutex<HashMap<(&'static str, Vec<u16>), Arc<Object>>>;
         const CAPACITY: usize = 256;
         static CACHE: OnceLock<Cache> = OnceLock::new();
         let cache = CACHE.get_or_init(Cache::default);
@@ -231,7 +248,11 @@ impl FontSubset {
                 name: self.name,
                 reason: e.to_string(),
             })?;
-        let body = Arc::new(stream(&format!("/Length1 {}", subset.len()), &subset, true));
+        let length1 = i64::try_from(subset.len()).unwrap_or(i64::MAX);
+        let body = Arc::new(flate(
+            Dict::new().with("Length1", Object::Int(length1)),
+            &subset,
+        ));
         let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
         if cache.len() >= CAPACITY {
             cache.clear();
@@ -326,16 +347,18 @@ mod tests {
         assert_eq!(objects.len() as u32, FontSubset::OBJECT_COUNT);
         let numbers: Vec<u32> = objects.iter().map(|(n, _)| *n).collect();
         assert_eq!(numbers, [10, 11, 12, 13, 14]);
-        let type0 = String::from_utf8_lossy(&objects[0].1);
+        let type0 = objects[0].1.to_bytes();
+        let type0 = String::from_utf8_lossy(&type0);
         assert!(
             type0.contains("/Identity-H") && type0.contains("[11 0 R]"),
             "{type0}"
         );
         let tag = &type0[type0.find("/BaseFont /").unwrap() + 11..][..7];
         assert!(tag.ends_with('+') && tag[..6].bytes().all(|b| b.is_ascii_uppercase()));
-        let cid = String::from_utf8_lossy(&objects[1].1);
+        let cid = objects[1].1.to_bytes();
+        let cid = String::from_utf8_lossy(&cid);
         assert!(cid.contains("/W [0 ["), "{cid}");
         // The subset is far smaller than the font.
-        assert!(objects[3].1.len() < SERIF_BOLD.len() / 4);
+        assert!(objects[3].1.to_bytes().len() < SERIF_BOLD.len() / 4);
     }
 }

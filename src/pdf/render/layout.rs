@@ -25,10 +25,11 @@ use std::fmt::Write as _;
 
 use time::OffsetDateTime;
 
+use crate::flow::calendar::VIETNAM;
+use crate::pdf::syntax::{date, flate, num, text_string, Dict, ObjRef, Object, Writer};
+
 use super::font::{FontError, FontSubset};
 use super::qr::{qr_content, QrError, QrPayload};
-use super::stamp::VIETNAM;
-use super::writer::{date, num, stream, text_string, PdfWriter};
 
 pub const PAGE_WIDTH: f64 = 595.28;
 pub const PAGE_HEIGHT: f64 = 841.89;
@@ -392,58 +393,68 @@ pub fn render(doc: &ResultDocument) -> Result<Rendered, RenderError> {
 }
 
 fn assemble(doc: &ResultDocument, l: Layout) -> Result<Vec<u8>, RenderError> {
-    let mut w = PdfWriter::new();
-    let catalog = w.reserve();
-    let pages = w.reserve();
-    let info = w.reserve();
+    let mut w = Writer::new();
+    let catalog = w.alloc();
+    let pages = w.alloc();
+    let info = w.alloc();
     let regular = w.next_number();
-    for (n, body) in l.regular.objects(regular)? {
-        w.set(n, body);
+    for (n, object) in l.regular.objects(regular)? {
+        w.write(ObjRef::new(n, 0), &object);
     }
     let bold = w.next_number();
-    for (n, body) in l.bold.objects(bold)? {
-        w.set(n, body);
+    for (n, object) in l.bold.objects(bold)? {
+        w.write(ObjRef::new(n, 0), &object);
     }
+    let fonts = Dict::new()
+        .with("F1", Object::Ref(ObjRef::new(regular, 0)))
+        .with("F2", Object::Ref(ObjRef::new(bold, 0)));
+    let resources = Dict::new().with("Font", Object::Dict(fonts));
     let mut kids = Vec::with_capacity(l.pages.len());
     for content in &l.pages {
-        let content = w.add(stream("", content.as_bytes(), true));
-        kids.push(
-            w.add(
-                format!(
-                    "<< /Type /Page /Parent {pages} 0 R /MediaBox [0 0 {} {}] \
-                 /Resources << /Font << /F1 {regular} 0 R /F2 {bold} 0 R >> >> \
-                 /Contents {content} 0 R >>",
-                    num(PAGE_WIDTH),
-                    num(PAGE_HEIGHT)
-                )
-                .into_bytes(),
-            ),
-        );
+        let content = w.add(&flate(Dict::new(), content.as_bytes()));
+        let page = Dict::new()
+            .with("Type", Object::name("Page"))
+            .with("Parent", Object::Ref(pages))
+            .with(
+                "MediaBox",
+                Object::reals(&[0.0, 0.0, PAGE_WIDTH, PAGE_HEIGHT]),
+            )
+            .with("Resources", Object::Dict(resources.clone()))
+            .with("Contents", Object::Ref(content));
+        kids.push(w.add(&Object::Dict(page)));
     }
-    let kids_list: Vec<String> = kids.iter().map(|k| format!("{k} 0 R")).collect();
-    w.set(
+    let count = i64::try_from(kids.len()).unwrap_or(i64::MAX);
+    w.write(
         pages,
-        format!(
-            "<< /Type /Pages /Kids [{}] /Count {} >>",
-            kids_list.join(" "),
-            kids.len()
-        )
-        .into_bytes(),
+        &Object::Dict(
+            Dict::new()
+                .with("Type", Object::name("Pages"))
+                .with("Kids", Object::refs(&kids))
+                .with("Count", Object::Int(count)),
+        ),
     );
-    w.set(
+    w.write(
         catalog,
-        format!("<< /Type /Catalog /Pages {pages} 0 R /Lang (vi-VN) >>").into_bytes(),
+        &Object::Dict(
+            Dict::new()
+                .with("Type", Object::name("Catalog"))
+                .with("Pages", Object::Ref(pages))
+                .with("Lang", Object::string("vi-VN")),
+        ),
     );
     let now = OffsetDateTime::now_utc().to_offset(VIETNAM);
-    w.set(
+    w.write(
         info,
-        format!(
-            "<< /Title {} /Producer (ketqua) /Creator (ketqua) /CreationDate {} /ModDate {} >>",
-            text_string(&clean(&doc.title)),
-            date(now),
-            date(now)
-        )
-        .into_bytes(),
+        &Object::Dict(
+            Dict::new()
+                .with("Title", text_string(&clean(&doc.title)))
+                .with("Producer", Object::string("ketqua"))
+                .with("Creator", Object::string("ketqua"))
+                .with("CreationDate", date(now))
+                .with("ModDate", date(now)),
+        ),
     );
-    Ok(w.finish(catalog, Some(info)))
+    w.set_root(catalog);
+    w.set_info(info);
+    Ok(w.finish())
 }

@@ -21,7 +21,7 @@ use std::fmt::Write as _;
 
 use qrcode::{Color, EcLevel, QrCode};
 
-use super::writer::num;
+use crate::pdf::syntax::num;
 
 /// Modules of white border around the symbol (ISO/IEC 18004 requires 4).
 pub const QUIET_ZONE: usize = 4;

@@ -1,0 +1,171 @@
+//! Stream filters both ways: decoding the structural streams a reader must understand (xref
+//! and object streams: FlateDecode with PNG predictors, ISO 32000-1 §7.4.4), and compressing
+//! the streams we write. Decoded sizes are bounded, so a zip bomb is an error.
+
+use super::error::{malformed, SyntaxError};
+use super::object::{Dict, Object};
+
+/// Bound on decoded xref and object streams.
+const MAX_DECODED: usize = 256 * 1024 * 1024;
+
+/// Below this, compressing a stream saves less than the filter's own bytes cost.
+const COMPRESS_FROM: usize = 256;
+
+/// A stream object holding `data`, Flate-compressed when that pays.
+pub fn flate(mut dict: Dict, data: &[u8]) -> Object {
+    if data.len() < COMPRESS_FROM {
+        return Object::Stream(dict, data.to_vec());
+    }
+    let z = miniz_oxide::deflate::compress_to_vec_zlib(data, 6);
+    dict.set("Filter", Object::name("FlateDecode"));
+    Object::Stream(dict, z)
+}
+
+/// Decodes a stream's data: no filter or FlateDecode, with PNG or no predictors.
+pub fn decode_stream(dict: &Dict, raw: &[u8]) -> Result<Vec<u8>, SyntaxError> {
+    let filters: Vec<Vec<u8>> = match dict.get("Filter") {
+        None => Vec::new(),
+        Some(Object::Name(n)) => vec![n.clone()],
+        Some(Object::Array(a)) => a
+            .iter()
+            .filter_map(|f| f.as_name().map(<[u8]>::to_vec))
+            .collect(),
+        Some(_) => return Err(malformed("a stream /Filter is neither a name nor an array")),
+    };
+    let mut data = raw.to_vec();
+    for (i, f) in filters.iter().enumerate() {
+        if f.as_slice() != b"FlateDecode" && f.as_slice() != b"Fl" {
+            return Err(malformed(format!(
+                "unsupported stream filter /{} in a structural stream",
+                String::from_utf8_lossy(f)
+            )));
+        }
+        data = miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&data, MAX_DECODED)
+            .map_err(|e| malformed(format!("a compressed stream cannot be inflated: {e:?}")))?;
+        let parms = match dict.get("DecodeParms") {
+            Some(Object::Array(a)) => a.get(i).and_then(Object::as_dict).cloned(),
+            Some(Object::Dict(d)) => Some(d.clone()),
+            _ => None,
+        };
+        if let Some(p) = parms {
+            data = unpredict(&p, data)?;
+        }
+    }
+    Ok(data)
+}
+
+fn unpredict(parms: &Dict, data: Vec<u8>) -> Result<Vec<u8>, SyntaxError> {
+    let predictor = parms.int("Predictor").unwrap_or(1);
+    if predictor < 10 {
+        return if predictor == 1 {
+            Ok(data)
+        } else {
+            Err(malformed(
+                "TIFF predictor in a structural stream is not supported",
+            ))
+        };
+    }
+    // Clamped first, so the products below stay small.
+    let colors = parms.int("Colors").unwrap_or(1).clamp(1, 32) as usize;
+    let bpc = parms.int("BitsPerComponent").unwrap_or(8).clamp(1, 16) as usize;
+    let columns = parms.int("Columns").unwrap_or(1).clamp(1, 1 << 20) as usize;
+    let bits = colors.saturating_mul(bpc);
+    let bpp = bits.div_ceil(8).max(1);
+    let row = bits.saturating_mul(columns).div_ceil(8);
+    let mut out = Vec::with_capacity(data.len());
+    let mut prev = vec![0u8; row];
+    for chunk in data.chunks(row.saturating_add(1)) {
+        let Some((&ty, src)) = chunk.split_first() else {
+            break;
+        };
+        let mut cur = vec![0u8; row];
+        for (i, &x) in src.iter().take(row).enumerate() {
+            let left = i.checked_sub(bpp);
+            let a = left.and_then(|j| cur.get(j)).copied().unwrap_or(0);
+            let b = prev.get(i).copied().unwrap_or(0);
+            let c = left.and_then(|j| prev.get(j)).copied().unwrap_or(0);
+            let value = match ty {
+                0 => x,
+                1 => x.wrapping_add(a),
+                2 => x.wrapping_add(b),
+                3 => x.wrapping_add(average(a, b)),
+                4 => x.wrapping_add(paeth(a, b, c)),
+                _ => return Err(malformed("unknown PNG predictor row type")),
+            };
+            if let Some(slot) = cur.get_mut(i) {
+                *slot = value;
+            }
+        }
+        out.extend_from_slice(&cur);
+        prev = cur;
+    }
+    Ok(out)
+}
+
+/// `⌊(a + b) / 2⌋` without overflow.
+fn average(a: u8, b: u8) -> u8 {
+    (a & b).wrapping_add((a ^ b) >> 1)
+}
+
+fn paeth(a: u8, b: u8, c: u8) -> u8 {
+    // In i16 the sums of three bytes cannot overflow; wrapping only silences the lint.
+    let (a16, b16, c16) = (i16::from(a), i16::from(b), i16::from(c));
+    let p = a16.wrapping_add(b16).wrapping_sub(c16);
+    let (pa, pb, pc) = (
+        p.wrapping_sub(a16).unsigned_abs(),
+        p.wrapping_sub(b16).unsigned_abs(),
+        p.wrapping_sub(c16).unsigned_abs(),
+    );
+    if pa <= pb && pa <= pc {
+        a
+    } else if pb <= pc {
+        b
+    } else {
+        c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn png_up_predictor_round_trips() {
+        // Two rows of three bytes, "Up" filter (2): the second row adds the first.
+        let raw = [2u8, 1, 2, 3, 2, 1, 1, 1];
+        let z = miniz_oxide::deflate::compress_to_vec_zlib(&raw, 6);
+        let parms = Dict::new()
+            .with("Predictor", Object::Int(12))
+            .with("Columns", Object::Int(3));
+        let dict = Dict::new()
+            .with("Filter", Object::name("FlateDecode"))
+            .with("DecodeParms", Object::Dict(parms));
+        assert_eq!(decode_stream(&dict, &z).unwrap(), vec![1, 2, 3, 2, 3, 4]);
+    }
+
+    #[test]
+    fn predictors_match_the_png_definitions() {
+        for a in [0u8, 1, 127, 128, 255] {
+            for b in [0u8, 2, 128, 255] {
+                assert_eq!(u16::from(average(a, b)), (u16::from(a) + u16::from(b)) / 2);
+            }
+        }
+        assert_eq!(paeth(10, 20, 15), 15);
+        assert_eq!(paeth(255, 0, 0), 255);
+    }
+
+    #[test]
+    fn compresses_only_when_it_pays() {
+        assert!(
+            matches!(flate(Dict::new(), b"q Q"), Object::Stream(d, _) if d.get("Filter").is_none())
+        );
+        let big = vec![b'x'; 4096];
+        let Object::Stream(d, z) = flate(Dict::new(), &big) else {
+            unreachable!()
+        };
+        assert!(z.len() < big.len());
+        assert_eq!(decode_stream(&d, &z).unwrap(), big);
+    }
+}
