@@ -7,6 +7,7 @@
 
 pub mod archivist;
 mod error;
+mod fsck;
 mod input;
 pub mod renewal;
 mod result;
@@ -21,6 +22,7 @@ use time::OffsetDateTime;
 
 pub use archivist::{ExportChunk, ExportSelection};
 pub use error::Error;
+pub use fsck::fsck;
 pub use input::{ApplicantInput, DocumentInput, Limits};
 pub use renewal::{RenewalAction, RenewalOptions, RenewalOutcome, RenewalPlan, RenewalProgress};
 pub use retrieval::{Consistency, Inclusion, LeafKey, RecordKey, SearchInput, SearchPage};
