@@ -62,7 +62,7 @@ impl RowsAffected for SqliteQueryResult {
 
 #[cfg(test)]
 mod tests {
-    //! Blob placement through the `Archive` trait, on the embedded backend (the SQL is the
+    //! Blob placement through the archive's contracts, on the embedded backend (the SQL is the
     //! same for PostgreSQL; the integration tests run both).
 
     use std::{path::Path, sync::Arc};
@@ -71,8 +71,9 @@ mod tests {
     use crate::{
         archive::{
             blobs::{sha256 as hash_of, BlobStore, FileBlobStore, FILES},
-            ArchiveError, AuditEntry, FlowStore, FsckReport, IntegrityStore, NewDocument,
-            NewDossier, NewRecord, RequestMark, RetrievalStore,
+            contracts::{FlowStore, IntegrityStore, RetrievalStore},
+            error::ArchiveError,
+            rows::{AuditEntry, FsckReport, NewDocument, NewDossier, NewRecord, RequestMark},
         },
         ledger::LogKey,
     };
