@@ -56,8 +56,9 @@ impl<D: Database> SqlArchive<D> {
         self.log.clone().ok_or(ArchiveError::NoLogKey)
     }
 
-    /// A connection for reads outside a transaction.
-    pub(super) async fn reader(&self) -> Result<PoolConnection<D>> {
+    /// A pooled connection, for statements that need no transaction (reads, and the one
+    /// idempotent update of `note_timestamp_expiry`).
+    pub(super) async fn connection(&self) -> Result<PoolConnection<D>> {
         Ok(self.pool.acquire().await?)
     }
 }

@@ -193,7 +193,7 @@ async fn change_result<D: Backend>(
 
 impl<D: Dialect> FlowStore for SqlArchive<D> {
     async fn find_request(&self, request_id: &str) -> Result<Option<StoredRequest>> {
-        let mut conn = self.reader().await?;
+        let mut conn = self.connection().await?;
         let row = fetch_optional::<D>(&mut conn, q::FIND_REQUEST, &params![request_id]).await?;
         row.as_ref().map(mappers::request).transpose()
     }

@@ -30,7 +30,7 @@ fn hex(bytes: &[u8]) -> String {
 
 impl<D: Dialect> IntegrityStore for SqlArchive<D> {
     async fn row_counts(&self) -> Result<Vec<(String, i64)>> {
-        let mut conn = self.reader().await?;
+        let mut conn = self.connection().await?;
         let mut counts = Vec::with_capacity(q::TABLES.len());
         for table in q::TABLES {
             // Table names come from the constant, never from input.
@@ -42,7 +42,7 @@ impl<D: Dialect> IntegrityStore for SqlArchive<D> {
     }
 
     async fn check_blobs(&self, report: &mut FsckReport) -> Result<()> {
-        let mut conn = self.reader().await?;
+        let mut conn = self.connection().await?;
         // The key is the content's SHA-256, wherever the content is kept. Every store a row
         // names must be reachable, or nothing about those blobs is known.
         for row in D::fetch_all(&mut conn, q::BLOB_PLACEMENTS, &[]).await? {
@@ -131,7 +131,7 @@ impl<D: Dialect> IntegrityStore for SqlArchive<D> {
     }
 
     async fn chains(&self, after: Option<&str>, limit: i64) -> Result<Vec<StoredChain>> {
-        let mut conn = self.reader().await?;
+        let mut conn = self.connection().await?;
         let heads = D::fetch_all(&mut conn, q::CHAIN_HEADS, &params![after, limit]).await?;
         let mut chains = Vec::with_capacity(heads.len());
         for head in heads {
@@ -159,7 +159,7 @@ impl<D: Dialect> IntegrityStore for SqlArchive<D> {
     }
 
     async fn check_log(&self, log: &LogVerifier, report: &mut FsckReport) -> Result<()> {
-        let mut conn = self.reader().await?;
+        let mut conn = self.connection().await?;
         let loggable: HashSet<Vec<u8>> =
             fetch_all_as::<D, _>(&mut conn, q::LOGGABLE_HASHES, &[], |row| row.first())
                 .await?

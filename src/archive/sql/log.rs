@@ -6,7 +6,9 @@ use std::collections::HashMap;
 
 use super::{
     archive::SqlArchive,
-    backend::{fetch_one, fetch_optional, params, Backend, Column, Dialect, Param},
+    backend::{
+        fetch_one, fetch_optional, fetch_optional_as, params, Backend, Column, Dialect, Param,
+    },
     mappers::{self, as_i64},
     queries as q,
 };
@@ -187,41 +189,40 @@ async fn receipt_of<D: Backend>(
 
 impl<D: Dialect> LogStore for SqlArchive<D> {
     async fn log_receipt(&self, record_sha256: &[u8]) -> Result<Option<LogReceipt>> {
-        let mut conn = self.reader().await?;
+        let mut conn = self.connection().await?;
         receipt_of::<D>(&mut conn, LogKind::StepRecord, record_sha256).await
     }
 
     async fn result_log_receipt(&self, kind: LogKind, sha256: &[u8]) -> Result<Option<LogReceipt>> {
-        let mut conn = self.reader().await?;
+        let mut conn = self.connection().await?;
         receipt_of::<D>(&mut conn, kind, sha256).await
     }
 
     async fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>> {
-        let mut conn = self.reader().await?;
-        let row = fetch_optional::<D>(&mut conn, q::LATEST_CHECKPOINT, &[]).await?;
-        row.as_ref().map(mappers::checkpoint).transpose()
+        let mut conn = self.connection().await?;
+        fetch_optional_as::<D, _>(&mut conn, q::LATEST_CHECKPOINT, &[], mappers::checkpoint).await
     }
 
     async fn checkpoint(&self, size: u64) -> Result<Option<StoredCheckpoint>> {
-        let mut conn = self.reader().await?;
         let size = params![as_i64(size)?];
-        let row = fetch_optional::<D>(&mut conn, q::CHECKPOINT_OF_SIZE, &size).await?;
-        row.as_ref().map(mappers::checkpoint).transpose()
+        let mut conn = self.connection().await?;
+        fetch_optional_as::<D, _>(&mut conn, q::CHECKPOINT_OF_SIZE, &size, mappers::checkpoint)
+            .await
     }
 
     async fn leaf_of_record(&self, record_sha256: &[u8]) -> Result<Option<u64>> {
-        let mut conn = self.reader().await?;
+        let mut conn = self.connection().await?;
         leaf_of::<D>(&mut conn, LogKind::StepRecord, record_sha256).await
     }
 
     async fn inclusion_proof(&self, leaf_index: u64, tree_size: u64) -> Result<(Hash, Vec<Hash>)> {
-        let mut conn = self.reader().await?;
+        let mut conn = self.connection().await?;
         inclusion::<D>(&mut conn, leaf_index, tree_size).await
     }
 
     async fn consistency_proof(&self, old_size: u64, new_size: u64) -> Result<Vec<Hash>> {
         let ids = ledger::consistency_proof_nodes(old_size, new_size)?;
-        let mut conn = self.reader().await?;
+        let mut conn = self.connection().await?;
         let nodes = fetch_nodes::<D>(&mut conn, &ids).await?;
         Ok(ledger::consistency_proof(old_size, new_size, &nodes)?)
     }

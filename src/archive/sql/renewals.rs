@@ -15,7 +15,7 @@ use crate::archive::{
 
 impl<D: Dialect> RenewalStore for SqlArchive<D> {
     async fn count_renewal_candidates(&self, horizon_ms: i64) -> Result<u64> {
-        let mut conn = self.reader().await?;
+        let mut conn = self.connection().await?;
         let horizon = params![horizon_ms];
         let row = fetch_one::<D>(&mut conn, q::COUNT_RENEWAL_CANDIDATES, &horizon).await?;
         let count: i64 = row.first()?;
@@ -29,7 +29,7 @@ impl<D: Dialect> RenewalStore for SqlArchive<D> {
         limit: i64,
     ) -> Result<Vec<RenewalCandidate>> {
         let page = params![horizon_ms, after, limit];
-        let mut conn = self.reader().await?;
+        let mut conn = self.connection().await?;
         fetch_all_as::<D, _>(
             &mut conn,
             q::RENEWAL_CANDIDATES,
@@ -46,7 +46,7 @@ impl<D: Dialect> RenewalStore for SqlArchive<D> {
         expires_at_ms: i64,
     ) -> Result<()> {
         let note = params![expires_at_ms, result_code, current_sha256];
-        let mut conn = self.reader().await?;
+        let mut conn = self.connection().await?;
         D::execute(&mut conn, q::NOTE_TIMESTAMP_EXPIRY, &note).await?;
         Ok(())
     }
@@ -92,7 +92,7 @@ impl<D: Dialect> RenewalStore for SqlArchive<D> {
 
     async fn renewals(&self, result_code: &str) -> Result<Vec<StoredRenewal>> {
         let code = params![result_code];
-        let mut conn = self.reader().await?;
+        let mut conn = self.connection().await?;
         fetch_all_as::<D, _>(&mut conn, q::RENEWALS, &code, mappers::renewal).await
     }
 }

@@ -22,38 +22,38 @@ use crate::{
 impl<D: Dialect> RetrievalStore for SqlArchive<D> {
     async fn dossier(&self, code: &DossierCode) -> Result<Option<DossierRow>> {
         let code = code.to_string();
-        let mut conn = self.reader().await?;
+        let mut conn = self.connection().await?;
         fetch_optional_as::<D, _>(&mut conn, q::DOSSIER, &params![&code], mappers::dossier).await
     }
 
     async fn records(&self, code: &DossierCode) -> Result<Vec<StoredRecord>> {
         let code = code.to_string();
-        let mut conn = self.reader().await?;
+        let mut conn = self.connection().await?;
         fetch_all_as::<D, _>(&mut conn, q::RECORDS, &params![&code], mappers::record).await
     }
 
     async fn record(&self, code: &DossierCode, sequence: i64) -> Result<Option<StoredRecord>> {
         let code = code.to_string();
         let key = params![&code, sequence];
-        let mut conn = self.reader().await?;
+        let mut conn = self.connection().await?;
         fetch_optional_as::<D, _>(&mut conn, q::RECORD, &key, mappers::record).await
     }
 
     async fn documents(&self, code: &DossierCode) -> Result<Vec<StoredDocument>> {
         let code = code.to_string();
-        let mut conn = self.reader().await?;
+        let mut conn = self.connection().await?;
         fetch_all_as::<D, _>(&mut conn, q::DOCUMENTS, &params![&code], mappers::document).await
     }
 
     async fn result(&self, code: &DossierCode) -> Result<Option<StoredResult>> {
         let code = code.to_string();
-        let mut conn = self.reader().await?;
+        let mut conn = self.connection().await?;
         let key = params![&code];
         fetch_optional_as::<D, _>(&mut conn, q::RESULT_OF_DOSSIER, &key, mappers::result).await
     }
 
     async fn blob(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        let mut conn = self.reader().await?;
+        let mut conn = self.connection().await?;
         let Some(row) = fetch_optional::<D>(&mut conn, q::BLOB, &params![key]).await? else {
             return Ok(None);
         };
@@ -98,13 +98,13 @@ impl<D: Dialect> RetrievalStore for SqlArchive<D> {
 
     async fn result_by_code(&self, result_code: &str) -> Result<Option<StoredResult>> {
         let code = params![result_code];
-        let mut conn = self.reader().await?;
+        let mut conn = self.connection().await?;
         fetch_optional_as::<D, _>(&mut conn, q::RESULT_BY_CODE, &code, mappers::result).await
     }
 
     async fn dossier_of_record(&self, record_sha256: &[u8]) -> Result<Option<String>> {
         let key = params![record_sha256];
-        let mut conn = self.reader().await?;
+        let mut conn = self.connection().await?;
         fetch_optional_as::<D, _>(&mut conn, q::DOSSIER_OF_RECORD, &key, |row| {
             row.get("dossier_code")
         })
@@ -127,7 +127,7 @@ impl<D: Dialect> RetrievalStore for SqlArchive<D> {
             query.after.as_ref().map(|(_, code)| code.as_str()),
             limit,
         ];
-        let mut conn = self.reader().await?;
+        let mut conn = self.connection().await?;
         let codes = D::fetch_all(&mut conn, q::SEARCH, &criteria).await?;
         let mut hits = Vec::with_capacity(codes.len());
         for row in codes {
@@ -145,7 +145,7 @@ impl<D: Dialect> RetrievalStore for SqlArchive<D> {
 
     async fn reusable_results(&self, applicant_id: &str) -> Result<Vec<StoredResult>> {
         let applicant = params![applicant_id];
-        let mut conn = self.reader().await?;
+        let mut conn = self.connection().await?;
         fetch_all_as::<D, _>(&mut conn, q::REUSABLE_RESULTS, &applicant, mappers::result).await
     }
 }
