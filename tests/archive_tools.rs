@@ -8,7 +8,7 @@ use std::{path::Path, process::Command};
 
 use common::*;
 use ketqua::{
-    package::{self, zip},
+    package,
     proto::v1::{self as pb, archive_client::ArchiveClient, dossiers_client::DossiersClient},
 };
 use tonic::{transport::Channel, Code};
@@ -99,7 +99,7 @@ fn verify(server: &Server, package: &Path) -> (bool, String) {
 /// `rehash` is set (a forger who knows the format), otherwise left as they were.
 fn tamper(source: &Path, target: &Path, rehash: bool, edit: impl Fn(&str, &mut Vec<u8>)) {
     let data = std::fs::read(source).unwrap();
-    let mut files: Vec<(String, Vec<u8>)> = zip::read_all(&data)
+    let mut files: Vec<(String, Vec<u8>)> = package::read_all(&data)
         .unwrap()
         .into_iter()
         .map(|(n, d)| (n, d.to_vec()))
@@ -129,7 +129,7 @@ fn tamper(source: &Path, target: &Path, rehash: bool, edit: impl Fn(&str, &mut V
         }
         manifest.1 = serde_json::to_vec(&parsed).unwrap();
     }
-    let zipped = zip::write_all(files.iter().map(|(n, d)| (n.as_str(), d.as_slice()))).unwrap();
+    let zipped = package::write_all(files.iter().map(|(n, d)| (n.as_str(), d.as_slice()))).unwrap();
     std::fs::write(target, zipped).unwrap();
 }
 
@@ -153,7 +153,7 @@ async fn export_and_verify_packages(backend: Backend) {
 
     // Contents: manifest with Decree 30 metadata, the records, the result, the log key.
     let data = std::fs::read(&pkg).unwrap();
-    let entries = zip::read_all(&data).unwrap();
+    let entries = package::read_all(&data).unwrap();
     let names: Vec<&str> = entries.iter().map(|(n, _)| n.as_str()).collect();
     for expected in [
         "manifest.json".to_owned(),
@@ -1116,7 +1116,7 @@ async fn renewal_keeps_results_provable(backend: Backend) {
     let (ok, out) = verify(&server, &pkg);
     assert!(ok, "{out}");
     let package_bytes = std::fs::read(&pkg).unwrap();
-    let files = zip::read_all(&package_bytes).unwrap();
+    let files = package::read_all(&package_bytes).unwrap();
     assert!(files
         .iter()
         .any(|(name, _)| name.ends_with(&format!("{result_code}.renewal-01.pdf"))));

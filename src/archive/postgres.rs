@@ -1,27 +1,24 @@
 //! The PostgreSQL backend, for production and for several stateless replicas sharing one
 //! database. The version check in every state change (`UPDATE … WHERE version = $n`) and the
 //! row lock taken by the day-counter upsert make concurrent replicas safe under the default
-//! READ COMMITTED isolation.
+//! READ COMMITTED isolation; appends to the log lock its head row.
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
 use sqlx::{
-    postgres::{PgConnectOptions, PgPoolOptions},
-    PgPool, Postgres, Transaction,
+    postgres::{PgConnectOptions, PgPoolOptions, PgQueryResult},
+    Pool, Postgres, Transaction,
 };
 
-use super::{sql::impl_sql_archive, BlobStores, Result};
-use crate::ledger::LogKey;
+use super::{
+    error::Result,
+    sql::{Dialect, RowsAffected, SqlArchive, READ_HEAD_FOR_UPDATE},
+};
 
-#[derive(Debug, Clone)]
-pub struct PgArchive {
-    pool: PgPool,
-    log: Option<Arc<LogKey>>,
-    /// Where document bytes go: the `blobs` rows unless a store is set (`with_blob_store`).
-    blobs: BlobStores,
-}
+/// The archive in a PostgreSQL database.
+pub type PgArchive = SqlArchive<Postgres>;
 
-impl PgArchive {
+impl SqlArchive<Postgres> {
     /// Connects to `url` (`postgres://…`) and applies the embedded migrations. Several
     /// processes may start at once: sqlx serialises migrations with an advisory lock.
     pub async fn open(url: &str) -> Result<Self> {
@@ -34,23 +31,21 @@ impl PgArchive {
         sqlx::migrate!("src/archive/migrations/postgres")
             .run(&pool)
             .await?;
-        Ok(Self {
-            pool,
-            log: None,
-            blobs: BlobStores::default(),
-        })
-    }
-
-    async fn write_transaction(&self) -> Result<Transaction<'static, Postgres>> {
-        Ok(self.pool.begin().await?)
+        Ok(Self::new(pool))
     }
 }
 
-impl_sql_archive!(
-    PgArchive,
-    sqlx::Postgres,
-    sqlx::postgres::PgRow,
-    " FOR UPDATE"
-);
+impl Dialect for Postgres {
+    /// `FOR UPDATE` orders concurrent appends from replicas sharing the database.
+    const READ_HEAD_FOR_APPEND: &'static str = READ_HEAD_FOR_UPDATE;
 
-super::fsck::impl_sql_fsck!(PgArchive, sqlx::postgres::PgRow);
+    async fn begin_write(pool: &Pool<Postgres>) -> Result<Transaction<'static, Postgres>> {
+        Ok(pool.begin().await?)
+    }
+}
+
+impl RowsAffected for PgQueryResult {
+    fn rows_affected(&self) -> u64 {
+        PgQueryResult::rows_affected(self)
+    }
+}

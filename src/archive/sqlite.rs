@@ -1,24 +1,25 @@
-//! The embedded SQLite backend (WAL journal, one file under the data directory).
+//! The embedded SQLite backend (WAL journal, one file under the data directory): how it opens,
+//! and the `Dialect` of the shared SQL archive.
 
-use std::{str::FromStr, sync::Arc, time::Duration};
+use std::{str::FromStr, time::Duration};
 
 use sqlx::{
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
-    Sqlite, SqlitePool, Transaction,
+    sqlite::{
+        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteQueryResult,
+        SqliteSynchronous,
+    },
+    Pool, Sqlite, Transaction,
 };
 
-use super::{sql::impl_sql_archive, BlobStores, Result};
-use crate::ledger::LogKey;
+use super::{
+    error::Result,
+    sql::{Dialect, RowsAffected, SqlArchive, READ_HEAD},
+};
 
-#[derive(Debug, Clone)]
-pub struct SqliteArchive {
-    pool: SqlitePool,
-    log: Option<Arc<LogKey>>,
-    /// Where document bytes go: the `blobs` rows unless a store is set (`with_blob_store`).
-    blobs: BlobStores,
-}
+/// The archive in one SQLite file.
+pub type SqliteArchive = SqlArchive<Sqlite>;
 
-impl SqliteArchive {
+impl SqlArchive<Sqlite> {
     /// Opens (creating if needed) the database at `url` (`sqlite:path` or `sqlite://path`) and
     /// applies the embedded migrations.
     pub async fn open(url: &str) -> Result<Self> {
@@ -37,28 +38,31 @@ impl SqliteArchive {
         sqlx::migrate!("src/archive/migrations/sqlite")
             .run(&pool)
             .await?;
-        Ok(Self {
-            pool,
-            log: None,
-            blobs: BlobStores::default(),
-        })
+        Ok(Self::new(pool))
     }
+}
+
+impl Dialect for Sqlite {
+    /// SQLite's write transaction is the only writer: the head needs no row lock.
+    const READ_HEAD_FOR_APPEND: &'static str = READ_HEAD;
 
     /// SQLite allows one writer at a time. `BEGIN IMMEDIATE` takes the write lock up front
     /// (waiting up to the busy timeout) so a transaction never fails half-way when it turns
     /// from reading to writing.
-    async fn write_transaction(&self) -> Result<Transaction<'static, Sqlite>> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    async fn begin_write(pool: &Pool<Sqlite>) -> Result<Transaction<'static, Sqlite>> {
+        Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 }
 
-impl_sql_archive!(SqliteArchive, sqlx::Sqlite, sqlx::sqlite::SqliteRow, "");
-
-super::fsck::impl_sql_fsck!(SqliteArchive, sqlx::sqlite::SqliteRow);
+impl RowsAffected for SqliteQueryResult {
+    fn rows_affected(&self) -> u64 {
+        SqliteQueryResult::rows_affected(self)
+    }
+}
 
 #[cfg(test)]
 mod tests {
-    //! Blob placement through the `Archive` trait, on the embedded backend (the SQL is the
+    //! Blob placement through the archive's contracts, on the embedded backend (the SQL is the
     //! same for PostgreSQL; the integration tests run both).
 
     use std::{path::Path, sync::Arc};
@@ -66,8 +70,10 @@ mod tests {
     use super::*;
     use crate::{
         archive::{
-            blobs::{BlobStore, FileBlobStore, FILES},
-            Archive, ArchiveError, AuditEntry, NewDocument, NewDossier, NewRecord, RequestMark,
+            blobs::{sha256 as hash_of, BlobStore, FileBlobStore, FILES},
+            contracts::{FlowStore, IntegrityStore, RetrievalStore},
+            error::ArchiveError,
+            rows::{AuditEntry, FsckReport, NewDocument, NewDossier, NewRecord, RequestMark},
         },
         ledger::LogKey,
     };
@@ -87,7 +93,7 @@ mod tests {
         request_id: &str,
         content: &[u8],
     ) -> Result<[u8; 32], ArchiveError> {
-        let sha256 = crate::pki::sha256(content);
+        let sha256 = hash_of(content);
         let new = NewDossier {
             agency: "000.00.12.H47".parse().unwrap(),
             received_on: time::macros::date!(2026 - 11 - 22),
@@ -118,7 +124,7 @@ mod tests {
                 Ok::<_, ArchiveError>(NewRecord {
                     sequence: 1,
                     step: "receive".into(),
-                    record_sha256: crate::pki::sha256(&record),
+                    record_sha256: hash_of(&record),
                     record,
                     signature: vec![1],
                     credential_id: "stp-receiver".into(),
@@ -128,6 +134,13 @@ mod tests {
             })
             .await?;
         Ok(sha256)
+    }
+
+    /// fsck's blob checks, the part of fsck this module's tests are about.
+    async fn fsck_blobs(archive: &SqliteArchive) -> Result<FsckReport, ArchiveError> {
+        let mut report = FsckReport::default();
+        archive.check_blobs(&mut report).await?;
+        Ok(report)
     }
 
     async fn placement(archive: &SqliteArchive, sha256: &[u8]) -> (String, Vec<u8>) {
@@ -225,12 +238,11 @@ mod tests {
         // a transaction whose blob was already written.
         let error = receive(&archive, "same", b"second").await.unwrap_err();
         assert!(matches!(error, ArchiveError::RequestRace(_)), "{error:?}");
-        let second = crate::pki::sha256(b"second");
+        let second = hash_of(b"second");
         assert_eq!(archive.blob(&second).await.unwrap(), None);
         assert!(files.path_of(&second).unwrap().exists());
 
-        let (key, _) = LogKey::generate("test.local/log").unwrap();
-        let report = archive.fsck(&key.verifier()).await.unwrap();
+        let report = fsck_blobs(&archive).await.unwrap();
         assert_eq!(report.blobs, 1);
         assert_eq!(report.unreferenced, vec![(files.describe(), 1)]);
         assert!(
@@ -239,11 +251,7 @@ mod tests {
             report.problems
         );
         // Without the store, fsck refuses rather than skipping those blobs.
-        let error = open(dir.path())
-            .await
-            .fsck(&key.verifier())
-            .await
-            .unwrap_err();
+        let error = fsck_blobs(&open(dir.path()).await).await.unwrap_err();
         assert!(
             matches!(&error, ArchiveError::BlobStoreNotConfigured { store, blobs: 1 } if store == FILES),
             "{error:?}"

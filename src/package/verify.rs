@@ -4,7 +4,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::{zip, DossierEntry, Manifest, ProofFile, FORMAT, LOG_KEY_FILE, MANIFEST};
+use super::{
+    manifest::{DossierEntry, Manifest, ProofFile, FORMAT, LOG_KEY_FILE, MANIFEST},
+    zip,
+};
 use crate::{
     archive::LogKind,
     cms,

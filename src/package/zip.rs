@@ -7,6 +7,18 @@
 //! entry's bytes are in hand), so a package streams out with only the central directory kept in
 //! memory. The reader is strict: every offset is bounds-checked, every CRC and size compared,
 //! and names that could escape a directory when extracted are refused.
+//!
+//! The reader parses untrusted bytes, so nothing here may index out of bounds, overflow or
+//! panic: every offset is computed with checked arithmetic and every slice taken with `get`.
+#![deny(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
+use std::{collections::HashSet, sync::LazyLock};
 
 const LOCAL_HEADER: u32 = 0x0403_4b50;
 const CENTRAL_HEADER: u32 = 0x0201_4b50;
@@ -35,28 +47,26 @@ pub enum ZipError {
 
 /// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320), as ZIP uses it.
 pub fn crc32(data: &[u8]) -> u32 {
-    const TABLE: [u32; 256] = {
-        let mut table = [0u32; 256];
-        let mut i = 0;
-        while i < 256 {
-            let mut c = i as u32;
-            let mut k = 0;
-            while k < 8 {
-                c = if c & 1 != 0 {
+    /// The CRC of each byte value, computed once.
+    static TABLE: LazyLock<[u32; 256]> = LazyLock::new(|| {
+        std::array::from_fn(|byte| {
+            (0..8).fold(byte as u32, |c, _| {
+                if c & 1 != 0 {
                     0xEDB8_8320 ^ (c >> 1)
                 } else {
                     c >> 1
-                };
-                k += 1;
-            }
-            table[i] = c;
-            i += 1;
-        }
-        table
-    };
+                }
+            })
+        })
+    });
     let mut crc = 0xFFFF_FFFFu32;
     for &byte in data {
-        crc = TABLE[((crc ^ u32::from(byte)) & 0xFF) as usize] ^ (crc >> 8);
+        // A byte always indexes one of the 256 entries.
+        let entry = TABLE
+            .get(usize::from(crc.to_le_bytes()[0] ^ byte))
+            .copied()
+            .unwrap_or_default();
+        crc = entry ^ (crc >> 8);
     }
     !crc
 }
@@ -88,7 +98,7 @@ struct CentralEntry {
 pub struct ZipWriter {
     offset: u64,
     entries: Vec<CentralEntry>,
-    names: std::collections::HashSet<String>,
+    names: HashSet<String>,
 }
 
 fn u16le(out: &mut Vec<u8>, v: u16) {
@@ -126,7 +136,7 @@ impl ZipWriter {
         let offset = u32::try_from(self.offset).map_err(|_| ZipError::TooLarge)?;
         let name_len = u16::try_from(name.len()).map_err(|_| ZipError::BadName(name.into()))?;
         let crc = crc32(data);
-        let mut out = Vec::with_capacity(30 + name.len() + data.len());
+        let mut out = Vec::with_capacity(name.len().saturating_add(data.len()).saturating_add(30));
         u32le(&mut out, LOCAL_HEADER);
         u16le(&mut out, VERSION);
         u16le(&mut out, FLAG_UTF8);
@@ -140,11 +150,11 @@ impl ZipWriter {
         u16le(&mut out, 0);
         out.extend_from_slice(name.as_bytes());
         out.extend_from_slice(data);
-        let end = self.offset + out.len() as u64;
-        if end > u64::from(u32::MAX) {
-            return Err(ZipError::TooLarge);
-        }
-        self.offset = end;
+        self.offset = self
+            .offset
+            .checked_add(out.len() as u64)
+            .filter(|end| *end <= u64::from(u32::MAX))
+            .ok_or(ZipError::TooLarge)?;
         self.names.insert(name.to_owned());
         self.entries.push(CentralEntry {
             name: name.to_owned(),
@@ -180,7 +190,7 @@ impl ZipWriter {
             out.extend_from_slice(entry.name.as_bytes());
         }
         let size = u32::try_from(out.len()).map_err(|_| ZipError::TooLarge)?;
-        if u64::from(start) + u64::from(size) > u64::from(u32::MAX) {
+        if u64::from(start).saturating_add(u64::from(size)) > u64::from(u32::MAX) {
             return Err(ZipError::TooLarge);
         }
         let count = self.entries.len() as u16;
@@ -209,16 +219,28 @@ pub fn write_all<'a>(
     Ok(out)
 }
 
-fn read_u16(data: &[u8], at: usize) -> Result<u16, ZipError> {
-    data.get(at..at + 2)
-        .map(|b| u16::from_le_bytes([b[0], b[1]]))
-        .ok_or_else(|| ZipError::Malformed(format!("truncated at byte {at}")))
+/// The `N` bytes at `at + offset`.
+fn bytes_at<const N: usize>(data: &[u8], at: usize, offset: usize) -> Result<[u8; N], ZipError> {
+    let start = at.saturating_add(offset);
+    start
+        .checked_add(N)
+        .and_then(|end| data.get(start..end))
+        .and_then(|bytes| bytes.try_into().ok())
+        .ok_or_else(|| ZipError::Malformed(format!("truncated at byte {start}")))
 }
 
-fn read_u32(data: &[u8], at: usize) -> Result<u32, ZipError> {
-    data.get(at..at + 4)
-        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .ok_or_else(|| ZipError::Malformed(format!("truncated at byte {at}")))
+fn read_u16(data: &[u8], at: usize, offset: usize) -> Result<u16, ZipError> {
+    bytes_at(data, at, offset).map(u16::from_le_bytes)
+}
+
+fn read_u32(data: &[u8], at: usize, offset: usize) -> Result<u32, ZipError> {
+    bytes_at(data, at, offset).map(u32::from_le_bytes)
+}
+
+/// The `len` bytes at `at + offset`, if the file has them.
+fn slice_at(data: &[u8], at: usize, offset: usize, len: usize) -> Option<&[u8]> {
+    let start = at.checked_add(offset)?;
+    data.get(start..start.checked_add(len)?)
 }
 
 /// Reads every entry of a ZIP of stored files, checking names, sizes and CRCs. Entries come in
@@ -228,40 +250,42 @@ pub fn read_all(data: &[u8]) -> Result<Vec<(String, &[u8])>, ZipError> {
     let lowest = data.len().saturating_sub(22 + 65_535);
     let eocd = (lowest..=data.len().saturating_sub(22))
         .rev()
-        .find(|&at| read_u32(data, at).ok() == Some(END_OF_CENTRAL_DIRECTORY))
+        .find(|&at| read_u32(data, at, 0).ok() == Some(END_OF_CENTRAL_DIRECTORY))
         .ok_or_else(|| ZipError::Malformed("no end-of-central-directory record".into()))?;
-    let count = read_u16(data, eocd + 10)? as usize;
-    let cd_size = read_u32(data, eocd + 12)? as usize;
-    let cd_start = read_u32(data, eocd + 16)? as usize;
+    let count = usize::from(read_u16(data, eocd, 10)?);
+    let cd_size = read_u32(data, eocd, 12)? as usize;
+    let cd_start = read_u32(data, eocd, 16)? as usize;
     if cd_start.checked_add(cd_size).is_none_or(|end| end > eocd) {
         return Err(ZipError::Malformed(
             "the central directory lies outside the file".into(),
         ));
     }
     let mut entries = Vec::with_capacity(count);
-    let mut names = std::collections::HashSet::new();
+    let mut names = HashSet::new();
     let mut at = cd_start;
     for _ in 0..count {
-        if read_u32(data, at)? != CENTRAL_HEADER {
+        if read_u32(data, at, 0)? != CENTRAL_HEADER {
             return Err(ZipError::Malformed(format!(
                 "central directory entry expected at byte {at}"
             )));
         }
-        let flags = read_u16(data, at + 8)?;
-        let method = read_u16(data, at + 10)?;
-        let crc = read_u32(data, at + 16)?;
-        let compressed = read_u32(data, at + 20)? as usize;
-        let size = read_u32(data, at + 24)? as usize;
-        let name_len = read_u16(data, at + 28)? as usize;
-        let extra_len = read_u16(data, at + 30)? as usize;
-        let comment_len = read_u16(data, at + 32)? as usize;
-        let local = read_u32(data, at + 42)? as usize;
-        let name_bytes = data
-            .get(at + 46..at + 46 + name_len)
+        let flags = read_u16(data, at, 8)?;
+        let method = read_u16(data, at, 10)?;
+        let crc = read_u32(data, at, 16)?;
+        let compressed = read_u32(data, at, 20)? as usize;
+        let size = read_u32(data, at, 24)? as usize;
+        let name_len = usize::from(read_u16(data, at, 28)?);
+        let extra_len = usize::from(read_u16(data, at, 30)?);
+        let comment_len = usize::from(read_u16(data, at, 32)?);
+        let local = read_u32(data, at, 42)? as usize;
+        let name_bytes = slice_at(data, at, 46, name_len)
             .ok_or_else(|| ZipError::Malformed("truncated file name".into()))?;
         let name = String::from_utf8(name_bytes.to_vec())
             .map_err(|_| ZipError::BadName(String::from_utf8_lossy(name_bytes).into_owned()))?;
-        at += 46 + name_len + extra_len + comment_len;
+        // The next entry; past the end, reading it reports the truncation.
+        at = [46, name_len, extra_len, comment_len]
+            .iter()
+            .fold(at, |at, len| at.saturating_add(*len));
         check_name(&name)?;
         let entry_error = |problem: String| ZipError::Entry {
             name: name.clone(),
@@ -275,17 +299,19 @@ pub fn read_all(data: &[u8]) -> Result<Vec<(String, &[u8])>, ZipError> {
                 "uses compression method {method}; packages store files uncompressed"
             )));
         }
-        if read_u32(data, local)? != LOCAL_HEADER {
+        if read_u32(data, local, 0)? != LOCAL_HEADER {
             return Err(entry_error("its local header is missing".into()));
         }
-        let local_name_len = read_u16(data, local + 26)? as usize;
-        let local_extra_len = read_u16(data, local + 28)? as usize;
-        if data.get(local + 30..local + 30 + local_name_len) != Some(name_bytes) {
+        let local_name_len = usize::from(read_u16(data, local, 26)?);
+        let local_extra_len = usize::from(read_u16(data, local, 28)?);
+        if slice_at(data, local, 30, local_name_len) != Some(name_bytes) {
             return Err(entry_error(
                 "the local header names a different file".into(),
             ));
         }
-        let start = local + 30 + local_name_len + local_extra_len;
+        let start = [30, local_name_len, local_extra_len]
+            .iter()
+            .fold(local, |at, len| at.saturating_add(*len));
         let content = data
             .get(start..start.saturating_add(size))
             .filter(|_| start.checked_add(size).is_some_and(|end| end <= cd_start))
@@ -306,6 +332,14 @@ pub fn read_all(data: &[u8]) -> Result<Vec<(String, &[u8])>, ZipError> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )]
+
     use super::*;
 
     #[test]

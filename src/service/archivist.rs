@@ -54,9 +54,9 @@ fn proof_file(receipt: &LogReceipt) -> Result<Vec<u8>, Error> {
     serde_json::to_vec_pretty(&proof).map_err(|e| Error::Internal(format!("proof JSON: {e}")))
 }
 
-fn package_error(e: package::zip::ZipError) -> Error {
+fn package_error(e: package::ZipError) -> Error {
     match e {
-        package::zip::ZipError::TooLarge => Error::ResourceExhausted(e.to_string()),
+        package::ZipError::TooLarge => Error::ResourceExhausted(e.to_string()),
         other => Error::Internal(format!("writing the package: {other}")),
     }
 }

@@ -17,6 +17,7 @@ mod commit;
 mod core;
 mod error;
 mod fingerprint;
+mod fsck;
 mod input;
 mod receive;
 mod renewal;
@@ -35,6 +36,7 @@ pub use audit::{incident_number, panic_text};
 pub use commands::{ReceiveCommand, ResultContent, ResultMetadata, SignCommand, StepCommand};
 pub use core::{system_clock, Clock, Service, DEFAULT_PUBLIC_URL};
 pub use error::Error;
+pub use fsck::fsck;
 pub use input::{ApplicantInput, DocumentInput, Limits};
 pub use renewal::{
     RenewalAction, RenewalOptions, RenewalOutcome, RenewalPlan, RenewalProgress,

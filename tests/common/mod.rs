@@ -11,7 +11,7 @@ use std::{
 };
 
 use ketqua::{
-    archive::{Archive, PgArchive, SqliteArchive},
+    archive::{IntegrityStore, PgArchive, SqliteArchive},
     proto::v1::{self as pb, dossiers_client::DossiersClient, signing_client::SigningClient},
 };
 use tonic::transport::Channel;

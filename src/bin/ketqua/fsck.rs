@@ -1,14 +1,15 @@
 //! `ketqua archive fsck`: opens the archive a URL names, with the blob directory if one is
-//! given, and runs the backend's consistency check (`archive::fsck`).
+//! given, and runs the consistency check (`service::fsck`).
 
 use std::{path::Path, sync::Arc};
 
 use anyhow::{bail, Context};
 
 use ketqua::{
-    archive::{blobs::FILES, ArchiveError, FileBlobStore, FsckReport, PgArchive, SqliteArchive},
+    archive::{ArchiveError, FileBlobStore, FsckReport, PgArchive, SqliteArchive, FILES},
     ledger::LogVerifier,
     server::Backend,
+    service,
 };
 
 /// Checks the archive at `url`; blobs kept in the files store are read from `blob_dir`.
@@ -34,14 +35,14 @@ pub async fn run(
             if let Some(files) = files {
                 archive = archive.with_readable_blob_store(files);
             }
-            archive.fsck(log).await
+            service::fsck(&archive, log).await
         }
         Backend::Postgres => {
             let mut archive = PgArchive::open(url).await.context("opening the archive")?;
             if let Some(files) = files {
                 archive = archive.with_readable_blob_store(files);
             }
-            archive.fsck(log).await
+            service::fsck(&archive, log).await
         }
     };
     match report {

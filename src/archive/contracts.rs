@@ -1,0 +1,273 @@
+//! The contracts the archive offers, one per kind of caller: the flow's writes, the
+//! transparency log, retrieval, signing sessions, renewals and fsck. `Archive` is all of them
+//! together, which is what `Service<A: Archive>` asks for; a use case that needs less can say
+//! so with a narrower bound.
+//!
+//! Every method that changes anything is one transaction. Methods return `impl Future + Send`
+//! (no boxing), so the service stays generic over the archive rather than `dyn`.
+
+use std::future::Future;
+
+use super::{
+    error::{ArchiveError, Result},
+    rows::{
+        AuditEntry, DossierChange, DossierRow, FsckReport, LogKind, LogReceipt, NewDossier,
+        NewRecord, NewRenewal, RenewalCandidate, RequestMark, SearchQuery, SigningSession,
+        StoredChain, StoredCheckpoint, StoredDocument, StoredRecord, StoredRenewal, StoredRequest,
+        StoredResult,
+    },
+};
+use crate::{
+    flow::codes::DossierCode,
+    ledger::{self, LogVerifier},
+};
+
+/// The flow's writes: a dossier is created or moves one step, each time with its signed
+/// record, its request mark and its audit line in the same transaction, guarded by the
+/// dossier's version so two writers never both win.
+pub trait FlowStore: Send + Sync {
+    /// The first answer recorded under `request_id`, if any.
+    fn find_request(
+        &self,
+        request_id: &str,
+    ) -> impl Future<Output = Result<Option<StoredRequest>>> + Send;
+
+    /// Creates a dossier: allocates its running number, then asks `build` for the signed first
+    /// record (which must contain the code, so it can only be signed once the number is known),
+    /// and stores dossier, record, documents, request mark and audit line in one transaction.
+    /// If `build` fails nothing is stored and the number is not used up.
+    fn create_dossier<F, E>(
+        &self,
+        new: NewDossier,
+        request: RequestMark,
+        audit: AuditEntry,
+        build: F,
+    ) -> impl Future<Output = Result<(DossierCode, NewRecord, LogReceipt), E>> + Send
+    where
+        F: FnOnce(&DossierCode) -> Result<NewRecord, E> + Send,
+        E: From<ArchiveError> + Send;
+
+    /// Appends a signed record to an existing dossier, if and only if the dossier is still at
+    /// `expected_version`; otherwise `ArchiveError::Conflict` and nothing is written. The
+    /// record (and an issued result) become leaves of the transparency log in the same
+    /// transaction; the receipt proves the record's inclusion.
+    fn append_step(
+        &self,
+        code: &DossierCode,
+        expected_version: i64,
+        change: DossierChange,
+        record: &NewRecord,
+        request: &RequestMark,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Result<LogReceipt>> + Send;
+
+    /// Writes one audit line on its own (for calls that changed nothing).
+    fn record_audit(&self, entry: &AuditEntry) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// The transparency log: receipts, checkpoints and proofs. Appending happens inside the
+/// writes of `FlowStore` and `RenewalStore`, never on its own.
+pub trait LogStore: Send + Sync {
+    /// The log receipt of a stored step record, as it was when the record was appended.
+    fn log_receipt(
+        &self,
+        record_sha256: &[u8],
+    ) -> impl Future<Output = Result<Option<LogReceipt>>> + Send;
+
+    /// The log receipt of a result version's leaf (issued or renewed), as appended.
+    fn result_log_receipt(
+        &self,
+        kind: LogKind,
+        sha256: &[u8],
+    ) -> impl Future<Output = Result<Option<LogReceipt>>> + Send;
+
+    /// The newest signed checkpoint; `None` while the log is empty.
+    fn latest_checkpoint(&self) -> impl Future<Output = Result<Option<StoredCheckpoint>>> + Send;
+
+    /// The signed checkpoint of one tree size.
+    fn checkpoint(
+        &self,
+        size: u64,
+    ) -> impl Future<Output = Result<Option<StoredCheckpoint>>> + Send;
+
+    /// The leaf index of a step record in the log.
+    fn leaf_of_record(
+        &self,
+        record_sha256: &[u8],
+    ) -> impl Future<Output = Result<Option<u64>>> + Send;
+
+    /// The leaf hash and audit path of a leaf in the tree of `tree_size` leaves.
+    fn inclusion_proof(
+        &self,
+        leaf_index: u64,
+        tree_size: u64,
+    ) -> impl Future<Output = Result<(ledger::Hash, Vec<ledger::Hash>)>> + Send;
+
+    /// The RFC 9162 consistency proof between two tree sizes.
+    fn consistency_proof(
+        &self,
+        old_size: u64,
+        new_size: u64,
+    ) -> impl Future<Output = Result<Vec<ledger::Hash>>> + Send;
+}
+
+/// Reading what the flow stored: dossiers, records, documents and results, blobs, the
+/// archivist's search and the reuse of an applicant's results.
+pub trait RetrievalStore: Send + Sync {
+    fn dossier(
+        &self,
+        code: &DossierCode,
+    ) -> impl Future<Output = Result<Option<DossierRow>>> + Send;
+
+    fn records(&self, code: &DossierCode)
+        -> impl Future<Output = Result<Vec<StoredRecord>>> + Send;
+
+    fn record(
+        &self,
+        code: &DossierCode,
+        sequence: i64,
+    ) -> impl Future<Output = Result<Option<StoredRecord>>> + Send;
+
+    fn documents(
+        &self,
+        code: &DossierCode,
+    ) -> impl Future<Output = Result<Vec<StoredDocument>>> + Send;
+
+    fn result(
+        &self,
+        code: &DossierCode,
+    ) -> impl Future<Output = Result<Option<StoredResult>>> + Send;
+
+    /// A blob's bytes, wherever they are stored; `None` if no row has this hash. A row whose
+    /// store lacks the bytes (or is not configured) is `BlobMissing`, never `None`.
+    fn blob(&self, sha256: &[u8]) -> impl Future<Output = Result<Option<Vec<u8>>>> + Send;
+
+    /// A result by its code.
+    fn result_by_code(
+        &self,
+        result_code: &str,
+    ) -> impl Future<Output = Result<Option<StoredResult>>> + Send;
+
+    /// The dossier code of the dossier a step record (by its SHA-256) belongs to.
+    fn dossier_of_record(
+        &self,
+        record_sha256: &[u8],
+    ) -> impl Future<Output = Result<Option<String>>> + Send;
+
+    /// Dossiers matching `query`, in (received_at_ms, code) order after its cursor.
+    fn search(
+        &self,
+        query: &SearchQuery,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<(DossierRow, Option<StoredResult>)>>> + Send;
+
+    /// The issued, still valid results of an applicant, newest first.
+    fn reusable_results(
+        &self,
+        applicant_id: &str,
+    ) -> impl Future<Output = Result<Vec<StoredResult>>> + Send;
+}
+
+/// External signing sessions between `PrepareSignature` and `CompleteSignature`.
+pub trait SessionStore: Send + Sync {
+    /// Stores a prepared external signature.
+    fn put_signing_session(
+        &self,
+        session: &SigningSession,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Takes (reads and deletes) a signing session, so that it completes at most once.
+    fn take_signing_session(
+        &self,
+        session_id: &str,
+    ) -> impl Future<Output = Result<Option<SigningSession>>> + Send;
+}
+
+/// The long-term renewal sweep: which issued results are due, their new versions, and the
+/// versions stored so far.
+pub trait RenewalStore: Send + Sync {
+    /// How many issued results a renewal sweep with this horizon examines: those whose newest
+    /// timestamp's TSA certificate expires at or before `horizon_ms`, or is not known yet.
+    fn count_renewal_candidates(&self, horizon_ms: i64)
+        -> impl Future<Output = Result<u64>> + Send;
+
+    /// The next page of those results, in result-code order after `after`.
+    fn renewal_candidates(
+        &self,
+        horizon_ms: i64,
+        after: Option<&str>,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<RenewalCandidate>>> + Send;
+
+    /// Remembers when the newest timestamp of a result's current version expires, so later
+    /// sweeps skip it until it is due. Ignored if the version is no longer current.
+    fn note_timestamp_expiry(
+        &self,
+        result_code: &str,
+        current_sha256: &[u8],
+        expires_at_ms: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Stores a renewed version, makes it current, and logs it as a leaf of the transparency
+    /// log, in one transaction. `ArchiveError::Conflict` if `previous_sha256` is no longer the
+    /// current version (another sweep renewed it first).
+    fn renew_result(
+        &self,
+        renewal: &NewRenewal,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Result<LogReceipt>> + Send;
+
+    /// Every renewal of a result, oldest first.
+    fn renewals(
+        &self,
+        result_code: &str,
+    ) -> impl Future<Output = Result<Vec<StoredRenewal>>> + Send;
+}
+
+/// What fsck and operators read: the storage checks the archive can make on its own, and each
+/// dossier's chain as stored for the checks that need records understood (`service::fsck`).
+/// Read-only.
+pub trait IntegrityStore: Send + Sync {
+    /// Rows per table, for operators and for tests that prove bad input changed nothing.
+    fn row_counts(&self) -> impl Future<Output = Result<Vec<(String, i64)>>> + Send;
+
+    /// Re-reads every blob wherever its bytes are kept and checks its hash and size, then
+    /// counts the blobs of each readable store that no row names. Every store a row names must
+    /// be readable (`ArchiveError::BlobStoreNotConfigured`), or nothing about those blobs is
+    /// known.
+    fn check_blobs(&self, report: &mut FsckReport) -> impl Future<Output = Result<()>> + Send;
+
+    /// The next `limit` dossiers in code order after `after`, each with its stored records and
+    /// result versions.
+    fn chains(
+        &self,
+        after: Option<&str>,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<StoredChain>>> + Send;
+
+    /// Recomputes the Merkle tree from the leaves and compares it with the stored nodes, the
+    /// head and every checkpoint's root; opens every checkpoint with `log`; and checks that
+    /// each leaf logs the hash of a stored record or result version.
+    fn check_log(
+        &self,
+        log: &LogVerifier,
+        report: &mut FsckReport,
+    ) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// Everything the service keeps: the sum of the contracts above.
+pub trait Archive:
+    FlowStore + LogStore + RetrievalStore + SessionStore + RenewalStore + IntegrityStore + 'static
+{
+}
+
+impl<T> Archive for T where
+    T: FlowStore
+        + LogStore
+        + RetrievalStore
+        + SessionStore
+        + RenewalStore
+        + IntegrityStore
+        + 'static
+{
+}

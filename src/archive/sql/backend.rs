@@ -1,0 +1,256 @@
+//! What the shared SQL needs from a database driver, and the little that differs between the
+//! two. [`Backend`] runs a statement with its parameters and [`Columns`] reads a row's typed
+//! columns: both are written once over sqlx's traits, for any database that binds and decodes
+//! the archive's three column types (integers, text, bytes). [`Dialect`] and
+//! [`RowsAffected`] are the per-database glue that `sqlite.rs` and `postgres.rs` supply.
+
+use std::future::Future;
+
+use sqlx::{
+    query::Query, ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row,
+    Transaction, Type,
+};
+
+use crate::archive::error::{ArchiveError, Result};
+
+/// A value for one `$n` placeholder; `None` binds NULL. Every column the archive writes is an
+/// integer, text or bytes.
+#[derive(Debug, Clone, Copy)]
+pub enum Param<'a> {
+    Int(Option<i64>),
+    Text(Option<&'a str>),
+    Bytes(Option<&'a [u8]>),
+}
+
+impl From<i64> for Param<'_> {
+    fn from(value: i64) -> Self {
+        Param::Int(Some(value))
+    }
+}
+
+impl From<Option<i64>> for Param<'_> {
+    fn from(value: Option<i64>) -> Self {
+        Param::Int(value)
+    }
+}
+
+impl<'a> From<&'a str> for Param<'a> {
+    fn from(value: &'a str) -> Self {
+        Param::Text(Some(value))
+    }
+}
+
+impl<'a> From<&'a String> for Param<'a> {
+    fn from(value: &'a String) -> Self {
+        Param::Text(Some(value))
+    }
+}
+
+impl<'a> From<Option<&'a str>> for Param<'a> {
+    fn from(value: Option<&'a str>) -> Self {
+        Param::Text(value)
+    }
+}
+
+impl<'a> From<&'a Option<String>> for Param<'a> {
+    fn from(value: &'a Option<String>) -> Self {
+        Param::Text(value.as_deref())
+    }
+}
+
+impl<'a> From<&'a [u8]> for Param<'a> {
+    fn from(value: &'a [u8]) -> Self {
+        Param::Bytes(Some(value))
+    }
+}
+
+impl<'a> From<&'a Vec<u8>> for Param<'a> {
+    fn from(value: &'a Vec<u8>) -> Self {
+        Param::Bytes(Some(value))
+    }
+}
+
+impl<'a, const N: usize> From<&'a [u8; N]> for Param<'a> {
+    fn from(value: &'a [u8; N]) -> Self {
+        Param::Bytes(Some(value))
+    }
+}
+
+/// A statement's parameters in placeholder order: `params![a, b, c]` binds `$1, $2, $3`.
+macro_rules! params {
+    ($($value:expr),* $(,)?) => {
+        [$($crate::archive::sql::backend::Param::from($value)),*]
+    };
+}
+pub(crate) use params;
+
+/// Running statements, for any sqlx database whose rows have the archive's [`Columns`].
+/// Implemented once, below; the rest of the SQL code is generic over it.
+pub trait Backend: Database<Row: Columns, QueryResult: RowsAffected> {
+    /// `sql` with `params` bound to its placeholders.
+    fn query<'a>(sql: &'a str, params: &'a [Param<'a>]) -> Query<'a, Self, Self::Arguments<'a>>;
+
+    /// Runs a statement; how many rows it changed.
+    fn execute<'a>(
+        conn: &'a mut Self::Connection,
+        sql: &'a str,
+        params: &'a [Param<'a>],
+    ) -> impl Future<Output = Result<u64>> + Send + 'a;
+
+    /// Runs a query; every row it returns.
+    fn fetch_all<'a>(
+        conn: &'a mut Self::Connection,
+        sql: &'a str,
+        params: &'a [Param<'a>],
+    ) -> impl Future<Output = Result<Vec<Self::Row>>> + Send + 'a;
+}
+
+impl<DB> Backend for DB
+where
+    DB: Database<Row: Columns, QueryResult: RowsAffected>,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<&'q [u8]>: Encode<'q, DB> + Type<DB>,
+{
+    fn query<'a>(sql: &'a str, params: &'a [Param<'a>]) -> Query<'a, DB, DB::Arguments<'a>> {
+        params
+            .iter()
+            .fold(sqlx::query(sql), |query, param| match *param {
+                Param::Int(value) => query.bind(value),
+                Param::Text(value) => query.bind(value),
+                Param::Bytes(value) => query.bind(value),
+            })
+    }
+
+    async fn execute<'a>(
+        conn: &'a mut DB::Connection,
+        sql: &'a str,
+        params: &'a [Param<'a>],
+    ) -> Result<u64> {
+        let done = Self::query(sql, params).execute(conn).await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn fetch_all<'a>(
+        conn: &'a mut DB::Connection,
+        sql: &'a str,
+        params: &'a [Param<'a>],
+    ) -> Result<Vec<DB::Row>> {
+        Ok(Self::query(sql, params).fetch_all(conn).await?)
+    }
+}
+
+/// The only row of a query that returns at most one.
+pub async fn fetch_optional<B: Backend>(
+    conn: &mut B::Connection,
+    sql: &str,
+    params: &[Param<'_>],
+) -> Result<Option<B::Row>> {
+    Ok(B::fetch_all(conn, sql, params).await?.into_iter().next())
+}
+
+/// The row of a query that returns exactly one; none is sqlx's `RowNotFound`.
+pub async fn fetch_one<B: Backend>(
+    conn: &mut B::Connection,
+    sql: &str,
+    params: &[Param<'_>],
+) -> Result<B::Row> {
+    fetch_optional::<B>(conn, sql, params)
+        .await?
+        .ok_or(ArchiveError::Database(sqlx::Error::RowNotFound))
+}
+
+/// The row of a query that returns at most one, mapped by `map`.
+pub async fn fetch_optional_as<B: Backend, T>(
+    conn: &mut B::Connection,
+    sql: &str,
+    params: &[Param<'_>],
+    map: fn(&B::Row) -> Result<T>,
+) -> Result<Option<T>> {
+    fetch_optional::<B>(conn, sql, params)
+        .await?
+        .as_ref()
+        .map(map)
+        .transpose()
+}
+
+/// Every row of a query, mapped by `map`.
+pub async fn fetch_all_as<B: Backend, T>(
+    conn: &mut B::Connection,
+    sql: &str,
+    params: &[Param<'_>],
+    map: fn(&B::Row) -> Result<T>,
+) -> Result<Vec<T>> {
+    B::fetch_all(conn, sql, params)
+        .await?
+        .iter()
+        .map(map)
+        .collect()
+}
+
+/// Reads one column of type `T`.
+pub trait Column<T> {
+    /// The column called `name`.
+    fn get(&self, name: &str) -> Result<T>;
+
+    /// The first column, for scalars without a portable name (`SELECT COUNT(*)`).
+    fn first(&self) -> Result<T>;
+}
+
+impl<R, T> Column<T> for R
+where
+    R: Row,
+    for<'c> &'c str: ColumnIndex<R>,
+    usize: ColumnIndex<R>,
+    for<'r> T: Decode<'r, R::Database> + Type<R::Database>,
+{
+    fn get(&self, name: &str) -> Result<T> {
+        Ok(self.try_get(name)?)
+    }
+
+    fn first(&self) -> Result<T> {
+        Ok(self.try_get(0)?)
+    }
+}
+
+/// A row with every column type the archive reads.
+pub trait Columns:
+    Column<i64>
+    + Column<Option<i64>>
+    + Column<String>
+    + Column<Option<String>>
+    + Column<Vec<u8>>
+    + Column<Option<Vec<u8>>>
+{
+}
+
+impl<R> Columns for R where
+    R: Column<i64>
+        + Column<Option<i64>>
+        + Column<String>
+        + Column<Option<String>>
+        + Column<Vec<u8>>
+        + Column<Option<Vec<u8>>>
+{
+}
+
+/// How many rows a statement changed: sqlx's result types have no common trait for it.
+pub trait RowsAffected {
+    fn rows_affected(&self) -> u64;
+}
+
+/// What differs between the databases: how a transaction that will write begins, and how the
+/// log head is read for an append.
+pub trait Dialect: Backend + Sync {
+    /// Reads the log head's size and frontier, locking the row until the transaction ends
+    /// where the database has row locks (`FOR UPDATE`); SQLite's write transaction already
+    /// excludes every other writer.
+    const READ_HEAD_FOR_APPEND: &'static str;
+
+    /// Begins a transaction that will write.
+    fn begin_write(
+        pool: &Pool<Self>,
+    ) -> impl Future<Output = Result<Transaction<'static, Self>>> + Send;
+}

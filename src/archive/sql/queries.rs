@@ -1,0 +1,307 @@
+//! Every SQL statement the archive runs, by name, grouped by the contract that runs it. Both
+//! databases speak the same text (`$n` placeholders, `ON CONFLICT`, `RETURNING`); the one
+//! statement that differs, reading the log head for an append, is chosen by the `Dialect`.
+//!
+//! Each statement's placeholders are listed in the comment above it, in order.
+
+// --- The flow's writes -------------------------------------------------------------------
+
+/// `$1` request id.
+pub const FIND_REQUEST: &str =
+    "SELECT method, fingerprint, dossier_code, sequence FROM requests WHERE request_id = $1";
+
+/// `$1` request id, `$2` method, `$3` fingerprint, `$4` dossier code, `$5` sequence, `$6` time.
+/// Inserts nothing if another call committed the id first.
+pub const INSERT_REQUEST: &str = "
+    INSERT INTO requests (request_id, method, fingerprint, dossier_code, sequence, created_at_ms)
+    VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (request_id) DO NOTHING";
+
+/// `$1` time, `$2` method, `$3` request id, `$4` credential, `$5` dossier, `$6` outcome,
+/// `$7` message.
+pub const INSERT_AUDIT: &str = "
+    INSERT INTO audit_log (at_ms, method, request_id, credential_id, dossier_code, outcome, message)
+    VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+/// `$1` agency, `$2` day: the day's next running number, taking the counter's row lock.
+pub const NEXT_DOSSIER_NUMBER: &str = "
+    INSERT INTO day_counters (agency_code, day, last_number) VALUES ($1, $2, 1)
+    ON CONFLICT (agency_code, day) DO UPDATE SET last_number = day_counters.last_number + 1
+    RETURNING last_number";
+
+/// `$1` code, `$2` agency, `$3` procedure, `$4` department, `$5` applicant id, `$6` applicant
+/// name, `$7` state, `$8` received at (also the update time), `$9` received on, `$10` due
+/// date, `$11` the first record's SHA-256.
+pub const INSERT_DOSSIER: &str = "
+    INSERT INTO dossiers (code, agency_code, procedure_code, department, applicant_id,
+                          applicant_name, state, version, received_at_ms, received_on, due_date,
+                          last_record_sha256, record_count, updated_at_ms)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9, $10, $11, 1, $8)";
+
+/// `$1` state, `$2` new due date or NULL, `$3` finished on or NULL, `$4` the record's
+/// SHA-256, `$5` time, `$6` issued result code or NULL, `$7` code, `$8` expected version.
+/// Changes nothing if the dossier is no longer at that version.
+pub const ADVANCE_DOSSIER: &str = "
+    UPDATE dossiers SET state = $1, version = version + 1, due_date = COALESCE($2, due_date),
+           finished_on = COALESCE($3, finished_on), last_record_sha256 = $4,
+           record_count = record_count + 1, updated_at_ms = $5,
+           result_code = COALESCE($6, result_code)
+    WHERE code = $7 AND version = $8";
+
+/// `$1` dossier, `$2` sequence, `$3` step, `$4` record, `$5` signature, `$6` SHA-256,
+/// `$7` credential, `$8` time.
+pub const INSERT_RECORD: &str = "
+    INSERT INTO step_records (dossier_code, sequence, step, record, signature, record_sha256,
+                              credential_id, time_ms)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+/// `$1` dossier, `$2` record sequence, `$3` position, `$4` name, `$5` media type,
+/// `$6` SHA-256, `$7` size.
+pub const INSERT_DOCUMENT: &str = "
+    INSERT INTO dossier_documents (dossier_code, record_sequence, position, name, media_type,
+                                   sha256, size)
+    VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+/// `$1` SHA-256: where a blob's bytes are kept, if the blob is stored.
+pub const BLOB_PLACEMENT: &str = "SELECT stored_in FROM blobs WHERE sha256 = $1";
+
+/// `$1` SHA-256, `$2` size, `$3` content (empty if kept in a store), `$4` where it is kept.
+pub const INSERT_BLOB: &str = "
+    INSERT INTO blobs (sha256, size, content, stored_in) VALUES ($1, $2, $3, $4)
+    ON CONFLICT (sha256) DO NOTHING";
+
+/// `$1` dossier, `$2` result code, `$3` name, `$4` media type, `$5` SHA-256, `$6` size,
+/// `$7` level, `$8` page count, `$9` signer, `$10` applicant id, `$11` procedure,
+/// `$12` metadata, `$13` signed at.
+pub const INSERT_RESULT: &str = "
+    INSERT INTO results (dossier_code, result_index, result_code, name, media_type, sha256, size,
+                         level, page_count, signer, applicant_id, procedure_code, metadata,
+                         signed_at_ms, status)
+    VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'valid')";
+
+/// `$1` result code, `$2` issued at, `$3` dossier: only a signed, unissued result.
+pub const ISSUE_RESULT: &str = "
+    UPDATE results SET issued_at_ms = $2
+    WHERE result_code = $1 AND dossier_code = $3 AND issued_at_ms IS NULL";
+
+/// `$1` status, `$2` reason, `$3` superseded by, `$4` result code, `$5` dossier: only a
+/// valid, issued result, so of two concurrent revocations exactly one wins.
+pub const REVOKE_RESULT: &str = "
+    UPDATE results SET status = $1, status_reason = $2, superseded_by = $3
+    WHERE result_code = $4 AND dossier_code = $5 AND status = 'valid'
+      AND issued_at_ms IS NOT NULL";
+
+// --- The transparency log ----------------------------------------------------------------
+
+/// The log head, for an append on SQLite (the write transaction holds the only write lock).
+pub const READ_HEAD: &str = "SELECT size, frontier FROM ledger_head WHERE id = 1";
+
+/// The log head, for an append on PostgreSQL: the row lock orders concurrent replicas.
+pub const READ_HEAD_FOR_UPDATE: &str =
+    "SELECT size, frontier FROM ledger_head WHERE id = 1 FOR UPDATE";
+
+/// `$1` node key (`NodeId::flat_key`), `$2` hash.
+pub const INSERT_NODE: &str = "INSERT INTO ledger_nodes (id, hash) VALUES ($1, $2)";
+
+/// `$1` leaf index, `$2` leaf data, `$3` kind, `$4` dossier, `$5` time.
+pub const INSERT_LEAF: &str = "
+    INSERT INTO ledger_leaves (leaf_index, leaf_data, kind, dossier_code, appended_at_ms)
+    VALUES ($1, $2, $3, $4, $5)";
+
+/// `$1` new size, `$2` root, `$3` frontier, `$4` the size read: changes nothing if another
+/// append moved the head meanwhile.
+pub const ADVANCE_HEAD: &str =
+    "UPDATE ledger_head SET size = $1, root = $2, frontier = $3 WHERE id = 1 AND size = $4";
+
+/// `$1` size, `$2` root, `$3` signed note, `$4` time.
+pub const INSERT_CHECKPOINT: &str =
+    "INSERT INTO ledger_checkpoints (size, root, note, created_at_ms) VALUES ($1, $2, $3, $4)";
+
+/// Followed by `$1, …, $n` and `)`: the stored nodes a proof needs, in one query.
+pub const NODES_IN: &str = "SELECT id, hash FROM ledger_nodes WHERE id IN (";
+
+/// `$1` leaf data.
+pub const LEAF_INDEX: &str = "SELECT leaf_index FROM ledger_leaves WHERE leaf_data = $1";
+
+/// `$1` leaf index: the checkpoint signed by the transaction that appended the leaf.
+pub const FIRST_CHECKPOINT_AFTER: &str =
+    "SELECT size, root, note FROM ledger_checkpoints WHERE size > $1 ORDER BY size LIMIT 1";
+
+pub const LATEST_CHECKPOINT: &str =
+    "SELECT size, root, note FROM ledger_checkpoints ORDER BY size DESC LIMIT 1";
+
+/// `$1` size.
+pub const CHECKPOINT_OF_SIZE: &str =
+    "SELECT size, root, note FROM ledger_checkpoints WHERE size = $1";
+
+// --- Retrieval ---------------------------------------------------------------------------
+
+/// `$1` code.
+pub const DOSSIER: &str = "SELECT * FROM dossiers WHERE code = $1";
+
+/// `$1` dossier.
+pub const RECORDS: &str = "
+    SELECT sequence, step, record, signature, record_sha256 FROM step_records
+    WHERE dossier_code = $1 ORDER BY sequence";
+
+/// `$1` dossier, `$2` sequence.
+pub const RECORD: &str = "
+    SELECT sequence, step, record, signature, record_sha256 FROM step_records
+    WHERE dossier_code = $1 AND sequence = $2";
+
+/// `$1` dossier.
+pub const DOCUMENTS: &str = "
+    SELECT record_sequence, name, media_type, sha256, size FROM dossier_documents
+    WHERE dossier_code = $1 ORDER BY record_sequence, position";
+
+/// `$1` dossier.
+pub const RESULT_OF_DOSSIER: &str =
+    "SELECT * FROM results WHERE dossier_code = $1 AND result_index = 1";
+
+/// `$1` result code.
+pub const RESULT_BY_CODE: &str = "SELECT * FROM results WHERE result_code = $1";
+
+/// `$1` SHA-256.
+pub const BLOB: &str = "SELECT size, stored_in, content FROM blobs WHERE sha256 = $1";
+
+/// `$1` the record's SHA-256.
+pub const DOSSIER_OF_RECORD: &str =
+    "SELECT dossier_code FROM step_records WHERE record_sha256 = $1";
+
+/// `$1` applicant id, `$2` procedure, `$3` department, `$4` state, `$5` received from,
+/// `$6` received to, `$7`/`$8` the cursor (received at, code), `$9` limit. One statement for
+/// every combination of criteria: a NULL criterion matches all rows, so the planner still uses
+/// the indexes of the others.
+pub const SEARCH: &str = "
+    SELECT d.code FROM dossiers d
+    WHERE ($1 IS NULL OR d.applicant_id = $1)
+      AND ($2 IS NULL OR d.procedure_code = $2)
+      AND ($3 IS NULL OR d.department = $3)
+      AND ($4 IS NULL OR d.state = $4)
+      AND ($5 IS NULL OR d.received_on >= $5)
+      AND ($6 IS NULL OR d.received_on <= $6)
+      AND ($7 IS NULL OR d.received_at_ms > $7
+           OR (d.received_at_ms = $7 AND d.code > $8))
+    ORDER BY d.received_at_ms, d.code
+    LIMIT $9";
+
+/// `$1` applicant id.
+pub const REUSABLE_RESULTS: &str = "
+    SELECT * FROM results
+    WHERE applicant_id = $1 AND status = 'valid' AND issued_at_ms IS NOT NULL
+    ORDER BY issued_at_ms DESC, result_code";
+
+// --- Signing sessions --------------------------------------------------------------------
+
+/// `$1` now.
+pub const DELETE_EXPIRED_SESSIONS: &str = "DELETE FROM signing_sessions WHERE expires_at_ms < $1";
+
+/// `$1` session id, `$2` input SHA-256, `$3` prepared revision, `$4` created at,
+/// `$5` expires at.
+pub const INSERT_SESSION: &str = "
+    INSERT INTO signing_sessions (session_id, input_sha256, prepared, created_at_ms,
+                                  expires_at_ms)
+    VALUES ($1, $2, $3, $4, $5)";
+
+/// `$1` session id.
+pub const SESSION: &str = "SELECT * FROM signing_sessions WHERE session_id = $1";
+
+/// `$1` session id.
+pub const DELETE_SESSION: &str = "DELETE FROM signing_sessions WHERE session_id = $1";
+
+// --- Renewals ----------------------------------------------------------------------------
+
+/// `$1` horizon.
+pub const COUNT_RENEWAL_CANDIDATES: &str = "
+    SELECT COUNT(*) FROM results
+    WHERE issued_at_ms IS NOT NULL
+      AND (timestamp_expires_at_ms IS NULL OR timestamp_expires_at_ms <= $1)";
+
+/// `$1` horizon, `$2` the last result code of the previous page or NULL, `$3` limit.
+pub const RENEWAL_CANDIDATES: &str = "
+    SELECT result_code, dossier_code, COALESCE(current_sha256, sha256) AS current_sha256,
+           timestamp_expires_at_ms
+    FROM results
+    WHERE issued_at_ms IS NOT NULL
+      AND (timestamp_expires_at_ms IS NULL OR timestamp_expires_at_ms <= $1)
+      AND ($2 IS NULL OR result_code > $2)
+    ORDER BY result_code
+    LIMIT $3";
+
+/// `$1` expires at, `$2` result code, `$3` the version examined: ignored once it is no
+/// longer current.
+pub const NOTE_TIMESTAMP_EXPIRY: &str = "
+    UPDATE results SET timestamp_expires_at_ms = $1
+    WHERE result_code = $2 AND COALESCE(current_sha256, sha256) = $3";
+
+/// `$1` new SHA-256, `$2` size, `$3` level, `$4` renewed at, `$5` expires at, `$6` result
+/// code, `$7` the version renewed. Guarded like a dossier's version: of two sweeps renewing
+/// the same version, exactly one finds it still current.
+pub const RENEW_RESULT: &str = "
+    UPDATE results SET current_sha256 = $1, current_size = $2, level = $3,
+           renewed_at_ms = $4, timestamp_expires_at_ms = $5
+    WHERE result_code = $6 AND COALESCE(current_sha256, sha256) = $7
+      AND issued_at_ms IS NOT NULL";
+
+/// `$1` result code, `$2` SHA-256, `$3` previous SHA-256, `$4` size, `$5` renewed at,
+/// `$6` expires at: numbered after the result's last renewal.
+pub const INSERT_RENEWAL: &str = "
+    INSERT INTO result_renewals (result_code, renewal, sha256, previous_sha256, size,
+                                 renewed_at_ms, timestamp_expires_at_ms)
+    SELECT $1, COALESCE(MAX(renewal), 0) + 1, $2, $3, $4, $5, $6
+    FROM result_renewals WHERE result_code = $1";
+
+/// `$1` result code.
+pub const RENEWALS: &str = "SELECT * FROM result_renewals WHERE result_code = $1 ORDER BY renewal";
+
+// --- fsck and operators ------------------------------------------------------------------
+
+/// Tables reported by `row_counts`, in dependency order.
+pub const TABLES: &[&str] = &[
+    "dossiers",
+    "day_counters",
+    "step_records",
+    "blobs",
+    "dossier_documents",
+    "results",
+    "result_renewals",
+    "signing_sessions",
+    "requests",
+    "audit_log",
+    "ledger_leaves",
+    "ledger_nodes",
+    "ledger_checkpoints",
+];
+
+/// How many blobs each store holds, by the rows.
+pub const BLOB_PLACEMENTS: &str =
+    "SELECT stored_in, COUNT(*) AS blobs FROM blobs GROUP BY stored_in ORDER BY stored_in";
+
+/// Every blob's key and placement, without the bytes (they are read one at a time).
+pub const BLOB_KEYS: &str = "SELECT sha256, stored_in FROM blobs ORDER BY sha256";
+
+/// `$1` SHA-256.
+pub const BLOB_ROW: &str = "SELECT size, content FROM blobs WHERE sha256 = $1";
+
+/// `$1` the last code of the previous page or NULL, `$2` limit.
+pub const CHAIN_HEADS: &str = "
+    SELECT code, last_record_sha256, record_count FROM dossiers
+    WHERE ($1 IS NULL OR code > $1) ORDER BY code LIMIT $2";
+
+/// `$1` dossier.
+pub const RESULT_VERSIONS: &str =
+    "SELECT result_code, sha256, current_sha256 FROM results WHERE dossier_code = $1";
+
+/// Every hash a leaf may log: step records, results as issued, renewed versions.
+pub const LOGGABLE_HASHES: &str = "
+    SELECT record_sha256 FROM step_records
+    UNION ALL SELECT sha256 FROM results
+    UNION ALL SELECT sha256 FROM result_renewals";
+
+pub const HEAD: &str = "SELECT size, root, frontier FROM ledger_head WHERE id = 1";
+
+pub const LEAVES: &str =
+    "SELECT leaf_index, leaf_data, kind FROM ledger_leaves ORDER BY leaf_index";
+
+pub const NODES: &str = "SELECT id, hash FROM ledger_nodes";
+
+pub const CHECKPOINTS: &str = "SELECT size, root, note FROM ledger_checkpoints ORDER BY size";
