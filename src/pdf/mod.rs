@@ -31,5 +31,5 @@ pub use render::{
 };
 pub use syntax::{
     date, decode_stream, decode_text, flate, format_date, parse_date, text_string, Dict, Document,
-    Field, ObjRef, Object, Page, SyntaxError, Writer, XrefEntry, XrefKind,
+    Field, ObjRef, Object, Page, ReadLimits, SyntaxError, Writer, XrefEntry, XrefKind,
 };

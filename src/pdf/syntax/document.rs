@@ -6,7 +6,9 @@
 //! two segments, the original bytes and an appendix written after it, so a signer can read its
 //! own earlier revisions without concatenating a 100 MB input.
 
+use super::budget::{Budget, ReadLimits};
 use super::error::{malformed, SyntaxError};
+use super::filter::decode_within;
 use super::object::{Dict, ObjRef, Object};
 use super::resolve::{Objects, Source, XrefEntry};
 use super::xref::{read_chain, Chain, XrefKind};
@@ -25,6 +27,15 @@ impl<'a> Document<'a> {
 
     /// Opens `base ‖ appendix` without concatenating them.
     pub fn open_with_appendix(base: &'a [u8], appendix: &'a [u8]) -> Result<Self, SyntaxError> {
+        Self::open_within(base, appendix, ReadLimits::default())
+    }
+
+    /// Opens `base ‖ appendix`, every later read of the document drawing on `limits`.
+    pub fn open_within(
+        base: &'a [u8],
+        appendix: &'a [u8],
+        limits: ReadLimits,
+    ) -> Result<Self, SyntaxError> {
         if base.is_empty() {
             return Err(malformed("the file is empty"));
         }
@@ -35,18 +46,19 @@ impl<'a> Document<'a> {
                 "not a PDF: the file does not start with the %PDF- header",
             ));
         }
-        let mut objects = Objects::new(Source::new(base, appendix));
+        let mut objects = Objects::new(Source::new(base, appendix), Budget::new(limits));
         let chain = read_chain(&mut objects)?;
         let doc = Document { objects, chain };
         if doc.chain.trailer.get("Encrypt").is_some() {
             return Err(SyntaxError::Encrypted);
         }
         let root = doc.root_ref()?;
-        let catalog = doc.resolve(root).map_err(|e| {
-            malformed(format!(
-                "the document catalog (/Root {} {} R) cannot be read: {e}",
+        let catalog = doc.resolve(root).map_err(|e| match e {
+            SyntaxError::Malformed(why) => malformed(format!(
+                "the document catalog (/Root {} {} R) cannot be read: {why}",
                 root.num, root.generation
-            ))
+            )),
+            other => other,
         })?;
         if catalog.as_dict().is_none() {
             return Err(malformed(
@@ -120,6 +132,17 @@ impl<'a> Document<'a> {
     /// Resolves an indirect reference. A missing or free object is `null` (§7.3.10).
     pub fn resolve(&self, r: ObjRef) -> Result<Object, SyntaxError> {
         self.objects.resolve(r)
+    }
+
+    /// Decodes the data of one of this document's streams, counted against its budget.
+    pub fn decode(&self, dict: &Dict, raw: &[u8]) -> Result<Vec<u8>, SyntaxError> {
+        decode_within(dict, raw, &self.objects.budget)
+    }
+
+    /// Fails once the document's deadline has passed: for loops of a caller (a verifier's
+    /// comparison of revisions) that do their own work between reads.
+    pub fn check_time(&self) -> Result<(), SyntaxError> {
+        self.objects.budget.check_time()
     }
 
     /// Follows a reference (one level), cloning direct values.

@@ -10,6 +10,10 @@ pub enum SyntaxError {
     Malformed(String),
     #[error("the PDF has no pages (or the requested page does not exist)")]
     NoPages,
+    /// Reading it would take more than the budget allows (`budget::ReadLimits`): not a sign
+    /// of forgery, but nothing more can be said of the file.
+    #[error("the PDF is too costly to read: {0}")]
+    Limit(String),
 }
 
 /// A [`SyntaxError::Malformed`] with `reason`.

@@ -2,11 +2,9 @@
 //! and object streams: FlateDecode with PNG predictors, ISO 32000-1 §7.4.4), and compressing
 //! the streams we write. Decoded sizes are bounded, so a zip bomb is an error.
 
+use super::budget::{Budget, ReadLimits};
 use super::error::{malformed, SyntaxError};
 use super::object::{Dict, Object};
-
-/// Bound on decoded xref and object streams.
-const MAX_DECODED: usize = 256 * 1024 * 1024;
 
 /// Below this, compressing a stream saves less than the filter's own bytes cost.
 const COMPRESS_FROM: usize = 256;
@@ -21,8 +19,22 @@ pub fn flate(mut dict: Dict, data: &[u8]) -> Object {
     Object::Stream(dict, z)
 }
 
-/// Decodes a stream's data: no filter or FlateDecode, with PNG or no predictors.
+/// Decodes a stream's data: no filter or FlateDecode, with PNG or no predictors, within the
+/// default [`ReadLimits`] (a document's own streams are read with [`Document::decode`], which
+/// counts them against that document's budget).
+///
+/// [`Document::decode`]: super::document::Document::decode
 pub fn decode_stream(dict: &Dict, raw: &[u8]) -> Result<Vec<u8>, SyntaxError> {
+    decode_within(dict, raw, &Budget::new(ReadLimits::default()))
+}
+
+/// Decodes a stream's data, drawing the inflated bytes from `budget`.
+pub(crate) fn decode_within(
+    dict: &Dict,
+    raw: &[u8],
+    budget: &Budget,
+) -> Result<Vec<u8>, SyntaxError> {
+    budget.check_time()?;
     let filters: Vec<Vec<u8>> = match dict.get("Filter") {
         None => Vec::new(),
         Some(Object::Name(n)) => vec![n.clone()],
@@ -40,8 +52,20 @@ pub fn decode_stream(dict: &Dict, raw: &[u8]) -> Result<Vec<u8>, SyntaxError> {
                 String::from_utf8_lossy(f)
             )));
         }
-        data = miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&data, MAX_DECODED)
-            .map_err(|e| malformed(format!("a compressed stream cannot be inflated: {e:?}")))?;
+        let allowance = budget.stream_allowance();
+        data = match miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&data, allowance) {
+            Ok(data) => data,
+            Err(e) if e.status == miniz_oxide::inflate::TINFLStatus::HasMoreOutput => {
+                return Err(budget.too_much_decoded())
+            }
+            Err(e) => {
+                return Err(malformed(format!(
+                    "a compressed stream cannot be inflated: {:?}",
+                    e.status
+                )))
+            }
+        };
+        budget.spend(data.len());
         let parms = match dict.get("DecodeParms") {
             Some(Object::Array(a)) => a.get(i).and_then(Object::as_dict).cloned(),
             Some(Object::Dict(d)) => Some(d.clone()),

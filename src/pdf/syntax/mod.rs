@@ -16,6 +16,7 @@
     clippy::panic
 )]
 
+mod budget;
 mod date;
 mod document;
 mod error;
@@ -34,6 +35,7 @@ mod xref;
 #[cfg(test)]
 mod tests;
 
+pub use budget::ReadLimits;
 pub use date::{date, format_date, parse_date};
 pub use document::Document;
 pub use error::SyntaxError;

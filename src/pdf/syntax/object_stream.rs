@@ -1,8 +1,9 @@
 //! Object streams (ISO 32000-1 §7.5.7): a decoded stream holding many objects, found through
 //! the offset table at its start. The number of entries is bounded.
 
+use super::budget::Budget;
 use super::error::{malformed, SyntaxError};
-use super::filter::decode_stream;
+use super::filter::decode_within;
 use super::lexer::Lexer;
 use super::object::{Dict, Object};
 
@@ -18,8 +19,8 @@ pub struct ObjectStream {
 
 impl ObjectStream {
     /// Decodes an object stream (its dictionary and raw data) and reads its offset table.
-    pub fn parse(dict: &Dict, raw: &[u8]) -> Result<ObjectStream, SyntaxError> {
-        let data = decode_stream(dict, raw)?;
+    pub fn parse(dict: &Dict, raw: &[u8], budget: &Budget) -> Result<ObjectStream, SyntaxError> {
+        let data = decode_within(dict, raw, budget)?;
         let n = dict.int("N").unwrap_or(0).clamp(0, MAX_ENTRIES) as usize;
         let first = dict
             .int("First")

@@ -9,6 +9,8 @@ use super::object::{Dict, ObjRef, Object};
 
 /// Bound on page-tree depth.
 const MAX_TREE_DEPTH: usize = 64;
+/// Bound on the pages one document may have.
+pub const MAX_PAGES: usize = 100_000;
 
 /// A4 in points, for a page that names no /MediaBox.
 const DEFAULT_MEDIA_BOX: [f64; 4] = [0.0, 0.0, 595.28, 841.89];
@@ -89,6 +91,58 @@ impl Document<'_> {
             })?;
         }
         Err(malformed("the page tree is too deep"))
+    }
+}
+
+impl Document<'_> {
+    /// Every page in order, with what each inherits, walking the tree once: each node is read
+    /// once, so the cost is linear in the size of the tree (asking [`Document::page`] for every
+    /// index would read the kids of a flat tree once per page).
+    pub fn pages(&self) -> Result<Vec<Page>, SyntaxError> {
+        let mut pages = Vec::new();
+        let mut visited = HashSet::new();
+        // Depth-first, kids in order: (node, what it inherits, depth).
+        let mut stack = vec![(self.pages_root()?, Dict::new(), 0usize)];
+        while let Some((node, mut inherited, depth)) = stack.pop() {
+            if depth >= MAX_TREE_DEPTH {
+                return Err(malformed("the page tree is too deep"));
+            }
+            if !visited.insert(node) {
+                return Err(malformed("the page tree contains a cycle"));
+            }
+            let dict = self.resolve_dict(node)?;
+            for key in ["MediaBox", "CropBox", "Rotate", "Resources"] {
+                if let Some(v) = dict.get(key) {
+                    inherited.set(key, v.clone());
+                }
+            }
+            if is_leaf(&dict) {
+                if pages.len() >= MAX_PAGES {
+                    return Err(SyntaxError::Limit(format!(
+                        "it has more than {MAX_PAGES} pages"
+                    )));
+                }
+                pages.push(Page {
+                    reference: node,
+                    dict,
+                    inherited,
+                });
+                continue;
+            }
+            let kids = self.get_array(&dict, "Kids")?.unwrap_or_default();
+            let next_depth = depth.saturating_add(1);
+            for kid in kids.iter().rev() {
+                if let Some(kr) = kid.as_ref() {
+                    stack.push((kr, inherited.clone(), next_depth));
+                }
+            }
+            if stack.len() > MAX_PAGES.saturating_mul(2) {
+                return Err(SyntaxError::Limit(format!(
+                    "its page tree has more than {MAX_PAGES} pages"
+                )));
+            }
+        }
+        Ok(pages)
     }
 }
 

@@ -2,8 +2,13 @@
 //! signer appended, never concatenated), the cross-reference entries, indirect objects at an
 //! offset (with their stream data), and objects inside object streams (decoded once, cached).
 
-use std::{cell::RefCell, collections::HashMap, rc::Rc};
+use std::{
+    cell::RefCell,
+    collections::{HashMap, HashSet},
+    rc::Rc,
+};
 
+use super::budget::Budget;
 use super::error::{malformed, SyntaxError};
 use super::lexer::{find, is_whitespace, Lexer, MAX_DEPTH};
 use super::object::{ObjRef, Object};
@@ -55,19 +60,40 @@ pub struct Objects<'a> {
     /// Newest revision first: an entry is inserted only if no newer one exists.
     pub entries: HashMap<u32, XrefEntry>,
     object_streams: RefCell<HashMap<u32, Rc<ObjectStream>>>,
+    /// Object streams being decoded: one whose /Length points into itself must not recurse.
+    loading: RefCell<HashSet<u32>>,
+    pub budget: Budget,
 }
 
 impl<'a> Objects<'a> {
-    pub fn new(src: Source<'a>) -> Self {
+    pub fn new(src: Source<'a>, budget: Budget) -> Self {
         Objects {
             src,
             entries: HashMap::new(),
             object_streams: RefCell::new(HashMap::new()),
+            loading: RefCell::new(HashSet::new()),
+            budget,
         }
+    }
+
+    /// Records where object `num` lives, unless a newer revision already said; fails once the
+    /// chain lists more objects than the budget allows.
+    pub fn insert_entry(&mut self, num: u32, entry: XrefEntry) -> Result<(), SyntaxError> {
+        if self.entries.len() >= self.budget.limits().max_objects
+            && !self.entries.contains_key(&num)
+        {
+            return Err(SyntaxError::Limit(format!(
+                "its cross-reference tables list more than {} objects",
+                self.budget.limits().max_objects
+            )));
+        }
+        self.entries.entry(num).or_insert(entry);
+        Ok(())
     }
 
     /// Resolves an indirect reference. A missing or free object is `null` (§7.3.10).
     pub fn resolve(&self, r: ObjRef) -> Result<Object, SyntaxError> {
+        self.budget.check_time()?;
         match self.entries.get(&r.num) {
             None | Some(XrefEntry::Free) => Ok(Object::Null),
             Some(XrefEntry::Offset(off, _)) => {
@@ -152,6 +178,11 @@ impl<'a> Objects<'a> {
                 // A length is a number: anything nested is refused at once.
                 lx.object(MAX_DEPTH.saturating_sub(1)).ok()?
             }
+            // The /Length of an object stream stored inside that same stream cannot be known
+            // before the stream is read: the keyword search below finds its end instead.
+            Some(XrefEntry::InStream { stream, .. }) if self.loading.borrow().contains(stream) => {
+                return None
+            }
             Some(XrefEntry::InStream { stream, index }) => self
                 .object_stream(*stream)
                 .ok()?
@@ -169,10 +200,17 @@ impl<'a> Objects<'a> {
         let Some(XrefEntry::Offset(off, _)) = self.entries.get(&num) else {
             return Err(malformed(format!("object stream {num} is missing")));
         };
-        let Object::Stream(dict, raw) = self.parse_indirect_at(*off)?.1 else {
-            return Err(malformed(format!("object {num} is not an object stream")));
-        };
-        let os = Rc::new(ObjectStream::parse(&dict, &raw)?);
+        if !self.loading.borrow_mut().insert(num) {
+            return Err(malformed(format!(
+                "object stream {num} refers to itself while it is read"
+            )));
+        }
+        let parsed = self.parse_indirect_at(*off).and_then(|(_, obj)| match obj {
+            Object::Stream(dict, raw) => ObjectStream::parse(&dict, &raw, &self.budget),
+            _ => Err(malformed(format!("object {num} is not an object stream"))),
+        });
+        self.loading.borrow_mut().remove(&num);
+        let os = Rc::new(parsed?);
         self.object_streams.borrow_mut().insert(num, os.clone());
         Ok(os)
     }

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use super::error::{malformed, SyntaxError};
-use super::filter::decode_stream;
+use super::filter::decode_within;
 use super::lexer::{rfind, Lexer};
 use super::object::{Dict, Object};
 use super::resolve::{Objects, XrefEntry};
@@ -139,7 +139,7 @@ fn read_table(objects: &mut Objects<'_>, bytes: &[u8]) -> Result<Dict, SyntaxErr
                 Some(b'f') => XrefEntry::Free,
                 _ => return Err(malformed("xref table entry is neither n nor f")),
             };
-            objects.entries.entry(num).or_insert(entry);
+            objects.insert_entry(num, entry)?;
         }
     }
 }
@@ -156,7 +156,7 @@ fn read_stream(objects: &mut Objects<'_>, offset: usize) -> Result<Dict, SyntaxE
             "the object at xref offset {offset} is not an xref stream"
         )));
     }
-    let data = decode_stream(&dict, &raw)?;
+    let data = decode_within(&dict, &raw, &objects.budget)?;
     let widths: Vec<usize> = dict
         .get("W")
         .and_then(Object::as_array)
@@ -172,25 +172,26 @@ fn read_stream(objects: &mut Objects<'_>, offset: usize) -> Result<Dict, SyntaxE
         return Err(malformed("xref stream /W field too wide"));
     }
     let row = w0.saturating_add(w1).saturating_add(w2);
+    if row == 0 {
+        // Rows of no bytes would all say "object at offset 0", and an /Index could ask for
+        // billions of them without the stream holding a byte.
+        return Err(malformed("xref stream /W gives its rows no bytes"));
+    }
     let size = dict.int("Size").unwrap_or(0);
     let index: Vec<i64> = match dict.get("Index").and_then(Object::as_array) {
         Some(a) => a.iter().filter_map(Object::as_int).collect(),
         None => vec![0, size],
     };
-    let mut rows = data.chunks_exact(row.max(1));
+    let mut rows = data.chunks_exact(row);
     for pair in index.chunks_exact(2) {
         let &[start, count] = pair else { continue };
         if start < 0 || !(0..=MAX_SUBSECTION).contains(&count) {
             return Err(malformed("xref stream /Index out of range"));
         }
         for i in 0..count {
-            // A zero-width row still counts: it is all defaults.
-            let r: &[u8] = if row == 0 {
-                &[]
-            } else {
-                rows.next()
-                    .ok_or_else(|| malformed("xref stream shorter than its /Index says"))?
-            };
+            let r: &[u8] = rows
+                .next()
+                .ok_or_else(|| malformed("xref stream shorter than its /Index says"))?;
             let field = |from: usize, width: usize, default: u64| -> u64 {
                 if width == 0 {
                     return default;
@@ -219,7 +220,7 @@ fn read_stream(objects: &mut Objects<'_>, offset: usize) -> Result<Dict, SyntaxE
                 // Unknown types are to be ignored (ISO 32000-1 §7.5.8.3): treat as null.
                 _ => XrefEntry::Free,
             };
-            objects.entries.entry(num).or_insert(entry);
+            objects.insert_entry(num, entry)?;
         }
     }
     Ok(dict)
