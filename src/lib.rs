@@ -22,3 +22,10 @@ pub mod server;
 pub mod service;
 pub mod verify;
 pub mod web;
+
+/// Entry points the fuzz targets (`fuzz/`) need that no other program should: they exist only
+/// when building with `--cfg fuzzing`, as `cargo fuzz` does.
+#[cfg(fuzzing)]
+pub mod fuzzing {
+    pub use crate::web::multipart;
+}

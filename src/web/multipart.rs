@@ -2,7 +2,7 @@
 //! The body comes from anyone on the internet: every position is checked, nothing is copied.
 
 /// A minimal multipart/form-data reader: `(field name, content)` of every part.
-pub(super) fn multipart<'a>(content_type: &str, body: &'a [u8]) -> Option<Vec<(String, &'a [u8])>> {
+pub fn multipart<'a>(content_type: &str, body: &'a [u8]) -> Option<Vec<(String, &'a [u8])>> {
     let (mime, params) = content_type.split_once(';')?;
     if !mime.trim().eq_ignore_ascii_case("multipart/form-data") {
         return None;
