@@ -17,6 +17,7 @@ pub mod bench_verify;
 pub mod cli;
 pub mod cms;
 pub mod config;
+pub mod crypto;
 pub mod flow;
 pub mod fsck;
 pub mod ledger;

@@ -5,14 +5,13 @@
 //! gives the bytes to sign, [`assemble`] wraps the returned signature. [`sign_detached`] does
 //! both with a key from the key store.
 
-pub mod der;
 pub mod tsp;
 
 use ring::signature::UnparsedPublicKey;
 use time::OffsetDateTime;
 
+use crate::crypto::der::{self, context_constructed, parse_single, DerError, Reader, Tlv, Writer};
 use crate::pki::{sha256, Credential, PkiError, SignatureAlgorithm};
-use der::{context_constructed, parse_single, DerError, Reader, Tlv, Writer};
 
 /// Upper bound on a CMS signature we agree to parse. Real ones (certificates, a timestamp
 /// token, perhaps CRLs) stay far below; the bound keeps hostile input cheap to reject.

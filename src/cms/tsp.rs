@@ -17,11 +17,11 @@ use std::sync::{
 use ring::rand::{SecureRandom, SystemRandom};
 use time::OffsetDateTime;
 
-use super::der::{self, context_constructed, parse_single, Reader, Writer};
 use super::{
     assemble_signed_data, malformed, oid, verify_signed_data, CmsError, Encapsulated, Expected,
     SignOptions, SignedAttributes, Timestamper,
 };
+use crate::crypto::der::{self, context_constructed, parse_single, Reader, Writer};
 use crate::pki::{sha256, Credential, KeyStore};
 
 /// The default TSA policy: `1.3.6.1.4.1.32473.3161.1`. Arc 32473 is the IANA enterprise number

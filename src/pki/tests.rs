@@ -668,11 +668,11 @@ fn signature_algorithm_identifiers_are_well_formed() {
         SignatureAlgorithm::RsaPssSha256,
     ] {
         let der = alg.algorithm_identifier_der();
-        let tlv = crate::cms::der::parse_single(der, crate::cms::der::SEQUENCE).expect("der");
-        let mut r = crate::cms::der::Reader::new(tlv.content);
+        let tlv = crate::crypto::der::parse_single(der, crate::crypto::der::SEQUENCE).expect("der");
+        let mut r = crate::crypto::der::Reader::new(tlv.content);
         let oid = r.read_oid().expect("oid");
         assert_eq!(
-            crate::cms::der::oid_to_string(oid).expect("text"),
+            crate::crypto::der::oid_to_string(oid).expect("text"),
             alg.oid()
         );
         assert_eq!(alg.name().parse::<SignatureAlgorithm>(), Ok(alg));
