@@ -11,6 +11,7 @@ use tonic::transport::Channel;
 
 use crate::{
     config::ServeArgs,
+    crypto,
     flow::{catalog::Catalog, codes::ProcedureCode},
     pdf, pki,
     proto::v1::{self as pb, dossiers_client::DossiersClient, signing_client::SigningClient},
@@ -599,7 +600,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         .with_context(|| format!("creating {}", records_dir.display()))?;
     let run = format!(
         "demo-{}",
-        hex::encode(pki::sha256(
+        hex::encode(crypto::sha256(
             &time::OffsetDateTime::now_utc()
                 .unix_timestamp_nanos()
                 .to_be_bytes()

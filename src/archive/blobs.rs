@@ -302,7 +302,7 @@ mod tests {
     use super::*;
 
     fn sha(content: &[u8]) -> [u8; 32] {
-        crate::pki::sha256(content)
+        crate::crypto::sha256(content)
     }
 
     /// Every file under `dir`, relative, sorted.

@@ -137,7 +137,7 @@ macro_rules! impl_sql_fsck {
                             }
                         }
                     };
-                    let found = $crate::pki::sha256(&content);
+                    let found = $crate::crypto::sha256(&content);
                     if found[..] != key[..] {
                         report.push("blobs", row_key.clone(), format!("{what} does not match its hash"),
                             Some(hex(&key)), Some(hex(&found)));
@@ -182,7 +182,7 @@ macro_rules! impl_sql_fsck {
                         let stored: Vec<u8> = row.try_get("record_sha256")?;
                         record_hashes.insert(stored.clone());
                         let key = format!("dossier_code={code}, sequence={sequence}");
-                        let actual = $crate::pki::sha256(&bytes);
+                        let actual = $crate::crypto::sha256(&bytes);
                         if actual[..] != stored[..] {
                             report.push("step_records", key.clone(), "record bytes do not match record_sha256",
                                 Some(hex(&stored)), Some(hex(&actual)));

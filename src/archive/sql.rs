@@ -792,7 +792,7 @@ macro_rules! impl_sql_archive {
                     // The bytes come from outside the database: check them before use.
                     let problem = if content.len() as i64 != size {
                         Some(format!("{} bytes where the archive stored {size}", content.len()))
-                    } else if $crate::pki::sha256(&content)[..] != sha256[..] {
+                    } else if $crate::crypto::sha256(&content)[..] != sha256[..] {
                         Some("its content does not match its hash".to_owned())
                     } else {
                         None

@@ -87,7 +87,7 @@ mod tests {
         request_id: &str,
         content: &[u8],
     ) -> Result<[u8; 32], ArchiveError> {
-        let sha256 = crate::pki::sha256(content);
+        let sha256 = crate::crypto::sha256(content);
         let new = NewDossier {
             agency: "000.00.12.H47".parse().unwrap(),
             received_on: time::macros::date!(2026 - 11 - 22),
@@ -118,7 +118,7 @@ mod tests {
                 Ok::<_, ArchiveError>(NewRecord {
                     sequence: 1,
                     step: "receive".into(),
-                    record_sha256: crate::pki::sha256(&record),
+                    record_sha256: crate::crypto::sha256(&record),
                     record,
                     signature: vec![1],
                     credential_id: "stp-receiver".into(),
@@ -225,7 +225,7 @@ mod tests {
         // a transaction whose blob was already written.
         let error = receive(&archive, "same", b"second").await.unwrap_err();
         assert!(matches!(error, ArchiveError::RequestRace(_)), "{error:?}");
-        let second = crate::pki::sha256(b"second");
+        let second = crate::crypto::sha256(b"second");
         assert_eq!(archive.blob(&second).await.unwrap(), None);
         assert!(files.path_of(&second).unwrap().exists());
 

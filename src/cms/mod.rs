@@ -11,7 +11,8 @@ use ring::signature::UnparsedPublicKey;
 use time::OffsetDateTime;
 
 use crate::crypto::der::{self, context_constructed, parse_single, DerError, Reader, Tlv, Writer};
-use crate::pki::{sha256, Credential, PkiError, SignatureAlgorithm};
+use crate::crypto::{sha256, SignatureAlgorithm};
+use crate::pki::{Credential, PkiError};
 
 /// Upper bound on a CMS signature we agree to parse. Real ones (certificates, a timestamp
 /// token, perhaps CRLs) stay far below; the bound keeps hostile input cheap to reject.

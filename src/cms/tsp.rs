@@ -22,7 +22,8 @@ use super::{
     SignOptions, SignedAttributes, Timestamper,
 };
 use crate::crypto::der::{self, context_constructed, parse_single, Reader, Writer};
-use crate::pki::{sha256, Credential, KeyStore};
+use crate::crypto::sha256;
+use crate::pki::{Credential, KeyStore};
 
 /// The default TSA policy: `1.3.6.1.4.1.32473.3161.1`. Arc 32473 is the IANA enterprise number
 /// reserved for documentation and examples (RFC 5612), so this default squats on nobody's

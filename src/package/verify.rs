@@ -7,9 +7,9 @@ use std::collections::{BTreeMap, HashMap};
 use super::{zip, DossierEntry, Manifest, ProofFile, FORMAT, LOG_KEY_FILE, MANIFEST};
 use crate::{
     archive::LogKind,
-    cms,
+    cms, crypto,
     ledger::{self, Checkpoint, LogVerifier},
-    pki, record, verify,
+    record, verify,
 };
 
 /// What a verification found. `problems` empty means the package is intact and genuine.
@@ -77,7 +77,7 @@ pub fn verify_package(package: &[u8], anchor_der: &[u8], log: &LogVerifier) -> R
                 entry.path
             )),
             Some(data) => {
-                let found = hex::encode(pki::sha256(data));
+                let found = hex::encode(crypto::sha256(data));
                 if found != entry.sha256 || data.len() as u64 != entry.size {
                     report.problems.push(format!(
                         "{}: SHA-256 {found} ({} bytes), the manifest says {} ({} bytes)",
@@ -102,7 +102,7 @@ pub fn verify_package(package: &[u8], anchor_der: &[u8], log: &LogVerifier) -> R
     let file = |path: &str| -> Option<&[u8]> {
         let entry = listed.get(path)?;
         let data = files.get(path)?;
-        (hex::encode(pki::sha256(data)) == entry.sha256).then_some(*data)
+        (hex::encode(crypto::sha256(data)) == entry.sha256).then_some(*data)
     };
 
     match file(&manifest.log_key).map(String::from_utf8_lossy) {
@@ -159,7 +159,7 @@ fn verify_dossier<'p>(
             continue;
         };
         loaded.push((bytes, signature));
-        let sha = pki::sha256(bytes);
+        let sha = crypto::sha256(bytes);
         if hex::encode(sha) != entry.sha256 {
             problem(format!(
                 "{what}: SHA-256 is {}, the manifest says {}",
@@ -240,7 +240,7 @@ fn verify_dossier<'p>(
                 document.file
             )),
             Some(data) => {
-                let sha = pki::sha256(data);
+                let sha = crypto::sha256(data);
                 let signed = decoded
                     .iter()
                     .find(|r| r.sequence == document.record_sequence)
@@ -263,7 +263,7 @@ fn verify_dossier<'p>(
                 result.result_code
             )),
             Some(pdf) => {
-                let sha = pki::sha256(pdf);
+                let sha = crypto::sha256(pdf);
                 let sign_step = record::step_to_proto(crate::flow::Step::Sign) as i32;
                 let signed = decoded
                     .iter()
@@ -292,7 +292,7 @@ fn verify_dossier<'p>(
                         problem(format!("{what}: the PDF is missing or damaged"));
                         break;
                     };
-                    let sha = pki::sha256(renewed);
+                    let sha = crypto::sha256(renewed);
                     if hex::encode(sha) != renewal.sha256 {
                         problem(format!(
                             "{what}: SHA-256 is {}, the manifest says {}",
@@ -300,7 +300,7 @@ fn verify_dossier<'p>(
                             renewal.sha256
                         ));
                     }
-                    if renewal.previous_sha256 != hex::encode(pki::sha256(previous))
+                    if renewal.previous_sha256 != hex::encode(crypto::sha256(previous))
                         || !renewed.starts_with(previous)
                     {
                         problem(format!(

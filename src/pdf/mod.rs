@@ -61,7 +61,7 @@ pub fn text_document(title: &str, lines: &[&str]) -> Vec<u8> {
     for offset in offsets {
         let _ = writeln!(xref, "{offset:010} 00000 n ");
     }
-    let id = hex::encode(&crate::pki::sha256(&out)[..16]);
+    let id = hex::encode(&crate::crypto::sha256(&out)[..16]);
     let _ = write!(
         xref,
         "trailer\n<< /Size {} /Root 1 0 R /Info 6 0 R /ID [<{id}> <{id}>] >>\nstartxref\n{xref_offset}\n%%EOF\n",

@@ -16,7 +16,8 @@ use super::parse::Document;
 use super::sign::{self, Appearance, FieldPlan, Placeholder, SigDictSpec};
 use super::stamp::StampText;
 use crate::cms::{self, CmsError, SignOptions, SignedAttributes, Timestamper};
-use crate::pki::{Credential, SignatureAlgorithm};
+use crate::crypto::{self, SignatureAlgorithm};
+use crate::pki::Credential;
 
 /// Why a PDF cannot be signed. Messages are for an operator who will tell a citizen or a
 /// department what to fix.
@@ -385,7 +386,7 @@ pub fn prepare(input: &[u8], request: &PrepareRequest) -> Result<Prepared, PdfEr
         &SignOptions { signing_time: None },
     )?;
     Ok(Prepared {
-        to_be_signed_digest: crate::pki::sha256(attrs.bytes_to_sign()),
+        to_be_signed_digest: crypto::sha256(attrs.bytes_to_sign()),
         signed_attributes_der: attrs.bytes_to_sign().to_vec(),
         digest,
         input_len: input.len(),
@@ -784,7 +785,7 @@ fn build_cms(
         let tsa = validation
             .timestamper
             .ok_or(PdfError::NoTimestamper(level))?;
-        let token = tsa.timestamp(&crate::pki::sha256(value))?;
+        let token = tsa.timestamp(&crypto::sha256(value))?;
         unsigned.push(signature_timestamp_attribute(&token));
     }
     Ok(cms::assemble(

@@ -88,7 +88,7 @@ impl Update {
     pub fn finish(mut self) -> Vec<u8> {
         let size = self.next_num;
         let second_id = {
-            let digest = crate::pki::sha256(&self.buf);
+            let digest = crate::crypto::sha256(&self.buf);
             digest[..16].to_vec()
         };
         let id0 = self.id0.clone().unwrap_or_else(|| second_id.clone());

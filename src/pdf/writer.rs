@@ -63,7 +63,7 @@ impl PdfWriter {
         for offset in offsets {
             let _ = writeln!(xref, "{offset:010} 00000 n ");
         }
-        let id = hex::encode(&crate::pki::sha256(&out)[..16]);
+        let id = hex::encode(&crate::crypto::sha256(&out)[..16]);
         let info = info.map(|i| format!(" /Info {i} 0 R")).unwrap_or_default();
         let _ = write!(
             xref,

@@ -3,7 +3,7 @@
 use ring::digest;
 
 use super::{Error, ReceiveCommand, SignCommand, StepCommand};
-use crate::{archive::NewDocument, pki};
+use crate::{archive::NewDocument, crypto};
 
 /// Configured limits on what one call may carry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,7 +173,7 @@ pub(super) fn documents(
             Ok(NewDocument {
                 name: input.name.trim().to_owned(),
                 media_type,
-                sha256: pki::sha256(&input.content),
+                sha256: crypto::sha256(&input.content),
                 content: input.content.clone(),
             })
         })
@@ -232,7 +232,7 @@ impl Fingerprint {
         for document in documents {
             self.field(document.name.as_bytes())
                 .field(document.media_type.as_bytes())
-                .field(&pki::sha256(&document.content));
+                .field(&crypto::sha256(&document.content));
         }
         self
     }

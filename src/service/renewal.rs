@@ -14,8 +14,8 @@ use super::{unix_millis, Call, Error, Service};
 use crate::{
     archive::{Archive, ArchiveError, NewDocument, NewRenewal, RenewalCandidate},
     cms::tsp,
+    crypto,
     pdf::pades,
-    pki,
     verify::{self, chain, TrustConfig, Verdict},
 };
 
@@ -160,7 +160,7 @@ impl<A: Archive> Service<A> {
                 "no timestamp authority is configured: renewal adds a document timestamp".into(),
             )
         })?;
-        let digest = pki::sha256(b"ketqua renewal: timestamp authority probe");
+        let digest = crypto::sha256(b"ketqua renewal: timestamp authority probe");
         let token = tsa
             .timestamp(&digest)
             .map_err(|e| Error::Unavailable(format!("the timestamp authority failed: {e}")))?;
@@ -344,7 +344,7 @@ impl<A: Archive> Service<A> {
             )));
         }
         let new_expiry = new_expiry.unwrap_or(plan.tsa_expires_at);
-        let sha256 = pki::sha256(&renewed);
+        let sha256 = crypto::sha256(&renewed);
         let at = (self.clock)();
         let call = Call {
             method: "RenewTimestamps",

@@ -90,7 +90,7 @@ pub fn summary(der: &[u8]) -> Option<CertSummary> {
         serial: hex::encode(cert.raw_serial()),
         not_before: cert.validity().not_before.to_datetime(),
         not_after: cert.validity().not_after.to_datetime(),
-        sha256: hex::encode(crate::pki::sha256(der)),
+        sha256: hex::encode(crate::crypto::sha256(der)),
     })
 }
 

@@ -13,11 +13,11 @@ use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
 use crate::{
     cms::{self, tsp, CmsError},
+    crypto::sha256,
     pdf::{
         object::Object,
         parse::{decode_stream, Document, SignatureInfo},
     },
-    pki::sha256,
 };
 use chain::{CrlSource, Purpose};
 pub use report::{

@@ -1,7 +1,7 @@
 //! TSA tests. `openssl ts -verify` is the judge of the tokens and responses we produce.
 
 use super::*;
-use crate::pki::tests::{dev_store, openssl, openssl_available, text};
+use crate::pki::testing::{dev_store, openssl, openssl_available, text};
 
 const DATA: &[u8] = "Phiếu lý lịch tư pháp số 1 — Nguyễn Thị Hương".as_bytes();
 
