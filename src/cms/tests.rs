@@ -6,6 +6,8 @@ use std::path::Path;
 use time::OffsetDateTime;
 
 use super::*;
+use crate::crypto::der::{self, context_constructed, parse_single, Reader};
+use crate::crypto::{oid, sha256, SignatureAlgorithm};
 use crate::pki::testing::{add_openssl_credential, dev_store, openssl, openssl_available, text};
 use crate::pki::KeyStore;
 

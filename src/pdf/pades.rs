@@ -16,7 +16,7 @@ use super::parse::Document;
 use super::sign::{self, Appearance, FieldPlan, Placeholder, SigDictSpec};
 use super::stamp::StampText;
 use crate::cms::{self, CmsError, SignOptions, SignedAttributes, Timestamper};
-use crate::crypto::{self, SignatureAlgorithm};
+use crate::crypto::{self, oid, SignatureAlgorithm};
 use crate::pki::Credential;
 
 /// Why a PDF cannot be signed. Messages are for an operator who will tell a citizen or a
@@ -795,13 +795,10 @@ fn build_cms(
 
 /// `Attribute { id-aa-signatureTimeStampToken, SET { token } }`.
 pub fn signature_timestamp_attribute(token: &[u8]) -> Vec<u8> {
-    const ID_AA_SIGNATURE_TIME_STAMP_TOKEN: &[u8] = &[
-        0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x02, 0x0e,
-    ];
-    let mut w = crate::crypto::der::Writer::with_capacity(token.len() + 32);
+    let mut w = crypto::der::Writer::with_capacity(token.len() + 32);
     w.sequence(|w| {
-        w.oid(ID_AA_SIGNATURE_TIME_STAMP_TOKEN);
-        w.constructed(crate::crypto::der::SET, |w| w.raw(token));
+        w.oid(oid::SIGNATURE_TIME_STAMP_TOKEN);
+        w.constructed(crypto::der::SET, |w| w.raw(token));
     });
     w.into_vec()
 }
