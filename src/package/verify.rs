@@ -34,7 +34,7 @@ fn decode_hex32(text: &str) -> Option<[u8; 32]> {
 /// Verifies `package` (ZIP bytes) against `anchor_der` (the root certificate) and `log`.
 pub fn verify_package(package: &[u8], anchor_der: &[u8], log: &LogVerifier) -> Report {
     // Signature checks are memoised within one verification, never across two.
-    verify::chain::reset_cache();
+    verify::reset_cache();
     let mut report = Report::default();
     let entries = match zip::read_all(package) {
         Ok(entries) => entries,
@@ -187,21 +187,21 @@ fn verify_dossier<'p>(
                 candidates.extend(pool.iter().cloned());
                 // The same path check as every other verification (the `verify` engine),
                 // at the time the record claims: the package holds no timestamp for it.
-                let crl_sources: Vec<verify::chain::CrlSource<'_>> = crls
+                let crl_sources: Vec<verify::CrlSource<'_>> = crls
                     .iter()
-                    .map(|der| verify::chain::CrlSource {
+                    .map(|der| verify::CrlSource {
                         der,
                         from_document: true,
                     })
                     .collect();
-                let path = verify::chain::check_path(
+                let path = verify::check_path(
                     &verified.signer_certificate_der,
                     &candidates,
                     std::slice::from_ref(&anchor_der.to_vec()),
                     &crl_sources,
                     at,
                     false,
-                    verify::chain::Purpose::DocumentSigning,
+                    verify::Purpose::DocumentSigning,
                 );
                 if !path.trusted || !path.findings.is_empty() {
                     let reasons: Vec<&str> =

@@ -16,7 +16,7 @@ use crate::{
     cms::tsp,
     crypto,
     pdf::pades,
-    verify::{self, chain, TrustConfig, Verdict},
+    verify::{self, TrustConfig, Verdict},
 };
 
 /// The renewal window when a request names none: a year leaves time to notice a failing sweep.
@@ -169,7 +169,7 @@ impl<A: Archive> Service<A> {
                 "the timestamp authority's token does not verify: {e}"
             ))
         })?;
-        chain::summary(&info.tsa_certificate_der)
+        verify::certificate_summary(&info.tsa_certificate_der)
             .map(|c| c.not_after)
             .ok_or_else(|| {
                 Error::Internal("the timestamp authority's certificate does not parse".into())
