@@ -30,21 +30,23 @@ pub(super) struct Env<'a> {
     pub(super) docmdp: Option<i64>,
 }
 
-/// The length of the DER element at the start of `b` (header included).
+/// The length of the DER element at the start of `b` (header included), if `b` holds all of
+/// it: the zero padding after a signature in /Contents is cut off this way.
 fn der_len(b: &[u8]) -> Option<usize> {
     let first = *b.get(1)?;
-    if first < 0x80 {
-        return Some(2 + first as usize);
-    }
-    let n = (first & 0x7f) as usize;
-    if n == 0 || n > 4 {
-        return None;
-    }
-    let mut len = 0usize;
-    for i in 0..n {
-        len = (len << 8) | *b.get(2 + i)? as usize;
-    }
-    let total = 2 + n + len;
+    let total = if first < 0x80 {
+        2 + first as usize
+    } else {
+        let n = (first & 0x7f) as usize;
+        if n == 0 || n > 4 {
+            return None;
+        }
+        let mut len = 0usize;
+        for i in 0..n {
+            len = (len << 8) | *b.get(2 + i)? as usize;
+        }
+        2 + n + len
+    };
     (total <= b.len()).then_some(total)
 }
 
@@ -337,5 +339,7 @@ mod tests {
         assert_eq!(der_len(&[0x30, 0x82, 0x00, 0x01, 9, 0]), Some(5));
         assert_eq!(der_len(&[0x30, 0x82, 0xff, 0xff]), None);
         assert_eq!(der_len(&[0x30]), None);
+        // A short-form length beyond the /Contents string must not be trusted either.
+        assert_eq!(der_len(&[0x30, 0x7f, 0, 0]), None);
     }
 }
