@@ -416,3 +416,16 @@ fn crl_signed_by(crl: &CertificateRevocationList<'_>, issuer: &X509Certificate<'
             crl.signature_value.data.as_ref(),
         )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_verification_starts_with_no_remembered_checks() {
+        CHECKED.with(|c| c.borrow_mut().insert([7; 32], true));
+        let trust = crate::verify::TrustConfig::default();
+        crate::verify::verify(b"not a pdf", &trust, None, OffsetDateTime::now_utc());
+        assert!(CHECKED.with(|c| c.borrow().is_empty()));
+    }
+}
