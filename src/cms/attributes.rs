@@ -259,7 +259,8 @@ pub(super) fn parse_ess<'a>(value: Tlv<'a>) -> Result<EssCertId<'a>, CmsError> {
     })
 }
 
-/// Checks that `der_attr` is a DER `Attribute { OID, SET }`, for unsigned attributes given by a caller.
+/// Checks that `der_attr` is a DER `Attribute { OID, SET }`: unsigned attributes come from the
+/// caller as complete DER.
 pub(super) fn check_attribute(der_attr: &[u8]) -> Result<(), DerError> {
     let attr = parse_single(der_attr, der::SEQUENCE)?;
     let mut r = Reader::new(attr.content);
