@@ -10,6 +10,7 @@
 
 pub mod archive;
 pub mod cms;
+pub mod crypto;
 pub mod flow;
 pub mod grpc;
 pub mod ledger;

@@ -8,7 +8,7 @@
 use prost::Message;
 
 use crate::{
-    cms,
+    cms, crypto,
     flow::{Role, State, Step},
     pki,
     proto::v1 as pb,
@@ -158,7 +158,7 @@ pub fn sign(draft: &Draft<'_>) -> Result<SignedRecord, cms::CmsError> {
         cited_results: draft.cited_results.clone(),
     };
     let bytes = record.encode_to_vec();
-    let sha256 = pki::sha256(&bytes);
+    let sha256 = crypto::sha256(&bytes);
     let signing_time = time::OffsetDateTime::from_unix_timestamp_nanos(
         i128::from(draft.time_unix_millis) * 1_000_000,
     )
@@ -237,7 +237,7 @@ pub fn verify_chain<'a>(
                 reason: "signed by a certificate other than the record's actor".to_owned(),
             });
         }
-        previous = pki::sha256(bytes).to_vec();
+        previous = crypto::sha256(bytes).to_vec();
         count += 1;
     }
     Ok(count)

@@ -113,7 +113,7 @@ fn tamper(source: &Path, target: &Path, rehash: bool, edit: impl Fn(&str, &mut V
             .map(|(n, d)| {
                 (
                     n.clone(),
-                    (hex::encode(ketqua::pki::sha256(d)), d.len() as u64),
+                    (hex::encode(ketqua::crypto::sha256(d)), d.len() as u64),
                 )
             })
             .collect();
@@ -782,7 +782,7 @@ async fn documents_are_files_by_default(backend: Backend) {
         .into_inner();
     let result = dossier.result.unwrap();
     let result_sha = result.digest.as_ref().unwrap().sha256.clone();
-    assert_eq!(ketqua::pki::sha256(&result.content)[..], result_sha[..]);
+    assert_eq!(ketqua::crypto::sha256(&result.content)[..], result_sha[..]);
     let mut expected = vec![server.blob_path(&result_sha)];
     // Each document and the result: a file under <data dir>/blobs named by its hash, and a
     // row naming the files store with no bytes in it.
@@ -795,7 +795,7 @@ async fn documents_are_files_by_default(backend: Backend) {
         let path = server.blob_path(&sha);
         let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert_eq!(
-            ketqua::pki::sha256(&bytes)[..],
+            ketqua::crypto::sha256(&bytes)[..],
             sha[..],
             "{}",
             path.display()
@@ -820,7 +820,7 @@ async fn documents_are_files_by_default(backend: Backend) {
     );
 
     // A blob no row names (what a rolled-back transaction leaves) is reported, not a problem.
-    let stray = ketqua::pki::sha256(b"left by a rollback");
+    let stray = ketqua::crypto::sha256(b"left by a rollback");
     std::fs::create_dir_all(server.blob_path(&stray).parent().unwrap()).unwrap();
     std::fs::write(server.blob_path(&stray), b"left by a rollback").unwrap();
     let (ok, out) = fsck(&server);

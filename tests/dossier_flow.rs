@@ -160,7 +160,7 @@ async fn the_whole_flow_signs_every_step_into_a_verified_chain(backend: Backend)
         assert_eq!(decoded.previous_record_sha256, previous);
         assert_eq!(
             record.record_sha256,
-            ketqua::pki::sha256(&record.record).to_vec()
+            ketqua::crypto::sha256(&record.record).to_vec()
         );
         assert_eq!(
             receipts[index].record.as_ref().unwrap().record,
@@ -222,7 +222,7 @@ async fn the_whole_flow_signs_every_step_into_a_verified_chain(backend: Backend)
     );
     assert_eq!(
         sign_record.documents[0].sha256,
-        ketqua::pki::sha256(&result.content).to_vec(),
+        ketqua::crypto::sha256(&result.content).to_vec(),
         "the sign record names the signed result"
     );
     assert_eq!(result.page_count, 1);

@@ -227,7 +227,7 @@ async fn an_official_signs_with_their_own_key_in_two_steps() {
     let prepared = prepare().await;
     assert_eq!(
         prepared.data_to_sign_sha256,
-        ketqua::pki::sha256(&prepared.data_to_sign).to_vec()
+        ketqua::crypto::sha256(&prepared.data_to_sign).to_vec()
     );
     let other = ketqua::pdf::text_document("To trinh khac", &["x"]);
     let status = signing
@@ -292,7 +292,7 @@ async fn an_official_signs_with_their_own_key_in_two_steps() {
 #[tokio::test]
 async fn timestamps_verify() {
     let server = Server::start();
-    let digest = ketqua::pki::sha256(b"noi dung can danh dau thoi gian");
+    let digest = ketqua::crypto::sha256(b"noi dung can danh dau thoi gian");
     let token = client(&server)
         .await
         .timestamp(pb::TimestampRequest {

@@ -424,7 +424,7 @@ async fn tamper_corpus_agrees_with_pyhanko() {
         status: "valid".into(),
         status_reason: None,
         superseded_by: None,
-        sha256: ketqua::pki::sha256(&valid).to_vec(),
+        sha256: ketqua::crypto::sha256(&valid).to_vec(),
         renewed_sha256: Vec::new(),
         issuer: "Sở Tư pháp".into(),
         issued_at: None,
@@ -560,7 +560,7 @@ async fn the_grpc_service_verifies_and_looks_up() {
         .unwrap()
         .into_inner();
     assert_eq!(looked.status, "valid");
-    assert_eq!(looked.sha256, ketqua::pki::sha256(&valid).to_vec());
+    assert_eq!(looked.sha256, ketqua::crypto::sha256(&valid).to_vec());
     assert!(!looked.issuer.is_empty() && !looked.issued_at.is_empty());
     let missing = client
         .lookup_result(pb::LookupResultRequest {

@@ -287,13 +287,6 @@ async fn sync_dir(dir: &Path) -> io::Result<()> {
     }
 }
 
-/// The SHA-256 of `content`: the key a blob is stored and checked under.
-pub(super) fn sha256(content: &[u8]) -> [u8; 32] {
-    let mut key = [0u8; 32];
-    key.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, content).as_ref());
-    key
-}
-
 /// A random suffix for temporary names: unique across processes and hosts sharing a directory.
 fn unique_suffix() -> io::Result<String> {
     use ring::rand::{SecureRandom, SystemRandom};
@@ -309,7 +302,7 @@ mod tests {
     use super::*;
 
     fn sha(content: &[u8]) -> [u8; 32] {
-        sha256(content)
+        crate::crypto::sha256(content)
     }
 
     /// Every file under `dir`, relative, sorted.

@@ -70,7 +70,7 @@ mod tests {
     use super::*;
     use crate::{
         archive::{
-            blobs::{sha256 as hash_of, BlobStore, FileBlobStore, FILES},
+            blobs::{BlobStore, FileBlobStore, FILES},
             contracts::{FlowStore, IntegrityStore, RetrievalStore},
             error::ArchiveError,
             rows::{AuditEntry, FsckReport, NewDocument, NewDossier, NewRecord, RequestMark},
@@ -93,7 +93,7 @@ mod tests {
         request_id: &str,
         content: &[u8],
     ) -> Result<[u8; 32], ArchiveError> {
-        let sha256 = hash_of(content);
+        let sha256 = crate::crypto::sha256(content);
         let new = NewDossier {
             agency: "000.00.12.H47".parse().unwrap(),
             received_on: time::macros::date!(2026 - 11 - 22),
@@ -124,7 +124,7 @@ mod tests {
                 Ok::<_, ArchiveError>(NewRecord {
                     sequence: 1,
                     step: "receive".into(),
-                    record_sha256: hash_of(&record),
+                    record_sha256: crate::crypto::sha256(&record),
                     record,
                     signature: vec![1],
                     credential_id: "stp-receiver".into(),
@@ -238,7 +238,7 @@ mod tests {
         // a transaction whose blob was already written.
         let error = receive(&archive, "same", b"second").await.unwrap_err();
         assert!(matches!(error, ArchiveError::RequestRace(_)), "{error:?}");
-        let second = hash_of(b"second");
+        let second = crate::crypto::sha256(b"second");
         assert_eq!(archive.blob(&second).await.unwrap(), None);
         assert!(files.path_of(&second).unwrap().exists());
 

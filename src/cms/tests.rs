@@ -6,7 +6,9 @@ use std::path::Path;
 use time::OffsetDateTime;
 
 use super::*;
-use crate::pki::tests::{add_openssl_credential, dev_store, openssl, openssl_available, text};
+use crate::crypto::der::{self, context_constructed, parse_single, Reader};
+use crate::crypto::{oid, sha256, SignatureAlgorithm};
+use crate::pki::testing::{add_openssl_credential, dev_store, openssl, openssl_available, text};
 use crate::pki::KeyStore;
 
 const CONTENT: &[u8] = "Quyết định phê duyệt hồ sơ 000.00.12.H22-261122-0042".as_bytes();

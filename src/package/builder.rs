@@ -23,7 +23,7 @@ impl PackageBuilder {
         let bytes = self.zip.add(path, data)?;
         self.files.push(FileEntry {
             path: path.to_owned(),
-            sha256: hex::encode(crate::pki::sha256(data)),
+            sha256: hex::encode(crate::crypto::sha256(data)),
             size: data.len() as u64,
         });
         Ok(bytes)

@@ -10,9 +10,9 @@ use super::{
 };
 use crate::{
     archive::LogKind,
-    cms,
+    cms, crypto,
     ledger::{self, Checkpoint, LogVerifier},
-    pki, record, verify,
+    record, verify,
 };
 
 /// What a verification found. `problems` empty means the package is intact and genuine.
@@ -37,7 +37,7 @@ fn decode_hex32(text: &str) -> Option<[u8; 32]> {
 /// Verifies `package` (ZIP bytes) against `anchor_der` (the root certificate) and `log`.
 pub fn verify_package(package: &[u8], anchor_der: &[u8], log: &LogVerifier) -> Report {
     // Signature checks are memoised within one verification, never across two.
-    verify::chain::reset_cache();
+    verify::reset_cache();
     let mut report = Report::default();
     let entries = match zip::read_all(package) {
         Ok(entries) => entries,
@@ -80,7 +80,7 @@ pub fn verify_package(package: &[u8], anchor_der: &[u8], log: &LogVerifier) -> R
                 entry.path
             )),
             Some(data) => {
-                let found = hex::encode(pki::sha256(data));
+                let found = hex::encode(crypto::sha256(data));
                 if found != entry.sha256 || data.len() as u64 != entry.size {
                     report.problems.push(format!(
                         "{}: SHA-256 {found} ({} bytes), the manifest says {} ({} bytes)",
@@ -105,7 +105,7 @@ pub fn verify_package(package: &[u8], anchor_der: &[u8], log: &LogVerifier) -> R
     let file = |path: &str| -> Option<&[u8]> {
         let entry = listed.get(path)?;
         let data = files.get(path)?;
-        (hex::encode(pki::sha256(data)) == entry.sha256).then_some(*data)
+        (hex::encode(crypto::sha256(data)) == entry.sha256).then_some(*data)
     };
 
     match file(&manifest.log_key).map(String::from_utf8_lossy) {
@@ -162,7 +162,7 @@ fn verify_dossier<'p>(
             continue;
         };
         loaded.push((bytes, signature));
-        let sha = pki::sha256(bytes);
+        let sha = crypto::sha256(bytes);
         if hex::encode(sha) != entry.sha256 {
             problem(format!(
                 "{what}: SHA-256 is {}, the manifest says {}",
@@ -190,21 +190,21 @@ fn verify_dossier<'p>(
                 candidates.extend(pool.iter().cloned());
                 // The same path check as every other verification (the `verify` engine),
                 // at the time the record claims: the package holds no timestamp for it.
-                let crl_sources: Vec<verify::chain::CrlSource<'_>> = crls
+                let crl_sources: Vec<verify::CrlSource<'_>> = crls
                     .iter()
-                    .map(|der| verify::chain::CrlSource {
+                    .map(|der| verify::CrlSource {
                         der,
                         from_document: true,
                     })
                     .collect();
-                let path = verify::chain::check_path(
+                let path = verify::check_path(
                     &verified.signer_certificate_der,
                     &candidates,
                     std::slice::from_ref(&anchor_der.to_vec()),
                     &crl_sources,
                     at,
                     false,
-                    verify::chain::Purpose::DocumentSigning,
+                    verify::Purpose::DocumentSigning,
                 );
                 if !path.trusted || !path.findings.is_empty() {
                     let reasons: Vec<&str> =
@@ -243,7 +243,7 @@ fn verify_dossier<'p>(
                 document.file
             )),
             Some(data) => {
-                let sha = pki::sha256(data);
+                let sha = crypto::sha256(data);
                 let signed = decoded
                     .iter()
                     .find(|r| r.sequence == document.record_sequence)
@@ -266,7 +266,7 @@ fn verify_dossier<'p>(
                 result.result_code
             )),
             Some(pdf) => {
-                let sha = pki::sha256(pdf);
+                let sha = crypto::sha256(pdf);
                 let sign_step = record::step_to_proto(crate::flow::Step::Sign) as i32;
                 let signed = decoded
                     .iter()
@@ -295,7 +295,7 @@ fn verify_dossier<'p>(
                         problem(format!("{what}: the PDF is missing or damaged"));
                         break;
                     };
-                    let sha = pki::sha256(renewed);
+                    let sha = crypto::sha256(renewed);
                     if hex::encode(sha) != renewal.sha256 {
                         problem(format!(
                             "{what}: SHA-256 is {}, the manifest says {}",
@@ -303,7 +303,7 @@ fn verify_dossier<'p>(
                             renewal.sha256
                         ));
                     }
-                    if renewal.previous_sha256 != hex::encode(pki::sha256(previous))
+                    if renewal.previous_sha256 != hex::encode(crypto::sha256(previous))
                         || !renewed.starts_with(previous)
                     {
                         problem(format!(

@@ -1,35 +1,40 @@
 //! CRL loading: each CRL must be signed by a CA the store knows, so a stale or foreign file
-//! cannot quietly un-revoke a credential.
+//! cannot quietly un-revoke a credential. CRL files are parsed with x509-parser and checked
+//! against the policy's certificate signature algorithms, the same ones `verify` accepts.
+
+#![deny(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use std::path::Path;
 
-use ring::signature::UnparsedPublicKey;
 use time::OffsetDateTime;
 use x509_parser::revocation_list::CertificateRevocationList;
 
-use super::{keystore::dn_text, oid, PkiError};
+use super::error::PkiError;
+use super::files::{is_pem, read_file};
+use super::names::dn_text;
+use crate::crypto::{der::magnitude, CertificateSignatureAlgorithm};
 
 /// One revoked certificate: issuer DN (raw DER), serial (magnitude bytes), revocation time.
-pub(crate) struct Revoked {
+pub(super) struct Revoked {
     issuer: Vec<u8>,
     serial: Vec<u8>,
     at: OffsetDateTime,
 }
 
-pub(crate) fn read_crl_file(path: &Path) -> Result<Vec<u8>, PkiError> {
-    let data = std::fs::read(path).map_err(|source| PkiError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+/// A CRL file's DER, from DER or PEM (`X509 CRL`).
+pub(super) fn read_crl_file(path: &Path) -> Result<Vec<u8>, PkiError> {
+    let data = read_file(path)?;
     let bad = |reason: String| PkiError::Crl {
         path: path.to_path_buf(),
         reason,
     };
-    let starts_pem = data
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .is_some_and(|i| data[i..].starts_with(b"-----BEGIN"));
-    if !starts_pem {
+    if !is_pem(&data) {
         return Ok(data);
     }
     let (_, pem) =
@@ -43,10 +48,7 @@ pub(crate) fn read_crl_file(path: &Path) -> Result<Vec<u8>, PkiError> {
     Ok(pem.contents)
 }
 
-pub(crate) fn parse_crl<'a>(
-    path: &Path,
-    der: &'a [u8],
-) -> Result<CertificateRevocationList<'a>, PkiError> {
+fn parse_crl<'a>(path: &Path, der: &'a [u8]) -> Result<CertificateRevocationList<'a>, PkiError> {
     match x509_parser::parse_x509_crl(der) {
         Ok(([], crl)) => Ok(crl),
         Ok(_) => Err(PkiError::Crl {
@@ -62,7 +64,7 @@ pub(crate) fn parse_crl<'a>(
 
 /// Verifies the CRL's signature with the CA among `cas` whose subject is its issuer and
 /// returns the entries it lists.
-pub(crate) fn check_and_list(
+pub(super) fn check_and_list(
     path: &Path,
     der: &[u8],
     cas: &[&[u8]],
@@ -85,31 +87,26 @@ pub(crate) fn check_and_list(
             ))
         })?;
 
-    let alg = crl.signature_algorithm.algorithm.as_bytes();
-    let verifier: &dyn ring::signature::VerificationAlgorithm = if alg == oid::ECDSA_WITH_SHA256 {
-        &ring::signature::ECDSA_P256_SHA256_ASN1
-    } else if alg == oid::SHA256_WITH_RSA {
-        &ring::signature::RSA_PKCS1_2048_8192_SHA256
-    } else {
-        return Err(bad(format!(
-            "signed with unsupported algorithm {}; use ecdsa-with-SHA256 or sha256WithRSAEncryption",
-            crl.signature_algorithm.algorithm.to_id_string()
-        )));
-    };
-    let key = UnparsedPublicKey::new(
-        verifier,
+    let algorithm =
+        CertificateSignatureAlgorithm::find(crl.signature_algorithm.algorithm.as_bytes())
+            .ok_or_else(|| {
+                bad(format!(
+                    "signed with unsupported algorithm {}; use one of {}",
+                    crl.signature_algorithm.algorithm.to_id_string(),
+                    CertificateSignatureAlgorithm::accepted_names()
+                ))
+            })?;
+    let verified = algorithm.verify(
         issuer.public_key().subject_public_key.data.as_ref(),
-    );
-    key.verify(
         crl.tbs_cert_list.as_ref(),
         crl.signature_value.data.as_ref(),
-    )
-    .map_err(|_| {
-        bad(format!(
+    );
+    if !verified {
+        return Err(bad(format!(
             "signature does not verify with the key of `{}`; the CRL was altered or comes from a different CA with the same name",
             dn_text(issuer.subject())
-        ))
-    })?;
+        )));
+    }
 
     Ok(crl
         .iter_revoked_certificates()
@@ -122,7 +119,7 @@ pub(crate) fn check_and_list(
 }
 
 /// The earliest revocation of `cert_der` among `revoked`, if any.
-pub(crate) fn revocation_of(cert_der: &[u8], revoked: &[Revoked]) -> Option<OffsetDateTime> {
+pub(super) fn revocation_of(cert_der: &[u8], revoked: &[Revoked]) -> Option<OffsetDateTime> {
     let (_, cert) = x509_parser::parse_x509_certificate(cert_der).ok()?;
     let issuer = cert.issuer().as_raw();
     let serial = magnitude(cert.raw_serial());
@@ -131,10 +128,4 @@ pub(crate) fn revocation_of(cert_der: &[u8], revoked: &[Revoked]) -> Option<Offs
         .filter(|r| r.issuer == issuer && r.serial == serial)
         .map(|r| r.at)
         .min()
-}
-
-/// Serials compare as numbers: drop DER sign padding so `00 ff` and `ff` match.
-fn magnitude(raw: &[u8]) -> &[u8] {
-    let start = raw.iter().position(|b| *b != 0).unwrap_or(raw.len());
-    &raw[start..]
 }

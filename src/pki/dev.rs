@@ -13,11 +13,11 @@ use rcgen::{
 use ring::rand::{SecureRandom, SystemRandom};
 use time::{Duration, OffsetDateTime};
 
-use super::keystore::{
-    credential_info, parse_certificate, CredentialEntry, Manifest, TsaEntry, MANIFEST_FILE,
-    ROOT_FILE,
-};
-use super::{CredentialInfo, PkiError};
+use super::credential::{credential_info, fingerprint, CredentialInfo};
+use super::error::PkiError;
+use super::files::parse_certificate;
+use super::manifest::{CredentialEntry, Manifest, TsaEntry, MANIFEST_FILE, ROOT_FILE};
+use crate::crypto::{der, oid};
 use crate::flow::Role;
 
 /// A department to create an issuing CA and credentials for.
@@ -62,15 +62,6 @@ pub fn dev_pki_exists(dir: &Path) -> bool {
 const ROOT_CN: &str = "ketqua Development Root CA";
 const DEV_ORG: &str = "ketqua development PKI — not for production";
 const TSA_CN: &str = "ketqua Development Timestamp Authority";
-const OID_DOCUMENT_SIGNING: &[u64] = &[1, 3, 6, 1, 5, 5, 7, 3, 36];
-const OID_TITLE: &[u64] = &[2, 5, 4, 12];
-const OID_EXT_KEY_USAGE: &[u64] = &[2, 5, 29, 37];
-// ExtKeyUsageSyntax ::= SEQUENCE { id-kp-timeStamping }. Written by hand because rcgen
-// always marks EKU non-critical, and RFC 3161 §2.3 requires it critical for a TSA.
-const TSA_EKU_DER: &[u8] = &[
-    0x30, 0x0a, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x08,
-];
-
 const DAY: i64 = 1;
 const YEAR: i64 = 365;
 
@@ -145,6 +136,14 @@ fn gen_err(what: &str) -> impl Fn(rcgen::Error) -> PkiError + '_ {
         what: what.to_string(),
         reason: e.to_string(),
     }
+}
+
+/// An OID as rcgen takes it: its arcs.
+fn arcs(oid: &[u8]) -> Result<Vec<u64>, PkiError> {
+    der::oid_to_arcs(oid).map_err(|e| PkiError::Generate {
+        what: "object identifier".into(),
+        reason: e.to_string(),
+    })
 }
 
 fn new_key(what: &str) -> Result<KeyPair, PkiError> {
@@ -371,7 +370,7 @@ pub fn init_dev_pki(dir: &Path, departments: &[DevDepartment]) -> Result<DevPkiS
                 dn(&[
                     (DnType::CountryName, "VN"),
                     (DnType::OrganizationName, &dept.name),
-                    (DnType::CustomDnType(OID_TITLE.to_vec()), person.position),
+                    (DnType::CustomDnType(arcs(oid::TITLE)?), person.position),
                     (DnType::CommonName, &person.common_name),
                 ]),
                 serial,
@@ -385,7 +384,7 @@ pub fn init_dev_pki(dir: &Path, departments: &[DevDepartment]) -> Result<DevPkiS
                 KeyUsagePurpose::ContentCommitment,
             ];
             params.extended_key_usages = vec![
-                ExtendedKeyUsagePurpose::Other(OID_DOCUMENT_SIGNING.to_vec()),
+                ExtendedKeyUsagePurpose::Other(arcs(oid::KP_DOCUMENT_SIGNING)?),
                 ExtendedKeyUsagePurpose::EmailProtection,
             ];
             let cert = params
@@ -426,7 +425,7 @@ pub fn init_dev_pki(dir: &Path, departments: &[DevDepartment]) -> Result<DevPkiS
     Ok(DevPkiSummary {
         credentials: infos,
         tsa: tsa_info,
-        root_fingerprint: super::fingerprint(root.der()),
+        root_fingerprint: fingerprint(root.der()),
     })
 }
 
@@ -455,7 +454,12 @@ fn tsa_certificate(
         KeyUsagePurpose::DigitalSignature,
         KeyUsagePurpose::ContentCommitment,
     ];
-    let mut eku = CustomExtension::from_oid_content(OID_EXT_KEY_USAGE, TSA_EKU_DER.to_vec());
+    // ExtKeyUsageSyntax ::= SEQUENCE { id-kp-timeStamping }. Written by hand because rcgen
+    // always marks EKU non-critical, and RFC 3161 §2.3 requires it critical for a TSA.
+    let mut eku_value = der::Writer::with_capacity(16);
+    eku_value.sequence(|w| w.oid(oid::KP_TIME_STAMPING));
+    let mut eku =
+        CustomExtension::from_oid_content(&arcs(oid::EXTENDED_KEY_USAGE)?, eku_value.into_vec());
     eku.set_criticality(true);
     params.custom_extensions.push(eku);
     params
@@ -522,7 +526,7 @@ pub fn rotate_dev_tsa(dir: &Path, valid_days: i64) -> Result<CredentialInfo, Pki
     )?;
     // Named by the certificate's fingerprint, so a rotation never overwrites what earlier
     // timestamps were made with.
-    let name = hex::encode(&super::fingerprint(cert.der())[..8]);
+    let name = hex::encode(&fingerprint(cert.der())[..8]);
     let cert_rel = format!("tsa/cert-{name}.pem");
     let key_rel = format!("tsa/key-{name}.pk8");
     b.add(&key_rel, key.serialize_der(), true);
@@ -618,3 +622,6 @@ fn write_file(path: &Path, data: &[u8], secret: bool) -> Result<(), PkiError> {
     let _ = secret;
     std::io::Write::write_all(&mut file, data).map_err(io)
 }
+
+#[cfg(test)]
+mod tests;

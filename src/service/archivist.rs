@@ -11,13 +11,12 @@ use super::{
 };
 use crate::{
     archive::{Archive, LogKind, LogReceipt},
-    cms,
+    cms, crypto,
     flow::codes::DossierCode,
     package::{
         self, ArchivalMetadata, DocumentEntry, DossierEntry, Manifest, PackageBuilder, ProofFile,
         RecordEntry, RenewalEntry, ResultEntry,
     },
-    pki,
 };
 
 /// What to export.
@@ -189,7 +188,7 @@ impl<A: Archive> Service<A> {
             for der in std::iter::once(tsa.certificate_der())
                 .chain(tsa.chain_der().iter().map(Vec::as_slice))
             {
-                certificates.insert(pki::sha256(der), der.to_vec());
+                certificates.insert(crypto::sha256(der), der.to_vec());
             }
         }
         for (sha, der) in &certificates {
@@ -250,7 +249,7 @@ impl<A: Archive> Service<A> {
             // A signature that does not parse is exported as it is: verification will say so.
             if let Ok(verified) = cms::verify_detached(&stored.signature, &stored.record) {
                 for der in verified.certificates_der {
-                    certificates.insert(pki::sha256(&der), der);
+                    certificates.insert(crypto::sha256(&der), der);
                 }
             }
             let record_path = format!("{stem}.bin");

@@ -8,7 +8,6 @@ use super::{
     commands::{ReceiveCommand, SignCommand, StepCommand},
     input::DocumentInput,
 };
-use crate::pki;
 
 /// Hashes a call's payload field by field, each length-prefixed so that no two different
 /// payloads share a fingerprint. The request id itself is not part of it.
@@ -32,7 +31,7 @@ impl Fingerprint {
         for document in documents {
             self.field(document.name.as_bytes())
                 .field(document.media_type.as_bytes())
-                .field(&pki::sha256(&document.content));
+                .field(&crate::crypto::sha256(&document.content));
         }
         self
     }

@@ -68,7 +68,7 @@ where
         if let Some(sign) = decoded.filter(|d| d.step == record::step_to_proto(Step::Sign) as i32) {
             sign_digest = sign.documents.first().map(|d| d.sha256.clone());
         }
-        previous = pki::sha256(&stored.record).to_vec();
+        previous = crate::crypto::sha256(&stored.record).to_vec();
     }
     let count = chain.records.len();
     if count as i64 != chain.record_count {
@@ -115,7 +115,7 @@ fn check_record(
 ) -> Option<pb::StepRecord> {
     let sequence = stored.sequence;
     let key = format!("dossier_code={code}, sequence={sequence}");
-    let actual = pki::sha256(&stored.record);
+    let actual = crate::crypto::sha256(&stored.record);
     if actual[..] != stored.record_sha256[..] {
         report.push(
             "step_records",

@@ -1,7 +1,7 @@
 //! Checks on what callers send: limits, applicants, request ids, notes, documents, PDFs.
 
 use super::error::Error;
-use crate::{archive::NewDocument, pki};
+use crate::{archive::NewDocument, crypto};
 
 /// Configured limits on what one call may carry, and on how much of the machine work from
 /// strangers may take.
@@ -184,7 +184,7 @@ pub(super) fn documents(
             Ok(NewDocument {
                 name: input.name.trim().to_owned(),
                 media_type,
-                sha256: pki::sha256(&input.content),
+                sha256: crypto::sha256(&input.content),
                 content: input.content.clone(),
             })
         })

@@ -18,8 +18,8 @@ use super::{
 use crate::{
     archive::{Archive, ArchiveError, NewDocument, NewRenewal, RenewalCandidate},
     cms::tsp,
-    pdf, pki,
-    verify::{self, chain, TrustConfig, Verdict},
+    crypto, pdf,
+    verify::{self, TrustConfig, Verdict},
 };
 
 /// The renewal window when a request names none: a year leaves time to notice a failing sweep.
@@ -163,7 +163,7 @@ impl<A: Archive> Service<A> {
                 "no timestamp authority is configured: renewal adds a document timestamp".into(),
             )
         })?;
-        let digest = pki::sha256(b"ketqua renewal: timestamp authority probe");
+        let digest = crypto::sha256(b"ketqua renewal: timestamp authority probe");
         let token = tsa
             .timestamp(&digest)
             .map_err(|e| Error::Unavailable(format!("the timestamp authority failed: {e}")))?;
@@ -172,7 +172,7 @@ impl<A: Archive> Service<A> {
                 "the timestamp authority's token does not verify: {e}"
             ))
         })?;
-        chain::summary(&info.tsa_certificate_der)
+        verify::certificate_summary(&info.tsa_certificate_der)
             .map(|c| c.not_after)
             .ok_or_else(|| {
                 Error::Internal("the timestamp authority's certificate does not parse".into())
@@ -347,7 +347,7 @@ impl<A: Archive> Service<A> {
             )));
         }
         let new_expiry = new_expiry.unwrap_or(plan.tsa_expires_at);
-        let sha256 = pki::sha256(&renewed);
+        let sha256 = crypto::sha256(&renewed);
         let at = (self.clock)();
         let call = Call {
             method: "RenewTimestamps",

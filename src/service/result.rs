@@ -16,11 +16,12 @@ use super::{
 };
 use crate::{
     archive::{Archive, DossierChange, NewDocument, NewResult},
+    crypto,
     flow::{codes::ResultCode, Step},
     pdf::{
         self, PadesLevel, QrPayload, SignatureRequest, StampKind, StampTextInput, VisibleSignature,
     },
-    pki::{self, Credential},
+    pki::Credential,
 };
 
 /// The level of every result the flow issues: signatures, timestamps, and the validation data
@@ -162,7 +163,7 @@ impl<A: Archive> Service<A> {
             document: NewDocument {
                 name: document_name,
                 media_type: "application/pdf".to_owned(),
-                sha256: pki::sha256(&signed),
+                sha256: crypto::sha256(&signed),
                 content: signed,
             },
             level: RESULT_LEVEL.to_string(),

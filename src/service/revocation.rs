@@ -14,8 +14,8 @@ use super::{
 };
 use crate::{
     archive::{Archive, DossierChange, ResultRevocation},
+    crypto,
     flow::{self, codes::ResultCode, Actor, Step},
-    pki,
     proto::v1 as pb,
 };
 
@@ -43,7 +43,7 @@ fn fingerprint(c: &RevokeCommand) -> [u8; 32] {
         data.extend_from_slice(&(field.len() as u64).to_be_bytes());
         data.extend_from_slice(field.as_bytes());
     }
-    pki::sha256(&data)
+    crypto::sha256(&data)
 }
 
 fn parse_result_code(name: &str, text: &str) -> Result<ResultCode, Error> {

@@ -12,11 +12,11 @@ use super::{
 };
 use crate::{
     archive::{Archive, SigningSession},
+    crypto::{self, KeyAlgorithm, SignatureAlgorithm},
     pdf::{
         self, DocMdp, PadesLevel, PrepareRequest, Prepared, SignatureRequest, StampKind,
         StampTextInput, VisibleSignature,
     },
-    pki::{self, SignatureAlgorithm},
 };
 
 /// How long a prepared external signature waits for its value.
@@ -205,7 +205,7 @@ impl<A: Archive> Service<A> {
         let prepared =
             tokio::task::block_in_place(|| pdf::prepare(input, &request)).map_err(pdf_error)?;
         let session_id = hex::encode(
-            &pki::sha256(
+            &crypto::sha256(
                 &[
                     &prepared.to_be_signed_digest[..],
                     &call.at.unix_timestamp_nanos().to_be_bytes(),
@@ -217,7 +217,7 @@ impl<A: Archive> Service<A> {
         let expires_at = call.at + SESSION_LIFETIME;
         let session = SigningSession {
             session_id: session_id.clone(),
-            input_sha256: pki::sha256(input).to_vec(),
+            input_sha256: crypto::sha256(input).to_vec(),
             prepared: serde_json::to_string(&prepared)
                 .map_err(|e| Error::Internal(format!("storing the prepared signature: {e}")))?,
             created_at_ms: unix_millis(call.at),
@@ -278,7 +278,7 @@ impl<A: Archive> Service<A> {
                 "signing session {session_id:?} expired; prepare the signature again"
             )));
         }
-        if pki::sha256(input).as_slice() != session.input_sha256 {
+        if crypto::sha256(input).as_slice() != session.input_sha256 {
             return Err(Error::InvalidArgument(
                 "the document differs from the one the signature was prepared for".to_owned(),
             ));
@@ -324,12 +324,12 @@ fn signature_algorithm_of(certificate_der: &[u8]) -> Result<SignatureAlgorithm, 
     let (_, certificate) = x509_parser::parse_x509_certificate(certificate_der).map_err(|e| {
         Error::InvalidArgument(format!("signer.certificate is not a DER certificate: {e}"))
     })?;
-    let algorithm = certificate.public_key().algorithm.algorithm.to_id_string();
-    match algorithm.as_str() {
-        "1.2.840.10045.2.1" => Ok(SignatureAlgorithm::EcdsaP256Sha256),
-        "1.2.840.113549.1.1.1" => Ok(SignatureAlgorithm::RsaPkcs1Sha256),
-        other => Err(Error::InvalidArgument(format!(
-            "the certificate's key algorithm {other} is not supported; use ECDSA P-256 or RSA 2048+"
+    let algorithm = &certificate.public_key().algorithm.algorithm;
+    match KeyAlgorithm::from_oid(algorithm.as_bytes()) {
+        Some(key) => Ok(key.default_signature_algorithm()),
+        None => Err(Error::InvalidArgument(format!(
+            "the certificate's key algorithm {} is not supported; use ECDSA P-256 or RSA 2048+",
+            algorithm.to_id_string()
         ))),
     }
 }

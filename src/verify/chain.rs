@@ -5,58 +5,14 @@
 
 use std::collections::HashSet;
 
-use ring::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
-use serde::Serialize;
 use time::OffsetDateTime;
 use x509_parser::{certificate::X509Certificate, revocation_list::CertificateRevocationList};
 
-use super::report::{Finding, Severity};
+use super::report::{CertSummary, ChainReport, Finding, RevocationStatus, Severity};
+use crate::crypto::{der::magnitude, oid, sha256, CertificateSignatureAlgorithm, Sha256};
 
 /// The longest path tried: signer, intermediates, anchor.
 const MAX_PATH: usize = 8;
-/// id-kp-documentSigning (RFC 9336).
-pub const EKU_DOCUMENT_SIGNING: &str = "1.3.6.1.5.5.7.3.36";
-
-/// One certificate as a report shows it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct CertSummary {
-    pub subject: String,
-    pub common_name: String,
-    pub organisation: String,
-    pub issuer: String,
-    pub serial: String,
-    #[serde(with = "time::serde::rfc3339")]
-    pub not_before: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub not_after: OffsetDateTime,
-    pub sha256: String,
-}
-
-/// The revocation status of one certificate of a path.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct RevocationStatus {
-    pub subject: String,
-    /// "good", "revoked" or "unknown".
-    pub status: String,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub revoked_at: Option<OffsetDateTime>,
-    /// "document" (DSS or CMS) or "configuration".
-    pub source: Option<String>,
-}
-
-/// What checking one certificate path found.
-#[derive(Debug, Clone, Serialize, Default)]
-pub struct ChainReport {
-    /// Signer (or TSA) first, the trust anchor last when one was reached.
-    pub path: Vec<CertSummary>,
-    pub trusted: bool,
-    pub revocation: Vec<RevocationStatus>,
-    #[serde(skip)]
-    pub findings: Vec<Finding>,
-    /// The DER of every certificate in `path`, same order (for the PAdES level check).
-    #[serde(skip)]
-    pub path_der: Vec<Vec<u8>>,
-}
 
 /// What a path is for: decides the key usage and EKU required of the end certificate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,14 +27,14 @@ pub struct CrlSource<'a> {
     pub from_document: bool,
 }
 
-pub fn parse(der: &[u8]) -> Option<X509Certificate<'_>> {
+pub(super) fn parse(der: &[u8]) -> Option<X509Certificate<'_>> {
     match x509_parser::parse_x509_certificate(der) {
         Ok((_, cert)) => Some(cert),
         Err(_) => None,
     }
 }
 
-pub fn summary(der: &[u8]) -> Option<CertSummary> {
+pub fn certificate_summary(der: &[u8]) -> Option<CertSummary> {
     let cert = parse(der)?;
     let common_name = first_str(cert.subject().iter_common_name());
     let organisation = first_str(cert.subject().iter_organization());
@@ -90,7 +46,7 @@ pub fn summary(der: &[u8]) -> Option<CertSummary> {
         serial: hex::encode(cert.raw_serial()),
         not_before: cert.validity().not_before.to_datetime(),
         not_after: cert.validity().not_after.to_datetime(),
-        sha256: hex::encode(crate::pki::sha256(der)),
+        sha256: hex::encode(sha256(der)),
     })
 }
 
@@ -116,61 +72,35 @@ pub fn reset_cache() {
     CHECKED.with(|c| c.borrow_mut().clear());
 }
 
-/// Verifies `signed` with the key of `issuer`, for the algorithm named by `alg_oid` (dotted).
-pub fn verify_with_key(
+/// Verifies `signed` with the key of `issuer`, for the algorithm named by `alg_oid` (content
+/// bytes): one of the policy's certificate signature algorithms, or the check fails.
+fn verify_with_key(
     issuer: &X509Certificate<'_>,
-    alg_oid: &str,
+    alg_oid: &[u8],
     signed: &[u8],
     sig: &[u8],
 ) -> bool {
     let key = issuer.public_key().subject_public_key.data.as_ref();
-    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-    for part in [key, alg_oid.as_bytes(), signed, sig] {
-        ctx.update(&(part.len() as u64).to_be_bytes());
-        ctx.update(part);
+    let mut hasher = Sha256::new();
+    for part in [key, alg_oid, signed, sig] {
+        hasher.update(&(part.len() as u64).to_be_bytes());
+        hasher.update(part);
     }
-    let mut id = [0u8; 32];
-    id.copy_from_slice(ctx.finish().as_ref());
+    let id = hasher.finish();
     if let Some(known) = CHECKED.with(|c| c.borrow().get(&id).copied()) {
         return known;
     }
-    let ok = verify_uncached(key, alg_oid, signed, sig);
+    let ok = CertificateSignatureAlgorithm::find(alg_oid)
+        .is_some_and(|algorithm| algorithm.verify(key, signed, sig));
     CHECKED.with(|c| c.borrow_mut().insert(id, ok));
     ok
-}
-
-fn verify_uncached(key: &[u8], alg_oid: &str, signed: &[u8], sig: &[u8]) -> bool {
-    let candidates: &[&dyn VerificationAlgorithm] = match alg_oid {
-        "1.2.840.10045.4.3.2" => &[
-            &signature::ECDSA_P256_SHA256_ASN1,
-            &signature::ECDSA_P384_SHA256_ASN1,
-        ],
-        "1.2.840.10045.4.3.3" => &[
-            &signature::ECDSA_P384_SHA384_ASN1,
-            &signature::ECDSA_P256_SHA384_ASN1,
-        ],
-        "1.2.840.113549.1.1.11" => &[&signature::RSA_PKCS1_2048_8192_SHA256],
-        "1.2.840.113549.1.1.12" => &[&signature::RSA_PKCS1_2048_8192_SHA384],
-        "1.2.840.113549.1.1.13" => &[&signature::RSA_PKCS1_2048_8192_SHA512],
-        "1.2.840.113549.1.1.10" => &[
-            &signature::RSA_PSS_2048_8192_SHA256,
-            &signature::RSA_PSS_2048_8192_SHA384,
-            &signature::RSA_PSS_2048_8192_SHA512,
-        ],
-        _ => &[],
-    };
-    candidates.iter().any(|alg| {
-        UnparsedPublicKey::new(*alg, key)
-            .verify(signed, sig)
-            .is_ok()
-    })
 }
 
 fn issued_by(child: &X509Certificate<'_>, issuer: &X509Certificate<'_>) -> bool {
     child.issuer().as_raw() == issuer.subject().as_raw()
         && verify_with_key(
             issuer,
-            &child.signature_algorithm.algorithm.to_id_string(),
+            child.signature_algorithm.algorithm.as_bytes(),
             child.tbs_certificate.as_ref(),
             child.signature_value.data.as_ref(),
         )
@@ -236,7 +166,7 @@ pub fn check_path(
             None => break,
         }
     }
-    report.path = path.iter().filter_map(|d| summary(d)).collect();
+    report.path = path.iter().filter_map(|d| certificate_summary(d)).collect();
     if !report.trusted {
         let top = path.last().and_then(|d| parse(d));
         let self_signed = top
@@ -401,7 +331,7 @@ fn check_end_entity(leaf: &X509Certificate<'_>, purpose: Purpose, report: &mut C
                     .value
                     .other
                     .iter()
-                    .any(|o| o.to_id_string() == EKU_DOCUMENT_SIGNING);
+                    .any(|o| o.as_bytes() == oid::KP_DOCUMENT_SIGNING);
             if !ok {
                 report.findings.push(Finding::new(
                     Severity::Invalid,
@@ -481,13 +411,20 @@ fn crl_signed_by(crl: &CertificateRevocationList<'_>, issuer: &X509Certificate<'
     crl.issuer().as_raw() == issuer.subject().as_raw()
         && verify_with_key(
             issuer,
-            &crl.signature_algorithm.algorithm.to_id_string(),
+            crl.signature_algorithm.algorithm.as_bytes(),
             crl.tbs_cert_list.as_ref(),
             crl.signature_value.data.as_ref(),
         )
 }
 
-fn magnitude(raw: &[u8]) -> &[u8] {
-    let start = raw.iter().position(|b| *b != 0).unwrap_or(raw.len());
-    &raw[start..]
+/// How many signature checks are remembered now, and a way to plant one: for the test that
+/// each verification starts afresh.
+#[cfg(test)]
+pub(super) fn remembered_checks(plant: bool) -> usize {
+    CHECKED.with(|c| {
+        if plant {
+            c.borrow_mut().insert([7; 32], true);
+        }
+        c.borrow().len()
+    })
 }

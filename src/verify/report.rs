@@ -1,9 +1,8 @@
-//! The verification report: what every interface (gRPC, web page, CLI) shows.
+//! The verification report: what every interface (gRPC, web page, CLI) shows, down to the
+//! certificate paths and revocation status of each signature.
 
 use serde::Serialize;
 use time::OffsetDateTime;
-
-use super::chain::ChainReport;
 
 /// The top-line answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -252,4 +251,45 @@ impl Report {
         }
         out
     }
+}
+
+/// One certificate as a report shows it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CertSummary {
+    pub subject: String,
+    pub common_name: String,
+    pub organisation: String,
+    pub issuer: String,
+    pub serial: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub not_before: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub not_after: OffsetDateTime,
+    pub sha256: String,
+}
+
+/// The revocation status of one certificate of a path.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RevocationStatus {
+    pub subject: String,
+    /// "good", "revoked" or "unknown".
+    pub status: String,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub revoked_at: Option<OffsetDateTime>,
+    /// "document" (DSS or CMS) or "configuration".
+    pub source: Option<String>,
+}
+
+/// What checking one certificate path found.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct ChainReport {
+    /// Signer (or TSA) first, the trust anchor last when one was reached.
+    pub path: Vec<CertSummary>,
+    pub trusted: bool,
+    pub revocation: Vec<RevocationStatus>,
+    #[serde(skip)]
+    pub findings: Vec<Finding>,
+    /// The DER of every certificate in `path`, same order (for the PAdES level check).
+    #[serde(skip)]
+    pub path_der: Vec<Vec<u8>>,
 }

@@ -16,11 +16,12 @@ use super::{
 };
 use crate::{
     archive::{
-        blobs::{sha256, IN_DATABASE},
+        blobs::IN_DATABASE,
         contracts::IntegrityStore,
         error::{ArchiveError, Result},
         rows::{FsckReport, LogKind, ResultVersions, StoredChain},
     },
+    crypto::sha256,
     ledger::{self, Hash, LogVerifier, NodeId},
 };
 

@@ -11,11 +11,12 @@ use super::{
 };
 use crate::{
     archive::{
-        blobs::{sha256, IN_DATABASE},
+        blobs::IN_DATABASE,
         contracts::RetrievalStore,
         error::{ArchiveError, Result},
         rows::{DossierRow, SearchQuery, StoredDocument, StoredRecord, StoredResult},
     },
+    crypto::sha256,
     flow::codes::DossierCode,
 };
 

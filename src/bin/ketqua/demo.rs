@@ -96,7 +96,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         .with_context(|| format!("creating {}", records_dir.display()))?;
     let run = format!(
         "demo-{}",
-        hex::encode(ketqua::pki::sha256(
+        hex::encode(ketqua::crypto::sha256(
             &time::OffsetDateTime::now_utc()
                 .unix_timestamp_nanos()
                 .to_be_bytes()

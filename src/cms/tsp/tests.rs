@@ -1,7 +1,21 @@
 //! TSA tests. `openssl ts -verify` is the judge of the tokens and responses we produce.
 
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+
+use super::authority::generalized_time_millis;
+use super::failure::FailureInfo;
 use super::*;
-use crate::pki::tests::{dev_store, openssl, openssl_available, text};
+use crate::cms::verify::{verify_signed_data, Expected};
+use crate::cms::{CmsError, Timestamper};
+use crate::crypto::der::{self, context_constructed, parse_single, Reader, Writer, BOOLEAN};
+use crate::crypto::oid::{
+    self, DEFAULT_TSA_POLICY as DEFAULT_POLICY_DER, ID_CT_TST_INFO as ID_CT_TSTINFO, SHA384, SHA512,
+};
+use crate::crypto::sha256;
+use crate::pki::testing::{dev_store, openssl, openssl_available, text};
+use crate::pki::{Credential, KeyStore};
 
 const DATA: &[u8] = "Phiếu lý lịch tư pháp số 1 — Nguyễn Thị Hương".as_bytes();
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::cms::{SignOptions, SignedAttributes};
-use crate::pki::SignatureAlgorithm;
+use crate::crypto::SignatureAlgorithm;
 
 use super::error::PdfError;
 use super::placeholder::Placeholder;
@@ -96,7 +96,7 @@ pub fn prepare(input: &[u8], request: &PrepareRequest) -> Result<Prepared, PdfEr
         &SignOptions { signing_time: None },
     )?;
     Ok(Prepared {
-        to_be_signed_digest: crate::pki::sha256(attrs.bytes_to_sign()),
+        to_be_signed_digest: crate::crypto::sha256(attrs.bytes_to_sign()),
         signed_attributes_der: attrs.bytes_to_sign().to_vec(),
         digest,
         input_len: input.len(),

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::cms::Timestamper;
-use crate::pki::{Credential, SignatureAlgorithm};
+use crate::{crypto::SignatureAlgorithm, pki::Credential};
 
 /// The PAdES baseline level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

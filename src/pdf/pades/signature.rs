@@ -5,7 +5,7 @@
 
 use crate::cms::{self, CmsError, SignOptions, SignedAttributes, Timestamper};
 use crate::pdf::render::StampText;
-use crate::pki::{Credential, SignatureAlgorithm};
+use crate::{crypto::SignatureAlgorithm, pki::Credential};
 
 use super::appearance::Appearance;
 use super::error::PdfError;
@@ -163,7 +163,7 @@ pub(super) fn build_cms(
         let tsa: &dyn Timestamper = validation
             .timestamper
             .ok_or(PdfError::NoTimestamper(level))?;
-        let token = tsa.timestamp(&crate::pki::sha256(value))?;
+        let token = tsa.timestamp(&crate::crypto::sha256(value))?;
         unsigned.push(signature_timestamp_attribute(&token));
     }
     Ok(cms::assemble(
@@ -176,10 +176,10 @@ fn signature_timestamp_attribute(token: &[u8]) -> Vec<u8> {
     const ID_AA_SIGNATURE_TIME_STAMP_TOKEN: &[u8] = &[
         0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x02, 0x0e,
     ];
-    let mut w = cms::der::Writer::with_capacity(token.len() + 32);
+    let mut w = crate::crypto::der::Writer::with_capacity(token.len() + 32);
     w.sequence(|w| {
         w.oid(ID_AA_SIGNATURE_TIME_STAMP_TOKEN);
-        w.constructed(cms::der::SET, |w| w.raw(token));
+        w.constructed(crate::crypto::der::SET, |w| w.raw(token));
     });
     w.into_vec()
 }

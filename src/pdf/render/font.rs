@@ -269,7 +269,7 @@ impl FontSubset {
         for g in self.remapper.remapped_gids() {
             bytes.extend_from_slice(&g.to_be_bytes());
         }
-        crate::pki::sha256(&bytes)[..6]
+        crate::crypto::sha256(&bytes)[..6]
             .iter()
             .map(|b| char::from(b'A' + b % 26))
             .collect()

@@ -162,7 +162,7 @@ impl Writer {
             }
         }
         let size = self.next_num;
-        let mut second_id = crate::pki::sha256(&self.buf).to_vec();
+        let mut second_id = crate::crypto::sha256(&self.buf).to_vec();
         second_id.truncate(16);
         let id0 = self.id0.take().unwrap_or_else(|| second_id.clone());
         let mut trailer = Dict::new();

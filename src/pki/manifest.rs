@@ -1,0 +1,51 @@
+//! `credentials.toml`, the key store's manifest: which certificate, chain and PKCS#8 key each
+//! credential uses (paths relative to the store directory), the TSA and the CRLs. Read by the
+//! key store, written by the development hierarchy.
+
+use serde::{Deserialize, Serialize};
+
+use crate::flow::Role;
+
+/// Name of the manifest inside a key store directory.
+pub const MANIFEST_FILE: &str = "credentials.toml";
+pub(super) const ROOT_FILE: &str = "root.pem";
+
+/// The on-disk manifest. Unknown fields are rejected so a typo (`chian = …`) fails loudly
+/// instead of silently dropping the chain.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Manifest {
+    /// CRL files (DER or PEM), one per CA; each must be signed by the root or a chain CA.
+    #[serde(default)]
+    pub crls: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tsa: Option<TsaEntry>,
+    #[serde(default, rename = "credential")]
+    pub credentials: Vec<CredentialEntry>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CredentialEntry {
+    pub id: String,
+    pub role: Role,
+    pub department: String,
+    pub cert: String,
+    pub key: String,
+    #[serde(default)]
+    pub chain: Vec<String>,
+    /// Only meaningful for RSA keys: `rsa-pkcs1-sha256` (default) or `rsa-pss-sha256`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature_algorithm: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct TsaEntry {
+    pub cert: String,
+    pub key: String,
+    #[serde(default)]
+    pub chain: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature_algorithm: Option<String>,
+}
