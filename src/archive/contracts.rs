@@ -18,7 +18,7 @@ use super::{
     },
 };
 use crate::{
-    flow::codes::DossierCode,
+    flow::DossierCode,
     ledger::{self, LogVerifier},
 };
 

@@ -4,16 +4,19 @@
 //! Pure functions only: no I/O, no clock, no crypto. The service asks `check_step` before every
 //! step and records the returned state in the same transaction as the signed step record.
 
-pub mod calendar;
-pub mod catalog;
-pub mod codes;
+mod calendar;
+mod catalog;
+mod codes;
 mod machine;
 mod permission;
 #[cfg(test)]
 mod tests;
 mod vocabulary;
 
-pub use calendar::{timeliness, vietnam_date, CalendarError, Timeliness, WorkingCalendar, VIETNAM};
+pub use calendar::{
+    timeliness, vietnam_date, vietnam_time, CalendarError, Timeliness, WorkingCalendar,
+    MAX_PROCESSING_DAYS, VIETNAM,
+};
 pub use catalog::{Catalog, CatalogError, Department, Procedure};
 pub use codes::{AgencyCode, CodeError, CodeKind, DossierCode, ProcedureCode, ResultCode};
 pub use machine::{allowed_steps, roles_for, transition, TransitionError};

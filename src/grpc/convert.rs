@@ -5,7 +5,7 @@ use tonic::Status;
 
 use crate::{
     archive::{LogReceipt, StoredCheckpoint, StoredResult},
-    flow::calendar::Timeliness,
+    flow::Timeliness,
     pdf::PadesLevel,
     pki::CredentialInfo,
     proto::v1 as pb,

@@ -14,5 +14,5 @@ mod verification;
 pub use archive::{archive_server, ArchiveApi};
 pub use dossiers::{dossiers_server, DossiersApi};
 pub use signing::{signing_server, SigningApi};
-pub use status::{max_message_bytes, panic_response, to_status};
-pub use verification::{report_to_proto, verification_server, VerificationApi};
+pub use status::panic_response;
+pub use verification::{verification_server, VerificationApi};

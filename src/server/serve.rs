@@ -14,7 +14,7 @@ use super::{
 };
 use crate::{
     archive::{Archive, BlobStore, FileBlobStore, PgArchive, SqliteArchive},
-    flow::catalog::Catalog,
+    flow::Catalog,
     grpc,
     pki::{self, KeyStore},
     proto,

@@ -10,7 +10,7 @@ use anyhow::Context;
 
 use super::config::{Profile, Settings};
 use crate::{
-    flow::catalog::Catalog,
+    flow::Catalog,
     ledger::{LogKey, LogVerifier},
     pki::{self, KeyStore},
 };

@@ -2,7 +2,7 @@
 
 use crate::{
     archive::{DossierRow, LogReceipt, StoredDocument, StoredRecord, StoredResult},
-    flow::{calendar::Timeliness, codes::DossierCode, State, Step},
+    flow::{DossierCode, State, Step, Timeliness},
     proto::v1 as pb,
 };
 

@@ -12,7 +12,7 @@ use super::{
 use crate::{
     archive::{Archive, LogKind, LogReceipt},
     cms, crypto,
-    flow::codes::DossierCode,
+    flow::DossierCode,
     package::{
         self, ArchivalMetadata, DocumentEntry, DossierEntry, Manifest, PackageBuilder, ProofFile,
         RecordEntry, RenewalEntry, ResultEntry,

@@ -10,12 +10,7 @@ use super::{
 };
 use crate::{
     archive::{Archive, DossierRow, NewDocument},
-    flow::{
-        self,
-        catalog::Procedure,
-        codes::{DossierCode, ProcedureCode},
-        Actor, Role, State, Step,
-    },
+    flow::{self, Actor, DossierCode, Procedure, ProcedureCode, Role, State, Step},
     pki::Credential,
 };
 
@@ -34,7 +29,7 @@ impl<A: Archive> Service<A> {
         }
         let parsed: ProcedureCode = code
             .parse()
-            .map_err(|e: flow::codes::CodeError| Error::InvalidArgument(e.to_string()))?;
+            .map_err(|e: flow::CodeError| Error::InvalidArgument(e.to_string()))?;
         self.catalog.procedure(&parsed).ok_or_else(|| {
             Error::NotFound(format!(
                 "procedure {parsed} is not in the catalog; known procedures: {}",
@@ -124,7 +119,7 @@ pub(super) fn parse_dossier_code(text: &str) -> Result<DossierCode, Error> {
         return Err(Error::InvalidArgument("dossier_code is empty".to_owned()));
     }
     text.parse()
-        .map_err(|e: flow::codes::CodeError| Error::InvalidArgument(e.to_string()))
+        .map_err(|e: flow::CodeError| Error::InvalidArgument(e.to_string()))
 }
 
 pub(super) fn parse_date(text: &str) -> Result<time::Date, Error> {

@@ -4,7 +4,7 @@
 use super::{core::Service, error::Error};
 use crate::{
     archive::Archive,
-    flow::{self, codes::ResultCode},
+    flow::{self, ResultCode},
     proto::v1 as pb,
 };
 
@@ -26,7 +26,7 @@ impl<A: Archive> Service<A> {
         for text in codes {
             let code: ResultCode = text
                 .parse()
-                .map_err(|e: flow::codes::CodeError| Error::InvalidArgument(e.to_string()))?;
+                .map_err(|e: flow::CodeError| Error::InvalidArgument(e.to_string()))?;
             let result = self
                 .archive
                 .result_by_code(&code.to_string())

@@ -13,7 +13,7 @@ use crate::{
         Archive, ArchiveError, DossierChange, DossierRow, LogReceipt, NewDocument, NewRecord,
         RequestMark, StoredRecord,
     },
-    flow::{codes::DossierCode, State, Step},
+    flow::{DossierCode, State, Step},
     pki::Credential,
     proto::v1 as pb,
     record,

@@ -10,7 +10,7 @@ use super::{admission::Gates, input::Limits};
 use crate::{
     archive::Archive,
     cms,
-    flow::{calendar::WorkingCalendar, catalog::Catalog},
+    flow::{Catalog, WorkingCalendar},
     pki::{self, Credential, KeyStore},
     verify::TrustConfig,
 };

@@ -13,7 +13,7 @@ use super::{
 };
 use crate::{
     archive::{Archive, DossierChange, NewDossier, RequestMark},
-    flow::{calendar, codes::DossierCode, Step},
+    flow::{vietnam_date, DossierCode, Step},
     record,
 };
 
@@ -70,7 +70,7 @@ impl<A: Archive> Service<A> {
                     procedure.code, procedure.department
                 ))
             })?;
-        let received_on = calendar::vietnam_date(call.at);
+        let received_on = vietnam_date(call.at);
         let due_date = self.due_date(received_on, procedure.processing_days)?;
         let new = NewDossier {
             agency: department.agency_code.clone(),
@@ -161,7 +161,7 @@ impl<A: Archive> Service<A> {
         let from = stored_state(&row)?;
         let state = self.check(Some(from), Step::Receive, credential, &row.department)?;
         // The processing time starts again from the day the complete dossier is received.
-        let due_date = self.due_date(calendar::vietnam_date(call.at), procedure.processing_days)?;
+        let due_date = self.due_date(vietnam_date(call.at), procedure.processing_days)?;
         let change = DossierChange {
             state: state.as_str().to_owned(),
             due_date: Some(due_date.clone()),

@@ -17,7 +17,7 @@ use super::{
 use crate::{
     archive::{Archive, DossierChange, NewDocument, NewResult},
     crypto,
-    flow::{codes::ResultCode, Step},
+    flow::{ResultCode, Step},
     pdf::{
         self, PadesLevel, QrPayload, SignatureRequest, StampKind, StampTextInput, VisibleSignature,
     },
@@ -357,10 +357,7 @@ fn complete_metadata(
                 .map(|c| c.number_notation.clone())
                 .unwrap_or_default(),
         ),
-        issue_date: or(
-            &given.issue_date,
-            crate::flow::calendar::vietnam_date(at).to_string(),
-        ),
+        issue_date: or(&given.issue_date, crate::flow::vietnam_date(at).to_string()),
         issuing_body: or(&given.issuing_body, organisation.to_owned()),
         subject: or(
             &given.subject,

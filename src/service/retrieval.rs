@@ -14,11 +14,7 @@ use super::{
 };
 use crate::{
     archive::{Archive, DossierRow, SearchQuery, StoredResult},
-    flow::{
-        calendar,
-        codes::{ProcedureCode, ResultCode},
-        State,
-    },
+    flow::{timeliness, vietnam_date, ProcedureCode, ResultCode, State},
     record,
 };
 
@@ -132,7 +128,7 @@ impl<A: Archive> Service<A> {
             .unwrap_or_default();
         let due = parse_date(&row.due_date)?;
         let finished = row.finished_on.as_deref().map(parse_date).transpose()?;
-        let today = calendar::vietnam_date((self.clock)());
+        let today = vietnam_date((self.clock)());
         let records = self
             .archive
             .records(&code)
@@ -166,7 +162,7 @@ impl<A: Archive> Service<A> {
             _ => None,
         };
         Ok(DossierView {
-            timeliness: calendar::timeliness(due, today, finished),
+            timeliness: timeliness(due, today, finished),
             allowed_steps: state.allowed_steps(),
             documents: self.archive.documents(&code).await?,
             procedure_name,
@@ -189,10 +185,9 @@ impl<A: Archive> Service<A> {
         let code = match key {
             RecordKey::DossierCode(code) => code,
             RecordKey::ResultCode(text) => {
-                let result: ResultCode =
-                    text.parse().map_err(|e: crate::flow::codes::CodeError| {
-                        Error::InvalidArgument(e.to_string())
-                    })?;
+                let result: ResultCode = text
+                    .parse()
+                    .map_err(|e: crate::flow::CodeError| Error::InvalidArgument(e.to_string()))?;
                 self.archive
                     .result_by_code(&result.to_string())
                     .await?

@@ -15,7 +15,7 @@ use super::{
 use crate::{
     archive::{Archive, DossierChange, ResultRevocation},
     crypto,
-    flow::{self, codes::ResultCode, Actor, Step},
+    flow::{self, Actor, ResultCode, Step},
     proto::v1 as pb,
 };
 
@@ -51,7 +51,7 @@ fn parse_result_code(name: &str, text: &str) -> Result<ResultCode, Error> {
         return Err(Error::InvalidArgument(format!("{name} is empty")));
     }
     text.parse()
-        .map_err(|e: flow::codes::CodeError| Error::InvalidArgument(format!("{name}: {e}")))
+        .map_err(|e: flow::CodeError| Error::InvalidArgument(format!("{name}: {e}")))
 }
 
 impl<A: Archive> Service<A> {

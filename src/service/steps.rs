@@ -14,7 +14,7 @@ use super::{
 };
 use crate::{
     archive::{Archive, DossierChange, IssuedResult},
-    flow::{calendar, Step},
+    flow::{vietnam_date, Step},
 };
 
 impl<A: Archive> Service<A> {
@@ -60,7 +60,7 @@ impl<A: Archive> Service<A> {
         let row = self.load(&code).await?;
         let from = stored_state(&row)?;
         let state = self.check(Some(from), command.step, credential, &row.department)?;
-        let today = calendar::vietnam_date(call.at);
+        let today = vietnam_date(call.at);
         let mut change = DossierChange {
             state: state.as_str().to_owned(),
             finished_on: state.is_terminal().then(|| today.to_string()),

@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use super::{admission::QUEUE_PATIENCE, audit::contain_panic, core::Service, error::Error};
 use crate::{
     archive::{Archive, StoredResult},
-    flow::codes::ResultCode,
+    flow::ResultCode,
     verify::{self, ArchiveView, ArchivedResult, Report, TrustConfig},
 };
 

@@ -51,7 +51,7 @@ pub(super) fn esc(s: &str) -> String {
 
 /// Vietnam time, as the stamp shows it: dd/mm/yyyy hh:mm:ss (UTC+07:00).
 pub(super) fn vn_time(t: OffsetDateTime) -> String {
-    format!("{} (UTC+07:00)", crate::flow::calendar::vietnam_time(t))
+    format!("{} (UTC+07:00)", crate::flow::vietnam_time(t))
 }
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:46rem;margin:0 auto;padding:1rem;line-height:1.5;color:#111}\

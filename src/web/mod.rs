@@ -10,8 +10,6 @@ mod verifier;
 mod verify_page;
 
 pub use app::{router, State};
-pub use tsa::MAX_TSA_QUERY;
-pub use verifier::{BoxFuture, Verifier, WebVerifier};
 
 #[cfg(fuzzing)]
 pub use multipart::multipart;

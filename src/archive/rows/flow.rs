@@ -2,7 +2,7 @@
 //! documents, how the step changes the dossier row (a result signed, issued or revoked), and
 //! the request mark and audit line stored in the same transaction.
 
-use crate::flow::codes::AgencyCode;
+use crate::flow::AgencyCode;
 
 /// What `Receive` knows before the dossier has a code.
 #[derive(Debug, Clone)]

@@ -17,7 +17,7 @@ use crate::{
             NewResult, RequestMark, StoredRequest,
         },
     },
-    flow::codes::DossierCode,
+    flow::DossierCode,
 };
 
 /// Marks `request` as answered by this record; `RequestRace` if another call committed it.

@@ -17,7 +17,7 @@ use crate::{
         rows::{DossierRow, SearchQuery, StoredDocument, StoredRecord, StoredResult},
     },
     crypto::sha256,
-    flow::codes::DossierCode,
+    flow::DossierCode,
 };
 
 impl<D: Dialect> RetrievalStore for SqlArchive<D> {

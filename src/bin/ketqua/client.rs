@@ -296,7 +296,7 @@ pub fn describe(d: &pb::Dossier) -> String {
         let at = time::OffsetDateTime::from_unix_timestamp_nanos(
             i128::from(r.time_unix_millis) * 1_000_000,
         )
-        .map(|t| t.to_offset(ketqua::flow::calendar::VIETNAM))
+        .map(|t| t.to_offset(ketqua::flow::VIETNAM))
         .ok()
         .and_then(|t| {
             t.format(&time::format_description::well_known::Rfc3339)

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use ketqua::{
-    flow::{catalog::Catalog, codes::ProcedureCode},
+    flow::{Catalog, ProcedureCode},
     pdf,
     proto::v1::{self as pb, dossiers_client::DossiersClient, signing_client::SigningClient},
 };
@@ -187,7 +187,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
                     issuing_body: "UBND TỈNH QUẢNG NINH\nSỞ TƯ PHÁP".to_owned(),
                     number_notation: format!("Số: {}/LLTP-STP", &code[code.len() - 4..]),
                     place_and_date: {
-                        let today = ketqua::flow::calendar::vietnam_date(time::OffsetDateTime::now_utc());
+                        let today = ketqua::flow::vietnam_date(time::OffsetDateTime::now_utc());
                         format!(
                             "Quảng Ninh, ngày {:02} tháng {:02} năm {}",
                             today.day(),

@@ -2,6 +2,8 @@
 //! archivists' tools, offline verification and the benchmarks. Each command lives in its own
 //! file; everything they share with other programs is in the `ketqua` library.
 
+#![forbid(unsafe_code)]
+
 mod archive;
 mod bench;
 mod client;

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use clap::Subcommand;
-use ketqua::{flow::catalog::Catalog, pki, server};
+use ketqua::{flow::Catalog, pki, server};
 
 #[derive(Debug, Subcommand)]
 pub enum PkiCommand {

@@ -25,7 +25,7 @@ use std::fmt::Write as _;
 
 use time::OffsetDateTime;
 
-use crate::flow::calendar::VIETNAM;
+use crate::flow::VIETNAM;
 use crate::pdf::syntax::{date, flate, num, text_string, Dict, ObjRef, Object, Writer};
 
 use super::font::{FontError, FontSubset};

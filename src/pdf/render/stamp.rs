@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 use time::OffsetDateTime;
 
-use crate::flow::calendar::{vietnam_date, vietnam_time};
+use crate::flow::{vietnam_date, vietnam_time};
 use crate::pdf::syntax::num;
 
 use super::font::FontSubset;
