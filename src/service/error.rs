@@ -1,3 +1,5 @@
+//! Why a use case refused or failed, in domain words; each interface maps it to its own status codes.
+
 use crate::{archive::ArchiveError, flow::FlowError};
 
 /// Why a use case refused or failed. Each variant maps to one gRPC status code; the message

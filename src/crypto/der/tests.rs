@@ -1,3 +1,5 @@
+//! The DER codec against hand-written encodings and hostile bytes.
+
 use super::*;
 
 #[test]

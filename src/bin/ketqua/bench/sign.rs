@@ -166,7 +166,7 @@ fn report(rows: &[Row]) -> String {
         );
     }
     s.push_str(
-        "\nSingle-threaded. ketqua: in-process `pdf::pades::sign` (input in memory, returns the \
+        "\nSingle-threaded. ketqua: in-process `pdf::sign` (input in memory, returns the \
          appendix). pyHanko in-process: a Python loop over `signers.sign_pdf` with the input in \
          memory. pyHanko CLI: `pyhanko sign addsig --field Sig pemder …` one process per \
          signature (includes interpreter start-up). sha256sum: best of 5 runs, process \
