@@ -50,11 +50,7 @@ impl Document<'_> {
                 return Err(malformed("the page tree contains a cycle"));
             }
             let dict = self.resolve_dict(node)?;
-            for key in ["MediaBox", "CropBox", "Rotate", "Resources"] {
-                if let Some(v) = dict.get(key) {
-                    inherited.set(key, v.clone());
-                }
-            }
+            inherit(&dict, &mut inherited);
             if is_leaf(&dict) {
                 if remaining == 0 {
                     return Ok(Page {
@@ -111,11 +107,7 @@ impl Document<'_> {
                 return Err(malformed("the page tree contains a cycle"));
             }
             let dict = self.resolve_dict(node)?;
-            for key in ["MediaBox", "CropBox", "Rotate", "Resources"] {
-                if let Some(v) = dict.get(key) {
-                    inherited.set(key, v.clone());
-                }
-            }
+            inherit(&dict, &mut inherited);
             if is_leaf(&dict) {
                 if pages.len() >= MAX_PAGES {
                     return Err(SyntaxError::Limit(format!(
@@ -143,6 +135,15 @@ impl Document<'_> {
             }
         }
         Ok(pages)
+    }
+}
+
+/// Takes over the attributes a node passes down to its pages (§7.7.3.4).
+fn inherit(node: &Dict, inherited: &mut Dict) {
+    for key in ["MediaBox", "CropBox", "Rotate", "Resources"] {
+        if let Some(v) = node.get(key) {
+            inherited.set(key, v.clone());
+        }
     }
 }
 
