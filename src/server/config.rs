@@ -19,7 +19,8 @@ pub const DEFAULT_PKI_DIR: &str = "certs/dev";
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct ServeArgs {
     /// A TOML file with any of the settings below (keys: grpc_addr, http_addr, data_dir,
-    /// pki_dir, database, blob_store, blob_dir, catalog, max_document_bytes, public_url,
+    /// pki_dir, database, blob_store, blob_dir, catalog, max_document_bytes, max_decoded_bytes,
+    /// verify_timeout, verify_concurrency, sign_concurrency, admission_queue, public_url,
     /// profile, trust, crls).
     #[arg(long, env = "KETQUA_CONFIG")]
     pub config: Option<PathBuf>,
@@ -53,6 +54,24 @@ pub struct ServeArgs {
     /// Largest document accepted, in bytes [default: 134217728].
     #[arg(long, env = "KETQUA_MAX_DOCUMENT_BYTES")]
     pub max_document_bytes: Option<u64>,
+    /// Bytes the compressed streams of one PDF may inflate to, together, when it is verified or
+    /// signed [default: 268435456]; one stream at most 64 MiB of it.
+    #[arg(long, env = "KETQUA_MAX_DECODED_BYTES")]
+    pub max_decoded_bytes: Option<usize>,
+    /// Seconds one verification may run before it is answered INDETERMINATE [default: 30].
+    #[arg(long, env = "KETQUA_VERIFY_TIMEOUT")]
+    pub verify_timeout: Option<u64>,
+    /// Verifications of uploaded PDFs (page and VerifyDocument) running at once [default: one a
+    /// core].
+    #[arg(long, env = "KETQUA_VERIFY_CONCURRENCY")]
+    pub verify_concurrency: Option<usize>,
+    /// Signings of uploaded PDFs running at once [default: one a core].
+    #[arg(long, env = "KETQUA_SIGN_CONCURRENCY")]
+    pub sign_concurrency: Option<usize>,
+    /// Callers that may wait for a verification or signing slot before they are told to retry
+    /// (RESOURCE_EXHAUSTED, HTTP 503) [default: four a core].
+    #[arg(long, env = "KETQUA_ADMISSION_QUEUE")]
+    pub admission_queue: Option<usize>,
     /// The public address of the verification page, printed in QR codes
     /// [default: http://127.0.0.1:8080].
     #[arg(long, env = "KETQUA_PUBLIC_URL")]
@@ -103,6 +122,11 @@ struct FileSettings {
     blob_dir: Option<PathBuf>,
     catalog: Option<PathBuf>,
     max_document_bytes: Option<u64>,
+    max_decoded_bytes: Option<usize>,
+    verify_timeout: Option<u64>,
+    verify_concurrency: Option<usize>,
+    sign_concurrency: Option<usize>,
+    admission_queue: Option<usize>,
     public_url: Option<String>,
     profile: Option<Profile>,
     #[serde(default)]
@@ -154,6 +178,16 @@ impl ServeArgs {
             Some(path) => read_file(path)?,
             None => FileSettings::default(),
         };
+        let max_document_bytes = self
+            .max_document_bytes
+            .or(file.max_document_bytes)
+            .unwrap_or(Limits::default().max_document_bytes);
+        if max_document_bytes == 0 {
+            return Err(ConfigError::Invalid(
+                "max_document_bytes must be at least 1".to_owned(),
+            ));
+        }
+        let limits = self.work_limits(&file, max_document_bytes)?;
         let data_dir = self
             .data_dir
             .clone()
@@ -178,15 +212,6 @@ impl ServeArgs {
             .clone()
             .or(file.blob_dir)
             .unwrap_or_else(|| default_blob_dir(&data_dir));
-        let max_document_bytes = self
-            .max_document_bytes
-            .or(file.max_document_bytes)
-            .unwrap_or(Limits::default().max_document_bytes);
-        if max_document_bytes == 0 {
-            return Err(ConfigError::Invalid(
-                "max_document_bytes must be at least 1".to_owned(),
-            ));
-        }
         Ok(Settings {
             grpc_addr: self
                 .grpc_addr
@@ -202,10 +227,7 @@ impl ServeArgs {
                 .or(file.pki_dir)
                 .unwrap_or_else(|| PathBuf::from(DEFAULT_PKI_DIR)),
             catalog: self.catalog.clone().or(file.catalog),
-            limits: Limits {
-                max_document_bytes,
-                ..Limits::default()
-            },
+            limits,
             public_url: self
                 .public_url
                 .clone()
@@ -226,6 +248,67 @@ impl ServeArgs {
             blob_store: self.blob_store.or(file.blob_store).unwrap_or_default(),
             blob_dir,
             data_dir,
+        })
+    }
+}
+
+impl ServeArgs {
+    /// The limits on what one call may carry and on the work strangers may ask for: flags, else
+    /// the file, else the defaults.
+    fn work_limits(
+        &self,
+        file: &FileSettings,
+        max_document_bytes: u64,
+    ) -> Result<Limits, ConfigError> {
+        let defaults = Limits::default();
+        let at_least_one = |name: &str, value: usize| {
+            if value == 0 {
+                Err(ConfigError::Invalid(format!("{name} must be at least 1")))
+            } else {
+                Ok(value)
+            }
+        };
+        let max_decoded_bytes = at_least_one(
+            "max_decoded_bytes",
+            self.max_decoded_bytes
+                .or(file.max_decoded_bytes)
+                .unwrap_or(defaults.read.max_decoded_bytes),
+        )?;
+        let verify_timeout = self.verify_timeout.or(file.verify_timeout).map_or(
+            Ok(defaults.verify_timeout),
+            |secs| {
+                at_least_one(
+                    "verify_timeout",
+                    usize::try_from(secs).unwrap_or(usize::MAX),
+                )
+                .map(|_| std::time::Duration::from_secs(secs))
+            },
+        )?;
+        Ok(Limits {
+            max_document_bytes,
+            verify_timeout,
+            verify_concurrency: at_least_one(
+                "verify_concurrency",
+                self.verify_concurrency
+                    .or(file.verify_concurrency)
+                    .unwrap_or(defaults.verify_concurrency),
+            )?,
+            sign_concurrency: at_least_one(
+                "sign_concurrency",
+                self.sign_concurrency
+                    .or(file.sign_concurrency)
+                    .unwrap_or(defaults.sign_concurrency),
+            )?,
+            admission_queue: self
+                .admission_queue
+                .or(file.admission_queue)
+                .unwrap_or(defaults.admission_queue),
+            read: crate::pdf::ReadLimits {
+                max_decoded_bytes,
+                max_stream_bytes: defaults.read.max_stream_bytes.min(max_decoded_bytes),
+                ..defaults.read
+            },
+            ..defaults
         })
     }
 }
@@ -347,5 +430,43 @@ mod tests {
         .resolve()
         .unwrap_err();
         assert!(error.to_string().contains("grpc_adr"), "{error}");
+    }
+
+    #[test]
+    fn work_limits_come_from_flags_then_the_file_and_zero_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ketqua.toml");
+        std::fs::write(
+            &path,
+            "verify_timeout = 5\nverify_concurrency = 3\nmax_decoded_bytes = 1048576\n",
+        )
+        .unwrap();
+        let settings = ServeArgs {
+            config: Some(path.clone()),
+            verify_concurrency: Some(1),
+            ..ServeArgs::default()
+        }
+        .resolve()
+        .unwrap();
+        assert_eq!(settings.limits.verify_timeout.as_secs(), 5);
+        assert_eq!(settings.limits.verify_concurrency, 1);
+        assert_eq!(settings.limits.read.max_decoded_bytes, 1 << 20);
+        assert_eq!(settings.limits.read.max_stream_bytes, 1 << 20);
+        for zero in [
+            ServeArgs {
+                verify_timeout: Some(0),
+                ..ServeArgs::default()
+            },
+            ServeArgs {
+                sign_concurrency: Some(0),
+                ..ServeArgs::default()
+            },
+            ServeArgs {
+                max_decoded_bytes: Some(0),
+                ..ServeArgs::default()
+            },
+        ] {
+            assert!(matches!(zero.resolve(), Err(ConfigError::Invalid(_))));
+        }
     }
 }

@@ -1,7 +1,9 @@
 //! Checks on what callers send: limits, applicants, request ids, notes, documents, PDFs.
 
 use super::error::Error;
-use crate::{archive::NewDocument, crypto};
+use std::time::Duration;
+
+use crate::{archive::NewDocument, crypto, pdf::ReadLimits};
 
 /// Configured limits on what one call may carry, and on how much of the machine work from
 /// strangers may take.
@@ -16,6 +18,11 @@ pub struct Limits {
     pub sign_concurrency: usize,
     /// Callers that may wait for a verification or signing slot before being told to retry.
     pub admission_queue: usize,
+    /// How long one verification may run before it is answered INDETERMINATE.
+    pub verify_timeout: Duration,
+    /// What reading one document may cost (inflated bytes, objects); its deadline is set per
+    /// verification from `verify_timeout`.
+    pub read: ReadLimits,
 }
 
 impl Default for Limits {
@@ -30,6 +37,8 @@ impl Default for Limits {
             verify_concurrency: cores,
             sign_concurrency: cores,
             admission_queue: 4 * cores,
+            verify_timeout: Duration::from_secs(30),
+            read: ReadLimits::default(),
         }
     }
 }

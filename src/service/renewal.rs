@@ -280,7 +280,9 @@ impl<A: Archive> Service<A> {
                     hex::encode(&candidate.current_sha256)
                 ))
             })?;
-        let report = tokio::task::block_in_place(|| verify::verify(&pdf, trust, None, plan.now));
+        let report = tokio::task::block_in_place(|| {
+            verify::verify_within(&pdf, trust, None, plan.now, self.read_limits())
+        });
         if report.verdict != Verdict::Valid {
             // A timestamp over a broken document would only preserve the breakage; the
             // archivist must look at it.
@@ -337,7 +339,9 @@ impl<A: Archive> Service<A> {
             Ok(renewed)
         })?;
         // The new version must be at least as good as the old one before it is kept.
-        let check = tokio::task::block_in_place(|| verify::verify(&renewed, trust, None, plan.now));
+        let check = tokio::task::block_in_place(|| {
+            verify::verify_within(&renewed, trust, None, plan.now, self.read_limits())
+        });
         let new_expiry = newest_timestamp_expiry(&check);
         if check.verdict != Verdict::Valid || new_expiry.is_none_or(|t| t <= expires) {
             return Err(Error::Internal(format!(

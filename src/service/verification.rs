@@ -2,12 +2,15 @@
 //! known) and look a result up by its code. The engine is [`crate::verify`]; this layer only
 //! fetches what the engine needs and never holds more than the caller sent.
 
+use std::time::Instant;
+
 use time::OffsetDateTime;
 
 use super::{admission::QUEUE_PATIENCE, audit::contain_panic, core::Service, error::Error};
 use crate::{
     archive::{Archive, StoredResult},
     flow::ResultCode,
+    pdf::ReadLimits,
     verify::{self, ArchiveView, ArchivedResult, Report, TrustConfig},
 };
 
@@ -59,6 +62,14 @@ impl<A: Archive> Service<A> {
                 anchors_der: vec![self.keys.root_der().to_vec()],
                 crls_der: self.keys.crls_der(),
             },
+        }
+    }
+
+    /// The limits of one verification starting now.
+    pub(super) fn read_limits(&self) -> ReadLimits {
+        ReadLimits {
+            deadline: Instant::now().checked_add(self.limits.verify_timeout),
+            ..self.limits.read
         }
     }
 
@@ -135,7 +146,7 @@ impl<A: Archive> Service<A> {
         let call = self.call("VerifyDocument");
         contain_panic(&call, async {
             Ok(tokio::task::block_in_place(|| {
-                verify::verify(pdf, &trust, view.as_ref(), call.at)
+                verify::verify_within(pdf, &trust, view.as_ref(), call.at, self.read_limits())
             }))
         })
         .await

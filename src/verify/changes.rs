@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::pdf::{Dict, Document, ObjRef, Object, XrefEntry};
+use crate::pdf::{Dict, Document, ObjRef, Object, ReadLimits, SyntaxError, XrefEntry};
 
 use super::report::Coverage;
 
@@ -139,7 +139,13 @@ pub fn context(doc: &Document<'_>, signatures: &[(ObjRef, bool)]) -> Context {
 }
 
 /// Compares the signed revision (`data[..signed_end]`) with the whole file.
-pub fn analyse(ctx: &Context, full: &Document<'_>, data: &[u8], signed_end: usize) -> Coverage {
+pub fn analyse(
+    ctx: &Context,
+    full: &Document<'_>,
+    data: &[u8],
+    signed_end: usize,
+    limits: ReadLimits,
+) -> Coverage {
     let mut cov = Coverage {
         whole_file: signed_end == data.len(),
         signed_bytes: signed_end as u64,
@@ -154,8 +160,12 @@ pub fn analyse(ctx: &Context, full: &Document<'_>, data: &[u8], signed_end: usiz
             .push("the signed range runs past the end of the file".into());
         return cov;
     };
-    let old = match Document::open(prefix) {
+    let old = match Document::open_within(prefix, &[], limits) {
         Ok(d) => d,
+        Err(SyntaxError::Limit(why)) => {
+            cov.incomplete = Some(why);
+            return cov;
+        }
         Err(e) => {
             cov.content_changes.push(format!(
                 "the signed range does not end a complete revision of the PDF ({e})"
@@ -175,20 +185,28 @@ pub fn analyse(ctx: &Context, full: &Document<'_>, data: &[u8], signed_end: usiz
     let mut pages: HashMap<u32, usize> = HashMap::new();
     let mut page_contents: HashMap<u32, usize> = HashMap::new();
     let mut annots: HashSet<u32> = HashSet::new();
-    for i in 0..old.page_count().unwrap_or(0).min(MAX_WALK) {
-        if let Ok(p) = old.page(i) {
-            pages.insert(p.reference.num, i + 1);
-            for r in refs_in(p.dict.get("Contents")) {
-                page_contents.insert(r.num, i + 1);
+    // One walk of the page tree: asking for each page by number would read the tree again
+    // for every page, quadratic in a flat tree of thousands.
+    let old_pages = match old.pages() {
+        Ok(p) => p,
+        Err(SyntaxError::Limit(why)) => {
+            cov.incomplete = Some(why);
+            return cov;
+        }
+        Err(_) => Vec::new(),
+    };
+    for (i, p) in old_pages.iter().enumerate().take(MAX_WALK) {
+        pages.insert(p.reference.num, i + 1);
+        for r in refs_in(p.dict.get("Contents")) {
+            page_contents.insert(r.num, i + 1);
+        }
+        if let Some(a) = p.dict.get("Annots") {
+            for r in refs_in(Some(a)) {
+                annots.insert(r.num);
             }
-            if let Some(a) = p.dict.get("Annots") {
-                for r in refs_in(Some(a)) {
+            if let Ok(Object::Array(arr)) = old.get(a) {
+                for r in refs_in(Some(&Object::Array(arr))) {
                     annots.insert(r.num);
-                }
-                if let Ok(Object::Array(arr)) = old.get(a) {
-                    for r in refs_in(Some(&Object::Array(arr))) {
-                        annots.insert(r.num);
-                    }
                 }
             }
         }
@@ -197,6 +215,10 @@ pub fn analyse(ctx: &Context, full: &Document<'_>, data: &[u8], signed_end: usiz
     let mut allowed: Vec<String> = Vec::new();
     let mut changes: Vec<String> = Vec::new();
     for num in full.object_numbers() {
+        if let Err(SyntaxError::Limit(why)) = full.check_time() {
+            cov.incomplete = Some(why);
+            return cov;
+        }
         let new_entry = full.xref_entry(num);
         let old_entry = old.xref_entry(num);
         if new_entry == old_entry {

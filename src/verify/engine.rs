@@ -11,15 +11,29 @@ use super::report::{verdict_of, Finding, Report, Severity, Verdict};
 use super::signature::{check_signature, Env};
 use super::trust::TrustConfig;
 use crate::crypto::sha256;
-use crate::pdf::{self, Document, Object};
+use crate::pdf::{self, Document, Object, ReadLimits, SyntaxError};
 
 /// Verifies a PDF. `now` is the verification time (used when no timestamp proves when a
-/// signature was made).
+/// signature was made). The reading is bounded by the default [`ReadLimits`] and has no
+/// deadline: for files of one's own; a service verifying strangers' files uses
+/// [`verify_within`].
 pub fn verify(
     pdf: &[u8],
     trust: &TrustConfig,
     archive: Option<&ArchiveView>,
     now: OffsetDateTime,
+) -> Report {
+    verify_within(pdf, trust, archive, now, ReadLimits::default())
+}
+
+/// Verifies a PDF within `limits`: what the file may make the reader inflate and list, and when
+/// the work must stop. A file that needs more is INDETERMINATE, with the reason.
+pub fn verify_within(
+    pdf: &[u8],
+    trust: &TrustConfig,
+    archive: Option<&ArchiveView>,
+    now: OffsetDateTime,
+    limits: ReadLimits,
 ) -> Report {
     // Signature checks are memoised within one call (the two signatures of a result share
     // their CA, root, TSA and CRLs), never across calls.
@@ -35,7 +49,7 @@ pub fn verify(
         findings: Vec::new(),
         verified_at: now,
     };
-    check_document(pdf, trust, now, &mut report);
+    check_document(pdf, trust, now, limits, &mut report);
     if let Some(view) = archive {
         report.archive = Some(check_archive(view, pdf));
     }
@@ -43,9 +57,19 @@ pub fn verify(
     report
 }
 
-fn check_document(pdf: &[u8], trust: &TrustConfig, now: OffsetDateTime, report: &mut Report) {
-    let doc = match Document::open(pdf) {
+fn check_document(
+    pdf: &[u8],
+    trust: &TrustConfig,
+    now: OffsetDateTime,
+    limits: ReadLimits,
+    report: &mut Report,
+) {
+    let doc = match Document::open_within(pdf, &[], limits) {
         Ok(d) => d,
+        Err(SyntaxError::Limit(why)) => {
+            report.findings.push(too_costly(&why));
+            return;
+        }
         Err(e) => {
             report.findings.push(Finding::new(
                 Severity::Invalid,
@@ -58,6 +82,10 @@ fn check_document(pdf: &[u8], trust: &TrustConfig, now: OffsetDateTime, report: 
     };
     let signatures = match pdf::signatures(&doc) {
         Ok(s) => s,
+        Err(SyntaxError::Limit(why)) => {
+            report.findings.push(too_costly(&why));
+            return;
+        }
         Err(e) => {
             report.findings.push(Finding::new(
                 Severity::Invalid,
@@ -97,6 +125,7 @@ fn check_document(pdf: &[u8], trust: &TrustConfig, now: OffsetDateTime, report: 
         dss_certs: &dss_certs,
         crls: &crls,
         docmdp,
+        limits,
     };
     let kinds: Vec<_> = signatures
         .iter()
@@ -110,6 +139,10 @@ fn check_document(pdf: &[u8], trust: &TrustConfig, now: OffsetDateTime, report: 
         .collect();
     let changes = changes::context(&doc, &kinds);
     for sig in &signatures {
+        if let Err(SyntaxError::Limit(why)) = doc.check_time() {
+            report.findings.push(too_costly(&why));
+            return;
+        }
         report
             .signatures
             .push(check_signature(&doc, &env, &changes, sig));
@@ -200,6 +233,17 @@ fn conclude(report: &mut Report) {
             );
         }
     }
+}
+
+/// The finding for a file that needs more than the verifier allows: not a sign of forgery,
+/// but nothing can be said of its signatures.
+pub(super) fn too_costly(why: &str) -> Finding {
+    Finding::new(
+        Severity::Indeterminate,
+        "too_costly",
+        format!("the file cannot be verified within this verifier's limits: {why}"),
+        "không kiểm tra được tệp trong giới hạn tài nguyên của hệ thống (tệp quá lớn, quá phức tạp hoặc bất thường)",
+    )
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ mod trust;
 
 pub use archive::{ArchiveView, ArchivedResult};
 pub use chain::{certificate_summary, check_path, reset_cache, CrlSource, Purpose};
-pub use engine::verify;
+pub use engine::{verify, verify_within};
 pub use report::{
     ArchiveReport, CertSummary, ChainReport, Coverage, Finding, Report, RevocationStatus, Severity,
     SignatureReport, TimestampReport, Verdict,

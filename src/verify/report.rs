@@ -99,6 +99,9 @@ pub struct Coverage {
     pub allowed_updates: Vec<String>,
     /// Changes to content: page content, annotations, form values, other objects.
     pub content_changes: Vec<String>,
+    /// Why the comparison could not be finished within the limits, if it could not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incomplete: Option<String>,
 }
 
 /// One signature or document timestamp of the document, in file order.

@@ -6,13 +6,14 @@ use time::OffsetDateTime;
 
 use super::chain::{self, CrlSource, Purpose};
 use super::changes;
+use super::engine::too_costly;
 use super::report::{
     verdict_of, Coverage, Finding, Severity, SignatureReport, TimestampReport, Verdict,
 };
 use super::trust::TrustConfig;
 use crate::cms::{self, tsp, CmsError};
 use crate::crypto::{der, oid, sha256, Sha256};
-use crate::pdf::{self, Document, Object, SignatureInfo};
+use crate::pdf::{self, Document, Object, ReadLimits, SignatureInfo};
 
 /// What every signature of one document is checked against.
 pub(super) struct Env<'a> {
@@ -24,6 +25,8 @@ pub(super) struct Env<'a> {
     /// The document's CRLs, then the configured ones.
     pub(super) crls: &'a [CrlSource<'a>],
     pub(super) docmdp: Option<i64>,
+    /// What reading each signed revision may cost.
+    pub(super) limits: ReadLimits,
 }
 
 /// The length of the DER element at the start of `b` (header included), if `b` holds all of
@@ -142,7 +145,10 @@ pub(super) fn check_signature(
         Some(n) => &sig.contents[..n],
         None => &sig.contents[..],
     };
-    r.coverage = changes::analyse(changes, doc, pdf, end);
+    r.coverage = changes::analyse(changes, doc, pdf, end, env.limits);
+    if let Some(why) = &r.coverage.incomplete {
+        r.findings.push(too_costly(why));
+    }
     if !r.coverage.content_changes.is_empty() {
         r.findings.push(Finding::new(
             Severity::Invalid,
