@@ -33,7 +33,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the gRPC service and the web page.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage the signing PKI.
     #[command(subcommand)]
     Pki(pki::PkiCommand),
