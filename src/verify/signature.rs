@@ -2,6 +2,14 @@
 //! it, the CMS signature (by `cms`), its timestamp (by `cms::tsp`), the certificate paths of the
 //! signer and the TSA (by `chain`), and the PAdES level reached.
 
+#![deny(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
 use time::OffsetDateTime;
 
 use super::chain::{self, CrlSource, Purpose};
@@ -34,19 +42,40 @@ pub(super) struct Env<'a> {
 fn der_len(b: &[u8]) -> Option<usize> {
     let first = *b.get(1)?;
     let total = if first < 0x80 {
-        2 + first as usize
+        usize::from(first).checked_add(2)?
     } else {
-        let n = (first & 0x7f) as usize;
+        let n = usize::from(first & 0x7f);
         if n == 0 || n > 4 {
             return None;
         }
         let mut len = 0usize;
-        for i in 0..n {
-            len = (len << 8) | *b.get(2 + i)? as usize;
+        for byte in b.get(2..n.checked_add(2)?)? {
+            len = len.checked_mul(256)?.checked_add(usize::from(*byte))?;
         }
-        2 + n + len
+        len.checked_add(n)?.checked_add(2)?
     };
     (total <= b.len()).then_some(total)
+}
+
+/// The two signed parts of the file, `[0, a)` and `[b, b + c)`, and where the second ends, if
+/// the byte range `[0 a b c]` lies inside the file with exactly the /Contents hex string
+/// (`<` at `a`, `>` at `b - 1`) between them.
+fn signed_parts<'p>(pdf: &'p [u8], byte_range: &[i64]) -> Option<(&'p [u8], &'p [u8], usize)> {
+    let &[0, a, b, c] = byte_range else {
+        return None;
+    };
+    let (a, b, c) = (
+        usize::try_from(a).ok()?,
+        usize::try_from(b).ok()?,
+        usize::try_from(c).ok()?,
+    );
+    let end = b.checked_add(c)?;
+    let opens = pdf.get(a) == Some(&b'<');
+    let closes = pdf.get(b.checked_sub(1)?) == Some(&b'>');
+    if b <= a || !opens || !closes {
+        return None;
+    }
+    Some((pdf.get(..a)?, pdf.get(b..end)?, end))
 }
 
 fn cms_message(e: &CmsError) -> (String, String) {
@@ -107,27 +136,7 @@ pub(super) fn check_signature(
         verdict: Verdict::Valid,
     };
     let pdf = env.pdf;
-    // The byte range: [0 a b c], the gap exactly the /Contents hex string.
-    let br = &sig.byte_range;
-    let range = match br.as_slice() {
-        [0, a, b, c] if *a >= 0 && *b >= *a && *c >= 0 => {
-            let (a, b, c) = (*a as usize, *b as usize, *c as usize);
-            let end = b.checked_add(c);
-            match end {
-                Some(end)
-                    if end <= pdf.len()
-                        && pdf.get(a) == Some(&b'<')
-                        && b > a
-                        && pdf.get(b - 1) == Some(&b'>') =>
-                {
-                    Some((a, b, end))
-                }
-                _ => None,
-            }
-        }
-        _ => None,
-    };
-    let Some((a, b, end)) = range else {
+    let Some((first, second, end)) = signed_parts(pdf, &sig.byte_range) else {
         r.findings.push(Finding::new(
             Severity::Invalid,
             "byte_range",
@@ -138,13 +147,12 @@ pub(super) fn check_signature(
         return r;
     };
     let mut hasher = Sha256::new();
-    hasher.update(&pdf[..a]);
-    hasher.update(&pdf[b..end]);
+    hasher.update(first);
+    hasher.update(second);
     let digest = hasher.finish();
-    let cms_der = match der_len(&sig.contents) {
-        Some(n) => &sig.contents[..n],
-        None => &sig.contents[..],
-    };
+    let cms_der = der_len(&sig.contents)
+        .and_then(|n| sig.contents.get(..n))
+        .unwrap_or(&sig.contents);
     r.coverage = changes::analyse(changes, doc, pdf, end, env.limits);
     if let Some(why) = &r.coverage.incomplete {
         r.findings.push(too_costly(why));

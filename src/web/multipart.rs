@@ -1,7 +1,27 @@
 //! A minimal reader of `multipart/form-data` bodies, for the verification page's upload form.
 //! The body comes from anyone on the internet: every position is checked, nothing is copied.
 
-/// A minimal multipart/form-data reader: `(field name, content)` of every part.
+#![deny(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
+/// The verification form has two fields; a body of thousands of parts is not a form of ours.
+const MAX_PARTS: usize = 16;
+
+/// Where `needle` first occurs in `hay` at or after `from`.
+fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    hay.get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .and_then(|i| i.checked_add(from))
+}
+
+/// A minimal multipart/form-data reader: `(field name, content)` of every part, or `None` for
+/// anything that is not a well-formed form of at most [`MAX_PARTS`] parts.
 pub fn multipart<'a>(content_type: &str, body: &'a [u8]) -> Option<Vec<(String, &'a [u8])>> {
     let (mime, params) = content_type.split_once(';')?;
     if !mime.trim().eq_ignore_ascii_case("multipart/form-data") {
@@ -17,26 +37,21 @@ pub fn multipart<'a>(content_type: &str, body: &'a [u8]) -> Option<Vec<(String, 
     }
     let delimiter = format!("--{boundary}");
     let delim = delimiter.as_bytes();
-    let find = |hay: &[u8], needle: &[u8], from: usize| -> Option<usize> {
-        hay.get(from..)?
-            .windows(needle.len())
-            .position(|w| w == needle)
-            .map(|i| i + from)
-    };
+    let next_delim = format!("\r\n{delimiter}").into_bytes();
     let mut out = Vec::new();
-    let mut pos = find(body, delim, 0)? + delim.len();
+    let mut pos = find(body, delim, 0)?.checked_add(delim.len())?;
     loop {
-        if body.get(pos..pos + 2) == Some(b"--") {
+        if body.get(pos..pos.checked_add(2)?) == Some(b"--") {
             break;
         }
+        if out.len() >= MAX_PARTS {
+            return None;
+        }
         // Skip CRLF after the delimiter.
-        pos = find(body, b"\r\n", pos)? + 2;
+        pos = find(body, b"\r\n", pos)?.checked_add(2)?;
         let headers_end = find(body, b"\r\n\r\n", pos)?;
         let headers = std::str::from_utf8(body.get(pos..headers_end)?).ok()?;
-        let content_start = headers_end + 4;
-        let mut next_delim = Vec::with_capacity(delim.len() + 2);
-        next_delim.extend_from_slice(b"\r\n");
-        next_delim.extend_from_slice(delim);
+        let content_start = headers_end.checked_add(4)?;
         let content_end = find(body, &next_delim, content_start)?;
         let name = headers.lines().find_map(|line| {
             let (k, v) = line.split_once(':')?;
@@ -49,13 +64,15 @@ pub fn multipart<'a>(content_type: &str, body: &'a [u8]) -> Option<Vec<(String, 
             })
         })?;
         out.push((name, body.get(content_start..content_end)?));
-        pos = content_end + next_delim.len();
+        pos = content_end.checked_add(next_delim.len())?;
     }
     Some(out)
 }
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
     use super::*;
 
     #[test]
@@ -68,5 +85,18 @@ mod tests {
         assert!(multipart("text/plain", body).is_none());
         assert!(multipart("multipart/form-data; boundary=XyZ", b"garbage").is_none());
         assert!(multipart("multipart/form-data; boundary=XyZ", b"--XyZ\r\nno end").is_none());
+        let many = "--B\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\n1\r\n"
+            .repeat(MAX_PARTS + 1)
+            + "--B--\r\n";
+        assert!(multipart("multipart/form-data; boundary=B", many.as_bytes()).is_none());
+        let few = "--B\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\n1\r\n"
+            .repeat(MAX_PARTS)
+            + "--B--\r\n";
+        assert_eq!(
+            multipart("multipart/form-data; boundary=B", few.as_bytes())
+                .unwrap()
+                .len(),
+            MAX_PARTS
+        );
     }
 }
