@@ -303,7 +303,7 @@ impl ServeArgs {
                 .admission_queue
                 .or(file.admission_queue)
                 .unwrap_or(defaults.admission_queue),
-            read: crate::pdf::ReadLimits {
+            read: crate::verify::ReadLimits {
                 max_decoded_bytes,
                 max_stream_bytes: defaults.read.max_stream_bytes.min(max_decoded_bytes),
                 ..defaults.read

@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use super::archive::{check_archive, ArchiveView};
 use super::chain::{reset_cache, CrlSource};
 use super::changes;
-use super::report::{verdict_of, Finding, Report, Severity, Verdict};
+use super::report::{too_costly, verdict_of, Finding, Report, Severity, Verdict};
 use super::signature::{check_signature, Env};
 use super::trust::TrustConfig;
 use crate::crypto::sha256;
@@ -237,15 +237,6 @@ fn conclude(report: &mut Report) {
 
 /// The finding for a file that needs more than the verifier allows: not a sign of forgery,
 /// but nothing can be said of its signatures.
-pub(super) fn too_costly(why: &str) -> Finding {
-    Finding::new(
-        Severity::Indeterminate,
-        "too_costly",
-        format!("the file cannot be verified within this verifier's limits: {why}"),
-        "không kiểm tra được tệp trong giới hạn tài nguyên của hệ thống (tệp quá lớn, quá phức tạp hoặc bất thường)",
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

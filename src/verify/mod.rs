@@ -22,3 +22,5 @@ pub use report::{
     SignatureReport, TimestampReport, Verdict,
 };
 pub use trust::TrustConfig;
+/// The budgets [`verify_within`] reads under.
+pub use crate::pdf::ReadLimits;

@@ -296,3 +296,13 @@ pub struct ChainReport {
     #[serde(skip)]
     pub path_der: Vec<Vec<u8>>,
 }
+
+/// The finding for a file that needs more than the verifier's budgets allow.
+pub(super) fn too_costly(why: &str) -> Finding {
+    Finding::new(
+        Severity::Indeterminate,
+        "too_costly",
+        format!("the file cannot be verified within this verifier's limits: {why}"),
+        "không kiểm tra được tệp trong giới hạn tài nguyên của hệ thống (tệp quá lớn, quá phức tạp hoặc bất thường)",
+    )
+}

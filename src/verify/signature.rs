@@ -14,9 +14,8 @@ use time::OffsetDateTime;
 
 use super::chain::{self, CrlSource, Purpose};
 use super::changes;
-use super::engine::too_costly;
 use super::report::{
-    verdict_of, Coverage, Finding, Severity, SignatureReport, TimestampReport, Verdict,
+    too_costly, verdict_of, Coverage, Finding, Severity, SignatureReport, TimestampReport, Verdict,
 };
 use super::trust::TrustConfig;
 use crate::cms::{self, tsp, CmsError};
