@@ -11,7 +11,8 @@
 //! - signatures: [`pki`] (credentials and their validity), [`cms`] (CAdES signatures and RFC
 //!   3161 timestamps), [`pdf`] (the PDF syntax, PAdES signing and rendering), [`record`] (the
 //!   signed step record);
-//! - [`archive`] (storage), [`verify`] (the one verification engine), [`package`] (archive
+//! - [`access`] (who may do what: callers known by their client certificates, and their
+//!   grants), [`archive`] (storage), [`verify`] (the one verification engine), [`package`] (archive
 //!   packages that prove themselves offline);
 //! - [`service`] (the use cases), behind the gRPC and HTTP interfaces (private: other programs
 //!   reach them through [`server`], the wiring of `ketqua serve`).
@@ -20,6 +21,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod archive;
 pub mod cms;
 pub mod crypto;

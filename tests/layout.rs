@@ -26,6 +26,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("ledger", &[]),
     ("proto", &[]),
     ("pki", &["flow", "crypto"]),
+    ("access", &["crypto"]),
     ("cms", &["crypto", "pki"]),
     ("pdf", &["flow", "crypto", "pki", "cms"]),
     ("record", &["flow", "crypto", "pki", "cms", "proto"]),
@@ -41,14 +42,14 @@ const LAYERS: &[(&str, &[&str])] = &[
         "service",
         &[
             "flow", "crypto", "pki", "cms", "pdf", "ledger", "record", "archive", "verify",
-            "package", "proto",
+            "package", "proto", "access",
         ],
     ),
     (
         "grpc",
         &[
             "service", "flow", "crypto", "pki", "pdf", "ledger", "record", "archive", "verify",
-            "proto",
+            "proto", "access",
         ],
     ),
     ("web", &["service", "flow", "cms", "archive", "verify"]),
@@ -56,7 +57,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "server",
         &[
             "grpc", "web", "service", "flow", "crypto", "pki", "cms", "ledger", "archive",
-            "verify", "proto",
+            "verify", "proto", "access",
         ],
     ),
 ];
