@@ -123,6 +123,9 @@ pub struct StoredRequest {
 pub struct AuditEntry {
     pub at_ms: i64,
     pub method: String,
+    /// Who called: the client certificate's subject and SHA-256, "anonymous", or "insecure"
+    /// on a plaintext development server.
+    pub caller: Option<String>,
     pub request_id: Option<String>,
     pub credential_id: Option<String>,
     pub dossier_code: Option<String>,

@@ -53,6 +53,7 @@ pub(super) async fn insert_audit<D: Backend>(
         &entry.dossier_code,
         &entry.outcome,
         &entry.message,
+        &entry.caller,
     ];
     D::execute(tx, q::INSERT_AUDIT, &line).await?;
     Ok(())

@@ -17,10 +17,10 @@ pub const INSERT_REQUEST: &str = "
     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (request_id) DO NOTHING";
 
 /// `$1` time, `$2` method, `$3` request id, `$4` credential, `$5` dossier, `$6` outcome,
-/// `$7` message.
+/// `$7` message, `$8` caller.
 pub const INSERT_AUDIT: &str = "
-    INSERT INTO audit_log (at_ms, method, request_id, credential_id, dossier_code, outcome, message)
-    VALUES ($1, $2, $3, $4, $5, $6, $7)";
+    INSERT INTO audit_log (at_ms, method, request_id, credential_id, dossier_code, outcome, message, caller)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 
 /// `$1` agency, `$2` day: the day's next running number, taking the counter's row lock.
 pub const NEXT_DOSSIER_NUMBER: &str = "
