@@ -6,6 +6,7 @@ use std::sync::Arc;
 use tonic::{Request, Response, Status};
 
 use super::{
+    callers::caller_of,
     convert::{
         checkpoint, dossier, metadata, millis_rfc3339, receipt, renewal_progress, rfc3339,
         search_hits, search_input,
@@ -39,6 +40,7 @@ impl<A: Archive> ArchiveRpc for ArchiveApi<A> {
         &self,
         request: Request<pb::GetRecordRequest>,
     ) -> Result<Response<pb::ArchivedDossier>, Status> {
+        let caller = caller_of(&self.service, &request);
         let request = request.into_inner();
         let key = match request.key {
             Some(pb::get_record_request::Key::DossierCode(code)) => RecordKey::DossierCode(code),
@@ -51,7 +53,7 @@ impl<A: Archive> ArchiveRpc for ArchiveApi<A> {
             }
         };
         self.service
-            .get_record(key, request.include_result_content)
+            .get_record(&caller, key, request.include_result_content)
             .await
             .map(|view| {
                 Response::new(pb::ArchivedDossier {
@@ -67,8 +69,13 @@ impl<A: Archive> ArchiveRpc for ArchiveApi<A> {
         &self,
         request: Request<pb::SearchRequest>,
     ) -> Result<Response<Self::SearchStream>, Status> {
+        let caller = caller_of(&self.service, &request);
         let input = search_input(request.into_inner())?;
-        let page = self.service.search(&input).await.map_err(to_status)?;
+        let page = self
+            .service
+            .search(&caller, &input)
+            .await
+            .map_err(to_status)?;
         let hits = search_hits(page).into_iter().map(Ok).collect::<Vec<_>>();
         Ok(Response::new(tokio_stream::iter(hits)))
     }
@@ -77,9 +84,10 @@ impl<A: Archive> ArchiveRpc for ArchiveApi<A> {
         &self,
         request: Request<pb::FindReusableRequest>,
     ) -> Result<Response<pb::FindReusableResponse>, Status> {
+        let caller = caller_of(&self.service, &request);
         let results = self
             .service
-            .find_reusable(&request.into_inner().applicant_id)
+            .find_reusable(&caller, &request.into_inner().applicant_id)
             .await
             .map_err(to_status)?;
         Ok(Response::new(pb::FindReusableResponse {
@@ -143,6 +151,7 @@ impl<A: Archive> ArchiveRpc for ArchiveApi<A> {
         &self,
         request: Request<pb::ExportPackageRequest>,
     ) -> Result<Response<Self::ExportPackageStream>, Status> {
+        let caller = caller_of(&self.service, &request);
         let selection = match request.into_inner().selection {
             Some(pb::export_package_request::Selection::DossierCode(code)) => {
                 ExportSelection::Dossier(code)
@@ -159,11 +168,11 @@ impl<A: Archive> ArchiveRpc for ArchiveApi<A> {
         // Resolved before the stream starts: an unknown dossier is NOT_FOUND, not a broken stream.
         let codes = self
             .service
-            .export_codes(&selection)
+            .export_codes(&caller, &selection)
             .await
             .map_err(to_status)?;
         let service = self.service.clone();
-        let export = |tx| async move { service.export_package(codes, tx).await };
+        let export = |tx| async move { service.export_package(&caller, codes, tx).await };
         Ok(Response::new(forward(export, |chunk| pb::PackageChunk {
             data: chunk.data,
             dossier_count: chunk.dossier_count,
@@ -178,14 +187,18 @@ impl<A: Archive> ArchiveRpc for ArchiveApi<A> {
         &self,
         request: Request<pb::RenewTimestampsRequest>,
     ) -> Result<Response<Self::RenewTimestampsStream>, Status> {
+        let caller = caller_of(&self.service, &request);
         let request = request.into_inner();
         // Resolved before the stream starts: a bad window or a missing TSA is a precise status.
         let plan = self
             .service
-            .renewal_plan(RenewalOptions {
-                window_days: request.window_days,
-                dry_run: request.dry_run,
-            })
+            .renewal_plan(
+                &caller,
+                RenewalOptions {
+                    window_days: request.window_days,
+                    dry_run: request.dry_run,
+                },
+            )
             .await
             .map_err(to_status)?;
         let tsa_expires_at = rfc3339(plan.tsa_expires_at);
@@ -200,16 +213,20 @@ impl<A: Archive> ArchiveRpc for ArchiveApi<A> {
         &self,
         request: Request<pb::RevokeResultRequest>,
     ) -> Result<Response<pb::StepReceipt>, Status> {
+        let caller = caller_of(&self.service, &request);
         let request = request.into_inner();
         reply(
             self.service
-                .revoke_result(RevokeCommand {
-                    request_id: request.request_id,
-                    credential_id: request.credential_id,
-                    result_code: request.result_code,
-                    reason: request.reason,
-                    replacement_code: request.replacement_code,
-                })
+                .revoke_result(
+                    &caller,
+                    RevokeCommand {
+                        request_id: request.request_id,
+                        credential_id: request.credential_id,
+                        result_code: request.result_code,
+                        reason: request.reason,
+                        replacement_code: request.replacement_code,
+                    },
+                )
                 .await,
             receipt,
         )

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use tonic::{Request, Response, Status};
 
 use super::{
+    callers::caller_of,
     convert::{document, documents, dossier, metadata_input, receipt},
     status::{max_message_bytes, reply},
 };
@@ -31,8 +32,10 @@ impl<A: Archive> DossiersApi<A> {
     async fn step(
         &self,
         step: Step,
-        request: pb::StepRequest,
+        request: Request<pb::StepRequest>,
     ) -> Result<Response<pb::StepReceipt>, Status> {
+        let caller = caller_of(&self.service, &request);
+        let request = request.into_inner();
         let command = StepCommand {
             step,
             request_id: request.request_id,
@@ -41,7 +44,7 @@ impl<A: Archive> DossiersApi<A> {
             note: request.note,
             documents: documents(request.documents),
         };
-        reply(self.service.step(command).await, receipt)
+        reply(self.service.step(&caller, command).await, receipt)
     }
 }
 
@@ -56,7 +59,7 @@ macro_rules! impl_dossiers {
                     &self,
                     request: Request<pb::StepRequest>,
                 ) -> Result<Response<pb::StepReceipt>, Status> {
-                    self.step(Step::$step, request.into_inner()).await
+                    self.step(Step::$step, request).await
                 }
             )*
             $($other)*
@@ -79,6 +82,7 @@ impl_dossiers! {
         &self,
         request: Request<pb::ReceiveRequest>,
     ) -> Result<Response<pb::StepReceipt>, Status> {
+        let caller = caller_of(&self.service, &request);
         let request = request.into_inner();
         let applicant = request.applicant.unwrap_or_default();
         let command = ReceiveCommand {
@@ -94,7 +98,7 @@ impl_dossiers! {
             supplement_of: request.supplement_of,
             cited_results: request.cited_results,
         };
-        reply(self.service.receive(command).await, receipt)
+        reply(self.service.receive(&caller, command).await, receipt)
     }
 
 
@@ -102,6 +106,7 @@ impl_dossiers! {
         &self,
         request: Request<pb::SignRequest>,
     ) -> Result<Response<pb::StepReceipt>, Status> {
+        let caller = caller_of(&self.service, &request);
         let request = request.into_inner();
         let command = SignCommand {
             request_id: request.request_id,
@@ -120,14 +125,15 @@ impl_dossiers! {
             }),
             metadata: metadata_input(request.metadata),
         };
-        reply(self.service.sign(command).await, receipt)
+        reply(self.service.sign(&caller, command).await, receipt)
     }
 
     async fn get(&self, request: Request<pb::GetRequest>) -> Result<Response<pb::Dossier>, Status> {
+        let caller = caller_of(&self.service, &request);
         let request = request.into_inner();
         let view = self
             .service
-            .get(&request.dossier_code, request.include_result_content)
+            .get(&caller, &request.dossier_code, request.include_result_content)
             .await;
         reply(view, dossier)
     }

@@ -4,6 +4,7 @@
 //! lives here: every call becomes one use case of [`crate::service`].
 
 mod archive;
+mod callers;
 mod convert;
 mod dossiers;
 mod signing;

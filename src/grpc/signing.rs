@@ -6,11 +6,13 @@ use std::sync::Arc;
 use tonic::{Request, Response, Status};
 
 use super::{
+    callers::caller_of,
     convert::{credential, level_from_proto, rfc3339},
     status::to_status,
     streams::{receive_upload, signed_document_stream, PartStream, Upload},
 };
 use crate::{
+    access::{Caller, Permission},
     archive::Archive,
     proto::v1::{
         self as pb,
@@ -42,15 +44,22 @@ macro_rules! sign_options {
 
 impl<A: Archive> SigningApi<A> {
     /// Reads a streamed upload, bounded by the configured document limit.
+    /// Reads a streamed upload, bounded by the configured document limit, once the caller
+    /// is known to hold the signing grant: nobody else gets to make the server buffer bytes.
     async fn upload<R: Upload>(
         &self,
         request: Request<tonic::Streaming<R>>,
-    ) -> Result<(R::Parameters, Vec<u8>), Status> {
-        receive_upload(
+    ) -> Result<(Caller, R::Parameters, Vec<u8>), Status> {
+        let caller = caller_of(&self.service, &request);
+        caller
+            .require_some(Permission::Sign)
+            .map_err(|e| to_status(e.into()))?;
+        let (parameters, input) = receive_upload(
             request.into_inner(),
             self.service.limits().max_document_bytes,
         )
-        .await
+        .await?;
+        Ok((caller, parameters, input))
     }
 }
 
@@ -60,11 +69,13 @@ impl<A: Archive> Signing for SigningApi<A> {
         &self,
         request: Request<pb::ListCredentialsRequest>,
     ) -> Result<Response<pb::ListCredentialsResponse>, Status> {
+        let caller = caller_of(&self.service, &request);
         let department = request.into_inner().department;
         let keys = self.service.keys();
         let credentials = self
             .service
-            .credentials(&department)
+            .credentials_for(&caller, &department)
+            .map_err(to_status)?
             .into_iter()
             .filter_map(|info| {
                 keys.get(&info.id)
@@ -80,7 +91,7 @@ impl<A: Archive> Signing for SigningApi<A> {
         &self,
         request: Request<tonic::Streaming<pb::SignDocumentRequest>>,
     ) -> Result<Response<Self::SignDocumentStream>, Status> {
-        let (p, input) = self.upload(request).await?;
+        let (caller, p, input) = self.upload(request).await?;
         if p.size != 0 && p.size != input.len() as u64 {
             return Err(Status::invalid_argument(format!(
                 "the document is {} bytes but the parameters announced {}",
@@ -91,7 +102,7 @@ impl<A: Archive> Signing for SigningApi<A> {
         let options = sign_options!(p);
         let signed = self
             .service
-            .sign_document(&p.credential_id, &options, &input)
+            .sign_document(&caller, &p.credential_id, &options, &input)
             .await
             .map_err(to_status)?;
         Ok(Response::new(signed_document_stream(input, signed)))
@@ -101,7 +112,7 @@ impl<A: Archive> Signing for SigningApi<A> {
         &self,
         request: Request<tonic::Streaming<pb::PrepareSignatureRequest>>,
     ) -> Result<Response<pb::PrepareSignatureResponse>, Status> {
-        let (p, input) = self.upload(request).await?;
+        let (caller, p, input) = self.upload(request).await?;
         let signer = p.signer.unwrap_or_default();
         let options = sign_options!(p);
         let external = ExternalSigner {
@@ -113,7 +124,7 @@ impl<A: Archive> Signing for SigningApi<A> {
         };
         let prepared = self
             .service
-            .prepare_signature(&external, &options, &input)
+            .prepare_signature(&caller, &external, &options, &input)
             .await
             .map_err(to_status)?;
         Ok(Response::new(pb::PrepareSignatureResponse {
@@ -131,10 +142,10 @@ impl<A: Archive> Signing for SigningApi<A> {
         &self,
         request: Request<tonic::Streaming<pb::CompleteSignatureRequest>>,
     ) -> Result<Response<Self::CompleteSignatureStream>, Status> {
-        let (p, input) = self.upload(request).await?;
+        let (caller, p, input) = self.upload(request).await?;
         let signed = self
             .service
-            .complete_signature(&p.session_id, &p.signature_value, &input)
+            .complete_signature(&caller, &p.session_id, &p.signature_value, &input)
             .await
             .map_err(to_status)?;
         Ok(Response::new(signed_document_stream(input, signed)))
@@ -144,9 +155,10 @@ impl<A: Archive> Signing for SigningApi<A> {
         &self,
         request: Request<pb::TimestampRequest>,
     ) -> Result<Response<pb::TimestampResponse>, Status> {
+        let caller = caller_of(&self.service, &request);
         let token = self
             .service
-            .timestamp(&request.into_inner().sha256)
+            .timestamp(&caller, &request.into_inner().sha256)
             .map_err(to_status)?;
         Ok(Response::new(pb::TimestampResponse { token }))
     }

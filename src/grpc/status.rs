@@ -21,6 +21,7 @@ pub fn to_status(error: service::Error) -> Status {
         E::NotFound(m) => Status::not_found(m),
         E::FailedPrecondition(m) => Status::failed_precondition(m),
         E::PermissionDenied(m) => Status::permission_denied(m),
+        E::Unauthenticated(m) => Status::unauthenticated(m),
         E::AlreadyExists(m) => Status::already_exists(m),
         E::ResourceExhausted(m) | E::Busy(m) => Status::resource_exhausted(m),
         E::Aborted(m) => Status::aborted(m),

@@ -10,6 +10,7 @@ use super::{
     retrieval::SearchInput,
 };
 use crate::{
+    access::{Caller, Permission},
     archive::{Archive, LogKind, LogReceipt},
     cms, crypto,
     flow::DossierCode,
@@ -65,12 +66,26 @@ impl<A: Archive> Service<A> {
     /// or query is a precise status rather than a broken stream.
     pub async fn export_codes(
         &self,
+        caller: &Caller,
         selection: &ExportSelection,
     ) -> Result<Vec<DossierCode>, Error> {
+        // A refusal here is the export's only audit line; a success is audited by the export.
+        let call = self.call(caller, "ExportPackage");
+        self.audited(&call, self.select_for_export(caller, selection))
+            .await
+    }
+
+    async fn select_for_export(
+        &self,
+        caller: &Caller,
+        selection: &ExportSelection,
+    ) -> Result<Vec<DossierCode>, Error> {
+        caller.require_some(Permission::Read)?;
         match selection {
             ExportSelection::Dossier(text) => {
                 let code = parse_dossier_code(text)?;
-                self.load(&code).await?;
+                let row = self.load(&code).await?;
+                caller.require(Permission::Read, &row.department)?;
                 Ok(vec![code])
             }
             ExportSelection::Query(input) => {
@@ -81,7 +96,7 @@ impl<A: Archive> Service<A> {
                 };
                 let mut codes = Vec::new();
                 loop {
-                    let page = self.search_inner(&input).await?;
+                    let page = self.search_inner(caller, &input).await?;
                     for (row, _) in &page.hits {
                         codes.push(parse_dossier_code(&row.code).map_err(|e| {
                             Error::Internal(format!("stored dossier code {}: {e}", row.code))
@@ -109,13 +124,14 @@ impl<A: Archive> Service<A> {
     /// stream with that error. Audited like every read of personal data.
     pub async fn export_package(
         &self,
+        caller: &Caller,
         codes: Vec<DossierCode>,
         tx: mpsc::Sender<Result<ExportChunk, Error>>,
     ) {
         let first = codes.first().map(ToString::to_string).unwrap_or_default();
         let call = Call {
             dossier_code: if codes.len() == 1 { &first } else { "" },
-            ..self.call("ExportPackage")
+            ..self.call(caller, "ExportPackage")
         };
         let result = self.export_inner(&call, &codes, &tx).await;
         let entry = match &result {
@@ -165,6 +181,9 @@ impl<A: Archive> Service<A> {
             ..Manifest::default()
         };
         for (done, code) in codes.iter().enumerate() {
+            // The codes may come from anywhere: every dossier is checked, not only the query.
+            call.caller
+                .require(Permission::Read, &self.load(code).await?.department)?;
             let entry = self
                 .export_dossier(code, &mut builder, &mut certificates, |bytes| {
                     send(bytes, done as u32)

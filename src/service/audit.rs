@@ -9,12 +9,15 @@ use time::OffsetDateTime;
 
 use super::{core::Service, error::Error};
 use crate::{
+    access::Caller,
     archive::{Archive, AuditEntry},
     flow::Step,
 };
 
 /// Context of one call, for the audit trail.
 pub(super) struct Call<'a> {
+    /// Who asked: every audit line names the caller.
+    pub(super) caller: &'a Caller,
     pub(super) method: &'static str,
     pub(super) request_id: &'a str,
     pub(super) credential_id: &'a str,
@@ -28,6 +31,7 @@ impl Call<'_> {
         AuditEntry {
             at_ms: unix_millis(self.at),
             method: self.method.to_owned(),
+            caller: Some(self.caller.audit_name()),
             request_id: non_empty(self.request_id),
             credential_id: non_empty(self.credential_id),
             dossier_code: non_empty(self.dossier_code),
@@ -57,10 +61,11 @@ pub(super) fn method_name(step: Step) -> &'static str {
 }
 
 impl<A: Archive> Service<A> {
-    /// A call of `method` now, with no request id, credential or dossier yet: callers fill in
-    /// what they have with struct update syntax.
-    pub(super) fn call(&self, method: &'static str) -> Call<'static> {
+    /// A call of `method` by `caller` now, with no request id, credential or dossier yet: use
+    /// cases fill in what they have with struct update syntax.
+    pub(super) fn call<'a>(&self, caller: &'a Caller, method: &'static str) -> Call<'a> {
         Call {
+            caller,
             method,
             request_id: "",
             credential_id: "",
@@ -151,8 +156,11 @@ pub fn incident_number() -> String {
 mod tests {
     use super::*;
 
+    static NOBODY: std::sync::LazyLock<Caller> = std::sync::LazyLock::new(Caller::anonymous);
+
     fn call() -> Call<'static> {
         Call {
+            caller: &NOBODY,
             method: "Test",
             request_id: "r-1",
             credential_id: "",

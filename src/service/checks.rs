@@ -4,11 +4,13 @@
 use time::OffsetDateTime;
 
 use super::{
+    audit::Call,
     core::Service,
     error::Error,
     input::{self, DocumentInput},
 };
 use crate::{
+    access::Permission,
     archive::{Archive, DossierRow, NewDocument},
     flow::{self, Actor, DossierCode, Procedure, ProcedureCode, Role, State, Step},
     pki::Credential,
@@ -41,6 +43,23 @@ impl<A: Archive> Service<A> {
                     .join(", ")
             ))
         })
+    }
+
+    /// The caller's grant of `permission` for the department of the credential it names,
+    /// checked before anything else, so that a refused call writes nothing but its audit line
+    /// (and replays nobody else's receipt). An unknown credential is left to the use case to
+    /// report once the caller is known to hold the permission somewhere.
+    pub(super) fn authorize(
+        &self,
+        call: &Call<'_>,
+        permission: Permission,
+        credential_id: &str,
+    ) -> Result<(), Error> {
+        call.caller.require_some(permission)?;
+        if let Some(credential) = self.keys.get(credential_id) {
+            call.caller.require(permission, credential.department())?;
+        }
+        Ok(())
     }
 
     pub(super) fn credential(&self, id: &str, at: OffsetDateTime) -> Result<&Credential, Error> {

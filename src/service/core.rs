@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
-use super::{admission::Gates, input::Limits};
+use super::{admission::Gates, error::Error, input::Limits};
 use crate::{
+    access::{Caller, Policy},
     archive::Archive,
     cms,
     flow::{Catalog, WorkingCalendar},
@@ -36,6 +37,8 @@ pub struct Service<A> {
     pub(super) public_url: String,
     /// Admission of verifications and signings of uploaded documents.
     pub(super) gates: Gates,
+    /// Who the callers are and what they may do.
+    pub(super) access: Policy,
 }
 
 /// The public address of the verification page when none is configured.
@@ -56,7 +59,19 @@ impl<A: Archive> Service<A> {
             trust: None,
             public_url: DEFAULT_PUBLIC_URL.to_owned(),
             gates,
+            access: Policy::default(),
         }
+    }
+
+    /// How callers are known and what they may do; without it nobody is granted anything.
+    pub fn with_access(mut self, access: Policy) -> Self {
+        self.access = access;
+        self
+    }
+
+    /// The caller behind a client certificate (leaf, DER), or behind none.
+    pub fn caller(&self, certificate_der: Option<&[u8]>) -> Caller {
+        self.access.caller(certificate_der)
     }
 
     /// The timestamp authority for PAdES B-T and above (the built-in one in `serve`).
@@ -103,5 +118,19 @@ impl<A: Archive> Service<A> {
             .map(Credential::info)
             .filter(|info| department.is_empty() || info.department == department)
             .collect()
+    }
+
+    /// The credentials of the departments `caller` acts for, optionally of one department.
+    pub fn credentials_for(
+        &self,
+        caller: &Caller,
+        department: &str,
+    ) -> Result<Vec<&pki::CredentialInfo>, Error> {
+        caller.require_known()?;
+        Ok(self
+            .credentials(department)
+            .into_iter()
+            .filter(|info| caller.acts_for(&info.department))
+            .collect())
     }
 }

@@ -1,6 +1,6 @@
 //! Why a use case refused or failed, in domain words; each interface maps it to its own status codes.
 
-use crate::{archive::ArchiveError, flow::FlowError};
+use crate::{access::AccessError, archive::ArchiveError, flow::FlowError};
 
 /// Why a use case refused or failed. Each variant maps to one gRPC status code; the message
 /// tells the caller what to fix.
@@ -15,6 +15,9 @@ pub enum Error {
     FailedPrecondition(String),
     #[error("{0}")]
     PermissionDenied(String),
+    /// No client certificate where the call needs one.
+    #[error("{0}")]
+    Unauthenticated(String),
     /// A request id reused for a different request.
     #[error("{0}")]
     AlreadyExists(String),
@@ -49,6 +52,7 @@ impl Error {
             Error::NotFound(_) => "not_found",
             Error::FailedPrecondition(_) => "failed_precondition",
             Error::PermissionDenied(_) => "permission_denied",
+            Error::Unauthenticated(_) => "unauthenticated",
             Error::AlreadyExists(_) => "already_exists",
             Error::ResourceExhausted(_) => "resource_exhausted",
             Error::Busy(_) => "busy",
@@ -66,6 +70,15 @@ impl From<FlowError> for Error {
         match error {
             FlowError::Transition(e) => Error::FailedPrecondition(e.to_string()),
             FlowError::Permission(e) => Error::PermissionDenied(e.to_string()),
+        }
+    }
+}
+
+impl From<AccessError> for Error {
+    fn from(error: AccessError) -> Self {
+        match error {
+            AccessError::Unauthenticated(m) => Error::Unauthenticated(m),
+            AccessError::Denied(m) => Error::PermissionDenied(m),
         }
     }
 }

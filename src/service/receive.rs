@@ -12,21 +12,29 @@ use super::{
     fingerprint, input,
 };
 use crate::{
+    access::{Caller, Permission},
     archive::{Archive, DossierChange, NewDossier, RequestMark},
     flow::{vietnam_date, DossierCode, Step},
     record,
 };
 
 impl<A: Archive> Service<A> {
-    pub async fn receive(&self, command: ReceiveCommand) -> Result<Receipt, Error> {
+    pub async fn receive(
+        &self,
+        caller: &Caller,
+        command: ReceiveCommand,
+    ) -> Result<Receipt, Error> {
         let call = Call {
             request_id: &command.request_id,
             credential_id: &command.credential_id,
             dossier_code: &command.supplement_of,
-            ..self.call("Receive")
+            ..self.call(caller, "Receive")
         };
-        self.audited(&call, self.receive_inner(&call, &command))
-            .await
+        self.audited(&call, async {
+            self.authorize(&call, Permission::Flow, &command.credential_id)?;
+            self.receive_inner(&call, &command).await
+        })
+        .await
     }
 
     pub(super) async fn receive_inner(

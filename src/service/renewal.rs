@@ -16,6 +16,7 @@ use super::{
     error::Error,
 };
 use crate::{
+    access::{Caller, Permission},
     archive::{Archive, ArchiveError, NewDocument, NewRenewal, RenewalCandidate},
     cms::tsp,
     crypto, pdf,
@@ -42,6 +43,8 @@ pub struct RenewalOptions {
 /// precise errors, not a broken stream.
 #[derive(Debug, Clone)]
 pub struct RenewalPlan {
+    /// Who asked for the sweep; its audit lines name them.
+    pub caller: Caller,
     pub dry_run: bool,
     pub now: OffsetDateTime,
     pub horizon: OffsetDateTime,
@@ -129,7 +132,23 @@ fn newest_timestamp_expiry(report: &verify::Report) -> Option<OffsetDateTime> {
 
 impl<A: Archive> Service<A> {
     /// Checks the options and the TSA, and counts what the sweep will examine.
-    pub async fn renewal_plan(&self, options: RenewalOptions) -> Result<RenewalPlan, Error> {
+    pub async fn renewal_plan(
+        &self,
+        caller: &Caller,
+        options: RenewalOptions,
+    ) -> Result<RenewalPlan, Error> {
+        let call = self.call(caller, "RenewTimestamps");
+        self.audited(&call, self.plan_renewal(caller, options))
+            .await
+    }
+
+    async fn plan_renewal(
+        &self,
+        caller: &Caller,
+        options: RenewalOptions,
+    ) -> Result<RenewalPlan, Error> {
+        // A sweep examines every department's results.
+        caller.require_everywhere(Permission::Admin)?;
         let window_days = match options.window_days {
             0 => DEFAULT_WINDOW_DAYS,
             days if days > MAX_WINDOW_DAYS => {
@@ -147,6 +166,7 @@ impl<A: Archive> Service<A> {
             .count_renewal_candidates(unix_millis(horizon))
             .await?;
         Ok(RenewalPlan {
+            caller: caller.clone(),
             dry_run: options.dry_run,
             now,
             horizon,
@@ -246,6 +266,7 @@ impl<A: Archive> Service<A> {
             tracing::warn!(result = %outcome.result_code, detail = %outcome.detail, "renewal failed");
             // Renewals audit themselves in their transaction; failures get their own line.
             let call = Call {
+                caller: &plan.caller,
                 method: "RenewTimestamps",
                 request_id: "",
                 credential_id: "",
@@ -354,6 +375,7 @@ impl<A: Archive> Service<A> {
         let sha256 = crypto::sha256(&renewed);
         let at = (self.clock)();
         let call = Call {
+            caller: &plan.caller,
             method: "RenewTimestamps",
             request_id: "",
             credential_id: "",

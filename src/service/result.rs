@@ -15,6 +15,7 @@ use super::{
     fingerprint, input,
 };
 use crate::{
+    access::{Caller, Permission},
     archive::{Archive, DossierChange, NewDocument, NewResult},
     crypto,
     flow::{ResultCode, Step},
@@ -58,14 +59,18 @@ impl<A: Archive> Service<A> {
         }
     }
 
-    pub async fn sign(&self, command: SignCommand) -> Result<Receipt, Error> {
+    pub async fn sign(&self, caller: &Caller, command: SignCommand) -> Result<Receipt, Error> {
         let call = Call {
             request_id: &command.request_id,
             credential_id: &command.credential_id,
             dossier_code: &command.dossier_code,
-            ..self.call("Sign")
+            ..self.call(caller, "Sign")
         };
-        self.audited(&call, self.sign_inner(&call, &command)).await
+        self.audited(&call, async {
+            self.authorize(&call, Permission::Flow, &command.credential_id)?;
+            self.sign_inner(&call, &command).await
+        })
+        .await
     }
 
     pub(super) async fn sign_inner(

@@ -13,6 +13,7 @@ use super::{
     input::ApplicantInput,
 };
 use crate::{
+    access::{Caller, Departments, Permission},
     archive::{Archive, DossierRow, SearchQuery, StoredResult},
     flow::{timeliness, vietnam_date, ProcedureCode, ResultCode, State},
     record,
@@ -95,12 +96,13 @@ fn date_bound(name: &str, text: &str) -> Result<Option<String>, Error> {
 impl<A: Archive> Service<A> {
     pub async fn get(
         &self,
+        caller: &Caller,
         dossier_code: &str,
         include_result_content: bool,
     ) -> Result<DossierView, Error> {
         let call = Call {
             dossier_code,
-            ..self.call("Get")
+            ..self.call(caller, "Get")
         };
         // Reads of personal data are audited too, successful or not.
         self.audited_read(
@@ -112,12 +114,14 @@ impl<A: Archive> Service<A> {
 
     pub(super) async fn get_inner(
         &self,
-        _call: &Call<'_>,
+        call: &Call<'_>,
         dossier_code: &str,
         include_result_content: bool,
     ) -> Result<DossierView, Error> {
+        call.caller.require_some(Permission::Read)?;
         let code = parse_dossier_code(dossier_code)?;
         let row = self.load(&code).await?;
+        call.caller.require(Permission::Read, &row.department)?;
         let state = stored_state(&row)?;
         let procedure_name = row
             .procedure_code
@@ -179,9 +183,12 @@ impl<A: Archive> Service<A> {
     /// A dossier by dossier code, result code or the hash of one of its records.
     pub async fn get_record(
         &self,
+        caller: &Caller,
         key: RecordKey,
         include_result_content: bool,
     ) -> Result<DossierView, Error> {
+        // Anonymous callers learn nothing, not even whether a result code exists.
+        caller.require_some(Permission::Read)?;
         let code = match key {
             RecordKey::DossierCode(code) => code,
             RecordKey::ResultCode(text) => {
@@ -212,12 +219,12 @@ impl<A: Archive> Service<A> {
                     })?
             }
         };
-        self.get(&code, include_result_content).await
+        self.get(caller, &code, include_result_content).await
     }
 
-    pub async fn search(&self, input: &SearchInput) -> Result<SearchPage, Error> {
-        let call = self.call("Search");
-        let result = self.search_inner(input).await;
+    pub async fn search(&self, caller: &Caller, input: &SearchInput) -> Result<SearchPage, Error> {
+        let call = self.call(caller, "Search");
+        let result = self.search_inner(caller, input).await;
         let entry = match &result {
             Ok(page) => call.audit("ok", format!("{} hits", page.hits.len())),
             Err(error) => call.audit(error.kind(), error.to_string()),
@@ -228,7 +235,24 @@ impl<A: Archive> Service<A> {
         result
     }
 
-    pub(super) async fn search_inner(&self, input: &SearchInput) -> Result<SearchPage, Error> {
+    /// One page of dossiers of the departments `caller` may read: a search names one of them,
+    /// or sees only them.
+    pub(super) async fn search_inner(
+        &self,
+        caller: &Caller,
+        input: &SearchInput,
+    ) -> Result<SearchPage, Error> {
+        caller.require_some(Permission::Read)?;
+        let readable = caller.departments_for(Permission::Read);
+        let mut department = optional(&input.department);
+        match (&department, &readable) {
+            (Some(asked), _) => caller.require(Permission::Read, asked)?,
+            // One department: let the database filter.
+            (None, Departments::Only(only)) if only.len() == 1 => {
+                department = only.iter().next().cloned();
+            }
+            (None, _) => {}
+        }
         let page_size = match input.page_size {
             0 => DEFAULT_PAGE_SIZE,
             n if n > MAX_PAGE_SIZE => {
@@ -241,7 +265,7 @@ impl<A: Archive> Service<A> {
         let query = SearchQuery {
             applicant_id: optional(&input.applicant_id),
             procedure_code: optional(&input.procedure_code),
-            department: optional(&input.department),
+            department,
             state: input.state.map(|s| s.as_str().to_owned()),
             received_from: date_bound("received_from", &input.received_from)?,
             received_to: date_bound("received_to", &input.received_to)?,
@@ -257,21 +281,41 @@ impl<A: Archive> Service<A> {
             .await?;
         let more = hits.len() > page_size as usize;
         hits.truncate(page_size as usize);
+        // The cursor continues after the last row read, even one the caller may not see, so
+        // a page may hold fewer hits than asked while more follow.
         let next_cursor = match (more, hits.last()) {
             (true, Some((row, _))) => Some(encode_cursor(row)),
             _ => None,
         };
+        hits.retain(|(row, _)| readable.contains(&row.department));
         Ok(SearchPage { hits, next_cursor })
     }
 
     /// The issued, still valid results of an applicant.
-    pub async fn find_reusable(&self, applicant_id: &str) -> Result<Vec<StoredResult>, Error> {
-        let applicant = ApplicantInput {
-            id: applicant_id.to_owned(),
-            name: "-".to_owned(),
-        }
-        .validate()?;
-        Ok(self.archive.reusable_results(&applicant.id).await?)
+    /// The issued, still valid results of an applicant, of the departments `caller` may read.
+    pub async fn find_reusable(
+        &self,
+        caller: &Caller,
+        applicant_id: &str,
+    ) -> Result<Vec<StoredResult>, Error> {
+        let call = self.call(caller, "FindReusable");
+        self.audited_read(&call, async {
+            caller.require_some(Permission::Read)?;
+            let applicant = ApplicantInput {
+                id: applicant_id.to_owned(),
+                name: "-".to_owned(),
+            }
+            .validate()?;
+            let mut readable = Vec::new();
+            for result in self.archive.reusable_results(&applicant.id).await? {
+                let code = parse_dossier_code(&result.dossier_code)?;
+                if caller.may(Permission::Read, &self.load(&code).await?.department) {
+                    readable.push(result);
+                }
+            }
+            Ok(readable)
+        })
+        .await
     }
 }
 

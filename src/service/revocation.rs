@@ -13,6 +13,7 @@ use super::{
     input,
 };
 use crate::{
+    access::{Caller, Permission},
     archive::{Archive, DossierChange, ResultRevocation},
     crypto,
     flow::{self, Actor, ResultCode, Step},
@@ -55,14 +56,21 @@ fn parse_result_code(name: &str, text: &str) -> Result<ResultCode, Error> {
 }
 
 impl<A: Archive> Service<A> {
-    pub async fn revoke_result(&self, command: RevokeCommand) -> Result<Receipt, Error> {
+    pub async fn revoke_result(
+        &self,
+        caller: &Caller,
+        command: RevokeCommand,
+    ) -> Result<Receipt, Error> {
         let call = Call {
             request_id: &command.request_id,
             credential_id: &command.credential_id,
-            ..self.call("RevokeResult")
+            ..self.call(caller, "RevokeResult")
         };
-        self.audited(&call, self.revoke_inner(&call, &command))
-            .await
+        self.audited(&call, async {
+            self.authorize(&call, Permission::Admin, &command.credential_id)?;
+            self.revoke_inner(&call, &command).await
+        })
+        .await
     }
 
     async fn revoke_inner(

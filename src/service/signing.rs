@@ -11,6 +11,7 @@ use super::{
     result::pdf_error,
 };
 use crate::{
+    access::{Caller, Permission},
     archive::{Archive, SigningSession},
     crypto::{self, KeyAlgorithm, SignatureAlgorithm},
     pdf::{
@@ -99,15 +100,17 @@ impl<A: Archive> Service<A> {
     /// Signs `input` with a credential of the service.
     pub async fn sign_document(
         &self,
+        caller: &Caller,
         credential_id: &str,
         options: &SignOptions,
         input: &[u8],
     ) -> Result<SignedDocument, Error> {
         let call = Call {
             credential_id,
-            ..self.call("SignDocument")
+            ..self.call(caller, "SignDocument")
         };
         self.audited_read(&call, async {
+            self.authorize(&call, Permission::Sign, credential_id)?;
             let _permit = self.gates.signings.enter(QUEUE_PATIENCE).await?;
             self.sign_document_inner(&call, credential_id, options, input)
         })
@@ -156,13 +159,19 @@ impl<A: Archive> Service<A> {
     /// External signing, step 1: prepares the signature of `input` for `signer`'s certificate.
     pub async fn prepare_signature(
         &self,
+        caller: &Caller,
         signer: &ExternalSigner,
         options: &SignOptions,
         input: &[u8],
     ) -> Result<PreparedSession, Error> {
-        let call = self.call("PrepareSignature");
-        self.audited_read(&call, self.prepare_inner(&call, signer, options, input))
-            .await
+        // The official's own token signs: no credential of the service is used, so the grant
+        // is to sign at all, not for one department.
+        let call = self.call(caller, "PrepareSignature");
+        self.audited_read(&call, async {
+            caller.require_some(Permission::Sign)?;
+            self.prepare_inner(&call, signer, options, input).await
+        })
+        .await
     }
 
     async fn prepare_inner(
@@ -236,15 +245,17 @@ impl<A: Archive> Service<A> {
     /// External signing, step 2: the same document and the token's signature value.
     pub async fn complete_signature(
         &self,
+        caller: &Caller,
         session_id: &str,
         signature_value: &[u8],
         input: &[u8],
     ) -> Result<SignedDocument, Error> {
-        let call = self.call("CompleteSignature");
-        self.audited_read(
-            &call,
-            self.complete_inner(&call, session_id, signature_value, input),
-        )
+        let call = self.call(caller, "CompleteSignature");
+        self.audited_read(&call, async {
+            caller.require_some(Permission::Sign)?;
+            self.complete_inner(&call, session_id, signature_value, input)
+                .await
+        })
         .await
     }
 
@@ -297,8 +308,10 @@ impl<A: Archive> Service<A> {
         })
     }
 
-    /// An RFC 3161 token over `digest` from the built-in timestamp authority.
-    pub fn timestamp(&self, digest: &[u8]) -> Result<Vec<u8>, Error> {
+    /// An RFC 3161 token over `digest` from the built-in timestamp authority. (The HTTP
+    /// `/tsa` is public like any TSA; over gRPC it is part of signing.)
+    pub fn timestamp(&self, caller: &Caller, digest: &[u8]) -> Result<Vec<u8>, Error> {
+        caller.require_some(Permission::Sign)?;
         let digest: [u8; 32] = digest.try_into().map_err(|_| {
             Error::InvalidArgument(format!("sha256 must be 32 bytes, not {}", digest.len()))
         })?;

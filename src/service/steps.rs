@@ -13,19 +13,24 @@ use super::{
     fingerprint, input,
 };
 use crate::{
+    access::{Caller, Permission},
     archive::{Archive, DossierChange, IssuedResult},
     flow::{vietnam_date, Step},
 };
 
 impl<A: Archive> Service<A> {
-    pub async fn step(&self, command: StepCommand) -> Result<Receipt, Error> {
+    pub async fn step(&self, caller: &Caller, command: StepCommand) -> Result<Receipt, Error> {
         let call = Call {
             request_id: &command.request_id,
             credential_id: &command.credential_id,
             dossier_code: &command.dossier_code,
-            ..self.call(method_name(command.step))
+            ..self.call(caller, method_name(command.step))
         };
-        self.audited(&call, self.step_inner(&call, &command)).await
+        self.audited(&call, async {
+            self.authorize(&call, Permission::Flow, &command.credential_id)?;
+            self.step_inner(&call, &command).await
+        })
+        .await
     }
 
     pub(super) async fn step_inner(

@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 
 use super::{admission::QUEUE_PATIENCE, audit::contain_panic, core::Service, error::Error};
 use crate::{
+    access::Caller,
     archive::{Archive, StoredResult},
     flow::ResultCode,
     pdf::ReadLimits,
@@ -51,6 +52,9 @@ fn status_of(r: &StoredResult, renewed_sha256: Vec<Vec<u8>>) -> ResultStatus {
         renewed_sha256,
     }
 }
+
+/// Verification is public: no certificate, no grant.
+static ANONYMOUS: std::sync::LazyLock<Caller> = std::sync::LazyLock::new(Caller::anonymous);
 
 impl<A: Archive> Service<A> {
     /// The trust anchors and CRLs verification uses: those configured with
@@ -143,7 +147,7 @@ impl<A: Archive> Service<A> {
         };
         let _permit = self.gates.verifications.enter(QUEUE_PATIENCE).await?;
         let trust = self.trust_config();
-        let call = self.call("VerifyDocument");
+        let call = self.call(&ANONYMOUS, "VerifyDocument");
         contain_panic(&call, async {
             Ok(tokio::task::block_in_place(|| {
                 verify::verify_within(pdf, &trust, view.as_ref(), call.at, self.read_limits())
