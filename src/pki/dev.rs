@@ -60,7 +60,7 @@ pub fn dev_pki_exists(dir: &Path) -> bool {
 }
 
 const ROOT_CN: &str = "ketqua Development Root CA";
-const DEV_ORG: &str = "ketqua development PKI — not for production";
+pub(super) const DEV_ORG: &str = "ketqua development PKI — not for production";
 const TSA_CN: &str = "ketqua Development Timestamp Authority";
 const DAY: i64 = 1;
 const YEAR: i64 = 365;
@@ -120,18 +120,23 @@ impl Builder {
     }
 
     fn serial(&self) -> Result<SerialNumber, PkiError> {
-        let mut bytes = [0u8; 16];
-        self.rng.fill(&mut bytes).map_err(|_| PkiError::Generate {
-            what: "serial number".into(),
-            reason: "the system random number generator failed".into(),
-        })?;
-        // Positive and exactly 16 bytes: top bit clear, first byte non-zero.
-        bytes[0] = (bytes[0] & 0x7f).max(1);
-        Ok(SerialNumber::from_slice(&bytes))
+        random_serial(&self.rng)
     }
 }
 
-fn gen_err(what: &str) -> impl Fn(rcgen::Error) -> PkiError + '_ {
+/// A random certificate serial: positive and exactly 16 bytes (top bit clear, first byte
+/// non-zero).
+pub(super) fn random_serial(rng: &SystemRandom) -> Result<SerialNumber, PkiError> {
+    let mut bytes = [0u8; 16];
+    rng.fill(&mut bytes).map_err(|_| PkiError::Generate {
+        what: "serial number".into(),
+        reason: "the system random number generator failed".into(),
+    })?;
+    bytes[0] = (bytes[0] & 0x7f).max(1);
+    Ok(SerialNumber::from_slice(&bytes))
+}
+
+pub(super) fn gen_err(what: &str) -> impl Fn(rcgen::Error) -> PkiError + '_ {
     move |e| PkiError::Generate {
         what: what.to_string(),
         reason: e.to_string(),
@@ -146,11 +151,11 @@ fn arcs(oid: &[u8]) -> Result<Vec<u64>, PkiError> {
     })
 }
 
-fn new_key(what: &str) -> Result<KeyPair, PkiError> {
+pub(super) fn new_key(what: &str) -> Result<KeyPair, PkiError> {
     KeyPair::generate().map_err(gen_err(what))
 }
 
-fn base_params(
+pub(super) fn base_params(
     dn: DistinguishedName,
     serial: SerialNumber,
     not_before: OffsetDateTime,
@@ -165,7 +170,7 @@ fn base_params(
     p
 }
 
-fn dn(entries: &[(DnType, &str)]) -> DistinguishedName {
+pub(super) fn dn(entries: &[(DnType, &str)]) -> DistinguishedName {
     let mut d = DistinguishedName::new();
     for (ty, value) in entries {
         if !value.is_empty() {
@@ -571,7 +576,7 @@ struct Person {
     revoked_at: Option<OffsetDateTime>,
 }
 
-fn empty_or_revoking_crl(
+pub(super) fn empty_or_revoking_crl(
     issuer: &Issuer<'_, KeyPair>,
     now: OffsetDateTime,
     revoked_certs: Vec<RevokedCertParams>,
@@ -594,7 +599,7 @@ fn info_of(id: &str, role: Role, department: &str, der: &[u8]) -> Result<Credent
     Ok(credential_info(id, role, department, &cert, der))
 }
 
-fn write_file(path: &Path, data: &[u8], secret: bool) -> Result<(), PkiError> {
+pub(super) fn write_file(path: &Path, data: &[u8], secret: bool) -> Result<(), PkiError> {
     let io = |source| PkiError::Io {
         path: path.to_path_buf(),
         source,

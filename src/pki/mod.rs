@@ -13,6 +13,7 @@ mod files;
 mod keystore;
 mod manifest;
 mod names;
+mod tls;
 
 pub use credential::{fingerprint, Credential, CredentialInfo};
 pub use dev::{
@@ -23,6 +24,11 @@ pub(crate) use error::rfc3339;
 pub use error::{CredentialProblem, PkiError};
 pub use keystore::KeyStore;
 pub use manifest::MANIFEST_FILE;
+pub use tls::{
+    dev_client_files, dev_tls_exists, init_dev_tls, revoke_dev_client, spki_sha256, DevClient,
+    ARCHIVIST, CLIENTS_DIR, CLIENT_CA_CRL_FILE, CLIENT_CA_FILE, CLIENT_CA_KEY_FILE,
+    SERVER_CERT_FILE, SERVER_KEY_FILE,
+};
 
 #[cfg(test)]
 pub(crate) mod testing;
