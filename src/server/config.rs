@@ -8,7 +8,7 @@ use std::{
 
 use serde::Deserialize;
 
-use crate::service::Limits;
+use crate::{access::CallerRule, service::Limits};
 
 pub const DEFAULT_GRPC_ADDR: &str = "127.0.0.1:50051";
 pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:8080";
@@ -21,7 +21,8 @@ pub struct ServeArgs {
     /// A TOML file with any of the settings below (keys: grpc_addr, http_addr, data_dir,
     /// pki_dir, database, blob_store, blob_dir, catalog, max_document_bytes, max_decoded_bytes,
     /// verify_timeout, verify_concurrency, sign_concurrency, admission_queue, public_url,
-    /// profile, trust, crls).
+    /// profile, trust, crls, tls_cert, tls_key, client_ca, client_crls, insecure, callers_file,
+    /// and `[[callers]]` entries).
     #[arg(long, env = "KETQUA_CONFIG")]
     pub config: Option<PathBuf>,
     /// Address of the gRPC server [default: 127.0.0.1:50051; port 0 picks a free one].
@@ -86,6 +87,29 @@ pub struct ServeArgs {
     /// A CRL for verification (PEM or DER; repeatable).
     #[arg(long = "crl", env = "KETQUA_CRL", value_delimiter = ',')]
     pub crls: Vec<PathBuf>,
+    /// The gRPC server's TLS certificate chain (PEM) [development default:
+    /// <pki dir>/server.pem, generated with the development PKI].
+    #[arg(long, env = "KETQUA_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM: PKCS#8, SEC1 or PKCS#1) [development default:
+    /// <pki dir>/server.key].
+    #[arg(long, env = "KETQUA_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
+    /// The CA whose client certificates callers present (PEM; the callers table says what
+    /// each may do) [development default: <pki dir>/client-ca.pem].
+    #[arg(long, env = "KETQUA_CLIENT_CA")]
+    pub client_ca: Option<PathBuf>,
+    /// A CRL of the client CA (PEM or DER; repeatable): revoked client certificates fail the
+    /// handshake [development default: <pki dir>/client-ca.crl].
+    #[arg(long = "client-crl", env = "KETQUA_CLIENT_CRL", value_delimiter = ',')]
+    pub client_crls: Vec<PathBuf>,
+    /// A TOML file of `[[callers]]` entries [development default: <pki dir>/callers.toml].
+    #[arg(long, env = "KETQUA_CALLERS")]
+    pub callers_file: Option<PathBuf>,
+    /// Serve gRPC in plaintext, every caller granted everything (development only: refused
+    /// under --profile production, and logged as a warning).
+    #[arg(long, env = "KETQUA_INSECURE")]
+    pub insecure: bool,
 }
 
 /// Which trust anchors verification uses by default.
@@ -133,6 +157,28 @@ struct FileSettings {
     trust: Vec<PathBuf>,
     #[serde(default)]
     crls: Vec<PathBuf>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    client_ca: Option<PathBuf>,
+    #[serde(default)]
+    client_crls: Vec<PathBuf>,
+    callers_file: Option<PathBuf>,
+    insecure: Option<bool>,
+    #[serde(default)]
+    callers: Vec<CallerRule>,
+}
+
+/// How gRPC callers connect and are known.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TransportSettings {
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    pub client_ca: Option<PathBuf>,
+    pub client_crls: Vec<PathBuf>,
+    pub callers_file: Option<PathBuf>,
+    /// `[[callers]]` entries of the configuration file.
+    pub callers: Vec<CallerRule>,
+    pub insecure: bool,
 }
 
 /// The settings in force.
@@ -154,6 +200,7 @@ pub struct Settings {
     pub profile: Profile,
     pub trust: Vec<PathBuf>,
     pub crls: Vec<PathBuf>,
+    pub transport: TransportSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -243,6 +290,19 @@ impl ServeArgs {
                 file.crls
             } else {
                 self.crls.clone()
+            },
+            transport: TransportSettings {
+                tls_cert: self.tls_cert.clone().or(file.tls_cert),
+                tls_key: self.tls_key.clone().or(file.tls_key),
+                client_ca: self.client_ca.clone().or(file.client_ca),
+                client_crls: if self.client_crls.is_empty() {
+                    file.client_crls
+                } else {
+                    self.client_crls.clone()
+                },
+                callers_file: self.callers_file.clone().or(file.callers_file),
+                callers: file.callers,
+                insecure: self.insecure || file.insecure.unwrap_or(false),
             },
             database_url,
             blob_store: self.blob_store.or(file.blob_store).unwrap_or_default(),
@@ -362,6 +422,51 @@ mod tests {
         assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(redact("sqlite://data/k.db"), "sqlite://data/k.db");
+    }
+
+    #[test]
+    fn transport_settings_come_from_the_file_and_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ketqua.toml");
+        std::fs::write(
+            &path,
+            r#"tls_cert = "/etc/ketqua/server.pem"
+tls_key = "/etc/ketqua/server.key"
+client_ca = "/etc/ketqua/clients.pem"
+client_crls = ["/etc/ketqua/clients.crl"]
+
+[[callers]]
+name = "stp-system"
+spki_sha256 = "00"
+departments = ["stp"]
+may = ["flow"]
+"#,
+        )
+        .unwrap();
+        let settings = ServeArgs {
+            config: Some(path.clone()),
+            tls_key: Some(PathBuf::from("/run/secrets/server.key")),
+            ..ServeArgs::default()
+        }
+        .resolve()
+        .unwrap();
+        let t = &settings.transport;
+        assert_eq!(
+            t.tls_cert.as_deref(),
+            Some(Path::new("/etc/ketqua/server.pem"))
+        );
+        assert_eq!(
+            t.tls_key.as_deref(),
+            Some(Path::new("/run/secrets/server.key"))
+        );
+        assert_eq!(
+            t.client_crls,
+            vec![PathBuf::from("/etc/ketqua/clients.crl")]
+        );
+        assert_eq!(t.callers.len(), 1);
+        assert_eq!(t.callers[0].may, vec!["flow".to_owned()]);
+        assert!(!t.insecure);
+        assert!(ServeArgs::default().resolve().unwrap().transport == TransportSettings::default());
     }
 
     #[test]

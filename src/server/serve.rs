@@ -5,12 +5,12 @@ use std::{future::Future, sync::Arc};
 
 use anyhow::Context;
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
 use tower_http::catch_panic::CatchPanicLayer;
 
 use super::{
     config::{redact, BlobStoreKind, Profile, Settings},
-    startup::{dev_departments, load_catalog, load_or_create_log_key, trust_config},
+    startup::{dev_departments, init_dev_tls, load_catalog, load_or_create_log_key, trust_config},
+    transport,
 };
 use crate::{
     archive::{Archive, BlobStore, FileBlobStore, PgArchive, SqliteArchive},
@@ -45,6 +45,16 @@ pub async fn serve(
             dir = %settings.pki_dir.display(),
             credentials = summary.credentials.len(),
             "no PKI found: generated a DEVELOPMENT hierarchy (not for production; see certs/README.md)"
+        );
+    }
+    let wants_dev_tls = settings.profile == Profile::Development
+        && !settings.transport.insecure
+        && settings.transport.tls_cert.is_none();
+    if wants_dev_tls && !pki::dev_tls_exists(&settings.pki_dir) {
+        init_dev_tls(&settings.pki_dir, &dev_departments(&catalog))?;
+        tracing::warn!(
+            dir = %settings.pki_dir.display(),
+            "generated DEVELOPMENT TLS material: server.pem, client-ca.pem, clients/*.pem and callers.toml"
         );
     }
     let keys = KeyStore::load(&settings.pki_dir)
@@ -147,6 +157,8 @@ async fn run<A: Archive>(
     }
     let trust = trust_config(&settings, service.keys())?;
     service = service.with_trust(trust);
+    let transport = transport::resolve(&settings)?;
+    service = service.with_access(transport.policy.clone());
     let service = Arc::new(service);
 
     let grpc_listener = TcpListener::bind(settings.grpc_addr)
@@ -188,18 +200,26 @@ async fn run<A: Archive>(
         let _ = rx.wait_for(|stop| *stop).await;
     };
 
-    let grpc = tonic::transport::Server::builder()
+    let router = tonic::transport::Server::builder()
         .layer(CatchPanicLayer::custom(grpc::panic_response))
         .add_service(health_service)
         .add_service(reflection)
         .add_service(grpc::dossiers_server(service.clone()))
         .add_service(grpc::signing_server(service.clone()))
         .add_service(grpc::archive_server(service.clone()))
-        .add_service(crate::grpc::verification_server(service.clone()))
-        .serve_with_incoming_shutdown(
-            TcpListenerStream::new(grpc_listener),
-            stopped(stop_rx.clone()),
-        );
+        .add_service(crate::grpc::verification_server(service.clone()));
+    let grpc_stopped = stopped(stop_rx.clone());
+    let grpc: std::pin::Pin<Box<dyn Future<Output = Result<(), tonic::transport::Error>> + Send>> =
+        match transport.tls {
+            Some(config) => Box::pin(router.serve_with_incoming_shutdown(
+                transport::tls_incoming(grpc_listener, config),
+                grpc_stopped,
+            )),
+            None => Box::pin(router.serve_with_incoming_shutdown(
+                transport::plain_incoming(grpc_listener),
+                grpc_stopped,
+            )),
+        };
     let http = axum::serve(
         http_listener,
         web::router(
@@ -217,6 +237,7 @@ async fn run<A: Archive>(
         %grpc_addr,
         %http_addr,
         database = %redact(&settings.database_url),
+        grpc_transport = %transport.description,
         blobs = %match settings.blob_store {
             BlobStoreKind::Files => format!("files in {}", settings.blob_dir.display()),
             BlobStoreKind::Database => "in the database".to_owned(),

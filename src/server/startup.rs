@@ -8,8 +8,12 @@ use std::{
 
 use anyhow::Context;
 
-use super::config::{Profile, Settings};
+use super::{
+    config::{Profile, Settings},
+    transport::CALLERS_FILE,
+};
 use crate::{
+    access::{CallerRule, Callers},
     flow::Catalog,
     ledger::{LogKey, LogVerifier},
     pki::{self, KeyStore},
@@ -38,6 +42,60 @@ pub fn dev_departments(catalog: &Catalog) -> Vec<pki::DevDepartment> {
         })
         .collect()
 }
+
+/// Writes the development TLS material (client CA, server certificate, one client
+/// certificate per department system and one for an archivist) and the callers table that
+/// grants them: each department system runs the flow, signs and reads for its department; the
+/// archivist reads and administers every department.
+pub fn init_dev_tls(dir: &Path, departments: &[pki::DevDepartment]) -> anyhow::Result<()> {
+    let clients = pki::init_dev_tls(dir, departments).with_context(|| {
+        format!(
+            "generating the development TLS material in {}",
+            dir.display()
+        )
+    })?;
+    let rules: Vec<CallerRule> = clients
+        .iter()
+        .map(|client| {
+            let (departments, may) = match &client.department {
+                Some(department) => (vec![department.clone()], vec!["flow", "sign", "read"]),
+                None => (vec!["*".to_owned()], vec!["read", "admin"]),
+            };
+            CallerRule {
+                name: match &client.department {
+                    Some(department) => format!("{department}-system"),
+                    None => client.name.clone(),
+                },
+                spki_sha256: Some(hex::encode(client.spki_sha256)),
+                subject: None,
+                issuer: None,
+                departments,
+                may: may.into_iter().map(str::to_owned).collect(),
+            }
+        })
+        .collect();
+    let path = dir.join(CALLERS_FILE);
+    std::fs::write(
+        &path,
+        format!(
+            "{CALLERS_HEADER}
+{}",
+            Callers::to_toml(&rules)
+        ),
+    )
+    .with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+const CALLERS_HEADER: &str = "\
+# Who may call ketqua's gRPC services, and what for (docs/security.md). Generated with the
+# development PKI: one entry per client certificate in clients/. A caller is known by the
+# SHA-256 of its certificate's public key (spki_sha256), or by `subject` and `issuer`.
+#   departments: the department ids it acts for, or [\"*\"] for all
+#   may: flow (Receive, the steps, Sign), sign (SignDocument, external signing),
+#        read (Get, GetRecord, Search, FindReusable, ExportPackage),
+#        admin (RevokeResult, RenewTimestamps)
+";
 
 /// What verification trusts: the configured anchors and CRLs, plus, in the development
 /// profile only, the PKI directory's own root and CRLs.
