@@ -18,8 +18,8 @@ use ketqua::{
 pub enum ArchiveCommand {
     /// Export a dossier (or every dossier a search matches) as a package that verifies offline.
     Export {
-        #[arg(long, default_value = crate::remote::DEFAULT_SERVER)]
-        server: String,
+        #[command(flatten)]
+        remote: crate::remote::Remote,
         /// The dossier to export.
         #[arg(long, conflicts_with_all = ["applicant", "procedure", "received_from", "received_to"])]
         dossier: Option<String>,
@@ -55,8 +55,8 @@ pub enum ArchiveCommand {
     /// expires within the window. Run it regularly (e.g. monthly, from cron); it is safe to
     /// repeat and to run from several machines. Exits non-zero if a due result was not renewed.
     Renew {
-        #[arg(long, default_value = crate::remote::DEFAULT_SERVER)]
-        server: String,
+        #[command(flatten)]
+        remote: crate::remote::Remote,
         /// Renew what expires within this many days.
         #[arg(long, default_value_t = ketqua::service::DEFAULT_WINDOW_DAYS)]
         window_days: u32,
@@ -87,7 +87,7 @@ pub enum ArchiveCommand {
 pub async fn run(command: ArchiveCommand) -> anyhow::Result<()> {
     match command {
         ArchiveCommand::Export {
-            server,
+            remote,
             dossier,
             applicant,
             procedure,
@@ -114,13 +114,13 @@ pub async fn run(command: ArchiveCommand) -> anyhow::Result<()> {
                     })
                 }
             };
-            export(&server, selection, &out).await
+            export(&remote, selection, &out).await
         }
         ArchiveCommand::Renew {
-            server,
+            remote,
             window_days,
             dry_run,
-        } => renew(&server, window_days, dry_run).await,
+        } => renew(&remote, window_days, dry_run).await,
         ArchiveCommand::VerifyPackage {
             package,
             trust,
@@ -208,9 +208,13 @@ impl Progress {
     }
 }
 
-async fn renew(server: &str, window_days: u32, dry_run: bool) -> anyhow::Result<()> {
+async fn renew(
+    remote: &crate::remote::Remote,
+    window_days: u32,
+    dry_run: bool,
+) -> anyhow::Result<()> {
     use pb::renewal_outcome::Action;
-    let channel = crate::remote::connect(server).await?;
+    let channel = remote.connect(ketqua::pki::ARCHIVIST).await?;
     let mut client = ArchiveClient::new(channel);
     let mut stream = client
         .renew_timestamps(pb::RenewTimestampsRequest {
@@ -285,11 +289,11 @@ async fn renew(server: &str, window_days: u32, dry_run: bool) -> anyhow::Result<
 }
 
 async fn export(
-    server: &str,
+    remote: &crate::remote::Remote,
     selection: pb::export_package_request::Selection,
     out: &Path,
 ) -> anyhow::Result<()> {
-    let channel = crate::remote::connect(server).await?;
+    let channel = remote.connect(ketqua::pki::ARCHIVIST).await?;
     let mut client = ArchiveClient::new(channel).max_decoding_message_size(8 * 1024 * 1024);
     let mut stream = client
         .export_package(pb::ExportPackageRequest {

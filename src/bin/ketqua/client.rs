@@ -11,25 +11,25 @@ use ketqua::proto::v1::{
     self as pb, dossiers_client::DossiersClient, signing_client::SigningClient,
 };
 
-use crate::remote::{connect, status_error, DEFAULT_SERVER};
+use crate::remote::{department_of_credential, status_error, Remote};
 
 #[derive(Debug, Subcommand)]
 pub enum ClientCommand {
     /// Print a dossier's state and signed history.
     Get {
         code: String,
-        #[arg(long, default_value = DEFAULT_SERVER)]
-        server: String,
+        #[command(flatten)]
+        remote: Remote,
     },
     /// Print the server's credentials, one a line: id, role, department, subject (tab-separated).
     Credentials {
-        #[arg(long, default_value = DEFAULT_SERVER)]
-        server: String,
+        #[command(flatten)]
+        remote: Remote,
     },
     /// Sign a PDF (PAdES) with one of the server's credentials; streams files of any size.
     SignDocument {
-        #[arg(long, default_value = DEFAULT_SERVER)]
-        server: String,
+        #[command(flatten)]
+        remote: Remote,
         /// The credential id (see `client credentials`).
         #[arg(long)]
         credential: String,
@@ -52,8 +52,8 @@ pub enum ClientCommand {
 /// Runs a `ketqua client …` command.
 pub async fn run(command: ClientCommand) -> anyhow::Result<()> {
     match command {
-        ClientCommand::Get { code, server } => {
-            let mut client = DossiersClient::new(connect(&server).await?);
+        ClientCommand::Get { code, remote } => {
+            let mut client = DossiersClient::new(remote.connect(ketqua::pki::ARCHIVIST).await?);
             let dossier = client
                 .get(pb::GetRequest {
                     dossier_code: code,
@@ -66,7 +66,7 @@ pub async fn run(command: ClientCommand) -> anyhow::Result<()> {
             Ok(())
         }
         ClientCommand::SignDocument {
-            server,
+            remote,
             credential,
             level,
             visible,
@@ -76,6 +76,9 @@ pub async fn run(command: ClientCommand) -> anyhow::Result<()> {
             output,
         } => {
             let level = pb_level(&level)?;
+            let channel = remote
+                .connect(department_of_credential(&credential))
+                .await?;
             let parameters = pb::SignatureParameters {
                 credential_id: credential,
                 level: level as i32,
@@ -84,10 +87,10 @@ pub async fn run(command: ClientCommand) -> anyhow::Result<()> {
                 reason,
                 ..pb::SignatureParameters::default()
             };
-            sign_document(&server, parameters, &input, &output).await
+            sign_document(channel, parameters, &input, &output).await
         }
-        ClientCommand::Credentials { server } => {
-            let mut client = SigningClient::new(connect(&server).await?);
+        ClientCommand::Credentials { remote } => {
+            let mut client = SigningClient::new(remote.connect(ketqua::pki::ARCHIVIST).await?);
             let response = client
                 .list_credentials(pb::ListCredentialsRequest::default())
                 .await
@@ -122,7 +125,7 @@ fn pb_level(text: &str) -> anyhow::Result<pb::PadesLevel> {
 /// Streams `input` to Signing.SignDocument in 1 MiB chunks and the answer into `output`
 /// (through a temporary file, so a failure never leaves half a PDF behind).
 async fn sign_document(
-    server: &str,
+    channel: tonic::transport::Channel,
     parameters: pb::SignatureParameters,
     input: &Path,
     output: &Path,
@@ -164,7 +167,7 @@ async fn sign_document(
             }
         }
     });
-    let mut client = SigningClient::new(connect(server).await?)
+    let mut client = SigningClient::new(channel)
         .max_decoding_message_size(16 * 1024 * 1024)
         .max_encoding_message_size(16 * 1024 * 1024);
     let mut answer = client

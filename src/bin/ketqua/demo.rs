@@ -12,13 +12,13 @@ use ketqua::{
 
 use crate::{
     client::step_name,
-    remote::{connect, status_error, DEFAULT_SERVER},
+    remote::{status_error, Remote},
 };
 
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
-    #[arg(long, default_value = DEFAULT_SERVER)]
-    pub server: String,
+    #[command(flatten)]
+    pub remote: Remote,
     /// Where to write the signed records and the result.
     #[arg(long)]
     pub out: PathBuf,
@@ -59,7 +59,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
                 args.procedure
             ),
         };
-    let channel = connect(&args.server).await?;
+    let channel = args.remote.connect(&department).await?;
     let mut signing = SigningClient::new(channel.clone());
     let mut dossiers = DossiersClient::new(channel)
         .max_decoding_message_size(256 * 1024 * 1024)

@@ -10,7 +10,9 @@ use ketqua::{flow::Catalog, pki, server};
 #[derive(Debug, Subcommand)]
 pub enum PkiCommand {
     /// Write a development hierarchy (root CA, timestamp authority, department CAs, officials
-    /// and organisation seals) for the departments of the catalog.
+    /// and organisation seals) for the departments of the catalog, and its TLS material: a
+    /// client CA, a server certificate for localhost, one client certificate per department
+    /// system and one for an archivist, and the callers table granting them.
     Init {
         #[arg(long, default_value = ketqua::server::DEFAULT_PKI_DIR)]
         out: PathBuf,
@@ -33,6 +35,13 @@ pub enum PkiCommand {
         #[arg(long, default_value_t = 3650)]
         valid_days: i64,
     },
+    /// Revoke a development client certificate (`clients/<NAME>.pem`): it is added to
+    /// client-ca.crl, and the server refuses its handshake once restarted.
+    RevokeClient {
+        name: String,
+        #[arg(long, default_value = ketqua::server::DEFAULT_PKI_DIR)]
+        dir: PathBuf,
+    },
 }
 
 /// Runs a `ketqua pki …` command.
@@ -54,6 +63,16 @@ pub fn run(command: PkiCommand) -> anyhow::Result<()> {
                     info.subject
                 );
             }
+            Ok(())
+        }
+        PkiCommand::RevokeClient { name, dir } => {
+            pki::revoke_dev_client(&dir, &name)
+                .with_context(|| format!("revoking the client certificate {name:?}"))?;
+            println!(
+                "revoked {}; restart `ketqua serve` so that it reads {}",
+                pki::dev_client_files(&dir, &name).0.display(),
+                dir.join(pki::CLIENT_CA_CRL_FILE).display()
+            );
             Ok(())
         }
         PkiCommand::RotateTsa { dir, valid_days } => {
@@ -84,12 +103,23 @@ fn init(out: &Path, catalog: Option<&Path>) -> anyhow::Result<()> {
             out.display()
         );
     }
-    let summary = pki::init_dev_pki(out, &server::dev_departments(&catalog))?;
+    let departments = server::dev_departments(&catalog);
+    let summary = pki::init_dev_pki(out, &departments)?;
+    if !pki::dev_tls_exists(out) {
+        server::init_dev_tls(out, &departments)?;
+    }
     println!(
         "wrote a development PKI with {} credentials to {} (trust anchor: {})",
         summary.credentials.len(),
         out.display(),
         out.join("root.pem").display()
+    );
+    println!(
+        "TLS: server {}, client CA {}, client certificates in {}, callers {}",
+        out.join(pki::SERVER_CERT_FILE).display(),
+        out.join(pki::CLIENT_CA_FILE).display(),
+        out.join(pki::CLIENTS_DIR).display(),
+        out.join(server::CALLERS_FILE).display()
     );
     for info in &summary.credentials {
         println!(
