@@ -471,6 +471,7 @@ impl Replica {
             .arg(server.database_url())
             .arg("--blob-dir")
             .arg(server.blob_dir())
+            .arg("--insecure")
             .env("KETQUA_LOG", "error")
             .env_remove("KETQUA_CONFIG")
             .env_remove("KETQUA_DATABASE_URL")

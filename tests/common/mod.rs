@@ -135,6 +135,10 @@ pub struct Server {
     pub grpc: String,
     pub http: String,
     extra_args: Vec<String>,
+    /// TLS with client certificates, as `serve` runs by default; otherwise the server is
+    /// started with `--insecure` (plaintext, every caller unrestricted), which is what the
+    /// tests of everything but access control need.
+    secure: bool,
     child: Option<Child>,
 }
 
@@ -145,6 +149,20 @@ impl Server {
 
     pub fn start_with(extra_args: &[&str]) -> Server {
         Self::spawn_new(Backend::Sqlite, None, extra_args)
+    }
+
+    /// A server on its TLS defaults: gRPC over TLS, callers known by the development PKI's
+    /// client certificates. `None` when PostgreSQL is asked for and not configured.
+    pub async fn start_secure(backend: Backend, extra_args: &[&str]) -> Option<Server> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let database = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(TempDatabase::create(&postgres_base_url()?).await),
+        };
+        let mut server = Server::unstarted(dir, backend, database, extra_args);
+        server.secure = true;
+        server.spawn();
+        Some(server)
     }
 
     /// A server on `backend`; `None` when PostgreSQL is not configured (outside CI).
@@ -177,17 +195,31 @@ impl Server {
         database: Option<TempDatabase>,
         extra_args: &[&str],
     ) -> Server {
-        let mut server = Server {
+        let mut server = Server::unstarted(dir, backend, database, extra_args);
+        // The production profile refuses --insecure: it gets TLS.
+        server.secure = extra_args
+            .windows(2)
+            .any(|w| w == ["--profile", "production"]);
+        server.spawn();
+        server
+    }
+
+    fn unstarted(
+        dir: tempfile::TempDir,
+        backend: Backend,
+        database: Option<TempDatabase>,
+        extra_args: &[&str],
+    ) -> Server {
+        Server {
             dir,
             backend,
             database,
             grpc: String::new(),
             http: String::new(),
             extra_args: extra_args.iter().map(|s| s.to_string()).collect(),
+            secure: false,
             child: None,
-        };
-        server.spawn();
-        server
+        }
     }
 
     pub fn pki_dir(&self) -> PathBuf {
@@ -231,6 +263,7 @@ impl Server {
             .arg("--database")
             .arg(self.database_url())
             .args(&self.extra_args)
+            .args(self.transport_args())
             .env("KETQUA_LOG", "error")
             .env_remove("KETQUA_CONFIG")
             .env_remove("KETQUA_DATABASE_URL")
@@ -248,7 +281,8 @@ impl Server {
                 .expect("ketqua serve exited before listening")
                 .expect("read stdout");
             if let Some(addr) = line.strip_prefix("grpc listening on ") {
-                grpc = Some(format!("http://{addr}"));
+                let scheme = if self.secure { "https" } else { "http" };
+                grpc = Some(format!("{scheme}://{addr}"));
             } else if let Some(addr) = line.strip_prefix("http listening on ") {
                 http = Some(format!("http://{addr}"));
             }
@@ -296,12 +330,51 @@ impl Server {
         }
     }
 
+    /// `--insecure`, or on a secure server in the production profile (which has no
+    /// development defaults) the development PKI's TLS files named explicitly.
+    fn transport_args(&self) -> Vec<String> {
+        if !self.secure {
+            return vec!["--insecure".to_owned()];
+        }
+        if !self.extra_args.iter().any(|a| a == "production") {
+            return Vec::new();
+        }
+        let pki = self.pki_dir();
+        let path = |name: &str| pki.join(name).display().to_string();
+        vec![
+            "--tls-cert".into(),
+            path("server.pem"),
+            "--tls-key".into(),
+            path("server.key"),
+            "--client-ca".into(),
+            path("client-ca.pem"),
+            "--callers-file".into(),
+            path("callers.toml"),
+        ]
+    }
+
+    /// A channel to the server: plaintext, or on a secure server TLS as the archivist.
     pub async fn channel(&self) -> Channel {
+        if self.secure {
+            return self
+                .channel_as(Some("archivist"))
+                .await
+                .expect("connect to ketqua");
+        }
         Channel::from_shared(self.grpc.clone())
             .expect("url")
             .connect()
             .await
             .expect("connect to ketqua")
+    }
+
+    /// A TLS channel presenting the development client certificate `client` (a department
+    /// id or "archivist"), or none.
+    pub async fn channel_as(
+        &self,
+        client: Option<&str>,
+    ) -> Result<Channel, tonic::transport::Error> {
+        tls_channel(&self.grpc, &self.pki_dir(), client).await
     }
 
     pub async fn dossiers(&self) -> DossiersClient<Channel> {
@@ -342,6 +415,29 @@ impl Drop for Server {
         // The server is gone; now its database may be dropped (field order would do it too).
         self.database.take();
     }
+}
+
+/// A TLS channel to `url`, trusting the development client CA of `pki_dir` and presenting
+/// `clients/<client>.pem` if a client is named.
+pub async fn tls_channel(
+    url: &str,
+    pki_dir: &Path,
+    client: Option<&str>,
+) -> Result<Channel, tonic::transport::Error> {
+    use tonic::transport::{Certificate, ClientTlsConfig, Identity};
+    let ca = std::fs::read(pki_dir.join("client-ca.pem")).expect("the client CA");
+    let mut tls = ClientTlsConfig::new().ca_certificate(Certificate::from_pem(ca));
+    if let Some(client) = client {
+        let read = |ext: &str| {
+            std::fs::read(pki_dir.join(format!("clients/{client}.{ext}"))).expect("client files")
+        };
+        tls = tls.identity(Identity::from_pem(read("pem"), read("key")));
+    }
+    Channel::from_shared(url.to_owned())
+        .expect("url")
+        .tls_config(tls)?
+        .connect()
+        .await
 }
 
 /// Generates, for each named `async fn NAME(backend: Backend)`, a module `NAME` with one test
