@@ -14,6 +14,8 @@ mod report;
 mod signature;
 mod trust;
 
+/// The budgets [`verify_within`] reads under.
+pub use crate::pdf::ReadLimits;
 pub use archive::{ArchiveView, ArchivedResult};
 pub use chain::{certificate_summary, check_path, reset_cache, CrlSource, Purpose};
 pub use engine::{verify, verify_within};
@@ -22,5 +24,3 @@ pub use report::{
     SignatureReport, TimestampReport, Verdict,
 };
 pub use trust::TrustConfig;
-/// The budgets [`verify_within`] reads under.
-pub use crate::pdf::ReadLimits;
