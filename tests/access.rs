@@ -488,3 +488,58 @@ fn insecure_is_refused_under_the_production_profile() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("--insecure is refused"), "{stderr}");
 }
+
+/// What a department system in another language does: Python grpcio, stubs compiled from
+/// `proto/` by grpcio-tools, a development client certificate over TLS, the five steps.
+#[tokio::test]
+async fn an_independent_python_client_runs_the_five_steps_over_tls() {
+    let available = Command::new("python3")
+        .args(["-c", "import grpc, grpc_tools"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !available {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "python3 with grpcio and grpcio-tools is required under CI=true (.ci/run installs them)"
+        );
+        eprintln!("skipped: python3 with grpcio and grpcio-tools is not installed");
+        return;
+    }
+    let server = Server::start_secure(Backend::Sqlite, &[]).await.unwrap();
+    let address = server.grpc.trim_start_matches("https://").to_owned();
+    let output = Command::new("python3")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/support/department_client.py"
+        ))
+        .arg(&address)
+        .arg(server.pki_dir())
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/proto"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "the Python client failed: {stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let code = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("dossier "))
+        .expect("a dossier line")
+        .to_owned();
+    let result = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("result "))
+        .expect("a result line");
+    assert_eq!(result, format!("{code}-KQ1"));
+    let dossier = DossiersClient::new(as_client(&server, Some("archivist")).await)
+        .get(pb::GetRequest {
+            dossier_code: code,
+            include_result_content: false,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(dossier.records.len(), 5);
+}
