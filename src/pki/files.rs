@@ -85,8 +85,9 @@ pub(super) fn parse_certificate<'a>(
     }
 }
 
-/// PKCS#8 private key, DER or PEM (`PRIVATE KEY`). Other formats get a conversion hint.
-pub(super) fn read_private_key(path: &Path) -> Result<Vec<u8>, PkiError> {
+/// A key file's DER, plain or encrypted PKCS#8 (DER or PEM: `PRIVATE KEY`, `ENCRYPTED
+/// PRIVATE KEY`). Other formats get a conversion hint.
+pub(super) fn read_key_der(path: &Path) -> Result<Vec<u8>, PkiError> {
     let data = read_file(path)?;
     if !is_pem(&data) {
         return match legacy_key_format(&data) {
@@ -106,10 +107,7 @@ pub(super) fn read_private_key(path: &Path) -> Result<Vec<u8>, PkiError> {
     let (_, pem) =
         x509_parser::pem::parse_x509_pem(&data).map_err(|e| bad(format!("invalid PEM ({e})")))?;
     match pem.label.as_str() {
-        "PRIVATE KEY" => Ok(pem.contents),
-        "ENCRYPTED PRIVATE KEY" => Err(bad(
-            "encrypted PKCS#8 is not supported; decrypt it with `openssl pkcs8 -in KEY -out key.pk8 -outform DER -nocrypt` and protect the file with mode 0600".into(),
-        )),
+        "PRIVATE KEY" | "ENCRYPTED PRIVATE KEY" => Ok(pem.contents),
         other => Err(bad(format!(
             "`{other}` is not PKCS#8; convert it with `openssl pkcs8 -topk8 -nocrypt -in KEY -outform DER -out key.pk8`"
         ))),

@@ -17,12 +17,11 @@ use ring::{
 };
 use x509_parser::certificate::X509Certificate;
 
+use super::at_rest::{open_key, KeyAccess};
 use super::credential::{credential_info, Credential, SigningKey};
 use super::crl;
 use super::error::PkiError;
-use super::files::{
-    parse_certificate, read_certificates, read_private_key, read_single_certificate,
-};
+use super::files::{parse_certificate, read_certificates, read_key_der, read_single_certificate};
 use super::manifest::{Manifest, MANIFEST_FILE, ROOT_FILE};
 use super::names::dn_text;
 use crate::crypto::{der, KeyAlgorithm, SignatureAlgorithm, Signing, MIN_RSA_BITS};
@@ -58,6 +57,12 @@ impl KeyStore {
     /// `dir/root.pem` (the trust anchor). Fails on the first missing or malformed file, naming
     /// it, and when a key does not belong to its certificate.
     pub fn load(dir: &Path) -> Result<KeyStore, PkiError> {
+        KeyStore::load_with(dir, &KeyAccess::default())
+    }
+
+    /// [`KeyStore::load`], opening encrypted key files with `access`'s passphrase and refusing
+    /// unencrypted ones if it says so.
+    pub fn load_with(dir: &Path, access: &KeyAccess) -> Result<KeyStore, PkiError> {
         let manifest_path = dir.join(MANIFEST_FILE);
         let text = std::fs::read_to_string(&manifest_path).map_err(|source| PkiError::Io {
             path: manifest_path.clone(),
@@ -97,6 +102,7 @@ impl KeyStore {
                     algorithm: entry.signature_algorithm.as_deref(),
                     timestamp_authority: false,
                 },
+                access,
             )?;
             credentials.insert(entry.id.clone(), cred);
         }
@@ -113,6 +119,7 @@ impl KeyStore {
                     algorithm: entry.signature_algorithm.as_deref(),
                     timestamp_authority: true,
                 },
+                access,
             )?),
             None => None,
         };
@@ -187,7 +194,11 @@ struct LoadSpec<'a> {
     timestamp_authority: bool,
 }
 
-fn load_credential(dir: &Path, spec: LoadSpec<'_>) -> Result<Credential, PkiError> {
+fn load_credential(
+    dir: &Path,
+    spec: LoadSpec<'_>,
+    access: &KeyAccess,
+) -> Result<Credential, PkiError> {
     let cert_path = dir.join(spec.cert);
     let key_path = dir.join(spec.key);
     let certificate_der = read_single_certificate(&cert_path)?;
@@ -207,7 +218,7 @@ fn load_credential(dir: &Path, spec: LoadSpec<'_>) -> Result<Credential, PkiErro
             id: spec.id.to_string(),
             reason,
         })?;
-    let key_der = read_private_key(&key_path)?;
+    let key_der = open_key(&key_path, read_key_der(&key_path)?, access)?;
     let (key, algorithm) = load_key(spec.id, &cert, &cert_path, &key_path, &key_der, requested)?;
 
     let info = credential_info(spec.id, spec.role, spec.department, &cert, &certificate_der);

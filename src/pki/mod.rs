@@ -5,6 +5,7 @@
 //! Chain validation against trust anchors is deliberately not here: `verify` owns it, so that
 //! signing and verifying never share a shortcut that could hide a broken chain.
 
+mod at_rest;
 mod credential;
 mod crl;
 mod dev;
@@ -15,6 +16,7 @@ mod manifest;
 mod names;
 mod tls;
 
+pub use at_rest::{encrypt_key, encrypt_key_files, read_key, KeyAccess};
 pub use credential::{fingerprint, Credential, CredentialInfo};
 pub use dev::{
     default_dev_departments, dev_pki_exists, init_dev_pki, rotate_dev_tsa, DevDepartment,
