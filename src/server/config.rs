@@ -22,7 +22,8 @@ pub struct ServeArgs {
     /// pki_dir, database, blob_store, blob_dir, catalog, max_document_bytes, max_decoded_bytes,
     /// verify_timeout, verify_concurrency, sign_concurrency, admission_queue, public_url,
     /// profile, trust, crls, tls_cert, tls_key, client_ca, client_crls, insecure, callers_file,
-    /// and `[[callers]]` entries).
+    /// key_passphrase_file, key_passphrase_env, allow_unencrypted_keys, and `[[callers]]`
+    /// entries).
     #[arg(long, env = "KETQUA_CONFIG")]
     pub config: Option<PathBuf>,
     /// Address of the gRPC server [default: 127.0.0.1:50051; port 0 picks a free one].
@@ -106,6 +107,19 @@ pub struct ServeArgs {
     /// A TOML file of `[[callers]]` entries [development default: <pki dir>/callers.toml].
     #[arg(long, env = "KETQUA_CALLERS")]
     pub callers_file: Option<PathBuf>,
+    /// A file holding the passphrase of encrypted PKCS#8 key files (the first line).
+    #[arg(
+        long,
+        env = "KETQUA_KEY_PASSPHRASE_FILE",
+        conflicts_with = "key_passphrase_env"
+    )]
+    pub key_passphrase_file: Option<PathBuf>,
+    /// The name of an environment variable holding that passphrase.
+    #[arg(long, env = "KETQUA_KEY_PASSPHRASE_ENV")]
+    pub key_passphrase_env: Option<String>,
+    /// Accept unencrypted key files under --profile production (refused by default).
+    #[arg(long, env = "KETQUA_ALLOW_UNENCRYPTED_KEYS")]
+    pub allow_unencrypted_keys: bool,
     /// Serve gRPC in plaintext, every caller granted everything (development only: refused
     /// under --profile production, and logged as a warning).
     #[arg(long, env = "KETQUA_INSECURE")]
@@ -166,6 +180,17 @@ struct FileSettings {
     insecure: Option<bool>,
     #[serde(default)]
     callers: Vec<CallerRule>,
+    key_passphrase_file: Option<PathBuf>,
+    key_passphrase_env: Option<String>,
+    allow_unencrypted_keys: Option<bool>,
+}
+
+/// Where the passphrase of encrypted key files comes from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeySettings {
+    pub passphrase_file: Option<PathBuf>,
+    pub passphrase_env: Option<String>,
+    pub allow_unencrypted: bool,
 }
 
 /// How gRPC callers connect and are known.
@@ -201,6 +226,7 @@ pub struct Settings {
     pub trust: Vec<PathBuf>,
     pub crls: Vec<PathBuf>,
     pub transport: TransportSettings,
+    pub keys: KeySettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -290,6 +316,15 @@ impl ServeArgs {
                 file.crls
             } else {
                 self.crls.clone()
+            },
+            keys: KeySettings {
+                passphrase_file: self
+                    .key_passphrase_file
+                    .clone()
+                    .or(file.key_passphrase_file),
+                passphrase_env: self.key_passphrase_env.clone().or(file.key_passphrase_env),
+                allow_unencrypted: self.allow_unencrypted_keys
+                    || file.allow_unencrypted_keys.unwrap_or(false),
             },
             transport: TransportSettings {
                 tls_cert: self.tls_cert.clone().or(file.tls_cert),

@@ -8,13 +8,13 @@ mod startup;
 mod transport;
 
 pub use config::{
-    default_blob_dir, default_database_url, redact, BlobStoreKind, ConfigError, Profile, ServeArgs,
-    Settings, TransportSettings, DEFAULT_DATA_DIR, DEFAULT_GRPC_ADDR, DEFAULT_HTTP_ADDR,
-    DEFAULT_PKI_DIR,
+    default_blob_dir, default_database_url, redact, BlobStoreKind, ConfigError, KeySettings,
+    Profile, ServeArgs, Settings, TransportSettings, DEFAULT_DATA_DIR, DEFAULT_GRPC_ADDR,
+    DEFAULT_HTTP_ADDR, DEFAULT_PKI_DIR,
 };
 pub use serve::{serve, shutdown_signal, Backend};
 pub use startup::{
-    dev_departments, init_dev_tls, load_catalog, load_or_create_log_key, load_trust, trust_config,
-    DEFAULT_LOG_NAME,
+    dev_departments, init_dev_tls, key_access, load_catalog, load_or_create_log_key, load_trust,
+    read_passphrase_file, trust_config, DEFAULT_LOG_NAME,
 };
 pub use transport::CALLERS_FILE;

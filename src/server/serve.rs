@@ -9,7 +9,10 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 use super::{
     config::{redact, BlobStoreKind, Profile, Settings},
-    startup::{dev_departments, init_dev_tls, load_catalog, load_or_create_log_key, trust_config},
+    startup::{
+        dev_departments, init_dev_tls, key_access, load_catalog, load_or_create_log_key,
+        trust_config,
+    },
     transport,
 };
 use crate::{
@@ -57,7 +60,8 @@ pub async fn serve(
             "generated DEVELOPMENT TLS material: server.pem, client-ca.pem, clients/*.pem and callers.toml"
         );
     }
-    let keys = KeyStore::load(&settings.pki_dir)
+    let access = key_access(&settings)?;
+    let keys = KeyStore::load_with(&settings.pki_dir, &access)
         .with_context(|| format!("loading the PKI in {}", settings.pki_dir.display()))?;
     std::fs::create_dir_all(&settings.data_dir).with_context(|| {
         format!(
@@ -65,7 +69,7 @@ pub async fn serve(
             settings.data_dir.display()
         )
     })?;
-    let log_key = load_or_create_log_key(&settings.pki_dir)?;
+    let log_key = load_or_create_log_key(&settings.pki_dir, &access)?;
     let files = blob_files(&settings)?;
     match Backend::of(&settings.database_url)? {
         Backend::Sqlite => {

@@ -113,18 +113,60 @@ pub fn trust_config(
     Ok(trust)
 }
 
+/// How key files are opened: the passphrase from the file or environment variable the
+/// settings name, and, under the production profile, unencrypted key files refused unless
+/// allowed explicitly.
+pub fn key_access(settings: &Settings) -> anyhow::Result<pki::KeyAccess> {
+    let keys = &settings.keys;
+    let passphrase = match (&keys.passphrase_file, &keys.passphrase_env) {
+        (Some(path), _) => Some(read_passphrase_file(path)?),
+        (None, Some(name)) => {
+            let value = std::env::var(name).with_context(|| {
+                format!("the key passphrase variable {name} is not set (--key-passphrase-env)")
+            })?;
+            Some(zeroize::Zeroizing::new(value.into_bytes()))
+        }
+        (None, None) => None,
+    };
+    Ok(pki::KeyAccess {
+        passphrase,
+        refuse_unencrypted: settings.profile == Profile::Production && !keys.allow_unencrypted,
+    })
+}
+
+/// A passphrase file's first line (without its line ending); an empty one is refused.
+pub fn read_passphrase_file(path: &Path) -> anyhow::Result<zeroize::Zeroizing<Vec<u8>>> {
+    let text = zeroize::Zeroizing::new(
+        std::fs::read_to_string(path)
+            .with_context(|| format!("reading the key passphrase file {}", path.display()))?,
+    );
+    let line = text.lines().next().unwrap_or_default();
+    if line.is_empty() {
+        anyhow::bail!("the key passphrase file {} is empty", path.display());
+    }
+    Ok(zeroize::Zeroizing::new(line.as_bytes().to_vec()))
+}
+
 /// The name (origin) of a log whose key is generated here.
 pub const DEFAULT_LOG_NAME: &str = "ketqua.local/log";
 
 /// Loads the transparency log's signing key from `<pki dir>/log.key` (PKCS#8) and its name
 /// from `<pki dir>/log.pub` (the note verifier key anyone checks checkpoints with), creating
 /// both on first start.
-pub fn load_or_create_log_key(pki_dir: &Path) -> anyhow::Result<Arc<LogKey>> {
+pub fn load_or_create_log_key(
+    pki_dir: &Path,
+    access: &pki::KeyAccess,
+) -> anyhow::Result<Arc<LogKey>> {
     let key_path = pki_dir.join("log.key");
     let pub_path = pki_dir.join("log.pub");
     if !key_path.exists() {
         let (key, pkcs8) = LogKey::generate(DEFAULT_LOG_NAME).context("generating the log key")?;
-        write_private(&key_path, &pkcs8)?;
+        match &access.passphrase {
+            Some(passphrase) => {
+                write_private(&key_path, pki::encrypt_key(&pkcs8, passphrase)?.as_bytes())?
+            }
+            None => write_private(&key_path, &pkcs8)?,
+        }
         std::fs::write(&pub_path, format!("{}\n", key.verifier().to_vkey()))
             .with_context(|| format!("writing {}", pub_path.display()))?;
         tracing::warn!(path = %key_path.display(), "generated a new transparency log key");
@@ -134,8 +176,7 @@ pub fn load_or_create_log_key(pki_dir: &Path) -> anyhow::Result<Arc<LogKey>> {
         .with_context(|| format!("reading {} (the log's public key)", pub_path.display()))?;
     let verifier = LogVerifier::from_vkey(vkey.trim())
         .with_context(|| format!("{} is not a note verifier key", pub_path.display()))?;
-    let pkcs8 =
-        std::fs::read(&key_path).with_context(|| format!("reading {}", key_path.display()))?;
+    let pkcs8 = pki::read_key(&key_path, access)?;
     let key = LogKey::from_pkcs8(&verifier.name, &pkcs8)
         .with_context(|| format!("{} is not an Ed25519 PKCS#8 key", key_path.display()))?;
     if key.verifier().to_vkey() != verifier.to_vkey() {

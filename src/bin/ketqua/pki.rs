@@ -35,6 +35,16 @@ pub enum PkiCommand {
         #[arg(long, default_value_t = 3650)]
         valid_days: i64,
     },
+    /// Encrypt every key file of a PKI directory that is not yet encrypted (the credentials',
+    /// the timestamp authority's and the log's) as PKCS#8 with PBES2 (scrypt, AES-256-CBC);
+    /// `serve` then needs --key-passphrase-file or --key-passphrase-env.
+    EncryptKeys {
+        #[arg(long, default_value = ketqua::server::DEFAULT_PKI_DIR)]
+        dir: PathBuf,
+        /// The passphrase, the first line of this file.
+        #[arg(long)]
+        passphrase_file: PathBuf,
+    },
     /// Revoke a development client certificate (`clients/<NAME>.pem`): it is added to
     /// client-ca.crl, and the server refuses its handshake once restarted.
     RevokeClient {
@@ -63,6 +73,22 @@ pub fn run(command: PkiCommand) -> anyhow::Result<()> {
                     info.subject
                 );
             }
+            Ok(())
+        }
+        PkiCommand::EncryptKeys {
+            dir,
+            passphrase_file,
+        } => {
+            let passphrase = server::read_passphrase_file(&passphrase_file)?;
+            let done = pki::encrypt_key_files(&dir, &passphrase)
+                .with_context(|| format!("encrypting the keys of {}", dir.display()))?;
+            for path in &done {
+                println!("encrypted {}", path.display());
+            }
+            println!(
+                "{} key file(s) encrypted; start `ketqua serve` with --key-passphrase-file",
+                done.len()
+            );
             Ok(())
         }
         PkiCommand::RevokeClient { name, dir } => {
