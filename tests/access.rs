@@ -474,6 +474,7 @@ fn insecure_is_refused_under_the_production_profile() {
     let pki = dir.path().join("pki");
     let output = Command::new(BIN)
         .args(["serve", "--profile", "production", "--insecure"])
+        .arg("--allow-unencrypted-keys")
         .args(["--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0"])
         .arg("--trust")
         .arg(pki.join("root.pem"))

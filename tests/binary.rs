@@ -322,6 +322,7 @@ fn the_production_profile_refuses_to_start_without_trust_anchors() {
         .arg(dir.path().join("data"))
         .arg("--pki-dir")
         .arg(dir.path().join("pki"))
+        .arg("--allow-unencrypted-keys")
         .env("KETQUA_LOG", "error")
         .output()
         .unwrap();

@@ -350,6 +350,8 @@ impl Server {
             path("client-ca.pem"),
             "--callers-file".into(),
             path("callers.toml"),
+            // The development PKI's keys are not encrypted (tests/keys.rs encrypts them).
+            "--allow-unencrypted-keys".into(),
         ]
     }
 
