@@ -183,6 +183,29 @@ pub trait SessionStore: Send + Sync {
     ) -> impl Future<Output = Result<Option<SigningSession>>> + Send;
 }
 
+/// Activation factors of officials' credentials: failed attempts and locks, in the database so
+/// that every replica counts the same failures and honours the same lock.
+pub trait ActivationStore: Send + Sync {
+    /// When the credential was locked, if it is.
+    fn credential_lock(
+        &self,
+        credential_id: &str,
+    ) -> impl Future<Output = Result<Option<i64>>> + Send;
+
+    /// Records a failed activation at `at_ms` and, when `limit` failures fall within the
+    /// `window_ms` before it, locks the credential. Returns whether it is locked now.
+    fn record_activation_failure(
+        &self,
+        credential_id: &str,
+        at_ms: i64,
+        window_ms: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Unlocks the credential and forgets its failures; whether it was locked.
+    fn unlock_credential(&self, credential_id: &str) -> impl Future<Output = Result<bool>> + Send;
+}
+
 /// The long-term renewal sweep: which issued results are due, their new versions, and the
 /// versions stored so far.
 pub trait RenewalStore: Send + Sync {
@@ -257,7 +280,14 @@ pub trait IntegrityStore: Send + Sync {
 
 /// Everything the service keeps: the sum of the contracts above.
 pub trait Archive:
-    FlowStore + LogStore + RetrievalStore + SessionStore + RenewalStore + IntegrityStore + 'static
+    FlowStore
+    + LogStore
+    + RetrievalStore
+    + SessionStore
+    + ActivationStore
+    + RenewalStore
+    + IntegrityStore
+    + 'static
 {
 }
 
@@ -266,6 +296,7 @@ impl<T> Archive for T where
         + LogStore
         + RetrievalStore
         + SessionStore
+        + ActivationStore
         + RenewalStore
         + IntegrityStore
         + 'static

@@ -25,7 +25,8 @@ mod sqlite;
 
 pub use blobs::{BlobStore, FileBlobStore, FILES};
 pub use contracts::{
-    Archive, FlowStore, IntegrityStore, LogStore, RenewalStore, RetrievalStore, SessionStore,
+    ActivationStore, Archive, FlowStore, IntegrityStore, LogStore, RenewalStore, RetrievalStore,
+    SessionStore,
 };
 pub use error::{ArchiveError, Result};
 pub use postgres::PgArchive;

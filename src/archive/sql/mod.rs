@@ -6,6 +6,7 @@
 //! One file per contract: `flow` (the writes), `log`, `retrieval`, `sessions`, `renewals`,
 //! `integrity` (fsck's storage checks).
 
+mod activation;
 mod archive;
 mod backend;
 mod flow;

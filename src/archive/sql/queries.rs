@@ -255,6 +255,34 @@ pub const RENEWALS: &str = "SELECT * FROM result_renewals WHERE result_code = $1
 
 // --- fsck and operators ------------------------------------------------------------------
 
+/// `$1` credential: when it was locked.
+pub const CREDENTIAL_LOCK: &str =
+    "SELECT locked_at_ms FROM credential_locks WHERE credential_id = $1";
+
+/// `$1` credential, `$2` time.
+pub const INSERT_ACTIVATION_FAILURE: &str =
+    "INSERT INTO activation_failures (credential_id, at_ms) VALUES ($1, $2)";
+
+/// `$1` credential, `$2` the start of the window (exclusive).
+pub const COUNT_ACTIVATION_FAILURES: &str =
+    "SELECT COUNT(*) FROM activation_failures WHERE credential_id = $1 AND at_ms > $2";
+
+/// `$1` credential, `$2` the start of the window: failures too old to count.
+pub const DELETE_OLD_ACTIVATION_FAILURES: &str =
+    "DELETE FROM activation_failures WHERE credential_id = $1 AND at_ms <= $2";
+
+/// `$1` credential, `$2` time, `$3` failures counted.
+pub const LOCK_CREDENTIAL: &str = "
+    INSERT INTO credential_locks (credential_id, locked_at_ms, failures) VALUES ($1, $2, $3)
+    ON CONFLICT (credential_id) DO NOTHING";
+
+/// `$1` credential.
+pub const UNLOCK_CREDENTIAL: &str = "DELETE FROM credential_locks WHERE credential_id = $1";
+
+/// `$1` credential.
+pub const DELETE_ACTIVATION_FAILURES: &str =
+    "DELETE FROM activation_failures WHERE credential_id = $1";
+
 /// Tables reported by `row_counts`, in dependency order.
 pub const TABLES: &[&str] = &[
     "dossiers",
@@ -270,6 +298,8 @@ pub const TABLES: &[&str] = &[
     "ledger_leaves",
     "ledger_nodes",
     "ledger_checkpoints",
+    "activation_failures",
+    "credential_locks",
 ];
 
 /// How many blobs each store holds, by the rows.
