@@ -11,6 +11,7 @@ use ring::{
 use time::OffsetDateTime;
 use x509_parser::certificate::X509Certificate;
 
+use super::activation::Activation;
 use super::error::{CredentialProblem, PkiError};
 use super::names::{dn_text, first_attribute};
 use crate::crypto::{oid, sha256, SignatureAlgorithm};
@@ -55,6 +56,7 @@ pub struct Credential {
     pub(super) key: SigningKey,
     pub(super) revoked_at: Option<OffsetDateTime>,
     pub(super) timestamp_authority: bool,
+    pub(super) activation: Option<Activation>,
     pub(super) rng: SystemRandom,
 }
 
@@ -101,6 +103,11 @@ impl Credential {
     pub fn revoked_at(&self) -> Option<OffsetDateTime> {
         self.revoked_at
     }
+    /// The factor the official must give before the service signs with this credential.
+    pub fn activation(&self) -> Option<&Activation> {
+        self.activation.as_ref()
+    }
+
     pub fn is_timestamp_authority(&self) -> bool {
         self.timestamp_authority
     }

@@ -13,6 +13,7 @@ use rcgen::{
 use ring::rand::{SecureRandom, SystemRandom};
 use time::{Duration, OffsetDateTime};
 
+use super::activation::{hash_pin, random_pin};
 use super::credential::{credential_info, fingerprint, CredentialInfo};
 use super::error::PkiError;
 use super::files::parse_certificate;
@@ -215,8 +216,28 @@ fn validate_departments(departments: &[DevDepartment]) -> Result<(), PkiError> {
 
 /// Writes a complete development hierarchy into `dir` (creating it); refuses if `dir/root.pem`
 /// already exists, so a running service never loses the keys its past signatures chain to.
+///
+/// The officials' credentials (not the seals) require a PIN, one random PIN for the whole
+/// development hierarchy, written beside each key as `pin` (mode 0600) for the demo to read.
 pub fn init_dev_pki(dir: &Path, departments: &[DevDepartment]) -> Result<DevPkiSummary, PkiError> {
+    init_dev_pki_with(dir, departments, true)
+}
+
+/// [`init_dev_pki`], with or without activation PINs (automated tests that are not about
+/// activation do without).
+pub fn init_dev_pki_with(
+    dir: &Path,
+    departments: &[DevDepartment],
+    with_pins: bool,
+) -> Result<DevPkiSummary, PkiError> {
     validate_departments(departments)?;
+    let pin = if with_pins {
+        let pin = random_pin()?;
+        let hash = hash_pin(&pin)?;
+        Some((pin, hash))
+    } else {
+        None
+    };
     let root_path = dir.join(ROOT_FILE);
     if root_path.exists() {
         return Err(PkiError::AlreadyExists { path: root_path });
@@ -399,6 +420,13 @@ pub fn init_dev_pki(dir: &Path, departments: &[DevDepartment]) -> Result<DevPkiS
             let key_rel = format!("credentials/{id}/key.pk8");
             b.add(&cert_rel, cert.pem(), false);
             b.add(&key_rel, key.serialize_der(), true);
+            let pin_argon2id = match (&pin, person.role) {
+                (Some(_), Role::Seal) | (None, _) => None,
+                (Some((pin, hash)), _) => {
+                    b.add(&format!("credentials/{id}/pin"), format!("{pin}\n"), true);
+                    Some(hash.clone())
+                }
+            };
             infos.push(info_of(&id, person.role, &dept.id, cert.der())?);
             manifest.credentials.push(CredentialEntry {
                 id,
@@ -408,6 +436,7 @@ pub fn init_dev_pki(dir: &Path, departments: &[DevDepartment]) -> Result<DevPkiS
                 key: key_rel,
                 chain: vec![ca_rel.clone()],
                 signature_algorithm: None,
+                pin_argon2id,
             });
         }
         let crl_rel = format!("{}/ca.crl", dept.id);

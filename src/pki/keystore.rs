@@ -17,6 +17,7 @@ use ring::{
 };
 use x509_parser::certificate::X509Certificate;
 
+use super::activation::Activation;
 use super::at_rest::{open_key, KeyAccess};
 use super::credential::{credential_info, Credential, SigningKey};
 use super::crl;
@@ -101,6 +102,7 @@ impl KeyStore {
                     chain: &entry.chain,
                     algorithm: entry.signature_algorithm.as_deref(),
                     timestamp_authority: false,
+                    pin_argon2id: entry.pin_argon2id.as_deref(),
                 },
                 access,
             )?;
@@ -118,6 +120,7 @@ impl KeyStore {
                     chain: &entry.chain,
                     algorithm: entry.signature_algorithm.as_deref(),
                     timestamp_authority: true,
+                    pin_argon2id: None,
                 },
                 access,
             )?),
@@ -192,6 +195,7 @@ struct LoadSpec<'a> {
     chain: &'a [String],
     algorithm: Option<&'a str>,
     timestamp_authority: bool,
+    pin_argon2id: Option<&'a str>,
 }
 
 fn load_credential(
@@ -221,8 +225,17 @@ fn load_credential(
     let key_der = open_key(&key_path, read_key_der(&key_path)?, access)?;
     let (key, algorithm) = load_key(spec.id, &cert, &cert_path, &key_path, &key_der, requested)?;
 
+    let activation = spec
+        .pin_argon2id
+        .map(Activation::pin)
+        .transpose()
+        .map_err(|reason| PkiError::InvalidCredential {
+            id: spec.id.to_string(),
+            reason,
+        })?;
     let info = credential_info(spec.id, spec.role, spec.department, &cert, &certificate_der);
     Ok(Credential {
+        activation,
         info,
         certificate_der,
         chain_der,

@@ -37,6 +37,10 @@ pub(super) struct CredentialEntry {
     /// Only meaningful for RSA keys: `rsa-pkcs1-sha256` (default) or `rsa-pss-sha256`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature_algorithm: Option<String>,
+    /// The Argon2id hash of the PIN the official gives before the service signs with this
+    /// credential (`ketqua pki hash-pin`); none: no activation factor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin_argon2id: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]

@@ -5,6 +5,7 @@
 //! Chain validation against trust anchors is deliberately not here: `verify` owns it, so that
 //! signing and verifying never share a shortcut that could hide a broken chain.
 
+mod activation;
 mod at_rest;
 mod credential;
 mod crl;
@@ -16,11 +17,12 @@ mod manifest;
 mod names;
 mod tls;
 
+pub use activation::{hash_pin, random_pin, Activation};
 pub use at_rest::{encrypt_key, encrypt_key_files, read_key, KeyAccess};
 pub use credential::{fingerprint, Credential, CredentialInfo};
 pub use dev::{
-    default_dev_departments, dev_pki_exists, init_dev_pki, rotate_dev_tsa, DevDepartment,
-    DevPkiSummary,
+    default_dev_departments, dev_pki_exists, init_dev_pki, init_dev_pki_with, rotate_dev_tsa,
+    DevDepartment, DevPkiSummary,
 };
 pub(crate) use error::rfc3339;
 pub use error::{CredentialProblem, PkiError};
