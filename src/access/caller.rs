@@ -84,12 +84,24 @@ pub enum AccessError {
     Denied(String),
 }
 
-/// Who is calling, as the interfaces established it.
+/// Who is calling, as the interfaces established it, and the activation factor (an
+/// official's PIN) the call carries, if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     kind: Kind,
     departments: Departments,
     may: PermissionSet,
+    activation: Option<Factor>,
+}
+
+/// An activation factor as the call gave it; never printed.
+#[derive(Clone, PartialEq, Eq)]
+struct Factor(String);
+
+impl fmt::Debug for Factor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Factor(***)")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,7 +132,19 @@ impl Caller {
             kind: Kind::Anonymous,
             departments: Departments::Only(BTreeSet::new()),
             may: PermissionSet::new(),
+            activation: None,
         }
+    }
+
+    /// The same caller, giving `factor` to activate the credential its call names.
+    pub fn with_activation(mut self, factor: &str) -> Caller {
+        self.activation = Some(Factor(factor.to_owned()));
+        self
+    }
+
+    /// The activation factor the call gives, if any.
+    pub fn activation(&self) -> Option<&str> {
+        self.activation.as_ref().map(|f| f.0.as_str())
     }
 
     /// Every permission for every department. `why` is what the audit trail records as the
@@ -130,6 +154,7 @@ impl Caller {
             kind: Kind::Unrestricted { why },
             departments: Departments::All,
             may: Permission::ALL.into_iter().collect(),
+            activation: None,
         }
     }
 
@@ -148,6 +173,7 @@ impl Caller {
             },
             departments,
             may,
+            activation: None,
         }
     }
 
@@ -159,6 +185,7 @@ impl Caller {
             },
             departments: Departments::Only(BTreeSet::new()),
             may: PermissionSet::new(),
+            activation: None,
         }
     }
 

@@ -1,9 +1,14 @@
 //! Who is calling: the client certificate the TLS handshake verified, as the service's access
-//! policy knows it. The checks themselves are the use cases'.
+//! policy knows it, and the official's activation factor from the `x-ketqua-activation`
+//! metadata. The checks themselves are the use cases'.
 
 use tonic::Request;
 
-use crate::{access::Caller, archive::Archive, service::Service};
+use crate::{
+    access::Caller,
+    archive::Archive,
+    service::{Service, ACTIVATION_METADATA},
+};
 
 pub(super) fn caller_of<A: Archive, T>(service: &Service<A>, request: &Request<T>) -> Caller {
     let certificates = request.peer_certs();
@@ -11,5 +16,13 @@ pub(super) fn caller_of<A: Archive, T>(service: &Service<A>, request: &Request<T
         .as_ref()
         .and_then(|chain| chain.first())
         .map(|certificate| certificate.as_ref());
-    service.caller(leaf)
+    let caller = service.caller(leaf);
+    match request
+        .metadata()
+        .get(ACTIVATION_METADATA)
+        .and_then(|value| value.to_str().ok())
+    {
+        Some(factor) => caller.with_activation(factor),
+        None => caller,
+    }
 }

@@ -49,7 +49,9 @@ impl<A: Archive> Service<A> {
     /// checked before anything else, so that a refused call writes nothing but its audit line
     /// (and replays nobody else's receipt). An unknown credential is left to the use case to
     /// report once the caller is known to hold the permission somewhere.
-    pub(super) fn authorize(
+    ///
+    /// Then the official's activation factor, if the credential requires one.
+    pub(super) async fn authorize(
         &self,
         call: &Call<'_>,
         permission: Permission,
@@ -58,6 +60,7 @@ impl<A: Archive> Service<A> {
         call.caller.require_some(permission)?;
         if let Some(credential) = self.keys.get(credential_id) {
             call.caller.require(permission, credential.department())?;
+            self.activate(call, credential).await?;
         }
         Ok(())
     }

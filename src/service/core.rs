@@ -39,6 +39,8 @@ pub struct Service<A> {
     pub(super) gates: Gates,
     /// Who the callers are and what they may do.
     pub(super) access: Policy,
+    /// The digest of the activation factor last accepted, per credential.
+    pub(super) activated: std::sync::Mutex<std::collections::HashMap<String, [u8; 32]>>,
 }
 
 /// The public address of the verification page when none is configured.
@@ -60,6 +62,7 @@ impl<A: Archive> Service<A> {
             public_url: DEFAULT_PUBLIC_URL.to_owned(),
             gates,
             access: Policy::default(),
+            activated: Default::default(),
         }
     }
 

@@ -6,6 +6,7 @@
 //! everything through the `archive` in one transaction. Nothing here knows gRPC or HTTP: the
 //! interfaces map [`Error`] to their status codes.
 
+mod activation;
 mod admission;
 mod answers;
 mod archivist;
@@ -29,6 +30,7 @@ mod signing;
 mod steps;
 mod verification;
 
+pub use activation::{ACTIVATION_FAILURE_LIMIT, ACTIVATION_METADATA, ACTIVATION_WINDOW};
 pub use admission::QUEUE_PATIENCE;
 pub use answers::{DossierView, Receipt};
 pub use archivist::{ExportChunk, ExportSelection, MAX_EXPORT_DOSSIERS};

@@ -31,7 +31,8 @@ impl<A: Archive> Service<A> {
             ..self.call(caller, "Receive")
         };
         self.audited(&call, async {
-            self.authorize(&call, Permission::Flow, &command.credential_id)?;
+            self.authorize(&call, Permission::Flow, &command.credential_id)
+                .await?;
             self.receive_inner(&call, &command).await
         })
         .await

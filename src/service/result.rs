@@ -67,7 +67,8 @@ impl<A: Archive> Service<A> {
             ..self.call(caller, "Sign")
         };
         self.audited(&call, async {
-            self.authorize(&call, Permission::Flow, &command.credential_id)?;
+            self.authorize(&call, Permission::Flow, &command.credential_id)
+                .await?;
             self.sign_inner(&call, &command).await
         })
         .await

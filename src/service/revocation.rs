@@ -67,7 +67,8 @@ impl<A: Archive> Service<A> {
             ..self.call(caller, "RevokeResult")
         };
         self.audited(&call, async {
-            self.authorize(&call, Permission::Admin, &command.credential_id)?;
+            self.authorize(&call, Permission::Admin, &command.credential_id)
+                .await?;
             self.revoke_inner(&call, &command).await
         })
         .await

@@ -110,7 +110,8 @@ impl<A: Archive> Service<A> {
             ..self.call(caller, "SignDocument")
         };
         self.audited_read(&call, async {
-            self.authorize(&call, Permission::Sign, credential_id)?;
+            self.authorize(&call, Permission::Sign, credential_id)
+                .await?;
             let _permit = self.gates.signings.enter(QUEUE_PATIENCE).await?;
             self.sign_document_inner(&call, credential_id, options, input)
         })

@@ -27,7 +27,8 @@ impl<A: Archive> Service<A> {
             ..self.call(caller, method_name(command.step))
         };
         self.audited(&call, async {
-            self.authorize(&call, Permission::Flow, &command.credential_id)?;
+            self.authorize(&call, Permission::Flow, &command.credential_id)
+                .await?;
             self.step_inner(&call, &command).await
         })
         .await
