@@ -82,6 +82,17 @@ pub enum ArchiveCommand {
         #[arg(long, default_value = ketqua::server::DEFAULT_PKI_DIR)]
         pki_dir: PathBuf,
     },
+    /// Unlock an official's credential locked after repeated wrong activation factors (in
+    /// the database: every replica sees it at once) and forget its failures.
+    UnlockCredential {
+        credential: String,
+        /// The server's data directory (the embedded database <DIR>/ketqua.db)…
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// …or the database URL.
+        #[arg(long, env = "KETQUA_DATABASE_URL")]
+        database: Option<String>,
+    },
 }
 
 pub async fn run(command: ArchiveCommand) -> anyhow::Result<()> {
@@ -126,6 +137,38 @@ pub async fn run(command: ArchiveCommand) -> anyhow::Result<()> {
             trust,
             log_key,
         } => verify_package(&package, &trust, &log_key),
+        ArchiveCommand::UnlockCredential {
+            credential,
+            data_dir,
+            database,
+        } => {
+            let url = match (database, &data_dir) {
+                (Some(url), _) => url,
+                (None, Some(dir)) => ketqua::server::default_database_url(dir),
+                (None, None) => bail!("name the archive: --data-dir DIR or --database URL"),
+            };
+            use ketqua::archive::ActivationStore as _;
+            let was_locked = match ketqua::server::Backend::of(&url)? {
+                ketqua::server::Backend::Sqlite => {
+                    ketqua::archive::SqliteArchive::open(&url)
+                        .await?
+                        .unlock_credential(&credential)
+                        .await?
+                }
+                ketqua::server::Backend::Postgres => {
+                    ketqua::archive::PgArchive::open(&url)
+                        .await?
+                        .unlock_credential(&credential)
+                        .await?
+                }
+            };
+            if was_locked {
+                println!("unlocked {credential}");
+            } else {
+                println!("{credential} was not locked; its failed attempts are forgotten");
+            }
+            Ok(())
+        }
         ArchiveCommand::Fsck {
             data_dir,
             database,

@@ -87,7 +87,7 @@ pub async fn run(command: ClientCommand) -> anyhow::Result<()> {
                 reason,
                 ..pb::SignatureParameters::default()
             };
-            sign_document(channel, parameters, &input, &output).await
+            sign_document(&remote, channel, parameters, &input, &output).await
         }
         ClientCommand::Credentials { remote } => {
             let mut client = SigningClient::new(remote.connect(ketqua::pki::ARCHIVIST).await?);
@@ -125,6 +125,7 @@ fn pb_level(text: &str) -> anyhow::Result<pb::PadesLevel> {
 /// Streams `input` to Signing.SignDocument in 1 MiB chunks and the answer into `output`
 /// (through a temporary file, so a failure never leaves half a PDF behind).
 async fn sign_document(
+    remote: &Remote,
     channel: tonic::transport::Channel,
     parameters: pb::SignatureParameters,
     input: &Path,
@@ -133,6 +134,7 @@ async fn sign_document(
     use pb::sign_document_request::Part;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+    let credential_id = parameters.credential_id.clone();
     let size = tokio::fs::metadata(input)
         .await
         .with_context(|| format!("reading {}", input.display()))?
@@ -171,7 +173,10 @@ async fn sign_document(
         .max_decoding_message_size(16 * 1024 * 1024)
         .max_encoding_message_size(16 * 1024 * 1024);
     let mut answer = client
-        .sign_document(tokio_stream::wrappers::ReceiverStream::new(rx))
+        .sign_document(remote.activated(
+            tokio_stream::wrappers::ReceiverStream::new(rx),
+            &credential_id,
+        )?)
         .await
         .map_err(status_error)?
         .into_inner();

@@ -134,19 +134,22 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
 
     let mut receipts = Vec::new();
     let receipt = dossiers
-        .receive(pb::ReceiveRequest {
-            request_id: request_id("receive"),
-            credential_id: receiver.clone(),
-            procedure_code: procedure_code.clone(),
-            applicant: Some(pb::Applicant {
-                id: "001099012345".to_owned(),
-                name: "Nguyễn Văn An".to_owned(),
-            }),
-            documents,
-            note: "Hồ sơ đầy đủ, hợp lệ".to_owned(),
-            supplement_of: String::new(),
-            cited_results: Vec::new(),
-        })
+        .receive(args.remote.activated(
+            pb::ReceiveRequest {
+                request_id: request_id("receive"),
+                credential_id: receiver.clone(),
+                procedure_code: procedure_code.clone(),
+                applicant: Some(pb::Applicant {
+                    id: "001099012345".to_owned(),
+                    name: "Nguyễn Văn An".to_owned(),
+                }),
+                documents,
+                note: "Hồ sơ đầy đủ, hợp lệ".to_owned(),
+                supplement_of: String::new(),
+                cited_results: Vec::new(),
+            },
+            &receiver,
+        )?)
         .await
         .map_err(status_error)?
         .into_inner();
@@ -162,14 +165,20 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     };
     receipts.push(
         dossiers
-            .appraise(step("appraise", &appraiser, "Đủ điều kiện cấp"))
+            .appraise(
+                args.remote
+                    .activated(step("appraise", &appraiser, "Đủ điều kiện cấp"), &appraiser)?,
+            )
             .await
             .map_err(status_error)?
             .into_inner(),
     );
     receipts.push(
         dossiers
-            .approve(step("approve", &approver, "Đồng ý"))
+            .approve(
+                args.remote
+                    .activated(step("approve", &approver, "Đồng ý"), &approver)?,
+            )
             .await
             .map_err(status_error)?
             .into_inner(),
@@ -177,7 +186,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     // The service renders the result (Vietnamese, QR code) and signs it: signer, then seal.
     receipts.push(
         dossiers
-            .sign(pb::SignRequest {
+            .sign(args.remote.activated(
+                pb::SignRequest {
                 request_id: request_id("sign"),
                 credential_id: approver.clone(),
                 dossier_code: code.clone(),
@@ -211,13 +221,18 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
                     retention: "vĩnh viễn".to_owned(),
                     ..pb::ResultMetadata::default()
                 }),
-            })
+            },
+                &approver,
+            )?)
             .await
             .map_err(status_error)?
             .into_inner(),
     );
     let returned = dossiers
-        .r#return(step("return", &receiver, "Trả kết quả điện tử"))
+        .r#return(
+            args.remote
+                .activated(step("return", &receiver, "Trả kết quả điện tử"), &receiver)?,
+        )
         .await
         .map_err(status_error)?
         .into_inner();

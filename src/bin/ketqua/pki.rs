@@ -19,7 +19,14 @@ pub enum PkiCommand {
         /// Procedure catalog whose departments get credentials [default: the embedded one].
         #[arg(long)]
         catalog: Option<PathBuf>,
+        /// Give the officials no activation PIN (for automation; by default they share one
+        /// random PIN, written beside each key as `pin`).
+        #[arg(long)]
+        without_activation: bool,
     },
+    /// Print the Argon2id hash of a PIN (read from stdin, one line), for a credential's
+    /// `pin_argon2id` in credentials.toml.
+    HashPin,
     /// List the credentials of a PKI directory: id, role, department, validity, subject.
     Credentials {
         #[arg(long, default_value = ketqua::server::DEFAULT_PKI_DIR)]
@@ -57,7 +64,23 @@ pub enum PkiCommand {
 /// Runs a `ketqua pki …` command.
 pub fn run(command: PkiCommand) -> anyhow::Result<()> {
     match command {
-        PkiCommand::Init { out, catalog } => init(&out, catalog.as_deref()),
+        PkiCommand::Init {
+            out,
+            catalog,
+            without_activation,
+        } => init(&out, catalog.as_deref(), !without_activation),
+        PkiCommand::HashPin => {
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .context("reading the PIN from stdin")?;
+            let pin = line.trim_end_matches(['\r', '\n']);
+            if pin.is_empty() {
+                bail!("the PIN is empty");
+            }
+            println!("{}", pki::hash_pin(pin)?);
+            Ok(())
+        }
         PkiCommand::Credentials { dir } => {
             let keys = pki::KeyStore::load(&dir)
                 .with_context(|| format!("loading the PKI in {}", dir.display()))?;
@@ -115,7 +138,7 @@ pub fn run(command: PkiCommand) -> anyhow::Result<()> {
     }
 }
 
-fn init(out: &Path, catalog: Option<&Path>) -> anyhow::Result<()> {
+fn init(out: &Path, catalog: Option<&Path>, with_pins: bool) -> anyhow::Result<()> {
     let catalog = match catalog {
         Some(path) => Catalog::from_toml(
             &std::fs::read_to_string(path)
@@ -130,7 +153,7 @@ fn init(out: &Path, catalog: Option<&Path>) -> anyhow::Result<()> {
         );
     }
     let departments = server::dev_departments(&catalog);
-    let summary = pki::init_dev_pki(out, &departments)?;
+    let summary = pki::init_dev_pki_with(out, &departments, with_pins)?;
     if !pki::dev_tls_exists(out) {
         server::init_dev_tls(out, &departments)?;
     }

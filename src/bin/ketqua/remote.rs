@@ -30,6 +30,10 @@ pub struct Remote {
     /// [default: the one the command needs].
     #[arg(long = "as", value_name = "CLIENT")]
     pub as_client: Option<String>,
+    /// The official's activation factor (PIN) for credentials that require one [default: the
+    /// development PIN beside the credential's key, <pki dir>/credentials/<id>/pin].
+    #[arg(long, env = "KETQUA_ACTIVATION", hide_env_values = true)]
+    pub activation: Option<String>,
 }
 
 impl Remote {
@@ -58,6 +62,34 @@ impl Remote {
             .connect()
             .await
             .with_context(|| format!("cannot connect to {}", self.server))
+    }
+
+    /// `message` as a request carrying the activation factor of `credential`, if there is
+    /// one: --activation, else the development PIN file.
+    pub fn activated<T>(&self, message: T, credential: &str) -> anyhow::Result<tonic::Request<T>> {
+        let mut request = tonic::Request::new(message);
+        let factor = match &self.activation {
+            Some(factor) => Some(factor.clone()),
+            None => {
+                let path = self
+                    .pki_dir
+                    .join("credentials")
+                    .join(credential)
+                    .join("pin");
+                std::fs::read_to_string(&path)
+                    .ok()
+                    .map(|text| text.trim().to_owned())
+            }
+        };
+        if let Some(factor) = factor.filter(|f| !f.is_empty()) {
+            request.metadata_mut().insert(
+                ketqua::service::ACTIVATION_METADATA,
+                factor
+                    .parse()
+                    .context("the activation factor is not a valid metadata value")?,
+            );
+        }
+        Ok(request)
     }
 
     fn tls(&self, default_client: &str) -> anyhow::Result<ClientTlsConfig> {
