@@ -79,10 +79,13 @@ async fn encrypted_keys_sign_the_flow_with_the_configured_passphrase() {
             encrypted_pki(dir, &pass)
         });
     let out = tempfile::tempdir().unwrap();
+    // The officials' PINs are read from the PKI directory, beside their (encrypted) keys.
     let demo = must(ketqua(&[
         "demo",
         "--server",
         &server.grpc,
+        "--pki-dir",
+        server.pki_dir().to_str().unwrap(),
         "--out",
         out.path().to_str().unwrap(),
     ]));

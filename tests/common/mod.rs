@@ -155,6 +155,7 @@ impl Server {
     /// client certificates. `None` when PostgreSQL is asked for and not configured.
     pub async fn start_secure(backend: Backend, extra_args: &[&str]) -> Option<Server> {
         let dir = tempfile::tempdir().expect("temp dir");
+        init_pki_without_activation(dir.path());
         let database = match backend {
             Backend::Sqlite => None,
             Backend::Postgres => Some(TempDatabase::create(&postgres_base_url()?).await),
@@ -186,7 +187,20 @@ impl Server {
 
     fn spawn_new(backend: Backend, database: Option<TempDatabase>, extra_args: &[&str]) -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
+        init_pki_without_activation(dir.path());
         Self::spawn_in(dir, backend, database, extra_args)
+    }
+
+    /// A server on a development PKI whose officials need their PIN
+    /// (`<pki>/credentials/<id>/pin`), as `serve` makes it on first start. `None` when
+    /// PostgreSQL is asked for and not configured.
+    pub async fn start_with_activation(backend: Backend, extra_args: &[&str]) -> Option<Server> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let database = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(TempDatabase::create(&postgres_base_url()?).await),
+        };
+        Some(Self::spawn_in(dir, backend, database, extra_args))
     }
 
     fn spawn_in(
@@ -417,6 +431,22 @@ impl Drop for Server {
         // The server is gone; now its database may be dropped (field order would do it too).
         self.database.take();
     }
+}
+
+/// The development PKI of a test server, made before it starts, without activation PINs:
+/// only the tests of activation give them.
+pub fn init_pki_without_activation(dir: &Path) {
+    let output = Command::new(BIN)
+        .args(["pki", "init", "--without-activation", "--out"])
+        .arg(dir.join("pki"))
+        .env("KETQUA_LOG", "error")
+        .output()
+        .expect("run ketqua pki init");
+    assert!(
+        output.status.success(),
+        "pki init: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 /// A TLS channel to `url`, trusting the development client CA of `pki_dir` and presenting
