@@ -4,10 +4,7 @@
 
 mod common;
 
-use std::{
-    io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
-};
+use std::process::Command;
 
 use common::*;
 use ketqua::proto::v1::{self as pb, dossiers_client::DossiersClient};
@@ -140,58 +137,6 @@ async fn the_pin_activates_wrong_ones_lock_and_an_administrator_unlocks() {
         .expect("unlocked, the PIN activates again");
 }
 
-/// A second server on the same PostgreSQL database and PKI.
-struct Replica {
-    child: Child,
-    grpc: String,
-}
-
-impl Replica {
-    fn start(server: &Server) -> Replica {
-        let dir = tempfile::tempdir().unwrap();
-        let mut child = Command::new(BIN)
-            .args([
-                "serve",
-                "--grpc-addr",
-                "127.0.0.1:0",
-                "--http-addr",
-                "127.0.0.1:0",
-            ])
-            .arg("--data-dir")
-            .arg(dir.path())
-            .arg("--pki-dir")
-            .arg(server.pki_dir())
-            .arg("--database")
-            .arg(server.database_url())
-            .arg("--blob-dir")
-            .arg(server.blob_dir())
-            .arg("--insecure")
-            .env("KETQUA_LOG", "error")
-            .env_remove("KETQUA_CONFIG")
-            .env_remove("KETQUA_DATABASE_URL")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let grpc = loop {
-            let line = lines.next().expect("replica exited").unwrap();
-            if let Some(addr) = line.strip_prefix("grpc listening on ") {
-                break format!("http://{addr}");
-            }
-        };
-        std::thread::spawn(move || for _ in lines {});
-        Replica { child, grpc }
-    }
-}
-
-impl Drop for Replica {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[tokio::test]
 async fn replicas_share_the_failures_and_the_lock() {
     let Some(server) = Server::start_with_activation(Backend::Postgres, &[]).await else {
@@ -200,13 +145,7 @@ async fn replicas_share_the_failures_and_the_lock() {
     let replica = Replica::start(&server);
     let pin = pin_of(&server, "stp-receiver");
     let mut first = server.dossiers().await;
-    let mut second = DossiersClient::new(
-        Channel::from_shared(replica.grpc.clone())
-            .unwrap()
-            .connect()
-            .await
-            .unwrap(),
-    );
+    let mut second = replica.dossiers().await;
     // Three wrong PINs on one replica and two on the other make five.
     for _ in 0..3 {
         let wrong = receive(&mut first, Some("wrong")).await.unwrap_err();

@@ -4,10 +4,7 @@
 
 mod common;
 
-use std::{
-    io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
-};
+use std::process::Command;
 
 use common::*;
 use ketqua::proto::v1::{
@@ -448,65 +445,6 @@ async fn proofs_verify_under_rfc9162(backend: Backend) {
 }
 
 on_both_backends!(search_pages_and_get_record, proofs_verify_under_rfc9162);
-
-/// A second `ketqua serve` on the first one's PKI, database and blob directory (replicas share
-/// the directory, e.g. on a network file system; its own data directory holds nothing).
-struct Replica {
-    child: Child,
-    grpc: String,
-    dir: tempfile::TempDir,
-}
-
-impl Replica {
-    fn start(server: &Server) -> Replica {
-        let dir = tempfile::tempdir().unwrap();
-        let mut child = Command::new(BIN)
-            .arg("serve")
-            .args(["--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0"])
-            .arg("--data-dir")
-            .arg(dir.path())
-            .arg("--pki-dir")
-            .arg(server.pki_dir())
-            .arg("--database")
-            .arg(server.database_url())
-            .arg("--blob-dir")
-            .arg(server.blob_dir())
-            .arg("--insecure")
-            .env("KETQUA_LOG", "error")
-            .env_remove("KETQUA_CONFIG")
-            .env_remove("KETQUA_DATABASE_URL")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let grpc = loop {
-            let line = lines.next().expect("replica exited").unwrap();
-            if let Some(addr) = line.strip_prefix("grpc listening on ") {
-                break format!("http://{addr}");
-            }
-        };
-        std::thread::spawn(move || for _ in lines {});
-        Replica { child, grpc, dir }
-    }
-
-    async fn dossiers(&self) -> DossiersClient<Channel> {
-        DossiersClient::new(
-            Channel::from_shared(self.grpc.clone())
-                .unwrap()
-                .connect()
-                .await
-                .unwrap(),
-        )
-    }
-}
-
-impl Drop for Replica {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 #[tokio::test]
 async fn two_processes_on_one_postgres_database() {

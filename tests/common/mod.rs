@@ -433,6 +433,65 @@ impl Drop for Server {
     }
 }
 
+/// A second `ketqua serve` on the first one's PKI, database and blob directory (replicas share
+/// the directory, e.g. on a network file system; its own data directory holds nothing).
+pub struct Replica {
+    child: Child,
+    pub grpc: String,
+    pub dir: tempfile::TempDir,
+}
+
+impl Replica {
+    pub fn start(server: &Server) -> Replica {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(BIN)
+            .arg("serve")
+            .args(["--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0"])
+            .arg("--data-dir")
+            .arg(dir.path())
+            .arg("--pki-dir")
+            .arg(server.pki_dir())
+            .arg("--database")
+            .arg(server.database_url())
+            .arg("--blob-dir")
+            .arg(server.blob_dir())
+            .arg("--insecure")
+            .env("KETQUA_LOG", "error")
+            .env_remove("KETQUA_CONFIG")
+            .env_remove("KETQUA_DATABASE_URL")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let grpc = loop {
+            let line = lines.next().expect("replica exited").unwrap();
+            if let Some(addr) = line.strip_prefix("grpc listening on ") {
+                break format!("http://{addr}");
+            }
+        };
+        std::thread::spawn(move || for _ in lines {});
+        Replica { child, grpc, dir }
+    }
+
+    pub async fn dossiers(&self) -> DossiersClient<Channel> {
+        DossiersClient::new(
+            Channel::from_shared(self.grpc.clone())
+                .unwrap()
+                .connect()
+                .await
+                .unwrap(),
+        )
+    }
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// The development PKI of a test server, made before it starts, without activation PINs:
 /// only the tests of activation give them.
 pub fn init_pki_without_activation(dir: &Path) {
