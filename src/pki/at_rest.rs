@@ -14,7 +14,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 use zeroize::Zeroizing;
 
 use super::error::PkiError;
-use super::manifest::{Manifest, MANIFEST_FILE};
+use super::manifest::Manifest;
 
 /// How key files may be read.
 #[derive(Clone, Default)]
@@ -109,15 +109,7 @@ pub fn encrypt_key(plain_der: &[u8], passphrase: &[u8]) -> Result<Zeroizing<Stri
 /// file is replaced atomically (a new file, mode 0600, renamed over the old). Returns the
 /// files it encrypted.
 pub fn encrypt_key_files(dir: &Path, passphrase: &[u8]) -> Result<Vec<PathBuf>, PkiError> {
-    let manifest_path = dir.join(MANIFEST_FILE);
-    let text = std::fs::read_to_string(&manifest_path).map_err(|source| PkiError::Io {
-        path: manifest_path.clone(),
-        source,
-    })?;
-    let manifest: Manifest = toml::from_str(&text).map_err(|e| PkiError::Manifest {
-        path: manifest_path,
-        reason: e.to_string(),
-    })?;
+    let manifest = Manifest::read(dir)?;
     let mut paths: Vec<PathBuf> = manifest
         .credentials
         .iter()

@@ -65,14 +65,7 @@ impl KeyStore {
     /// unencrypted ones if it says so.
     pub fn load_with(dir: &Path, access: &KeyAccess) -> Result<KeyStore, PkiError> {
         let manifest_path = dir.join(MANIFEST_FILE);
-        let text = std::fs::read_to_string(&manifest_path).map_err(|source| PkiError::Io {
-            path: manifest_path.clone(),
-            source,
-        })?;
-        let manifest: Manifest = toml::from_str(&text).map_err(|e| PkiError::Manifest {
-            path: manifest_path.clone(),
-            reason: e.to_string(),
-        })?;
+        let manifest = Manifest::read(dir)?;
 
         let root_path = dir.join(ROOT_FILE);
         let root_der = read_single_certificate(&root_path)?;

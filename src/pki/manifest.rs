@@ -2,8 +2,11 @@
 //! credential uses (paths relative to the store directory), the TSA and the CRLs. Read by the
 //! key store, written by the development hierarchy.
 
+use std::path::Path;
+
 use serde::{Deserialize, Serialize};
 
+use super::error::PkiError;
 use crate::flow::Role;
 
 /// Name of the manifest inside a key store directory.
@@ -22,6 +25,21 @@ pub(super) struct Manifest {
     pub tsa: Option<TsaEntry>,
     #[serde(default, rename = "credential")]
     pub credentials: Vec<CredentialEntry>,
+}
+
+impl Manifest {
+    /// Reads `dir/credentials.toml`, naming the file in every error.
+    pub(super) fn read(dir: &Path) -> Result<Manifest, PkiError> {
+        let path = dir.join(MANIFEST_FILE);
+        let text = std::fs::read_to_string(&path).map_err(|source| PkiError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|e| PkiError::Manifest {
+            path,
+            reason: e.to_string(),
+        })
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]
