@@ -162,9 +162,14 @@ impl Callers {
 
     /// Reads a TOML document of `[[callers]]` entries.
     pub fn from_toml(text: &str) -> Result<Callers, RegistryError> {
+        Callers::new(&Callers::rules_of(text)?)
+    }
+
+    /// The `[[callers]]` entries of a TOML document, unchecked (to merge with others first).
+    pub fn rules_of(text: &str) -> Result<Vec<CallerRule>, RegistryError> {
         let file: CallersFile =
             toml::from_str(text).map_err(|e| RegistryError::Toml(e.to_string()))?;
-        Callers::new(&file.callers)
+        Ok(file.callers)
     }
 
     /// Writes rules as a TOML document that [`Callers::from_toml`] reads back.

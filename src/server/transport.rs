@@ -111,16 +111,10 @@ fn load_callers(inline: &[CallerRule], file: Option<&Path>) -> anyhow::Result<Ca
     let mut rules = inline.to_vec();
     if let Some(path) = file {
         match std::fs::read_to_string(path) {
-            Ok(text) => {
-                #[derive(serde::Deserialize)]
-                struct File {
-                    #[serde(default)]
-                    callers: Vec<CallerRule>,
-                }
-                let parsed: File = toml::from_str(&text)
-                    .with_context(|| format!("the callers file {}", path.display()))?;
-                rules.extend(parsed.callers);
-            }
+            Ok(text) => rules.extend(
+                Callers::rules_of(&text)
+                    .with_context(|| format!("the callers file {}", path.display()))?,
+            ),
             // The development default is optional; a configured file is not.
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && inline.is_empty() => {
                 tracing::warn!(path = %path.display(), "no callers file");
