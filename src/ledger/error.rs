@@ -9,7 +9,7 @@ pub enum LedgerError {
     #[error("{requested} is out of range for a tree of size {size}")]
     OutOfRange { requested: u64, size: u64 },
     /// The caller did not supply a node the computation needs: a storage bug or a request for
-    /// a size the store has not reached (check with [`super::tree::ensure_within`] first).
+    /// a size the store has not reached (check with `tree::ensure_within` first).
     #[error("stored {0} is missing")]
     MissingNode(NodeId),
     /// A proof that does not prove what it claims.

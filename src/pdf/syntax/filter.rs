@@ -20,10 +20,8 @@ pub fn flate(mut dict: Dict, data: &[u8]) -> Object {
 }
 
 /// Decodes a stream's data: no filter or FlateDecode, with PNG or no predictors, within the
-/// default [`ReadLimits`] (a document's own streams are read with [`Document::decode`], which
+/// default [`ReadLimits`] (a document's own streams are read with `Document::decode`, which
 /// counts them against that document's budget).
-///
-/// [`Document::decode`]: super::document::Document::decode
 pub fn decode_stream(dict: &Dict, raw: &[u8]) -> Result<Vec<u8>, SyntaxError> {
     decode_within(dict, raw, &Budget::new(ReadLimits::default()))
 }
