@@ -132,6 +132,14 @@ pub struct SignedRecord {
 /// Encodes the draft and signs it with the actor's credential. The signature carries
 /// signing-time (a CAdES-B-B attribute that PAdES forbids but a detached record may hold).
 pub fn sign(draft: &Draft<'_>) -> Result<SignedRecord, cms::CmsError> {
+    let bytes = encode(draft);
+    let attributes = signed_attributes(draft, &bytes)?;
+    let signature = draft.actor.sign(attributes.bytes_to_sign())?;
+    assemble(draft, bytes, &attributes, &signature)
+}
+
+/// The record as it will be signed: what an official signing with their own token is shown.
+pub fn encode(draft: &Draft<'_>) -> Vec<u8> {
     let info = draft.actor.info();
     let record = pb::StepRecord {
         format: FORMAT,
@@ -157,17 +165,57 @@ pub fn sign(draft: &Draft<'_>) -> Result<SignedRecord, cms::CmsError> {
         result_code: draft.result_code.clone(),
         cited_results: draft.cited_results.clone(),
     };
-    let bytes = record.encode_to_vec();
-    let sha256 = crypto::sha256(&bytes);
+    record.encode_to_vec()
+}
+
+/// The CMS signed attributes over the encoded record `bytes`: the exact bytes the actor's key
+/// signs, whether the service holds it or the official's own token does. Deterministic, so a
+/// replica that did not prepare them rebuilds the same bytes from the same draft.
+pub fn signed_attributes(
+    draft: &Draft<'_>,
+    bytes: &[u8],
+) -> Result<cms::SignedAttributes, cms::CmsError> {
     let signing_time = time::OffsetDateTime::from_unix_timestamp_nanos(
         i128::from(draft.time_unix_millis) * 1_000_000,
     )
     .ok();
-    let signature =
-        cms::sign_detached_digest(&sha256, draft.actor, &cms::SignOptions { signing_time })?;
+    cms::SignedAttributes::new(
+        &crypto::sha256(bytes),
+        draft.actor.certificate_der(),
+        &cms::SignOptions { signing_time },
+    )
+}
+
+/// The record signed by an official's own token: `signature` over `signed_attributes`, checked
+/// against the actor's certificate before anything is assembled.
+pub fn complete(draft: &Draft<'_>, signature: &[u8]) -> Result<SignedRecord, cms::CmsError> {
+    let bytes = encode(draft);
+    let attributes = signed_attributes(draft, &bytes)?;
+    attributes.check_signature(
+        signature,
+        draft.actor.signature_algorithm(),
+        draft.actor.certificate_der(),
+    )?;
+    assemble(draft, bytes, &attributes, signature)
+}
+
+fn assemble(
+    draft: &Draft<'_>,
+    bytes: Vec<u8>,
+    attributes: &cms::SignedAttributes,
+    signature: &[u8],
+) -> Result<SignedRecord, cms::CmsError> {
+    let signature = cms::assemble(
+        attributes,
+        signature,
+        draft.actor.signature_algorithm(),
+        draft.actor.certificate_der(),
+        draft.actor.chain_der(),
+        &[],
+    )?;
     Ok(SignedRecord {
+        sha256: crypto::sha256(&bytes),
         bytes,
-        sha256,
         signature,
     })
 }

@@ -6,7 +6,7 @@ use tonic::{Request, Response, Status};
 
 use super::{
     callers::caller_of,
-    convert::{document, documents, dossier, metadata_input, receipt},
+    convert::{document, documents, dossier, metadata_input, receipt, rfc3339},
     status::{max_message_bytes, reply},
 };
 use crate::{
@@ -16,6 +16,7 @@ use crate::{
         self as pb,
         dossiers_server::{Dossiers, DossiersServer},
     },
+    record::step_from_proto,
     service::{ApplicantInput, ReceiveCommand, ResultContent, Service, SignCommand, StepCommand},
 };
 
@@ -46,6 +47,26 @@ impl<A: Archive> DossiersApi<A> {
         };
         reply(self.service.step(&caller, command).await, receipt)
     }
+}
+
+/// The step command of `PrepareStep`/`CompleteStep`: the step they name and its request.
+fn external_step_command(
+    step: i32,
+    request: Option<pb::StepRequest>,
+) -> Result<StepCommand, Status> {
+    let step = pb::Step::try_from(step)
+        .ok()
+        .and_then(step_from_proto)
+        .ok_or_else(|| Status::invalid_argument("step is missing or unknown"))?;
+    let request = request.ok_or_else(|| Status::invalid_argument("request is missing"))?;
+    Ok(StepCommand {
+        step,
+        request_id: request.request_id,
+        credential_id: request.credential_id,
+        dossier_code: request.dossier_code,
+        note: request.note,
+        documents: documents(request.documents),
+    })
 }
 
 /// Every `Dossiers` call that takes a plain `StepRequest` differs from the others only in the
@@ -126,6 +147,41 @@ impl_dossiers! {
             metadata: metadata_input(request.metadata),
         };
         reply(self.service.sign(&caller, command).await, receipt)
+    }
+
+    async fn prepare_step(
+        &self,
+        request: Request<pb::PrepareStepRequest>,
+    ) -> Result<Response<pb::PreparedStep>, Status> {
+        let caller = caller_of(&self.service, &request);
+        let request = request.into_inner();
+        let command = external_step_command(request.step, request.request)?;
+        reply(
+            self.service.prepare_step(&caller, command).await,
+            |prepared| pb::PreparedStep {
+                session_id: prepared.session_id,
+                record: prepared.record,
+                record_sha256: prepared.record_sha256.to_vec(),
+                data_to_sign: prepared.data_to_sign,
+                data_to_sign_sha256: prepared.data_to_sign_sha256.to_vec(),
+                signature_algorithm: prepared.signature_algorithm,
+                expires_at: rfc3339(prepared.expires_at),
+            },
+        )
+    }
+
+    async fn complete_step(
+        &self,
+        request: Request<pb::CompleteStepRequest>,
+    ) -> Result<Response<pb::StepReceipt>, Status> {
+        let caller = caller_of(&self.service, &request);
+        let request = request.into_inner();
+        let command = external_step_command(request.step, request.request)?;
+        let receipt_of = self
+            .service
+            .complete_step(&caller, &request.session_id, &request.signature_value, command)
+            .await;
+        reply(receipt_of, receipt)
     }
 
     async fn get(&self, request: Request<pb::GetRequest>) -> Result<Response<pb::Dossier>, Status> {

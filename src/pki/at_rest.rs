@@ -113,8 +113,11 @@ pub fn encrypt_key_files(dir: &Path, passphrase: &[u8]) -> Result<Vec<PathBuf>, 
     let mut paths: Vec<PathBuf> = manifest
         .credentials
         .iter()
-        .map(|c| dir.join(&c.key))
-        .chain(manifest.tsa.iter().map(|t| dir.join(&t.key)))
+        .map(|c| &c.key)
+        .chain(manifest.tsa.iter().map(|t| &t.key))
+        // An official who holds their own key has no file here.
+        .filter(|key| !key.is_empty())
+        .map(|key| dir.join(key))
         .collect();
     let log_key = dir.join("log.key");
     if log_key.is_file() {

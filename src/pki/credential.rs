@@ -44,6 +44,8 @@ pub(super) enum SigningKey {
     Ecdsa(EcdsaKeyPair),
     /// The key and the padding its signature algorithm uses.
     Rsa(RsaKeyPair, &'static dyn RsaEncoding),
+    /// No key here: the official's own token signs (external signing of step records).
+    HeldByOfficial,
 }
 
 /// A certificate with its chain and private key. The key never leaves this struct except as
@@ -108,6 +110,12 @@ impl Credential {
         self.activation.as_ref()
     }
 
+    /// Whether the service holds the key; if not, only the official's own token signs, through
+    /// the two-step external signing of step records.
+    pub fn holds_key(&self) -> bool {
+        !matches!(self.key, SigningKey::HeldByOfficial)
+    }
+
     pub fn is_timestamp_authority(&self) -> bool {
         self.timestamp_authority
     }
@@ -129,6 +137,9 @@ impl Credential {
                     .map_err(|_| failed())?;
                 Ok(sig)
             }
+            SigningKey::HeldByOfficial => Err(PkiError::KeyHeldByOfficial {
+                id: self.info.id.clone(),
+            }),
         }
     }
 

@@ -52,6 +52,8 @@ pub enum PkiError {
     Crl { path: PathBuf, reason: String },
     #[error("credential `{id}`: signing failed in the crypto library")]
     Sign { id: String },
+    #[error("credential `{id}`: its key is held by the official, not by the service")]
+    KeyHeldByOfficial { id: String },
 }
 
 /// Why a credential must not sign at a given time.

@@ -215,8 +215,13 @@ fn load_credential(
             id: spec.id.to_string(),
             reason,
         })?;
-    let key_der = open_key(&key_path, read_key_der(&key_path)?, access)?;
-    let (key, algorithm) = load_key(spec.id, &cert, &cert_path, &key_path, &key_der, requested)?;
+    let algorithm = choose_algorithm(spec.id, &cert, &cert_path, requested)?;
+    let key = if spec.key.is_empty() && !spec.timestamp_authority {
+        SigningKey::HeldByOfficial
+    } else {
+        let key_der = open_key(&key_path, read_key_der(&key_path)?, access)?;
+        load_key(spec.id, &cert, &cert_path, &key_path, &key_der, algorithm)?
+    };
 
     let activation = spec
         .pin_argon2id
@@ -240,26 +245,16 @@ fn load_credential(
     })
 }
 
-fn load_key(
+/// The signature algorithm of a credential: what its certificate's key (type, curve, size)
+/// allows under the crypto policy, `requested` if the manifest names one that fits.
+fn choose_algorithm(
     id: &str,
     cert: &X509Certificate<'_>,
     cert_path: &Path,
-    key_path: &Path,
-    key_der: &[u8],
     requested: Option<SignatureAlgorithm>,
-) -> Result<(SigningKey, SignatureAlgorithm), PkiError> {
+) -> Result<SignatureAlgorithm, PkiError> {
     let spki = cert.public_key();
     let cert_public = spki.subject_public_key.data.as_ref();
-    let mismatch = || PkiError::KeyMismatch {
-        id: id.to_string(),
-        cert: cert_path.to_path_buf(),
-        key: key_path.to_path_buf(),
-    };
-    let bad_key = |reason: String| PkiError::Key {
-        path: key_path.to_path_buf(),
-        reason,
-    };
-
     let Some(key_algorithm) = KeyAlgorithm::from_oid(spki.algorithm.algorithm.as_bytes()) else {
         return Err(PkiError::Certificate {
             path: cert_path.to_path_buf(),
@@ -294,19 +289,40 @@ fn load_key(
             }
         }
     }
-    let algorithm = match requested {
-        None => key_algorithm.default_signature_algorithm(),
-        Some(a) if key_algorithm.signs_with(a) => a,
+    match requested {
+        None => Ok(key_algorithm.default_signature_algorithm()),
+        Some(a) if key_algorithm.signs_with(a) => Ok(a),
         Some(a) => {
             let reason = match key_algorithm {
                 KeyAlgorithm::Ec => format!("signature_algorithm `{a}` does not fit an ECDSA P-256 key; remove it or set ecdsa-p256-sha256"),
                 KeyAlgorithm::Rsa => format!("signature_algorithm `{a}` does not fit an RSA key; use rsa-pkcs1-sha256 or rsa-pss-sha256"),
             };
-            return Err(PkiError::InvalidCredential {
+            Err(PkiError::InvalidCredential {
                 id: id.to_string(),
                 reason,
-            });
+            })
         }
+    }
+}
+
+/// The private key of a credential, checked to belong to its certificate.
+fn load_key(
+    id: &str,
+    cert: &X509Certificate<'_>,
+    cert_path: &Path,
+    key_path: &Path,
+    key_der: &[u8],
+    algorithm: SignatureAlgorithm,
+) -> Result<SigningKey, PkiError> {
+    let cert_public = cert.public_key().subject_public_key.data.as_ref();
+    let mismatch = || PkiError::KeyMismatch {
+        id: id.to_string(),
+        cert: cert_path.to_path_buf(),
+        key: key_path.to_path_buf(),
+    };
+    let bad_key = |reason: String| PkiError::Key {
+        path: key_path.to_path_buf(),
+        reason,
     };
     let key = match algorithm.signing() {
         Signing::Ecdsa(signing) => {
@@ -331,7 +347,7 @@ fn load_key(
             SigningKey::Rsa(kp, padding)
         }
     };
-    Ok((key, algorithm))
+    Ok(key)
 }
 
 /// Bit length of the modulus in a DER RSAPublicKey, 0 if unreadable (then ring rejects the key

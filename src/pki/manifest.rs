@@ -49,6 +49,10 @@ pub(super) struct CredentialEntry {
     pub role: Role,
     pub department: String,
     pub cert: String,
+    /// The PKCS#8 key file. Absent (or empty): the official holds the key on their own token
+    /// and signs each step record through `Dossiers.PrepareStep`/`CompleteStep`; the service
+    /// knows only the certificate.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub key: String,
     #[serde(default)]
     pub chain: Vec<String>,

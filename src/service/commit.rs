@@ -13,8 +13,10 @@ use crate::{
         Archive, ArchiveError, DossierChange, DossierRow, LogReceipt, NewDocument, NewRecord,
         RequestMark, StoredRecord,
     },
+    cms::CmsError,
     flow::{DossierCode, State, Step},
     pki::Credential,
+    pki::PkiError,
     proto::v1 as pb,
     record,
 };
@@ -38,6 +40,39 @@ pub(super) struct StepWrite<'a> {
     pub fingerprint: [u8; 32],
     pub due_date: String,
     pub result_code: String,
+    /// The official's own token's signature over the record's signed attributes; `None`: the
+    /// service signs with the credential's key.
+    pub external_signature: Option<&'a [u8]>,
+}
+
+impl StepWrite<'_> {
+    /// The record this write commits, as of `at`.
+    pub(super) fn draft(&self, at: time::OffsetDateTime) -> Result<record::Draft<'_>, Error> {
+        let sequence = self.row.record_count + 1;
+        Ok(record::Draft {
+            dossier_code: self.code.to_string(),
+            sequence: u32::try_from(sequence).map_err(|_| {
+                Error::Internal(format!("dossier {} has too many records", self.code))
+            })?,
+            step: self.step,
+            state_after: self.state,
+            note: self.note,
+            actor: self.credential,
+            documents: self
+                .documents
+                .iter()
+                .map(digest_of)
+                .chain(self.named_only.iter().cloned())
+                .collect(),
+            time_unix_millis: unix_millis(at),
+            previous_record_sha256: self.row.last_record_sha256.clone(),
+            procedure_code: self.row.procedure_code.clone(),
+            applicant_id: self.row.applicant_id.clone(),
+            due_date: self.due_date.clone(),
+            result_code: self.result_code.clone(),
+            cited_results: self.cited_results.clone(),
+        })
+    }
 }
 
 impl<A: Archive> Service<A> {
@@ -46,41 +81,36 @@ impl<A: Archive> Service<A> {
         call: &Call<'_>,
         write: StepWrite<'_>,
     ) -> Result<Receipt, Error> {
+        let signed = {
+            let draft = write.draft(call.at)?;
+            match write.external_signature {
+                None => record::sign(&draft),
+                Some(signature) => record::complete(&draft, signature),
+            }
+            .map_err(signing_error)?
+        };
         let StepWrite {
             code,
             row,
-            step,
             state,
             credential,
-            note,
             documents,
-            named_only,
-            cited_results,
             change,
             fingerprint,
             due_date,
             result_code,
+            ..
         } = write;
-        let digests = documents.iter().map(digest_of).chain(named_only).collect();
-        let sequence = row.record_count + 1;
-        let draft = record::Draft {
-            dossier_code: code.to_string(),
-            sequence: u32::try_from(sequence)
-                .map_err(|_| Error::Internal(format!("dossier {code} has too many records")))?,
-            step,
-            state_after: state,
-            note,
-            actor: credential,
-            documents: digests,
-            time_unix_millis: unix_millis(call.at),
-            previous_record_sha256: row.last_record_sha256.clone(),
-            procedure_code: row.procedure_code.clone(),
-            applicant_id: row.applicant_id.clone(),
-            due_date: due_date.clone(),
-            result_code: result_code.clone(),
-            cited_results,
+        let new = NewRecord {
+            sequence: row.record_count + 1,
+            step: write.step.as_str().to_owned(),
+            record: signed.bytes,
+            signature: signed.signature,
+            record_sha256: signed.sha256,
+            credential_id: credential.id().to_owned(),
+            time_ms: unix_millis(call.at),
+            documents,
         };
-        let new = new_record(&draft, sequence, documents)?;
         let request = RequestMark {
             request_id: call.request_id.to_owned(),
             method: call.method.to_owned(),
@@ -128,8 +158,7 @@ pub(super) fn new_record(
     sequence: i64,
     documents: Vec<NewDocument>,
 ) -> Result<NewRecord, Error> {
-    let signed = record::sign(draft)
-        .map_err(|e| Error::Internal(format!("signing the step record: {e}")))?;
+    let signed = record::sign(draft).map_err(signing_error)?;
     Ok(NewRecord {
         sequence,
         step: draft.step.as_str().to_owned(),
@@ -140,6 +169,27 @@ pub(super) fn new_record(
         time_ms: draft.time_unix_millis,
         documents,
     })
+}
+
+/// What a failure to sign a record means to the caller: a signature from the official's token
+/// that does not verify is their mistake; a key the service does not hold, a precondition.
+fn signing_error(error: CmsError) -> Error {
+    match error {
+        CmsError::Signing(problem @ PkiError::KeyHeldByOfficial { .. }) => {
+            Error::FailedPrecondition(format!(
+                "{problem}: only the steps Dossiers.PrepareStep offers can be signed with the official's own token"
+            ))
+        }
+        CmsError::Signing(other) => Error::Internal(format!("signing the step record: {other}")),
+        CmsError::BadSignature
+        | CmsError::AttributesForOtherCertificate
+        | CmsError::EmptySignature => {
+            Error::InvalidArgument(format!(
+                "the signature does not verify over the prepared record with the credential's certificate ({error}); prepare the step again"
+            ))
+        }
+        other => Error::Internal(format!("signing the step record: {other}")),
+    }
 }
 
 pub(super) fn receipt_from_new(

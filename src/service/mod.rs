@@ -17,6 +17,7 @@ mod commands;
 mod commit;
 mod core;
 mod error;
+mod external_step;
 mod fingerprint;
 mod fsck;
 mod input;
@@ -26,6 +27,7 @@ mod replay;
 mod result;
 mod retrieval;
 mod revocation;
+mod sessions;
 mod signing;
 mod steps;
 mod verification;
@@ -38,6 +40,7 @@ pub use audit::{incident_number, panic_text};
 pub use commands::{ReceiveCommand, ResultContent, ResultMetadata, SignCommand, StepCommand};
 pub use core::{system_clock, Clock, Service, DEFAULT_PUBLIC_URL};
 pub use error::Error;
+pub use external_step::PreparedStep;
 pub use fsck::fsck;
 pub use input::{ApplicantInput, DocumentInput, Limits};
 pub use renewal::{
@@ -50,5 +53,6 @@ pub use retrieval::{
     MAX_PAGE_SIZE,
 };
 pub use revocation::RevokeCommand;
-pub use signing::{ExternalSigner, PreparedSession, SignOptions, SignedDocument, SESSION_LIFETIME};
+pub use sessions::SESSION_LIFETIME;
+pub use signing::{ExternalSigner, PreparedSession, SignOptions, SignedDocument};
 pub use verification::ResultStatus;

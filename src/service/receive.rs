@@ -190,6 +190,7 @@ impl<A: Archive> Service<A> {
             fingerprint,
             due_date,
             result_code: String::new(),
+            external_signature: None,
         };
         self.commit_step(call, write).await
     }

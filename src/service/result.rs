@@ -202,6 +202,7 @@ impl<A: Archive> Service<A> {
             fingerprint,
             due_date: row.due_date.clone(),
             result_code: String::new(),
+            external_signature: None,
         };
         self.commit_step(call, write).await
     }

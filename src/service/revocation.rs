@@ -197,6 +197,7 @@ impl<A: Archive> Service<A> {
             fingerprint,
             due_date: row.due_date.clone(),
             result_code: code.to_string(),
+            external_signature: None,
         };
         self.commit_step(&call, write).await
     }

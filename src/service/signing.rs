@@ -1,7 +1,7 @@
 //! The Signing service's use cases: sign any PDF with a named credential at a PAdES level,
 //! external signing in two steps for officials with their own tokens, and timestamps.
 
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 
 use super::{
     admission::QUEUE_PATIENCE,
@@ -9,6 +9,7 @@ use super::{
     core::Service,
     error::Error,
     result::pdf_error,
+    sessions::{random_bytes, SESSION_LIFETIME, STEP_SESSION_PREFIX},
 };
 use crate::{
     access::{Caller, Permission},
@@ -19,9 +20,6 @@ use crate::{
         StampTextInput, VisibleSignature,
     },
 };
-
-/// How long a prepared external signature waits for its value.
-pub const SESSION_LIFETIME: Duration = Duration::minutes(15);
 
 /// Options shared by both ways of signing.
 #[derive(Debug, Clone)]
@@ -271,6 +269,11 @@ impl<A: Archive> Service<A> {
         if session_id.is_empty() {
             return Err(Error::InvalidArgument("session_id is empty".to_owned()));
         }
+        if session_id.starts_with(STEP_SESSION_PREFIX) {
+            return Err(Error::InvalidArgument(format!(
+                "session {session_id:?} prepares a step record; complete it with Dossiers.CompleteStep"
+            )));
+        }
         if signature_value.is_empty() {
             return Err(Error::InvalidArgument(
                 "signature_value is empty".to_owned(),
@@ -323,13 +326,6 @@ impl<A: Archive> Service<A> {
             .timestamp(&digest)
             .map_err(|e| Error::Internal(format!("timestamp: {e}")))
     }
-}
-
-fn random_bytes() -> Result<[u8; 16], Error> {
-    let mut bytes = [0u8; 16];
-    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes)
-        .map_err(|_| Error::Internal("the system random generator failed".to_owned()))?;
-    Ok(bytes)
 }
 
 /// The signature algorithm an external certificate's key implies: ECDSA P-256 or RSA

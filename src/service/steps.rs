@@ -14,8 +14,9 @@ use super::{
 };
 use crate::{
     access::{Caller, Permission},
-    archive::{Archive, DossierChange, IssuedResult},
-    flow::{vietnam_date, Step},
+    archive::{Archive, DossierChange, DossierRow, IssuedResult, NewDocument},
+    flow::{vietnam_date, DossierCode, State, Step},
+    pki::Credential,
 };
 
 impl<A: Archive> Service<A> {
@@ -39,12 +40,6 @@ impl<A: Archive> Service<A> {
         call: &Call<'_>,
         command: &StepCommand,
     ) -> Result<Receipt, Error> {
-        if matches!(command.step, Step::Receive | Step::Sign | Step::Revoke) {
-            return Err(Error::Internal(format!(
-                "step {} has its own use case",
-                command.step
-            )));
-        }
         input::check_request_id(&command.request_id)?;
         let fingerprint = fingerprint::step(command);
         if let Some(receipt) = self
@@ -54,6 +49,34 @@ impl<A: Archive> Service<A> {
             return Ok(receipt);
         }
         let code = parse_dossier_code(&command.dossier_code)?;
+        let row = self.load(&code).await?;
+        let plan = self.plan_step(call, command, &code, &row).await?;
+        if !plan.credential.holds_key() {
+            return Err(Error::FailedPrecondition(format!(
+                "the key of credential {:?} is held by its official, not by the service: sign the step with Dossiers.PrepareStep and CompleteStep",
+                command.credential_id
+            )));
+        }
+        let write = plan.write(command, &code, &row, fingerprint, None);
+        self.commit_step(call, write).await
+    }
+
+    /// Checks a step on the dossier `row` against the input limits, the flow and the stored
+    /// state, and works out the dossier's change: everything but the record's signature. The
+    /// step takes effect at `call.at`.
+    pub(super) async fn plan_step(
+        &self,
+        call: &Call<'_>,
+        command: &StepCommand,
+        code: &DossierCode,
+        row: &DossierRow,
+    ) -> Result<StepPlan<'_>, Error> {
+        if matches!(command.step, Step::Receive | Step::Sign | Step::Revoke) {
+            return Err(Error::InvalidArgument(format!(
+                "step {} has its own use case",
+                command.step
+            )));
+        }
         let documents = self.documents(&command.documents)?;
         input::check_note(&command.note, &self.limits)?;
         if needs_reason(command.step) && command.note.trim().is_empty() {
@@ -63,8 +86,7 @@ impl<A: Archive> Service<A> {
             )));
         }
         let credential = self.credential(&command.credential_id, call.at)?;
-        let row = self.load(&code).await?;
-        let from = stored_state(&row)?;
+        let from = stored_state(row)?;
         let state = self.check(Some(from), command.step, credential, &row.department)?;
         let today = vietnam_date(call.at);
         let mut change = DossierChange {
@@ -74,7 +96,7 @@ impl<A: Archive> Service<A> {
         };
         let mut result_code = String::new();
         if command.step == Step::Return {
-            let result = self.archive.result(&code).await?.ok_or_else(|| {
+            let result = self.archive.result(code).await?.ok_or_else(|| {
                 Error::Internal(format!(
                     "dossier {code} is signed but has no result document"
                 ))
@@ -89,21 +111,54 @@ impl<A: Archive> Service<A> {
                 sha256,
             });
         }
-        let write = StepWrite {
-            code: &code,
-            row: &row,
-            step: command.step,
+        Ok(StepPlan {
             state,
             credential,
-            note: &command.note,
             documents,
+            change,
+            result_code,
+        })
+    }
+}
+
+/// A step checked by [`Service::plan_step`], waiting for its record's signature.
+pub(super) struct StepPlan<'k> {
+    pub state: State,
+    pub credential: &'k Credential,
+    pub documents: Vec<NewDocument>,
+    pub change: DossierChange,
+    pub result_code: String,
+}
+
+impl<'k> StepPlan<'k> {
+    /// The write of this step; `external_signature` is the official's token's signature over
+    /// the record's signed attributes, `None` when the service signs with the credential.
+    pub(super) fn write<'a>(
+        self,
+        command: &'a StepCommand,
+        code: &'a DossierCode,
+        row: &'a DossierRow,
+        fingerprint: [u8; 32],
+        external_signature: Option<&'a [u8]>,
+    ) -> StepWrite<'a>
+    where
+        'k: 'a,
+    {
+        StepWrite {
+            code,
+            row,
+            step: command.step,
+            state: self.state,
+            credential: self.credential,
+            note: &command.note,
+            documents: self.documents,
             named_only: Vec::new(),
             cited_results: Vec::new(),
-            change,
+            change: self.change,
             fingerprint,
             due_date: row.due_date.clone(),
-            result_code,
-        };
-        self.commit_step(call, write).await
+            result_code: self.result_code,
+            external_signature,
+        }
     }
 }
