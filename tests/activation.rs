@@ -174,3 +174,137 @@ async fn replicas_share_the_failures_and_the_lock() {
         .await
         .expect("unlocked on the second");
 }
+
+/// The current TOTP code of an otpauth:// URI, `offset` seconds from now, computed by Python's
+/// standard library (RFC 6238 as an authenticator app does it), independently of ketqua.
+fn authenticator_code(uri: &str, offset: i64) -> String {
+    let script = r#"
+import base64, hashlib, hmac, struct, sys, time, urllib.parse
+uri, offset = sys.argv[1], int(sys.argv[2])
+query = urllib.parse.parse_qs(urllib.parse.urlparse(uri).query)
+secret = query["secret"][0]
+key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+step = (int(time.time()) + offset) // int(query["period"][0])
+mac = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
+start = mac[-1] & 0x0F
+value = struct.unpack(">I", mac[start:start + 4])[0] & 0x7FFFFFFF
+print("%06d" % (value % 10 ** int(query["digits"][0])))
+"#;
+    let output = Command::new("python3")
+        .args(["-c", script, uri, &offset.to_string()])
+        .output()
+        .expect("python3 computes the authenticator's code (CI has it)");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+#[tokio::test]
+async fn a_totp_code_activates_once_and_the_secret_is_sealed() {
+    assert!(tool_available("python3"), "python3 is needed (CI has it)");
+    let secrets = tempfile::tempdir().unwrap();
+    let pass = secrets.path().join("passphrase");
+    std::fs::write(&pass, "mật khẩu của sở\n").unwrap();
+    let made = Command::new(BIN)
+        .args(["pki", "totp-secret", "--credential", "stp-receiver"])
+        .arg("--passphrase-file")
+        .arg(&pass)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let made = String::from_utf8(made.stdout).unwrap();
+    let mut lines = made.lines();
+    let manifest_line = lines.next().unwrap().to_owned();
+    let uri = lines.next().unwrap().to_owned();
+    assert!(
+        manifest_line.starts_with("totp_secret = \"pbes2:"),
+        "{manifest_line}"
+    );
+    assert!(
+        uri.starts_with("otpauth://totp/ketqua:stp-receiver?secret="),
+        "{uri}"
+    );
+    let base32 = uri
+        .split("secret=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    assert!(
+        !manifest_line.contains(base32),
+        "the manifest holds the secret sealed"
+    );
+
+    let server =
+        Server::start_prepared(&["--key-passphrase-file", pass.to_str().unwrap()], |dir| {
+            init_pki_without_activation(dir);
+            let path = dir.join("pki/credentials.toml");
+            let manifest = std::fs::read_to_string(&path).unwrap();
+            let anchor = "id = \"stp-receiver\"\n";
+            assert!(manifest.contains(anchor));
+            std::fs::write(
+                &path,
+                manifest.replace(anchor, &format!("{anchor}{manifest_line}\n")),
+            )
+            .unwrap();
+        });
+    let mut dossiers = server.dossiers().await;
+
+    let missing = receive(&mut dossiers, None).await.unwrap_err();
+    assert_eq!(missing.code(), Code::PermissionDenied, "{missing:?}");
+    let wrong = receive(&mut dossiers, Some("000000")).await.unwrap_err();
+    assert_eq!(wrong.code(), Code::PermissionDenied, "{wrong:?}");
+
+    // The authenticator's code activates once; the same code again is refused (RFC 6238 §5.2),
+    // the next step's code works (the service allows one step of clock skew).
+    let now = authenticator_code(&uri, 0);
+    receive(&mut dossiers, Some(&now))
+        .await
+        .expect("the authenticator's current code activates");
+    let replayed = receive(&mut dossiers, Some(&now)).await.unwrap_err();
+    assert_eq!(replayed.code(), Code::PermissionDenied, "{replayed:?}");
+    assert!(replayed.message().contains("not accepted"), "{replayed:?}");
+    let next = authenticator_code(&uri, 30);
+    receive(&mut dossiers, Some(&next))
+        .await
+        .expect("the next step's code activates");
+    let far = authenticator_code(&uri, 120);
+    let refused = receive(&mut dossiers, Some(&far)).await.unwrap_err();
+    assert_eq!(refused.code(), Code::PermissionDenied, "{refused:?}");
+
+    // Without the passphrase the sealed secret cannot be opened: serve stops, naming it.
+    let pki_dir = server.pki_dir();
+    let output = Command::new(BIN)
+        .args([
+            "serve",
+            "--grpc-addr",
+            "127.0.0.1:0",
+            "--http-addr",
+            "127.0.0.1:0",
+        ])
+        .arg("--data-dir")
+        .arg(secrets.path().join("data"))
+        .arg("--pki-dir")
+        .arg(&pki_dir)
+        .arg("--insecure")
+        .env("KETQUA_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(
+        !output.status.success(),
+        "serve started without the passphrase"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("stp-receiver") && stderr.contains("totp_secret"),
+        "{stderr}"
+    );
+}

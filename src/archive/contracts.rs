@@ -202,6 +202,14 @@ pub trait ActivationStore: Send + Sync {
         limit: u32,
     ) -> impl Future<Output = Result<bool>> + Send;
 
+    /// Marks the TOTP `time_step` of a code as used by the credential, if it is newer than
+    /// every step used before; whether it was (a code is good once, RFC 6238 §5.2).
+    fn use_totp_step(
+        &self,
+        credential_id: &str,
+        time_step: i64,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
     /// Unlocks the credential and forgets its failures; whether it was locked.
     fn unlock_credential(&self, credential_id: &str) -> impl Future<Output = Result<bool>> + Send;
 }

@@ -1,27 +1,33 @@
 //! Activation factors: an official's credential may require a PIN before the service signs
 //! with it, so that holding a department system's client certificate is not enough to sign as
-//! its officials. The PIN is stored as an Argon2id PHC string in `credentials.toml`
-//! (`pin_argon2id`); the service counts failures and locks (see `service`).
+//! its officials. A PIN is stored as an Argon2id PHC string in `credentials.toml`
+//! (`pin_argon2id`); a TOTP secret sealed under the key passphrase (`totp_secret`, see
+//! `totp`). The service counts failures and locks, and spends each TOTP code once.
 
 use argon2::{
     password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
     Argon2,
 };
 use ring::rand::{SecureRandom, SystemRandom};
+use zeroize::Zeroizing;
 
 use super::error::PkiError;
+use super::totp::{matching_step, open_totp_secret};
 
 /// What a credential requires before it signs.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Activation {
     /// A PIN, kept as its Argon2id hash.
     Pin { argon2id: String },
+    /// A code from the official's authenticator (RFC 6238), from this shared secret.
+    Totp { secret: Zeroizing<Vec<u8>> },
 }
 
 impl std::fmt::Debug for Activation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Activation::Pin { .. } => f.write_str("Activation::Pin"),
+            Activation::Totp { .. } => f.write_str("Activation::Totp"),
         }
     }
 }
@@ -41,8 +47,32 @@ impl Activation {
         })
     }
 
-    /// Whether `factor` activates the credential. Constant-time in the factor (Argon2's
-    /// comparison); costs one Argon2id evaluation.
+    /// Reads a `totp_secret` value, opening it with the key passphrase.
+    pub fn totp(sealed: &str, passphrase: Option<&[u8]>) -> Result<Activation, String> {
+        let passphrase = passphrase.ok_or(
+            "totp_secret is sealed under the key passphrase and none is configured: pass --key-passphrase-file or --key-passphrase-env",
+        )?;
+        Ok(Activation::Totp {
+            secret: open_totp_secret(sealed, passphrase)?,
+        })
+    }
+
+    /// Whether `factor` activates the credential now (`unix_seconds`), and for a TOTP code
+    /// the time step it belongs to, which the caller must spend: a code is good once.
+    /// Constant-time in the factor; a PIN costs one Argon2id evaluation.
+    pub fn check(&self, factor: &str, unix_seconds: i64) -> Accepted {
+        match self {
+            Activation::Pin { .. } if self.accepts(factor) => Accepted::Pin,
+            Activation::Totp { secret } => match matching_step(secret, factor, unix_seconds) {
+                Some(step) => Accepted::TotpStep(step),
+                None => Accepted::No,
+            },
+            Activation::Pin { .. } => Accepted::No,
+        }
+    }
+
+    /// Whether `factor` is the PIN. Constant-time in the factor (Argon2's comparison); costs
+    /// one Argon2id evaluation. A TOTP credential accepts nothing here: see [`Self::check`].
     pub fn accepts(&self, factor: &str) -> bool {
         match self {
             Activation::Pin { argon2id } => PasswordHash::new(argon2id)
@@ -52,8 +82,18 @@ impl Activation {
                         .is_ok()
                 })
                 .unwrap_or(false),
+            Activation::Totp { .. } => false,
         }
     }
+}
+
+/// What [`Activation::check`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Accepted {
+    No,
+    Pin,
+    /// A TOTP code of this time step, not yet spent.
+    TotpStep(i64),
 }
 
 /// The Argon2id PHC string of a PIN (default parameters: m = 19 MiB, t = 2, p = 1), with a

@@ -437,6 +437,7 @@ pub fn init_dev_pki_with(
                 chain: vec![ca_rel.clone()],
                 signature_algorithm: None,
                 pin_argon2id,
+                totp_secret: None,
             });
         }
         let crl_rel = format!("{}/ca.crl", dept.id);

@@ -96,6 +96,7 @@ impl KeyStore {
                     algorithm: entry.signature_algorithm.as_deref(),
                     timestamp_authority: false,
                     pin_argon2id: entry.pin_argon2id.as_deref(),
+                    totp_secret: entry.totp_secret.as_deref(),
                 },
                 access,
             )?;
@@ -114,6 +115,7 @@ impl KeyStore {
                     algorithm: entry.signature_algorithm.as_deref(),
                     timestamp_authority: true,
                     pin_argon2id: None,
+                    totp_secret: None,
                 },
                 access,
             )?),
@@ -189,6 +191,7 @@ struct LoadSpec<'a> {
     algorithm: Option<&'a str>,
     timestamp_authority: bool,
     pin_argon2id: Option<&'a str>,
+    totp_secret: Option<&'a str>,
 }
 
 fn load_credential(
@@ -223,14 +226,21 @@ fn load_credential(
         load_key(spec.id, &cert, &cert_path, &key_path, &key_der, algorithm)?
     };
 
-    let activation = spec
-        .pin_argon2id
-        .map(Activation::pin)
-        .transpose()
-        .map_err(|reason| PkiError::InvalidCredential {
-            id: spec.id.to_string(),
-            reason,
-        })?;
+    let activation = match (spec.pin_argon2id, spec.totp_secret) {
+        (None, None) => Ok(None),
+        (Some(phc), None) => Activation::pin(phc).map(Some),
+        (None, Some(sealed)) => {
+            Activation::totp(sealed, access.passphrase.as_deref().map(Vec::as_slice)).map(Some)
+        }
+        (Some(_), Some(_)) => Err(
+            "has both pin_argon2id and totp_secret; an official activates with one factor"
+                .to_owned(),
+        ),
+    }
+    .map_err(|reason| PkiError::InvalidCredential {
+        id: spec.id.to_string(),
+        reason,
+    })?;
     let info = credential_info(spec.id, spec.role, spec.department, &cert, &certificate_der);
     Ok(Credential {
         activation,

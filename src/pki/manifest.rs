@@ -63,6 +63,10 @@ pub(super) struct CredentialEntry {
     /// credential (`ketqua pki hash-pin`); none: no activation factor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pin_argon2id: Option<String>,
+    /// The official's TOTP secret sealed under the key passphrase (`ketqua pki totp-secret`);
+    /// none: no TOTP factor. A credential has a PIN or a TOTP secret, not both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp_secret: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]

@@ -16,8 +16,9 @@ mod keystore;
 mod manifest;
 mod names;
 mod tls;
+mod totp;
 
-pub use activation::{hash_pin, random_pin, Activation};
+pub use activation::{hash_pin, random_pin, Accepted, Activation};
 pub use at_rest::{encrypt_key, encrypt_key_files, read_key, KeyAccess};
 pub use credential::{fingerprint, Credential, CredentialInfo};
 pub use dev::{
@@ -32,6 +33,10 @@ pub use tls::{
     dev_client_files, dev_tls_exists, init_dev_tls, revoke_dev_client, spki_sha256, DevClient,
     ARCHIVIST, CLIENTS_DIR, CLIENT_CA_CRL_FILE, CLIENT_CA_FILE, CLIENT_CA_KEY_FILE,
     SERVER_CERT_FILE, SERVER_KEY_FILE,
+};
+pub use totp::{
+    hotp, matching_step, open_totp_secret, otpauth_uri, random_totp_secret, seal_totp_secret,
+    time_step, TOTP_DIGITS, TOTP_PERIOD,
 };
 
 #[cfg(test)]

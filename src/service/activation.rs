@@ -1,5 +1,5 @@
-//! Sole control of an official's key: a credential that requires an activation factor (a PIN)
-//! signs only when the call gives it. Wrong factors are counted in the archive, so every
+//! Sole control of an official's key: a credential that requires an activation factor (a PIN
+//! or a TOTP code) signs only when the call gives it; a TOTP code is spent by its use. Wrong factors are counted in the archive, so every
 //! replica sees them; too many within the window lock the credential until an administrator
 //! unlocks it (`ketqua archive unlock-credential`).
 
@@ -10,7 +10,11 @@ use super::{
     core::Service,
     error::Error,
 };
-use crate::{archive::Archive, crypto::sha256, pki::Credential};
+use crate::{
+    archive::Archive,
+    crypto::sha256,
+    pki::{Accepted, Activation, Credential},
+};
 
 /// Wrong factors within [`ACTIVATION_WINDOW`] that lock a credential.
 pub const ACTIVATION_FAILURE_LIMIT: u32 = 5;
@@ -37,23 +41,33 @@ impl<A: Archive> Service<A> {
                 "credential {id:?} requires its official's activation factor: send it in the {ACTIVATION_METADATA} metadata"
             )));
         };
-        // A factor accepted once is remembered by its digest, so that each step does not pay
-        // for an Argon2id evaluation; a wrong one always does.
+        // A PIN accepted once is remembered by its digest, so that each step does not pay for
+        // an Argon2id evaluation; a wrong one always does. A TOTP code is never remembered:
+        // each is good for one signature.
         let digest = sha256(factor.as_bytes());
-        let remembered = self
-            .activated
-            .lock()
-            .map(|map| map.get(id) == Some(&digest))
-            .unwrap_or(false);
+        let remembered = matches!(activation, Activation::Pin { .. })
+            && self
+                .activated
+                .lock()
+                .map(|map| map.get(id) == Some(&digest))
+                .unwrap_or(false);
         if remembered {
             return Ok(());
         }
-        let accepted = tokio::task::block_in_place(|| activation.accepts(factor));
-        if accepted {
-            if let Ok(mut map) = self.activated.lock() {
-                map.insert(id.to_owned(), digest);
+        let unix_seconds = call.at.unix_timestamp();
+        let accepted = tokio::task::block_in_place(|| activation.check(factor, unix_seconds));
+        match accepted {
+            Accepted::Pin => {
+                if let Ok(mut map) = self.activated.lock() {
+                    map.insert(id.to_owned(), digest);
+                }
+                return Ok(());
             }
-            return Ok(());
+            // Spent in the database, so a code replayed on another replica is refused too.
+            Accepted::TotpStep(step) if self.archive.use_totp_step(id, step).await? => {
+                return Ok(());
+            }
+            Accepted::TotpStep(_) | Accepted::No => {}
         }
         let window = i64::try_from(ACTIVATION_WINDOW.as_millis()).unwrap_or(i64::MAX);
         let now_locked = self

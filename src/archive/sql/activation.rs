@@ -59,6 +59,18 @@ impl<D: Dialect> ActivationStore for SqlArchive<D> {
         Ok(locked)
     }
 
+    async fn use_totp_step(&self, credential_id: &str, time_step: i64) -> Result<bool> {
+        let mut tx = D::begin_write(&self.pool).await?;
+        let used = D::execute(
+            &mut tx,
+            q::USE_TOTP_STEP,
+            &params![credential_id, time_step],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(used > 0)
+    }
+
     async fn unlock_credential(&self, credential_id: &str) -> Result<bool> {
         let mut tx = D::begin_write(&self.pool).await?;
         let id = params![credential_id];

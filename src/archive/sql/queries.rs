@@ -276,6 +276,13 @@ pub const LOCK_CREDENTIAL: &str = "
     INSERT INTO credential_locks (credential_id, locked_at_ms, failures) VALUES ($1, $2, $3)
     ON CONFLICT (credential_id) DO NOTHING";
 
+/// `$1` credential, `$2` the TOTP time step of a code just checked: a row changes only if the
+/// step is newer than every step accepted before.
+pub const USE_TOTP_STEP: &str = "
+    INSERT INTO totp_steps (credential_id, time_step) VALUES ($1, $2)
+    ON CONFLICT (credential_id) DO UPDATE SET time_step = excluded.time_step
+    WHERE totp_steps.time_step < excluded.time_step";
+
 /// `$1` credential.
 pub const UNLOCK_CREDENTIAL: &str = "DELETE FROM credential_locks WHERE credential_id = $1";
 
@@ -300,6 +307,7 @@ pub const TABLES: &[&str] = &[
     "ledger_checkpoints",
     "activation_failures",
     "credential_locks",
+    "totp_steps",
 ];
 
 /// How many blobs each store holds, by the rows.

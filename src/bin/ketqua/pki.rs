@@ -27,6 +27,20 @@ pub enum PkiCommand {
     /// Print the Argon2id hash of a PIN (read from stdin, one line), for a credential's
     /// `pin_argon2id` in credentials.toml.
     HashPin,
+    /// Make a TOTP secret (RFC 6238) for an official: prints the `totp_secret = "…"` line for
+    /// the credential in credentials.toml (sealed under the key passphrase that `serve` is
+    /// given) and the otpauth:// URI for the official's authenticator app, once.
+    TotpSecret {
+        /// The credential id, named in the URI so the app shows whose code it is.
+        #[arg(long)]
+        credential: String,
+        /// The key passphrase (the first line of this file), the one `serve` is given.
+        #[arg(long)]
+        passphrase_file: PathBuf,
+        /// The issuer the app shows.
+        #[arg(long, default_value = "ketqua")]
+        issuer: String,
+    },
     /// List the credentials of a PKI directory: id, role, department, validity, subject.
     Credentials {
         #[arg(long, default_value = ketqua::server::DEFAULT_PKI_DIR)]
@@ -79,6 +93,21 @@ pub fn run(command: PkiCommand) -> anyhow::Result<()> {
                 bail!("the PIN is empty");
             }
             println!("{}", pki::hash_pin(pin)?);
+            Ok(())
+        }
+        PkiCommand::TotpSecret {
+            credential,
+            passphrase_file,
+            issuer,
+        } => {
+            let passphrase = server::read_passphrase_file(&passphrase_file)?;
+            let secret = pki::random_totp_secret()?;
+            let sealed = pki::seal_totp_secret(&secret, &passphrase)?;
+            println!("totp_secret = \"{sealed}\"");
+            println!("{}", pki::otpauth_uri(&secret, &issuer, &credential));
+            eprintln!(
+                "add the first line to credential {credential:?} in credentials.toml; give the URI (a secret) to the official only, e.g. as a QR code, and keep no copy"
+            );
             Ok(())
         }
         PkiCommand::Credentials { dir } => {
