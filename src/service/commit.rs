@@ -6,7 +6,7 @@ use super::{
     answers::Receipt,
     audit::{unix_millis, Call},
     core::Service,
-    error::Error,
+    error::{signing_error, Error},
 };
 use crate::{
     archive::{
@@ -128,8 +128,7 @@ pub(super) fn new_record(
     sequence: i64,
     documents: Vec<NewDocument>,
 ) -> Result<NewRecord, Error> {
-    let signed = record::sign(draft)
-        .map_err(|e| Error::Internal(format!("signing the step record: {e}")))?;
+    let signed = record::sign(draft).map_err(|e| signing_error("signing the step record", &e))?;
     Ok(NewRecord {
         sequence,
         step: draft.step.as_str().to_owned(),

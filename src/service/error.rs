@@ -1,6 +1,6 @@
 //! Why a use case refused or failed, in domain words; each interface maps it to its own status codes.
 
-use crate::{access::AccessError, archive::ArchiveError, flow::FlowError};
+use crate::{access::AccessError, archive::ArchiveError, cms::CmsError, flow::FlowError};
 
 /// Why a use case refused or failed. Each variant maps to one gRPC status code; the message
 /// tells the caller what to fix.
@@ -62,6 +62,16 @@ impl Error {
             Error::DataLoss(_) => "data_loss",
             Error::Internal(_) => "internal",
         }
+    }
+}
+
+/// A signature that could not be made: with a key on a PKCS#11 token that is unavailable,
+/// `Unavailable` (nothing is written; the next call reconnects, so retrying once the token is
+/// back works); anything else is a defect, `Internal`, described in `context`.
+pub(super) fn signing_error(context: &str, error: &CmsError) -> Error {
+    match error {
+        CmsError::Signing(pki) if pki.is_token_unavailable() => Error::Unavailable(pki.to_string()),
+        other => Error::Internal(format!("{context}: {other}")),
     }
 }
 
