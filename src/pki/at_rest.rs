@@ -15,6 +15,7 @@ use zeroize::Zeroizing;
 
 use super::error::PkiError;
 use super::manifest::Manifest;
+use super::token::uri::TokenUri;
 
 /// How key files may be read.
 #[derive(Clone, Default)]
@@ -23,6 +24,9 @@ pub struct KeyAccess {
     pub passphrase: Option<Zeroizing<Vec<u8>>>,
     /// Refuse key files that are not encrypted (the production profile's default).
     pub refuse_unencrypted: bool,
+    /// The PKCS#11 module for `pkcs11:` keys whose URI has no `module-path` (default:
+    /// SoftHSM2's, `pki::DEFAULT_PKCS11_MODULE`).
+    pub pkcs11_module: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for KeyAccess {
@@ -30,6 +34,7 @@ impl std::fmt::Debug for KeyAccess {
         f.debug_struct("KeyAccess")
             .field("passphrase", &self.passphrase.as_ref().map(|_| "***"))
             .field("refuse_unencrypted", &self.refuse_unencrypted)
+            .field("pkcs11_module", &self.pkcs11_module)
             .finish()
     }
 }
@@ -107,16 +112,16 @@ pub fn encrypt_key(plain_der: &[u8], passphrase: &[u8]) -> Result<Zeroizing<Stri
 /// Encrypts, in place, every key file of a PKI directory that is not encrypted yet: the
 /// credentials' and the timestamp authority's (from `credentials.toml`), and `log.key`. Each
 /// file is replaced atomically (a new file, mode 0600, renamed over the old). Returns the
-/// files it encrypted.
+/// files it encrypted. Keys on tokens (`pkcs11:` URIs) have no file and are left alone.
 pub fn encrypt_key_files(dir: &Path, passphrase: &[u8]) -> Result<Vec<PathBuf>, PkiError> {
     let manifest = Manifest::read(dir)?;
     let mut paths: Vec<PathBuf> = manifest
         .credentials
         .iter()
-        .map(|c| &c.key)
-        .chain(manifest.tsa.iter().map(|t| &t.key))
-        // An official who holds their own key has no file here.
-        .filter(|key| !key.is_empty())
+        .map(|c| c.key.as_str())
+        .chain(manifest.tsa.iter().map(|t| t.key.as_str()))
+        // An official who holds their own key has no file here, nor has a key on a token.
+        .filter(|key| !key.is_empty() && !TokenUri::is_uri(key))
         .map(|key| dir.join(key))
         .collect();
     let log_key = dir.join("log.key");
@@ -158,6 +163,7 @@ mod tests {
         let access = |pass: Option<&[u8]>, refuse| KeyAccess {
             passphrase: pass.map(|p| Zeroizing::new(p.to_vec())),
             refuse_unencrypted: refuse,
+            pkcs11_module: None,
         };
         let path = Path::new("k.pk8");
         let plain = open_key(

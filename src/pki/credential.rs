@@ -14,6 +14,7 @@ use x509_parser::certificate::X509Certificate;
 use super::activation::Activation;
 use super::error::{CredentialProblem, PkiError};
 use super::names::{dn_text, first_attribute};
+use super::token::key::TokenKey;
 use crate::crypto::{oid, sha256, SignatureAlgorithm};
 use crate::flow::Role;
 
@@ -46,6 +47,8 @@ pub(super) enum SigningKey {
     Rsa(RsaKeyPair, &'static dyn RsaEncoding),
     /// No key here: the official's own token signs (external signing of step records).
     HeldByOfficial,
+    /// On a PKCS#11 token: every signature is the token's, with the credential's algorithm.
+    Token(TokenKey),
 }
 
 /// A certificate with its chain and private key. The key never leaves this struct except as
@@ -121,7 +124,7 @@ impl Credential {
     }
 
     /// Signs `message` (the hash is computed inside: SHA-256). ECDSA signatures are ASN.1 DER
-    /// as CMS and X.509 expect.
+    /// as CMS and X.509 expect. A key on a token that fails is `PkiError::TokenUnavailable`.
     pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, PkiError> {
         let failed = || PkiError::Sign {
             id: self.info.id.clone(),
@@ -140,6 +143,22 @@ impl Credential {
             SigningKey::HeldByOfficial => Err(PkiError::KeyHeldByOfficial {
                 id: self.info.id.clone(),
             }),
+            SigningKey::Token(key) => key.sign(message).map_err(|failure| {
+                tracing::error!(credential = %self.info.id, token = %failure.token, reason = %failure.reason, "token unavailable");
+                PkiError::TokenUnavailable {
+                    id: self.info.id.clone(),
+                    token: failure.token,
+                    reason: failure.reason,
+                }
+            }),
+        }
+    }
+
+    /// The `pkcs11:` URI of the key when it is on a token (without its PIN).
+    pub fn token_uri(&self) -> Option<String> {
+        match &self.key {
+            SigningKey::Token(key) => Some(key.uri().to_string()),
+            _ => None,
         }
     }
 

@@ -54,6 +54,32 @@ pub enum PkiError {
     Sign { id: String },
     #[error("credential `{id}`: its key is held by the official, not by the service")]
     KeyHeldByOfficial { id: String },
+    /// A key on a PKCS#11 token could not be opened at load: the module, the token, the PIN or
+    /// the key object. `token` names the token and, once found, its slot.
+    #[error("credential `{id}`: PKCS#11 token {token}: {reason}")]
+    Token {
+        id: String,
+        token: String,
+        reason: String,
+    },
+    /// The token failed while signing. Nothing was signed; the next signature reconnects, so
+    /// retrying once the token is back is safe.
+    #[error(
+        "credential `{id}`: the PKCS#11 token {token} is unavailable ({reason}); nothing was signed: retry once the token is back"
+    )]
+    TokenUnavailable {
+        id: String,
+        token: String,
+        reason: String,
+    },
+}
+
+impl PkiError {
+    /// Whether a signature failed because its token is unavailable (retrying later may work),
+    /// as opposed to a defect.
+    pub fn is_token_unavailable(&self) -> bool {
+        matches!(self, PkiError::TokenUnavailable { .. })
+    }
 }
 
 /// Why a credential must not sign at a given time.

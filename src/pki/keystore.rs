@@ -25,7 +25,9 @@ use super::error::PkiError;
 use super::files::{parse_certificate, read_certificates, read_key_der, read_single_certificate};
 use super::manifest::{Manifest, MANIFEST_FILE, ROOT_FILE};
 use super::names::dn_text;
-use crate::crypto::{der, KeyAlgorithm, SignatureAlgorithm, Signing, MIN_RSA_BITS};
+use super::policy::choose_algorithm;
+use super::token::{key::TokenKey, uri::TokenUri};
+use crate::crypto::{SignatureAlgorithm, Signing};
 use crate::flow::Role;
 
 /// Signing credentials loaded from a directory (see `credentials.toml` there).
@@ -200,7 +202,6 @@ fn load_credential(
     access: &KeyAccess,
 ) -> Result<Credential, PkiError> {
     let cert_path = dir.join(spec.cert);
-    let key_path = dir.join(spec.key);
     let certificate_der = read_single_certificate(&cert_path)?;
     let cert = parse_certificate(&cert_path, &certificate_der)?;
 
@@ -221,7 +222,10 @@ fn load_credential(
     let algorithm = choose_algorithm(spec.id, &cert, &cert_path, requested)?;
     let key = if spec.key.is_empty() && !spec.timestamp_authority {
         SigningKey::HeldByOfficial
+    } else if TokenUri::is_uri(spec.key) {
+        token_key(spec.id, dir, spec.key, &cert, algorithm, access)?
     } else {
+        let key_path = dir.join(spec.key);
         let key_der = open_key(&key_path, read_key_der(&key_path)?, access)?;
         load_key(spec.id, &cert, &cert_path, &key_path, &key_der, algorithm)?
     };
@@ -255,67 +259,30 @@ fn load_credential(
     })
 }
 
-/// The signature algorithm of a credential: what its certificate's key (type, curve, size)
-/// allows under the crypto policy, `requested` if the manifest names one that fits.
-fn choose_algorithm(
+/// The key on a token that `uri` names, checked against the certificate.
+fn token_key(
     id: &str,
+    dir: &Path,
+    uri: &str,
     cert: &X509Certificate<'_>,
-    cert_path: &Path,
-    requested: Option<SignatureAlgorithm>,
-) -> Result<SignatureAlgorithm, PkiError> {
-    let spki = cert.public_key();
-    let cert_public = spki.subject_public_key.data.as_ref();
-    let Some(key_algorithm) = KeyAlgorithm::from_oid(spki.algorithm.algorithm.as_bytes()) else {
-        return Err(PkiError::Certificate {
-            path: cert_path.to_path_buf(),
-            reason: format!(
-                "unsupported public key algorithm {}; use ECDSA P-256 or RSA (2048 bits or more)",
-                spki.algorithm.algorithm.to_id_string()
-            ),
-        });
-    };
-    match key_algorithm {
-        KeyAlgorithm::Ec => {
-            let curve_ok = spki
-                .algorithm
-                .parameters
-                .as_ref()
-                .is_some_and(|p| KeyAlgorithm::accepts_curve(p.as_bytes()));
-            if !curve_ok {
-                return Err(PkiError::Certificate {
-                    path: cert_path.to_path_buf(),
-                    reason: "EC key on a curve other than P-256; only ECDSA P-256 is supported"
-                        .into(),
-                });
-            }
-        }
-        KeyAlgorithm::Rsa => {
-            let bits = rsa_modulus_bits(cert_public);
-            if bits < MIN_RSA_BITS {
-                return Err(PkiError::RsaKeyTooSmall {
-                    path: cert_path.to_path_buf(),
-                    bits,
-                });
-            }
-        }
-    }
-    match requested {
-        None => Ok(key_algorithm.default_signature_algorithm()),
-        Some(a) if key_algorithm.signs_with(a) => Ok(a),
-        Some(a) => {
-            let reason = match key_algorithm {
-                KeyAlgorithm::Ec => format!("signature_algorithm `{a}` does not fit an ECDSA P-256 key; remove it or set ecdsa-p256-sha256"),
-                KeyAlgorithm::Rsa => format!("signature_algorithm `{a}` does not fit an RSA key; use rsa-pkcs1-sha256 or rsa-pss-sha256"),
-            };
-            Err(PkiError::InvalidCredential {
-                id: id.to_string(),
-                reason,
-            })
-        }
-    }
+    algorithm: SignatureAlgorithm,
+    access: &KeyAccess,
+) -> Result<SigningKey, PkiError> {
+    let uri = TokenUri::parse(uri).map_err(|reason| PkiError::InvalidCredential {
+        id: id.to_string(),
+        reason: format!("key: {reason}"),
+    })?;
+    let public = cert.public_key().subject_public_key.data.as_ref();
+    TokenKey::open(uri, dir, access.pkcs11_module.as_deref(), algorithm, public)
+        .map(SigningKey::Token)
+        .map_err(|failure| PkiError::Token {
+            id: id.to_string(),
+            token: failure.token,
+            reason: failure.reason,
+        })
 }
 
-/// The private key of a credential, checked to belong to its certificate.
+/// A PKCS#8 key for `algorithm`, which must be the certificate's key.
 fn load_key(
     id: &str,
     cert: &X509Certificate<'_>,
@@ -358,21 +325,6 @@ fn load_key(
         }
     };
     Ok(key)
-}
-
-/// Bit length of the modulus in a DER RSAPublicKey, 0 if unreadable (then ring rejects the key
-/// with its own message).
-fn rsa_modulus_bits(rsa_public_key: &[u8]) -> usize {
-    use x509_parser::der_parser::asn1_rs::FromDer;
-    use x509_parser::public_key::RSAPublicKey;
-    let Ok((_, key)) = RSAPublicKey::from_der(rsa_public_key) else {
-        return 0;
-    };
-    let significant = der::magnitude(key.modulus);
-    match significant.first() {
-        Some(first) => (significant.len() - 1) * 8 + (8 - first.leading_zeros() as usize),
-        None => 0,
-    }
 }
 
 /// Each chain element must be the issuer of the one before it; catching an out-of-order or

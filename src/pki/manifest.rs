@@ -79,3 +79,129 @@ pub(super) struct TsaEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature_algorithm: Option<String>,
 }
+
+/// Rewrites the `key` of one entry of `dir/credentials.toml` — the `[[credential]]` with id
+/// `credential`, or `[tsa]` when `None` — leaving every other line as it was (comments, order,
+/// other entries), and replaces the file atomically. The result is read back before it
+/// replaces the old file, so a layout this line editor does not understand is refused instead
+/// of written wrongly.
+pub(super) fn set_key(dir: &Path, credential: Option<&str>, key: &str) -> Result<(), PkiError> {
+    let path = dir.join(MANIFEST_FILE);
+    let bad = |reason: String| PkiError::Manifest {
+        path: path.clone(),
+        reason,
+    };
+    let text = std::fs::read_to_string(&path).map_err(|source| PkiError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    // Each table starts at a header line; the preamble (top-level keys) is block 0.
+    let mut starts = vec![0];
+    starts.extend(
+        lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.trim_start().starts_with('['))
+            .map(|(i, _)| i),
+    );
+    starts.push(lines.len());
+    let target = match credential {
+        Some(id) => format!("[[credential]] `{id}`"),
+        None => "[tsa]".to_owned(),
+    };
+    let mut found = None;
+    for range in starts.windows(2) {
+        let (start, end) = (range[0], range[1]);
+        if start >= end {
+            continue;
+        }
+        let header = lines[start].trim();
+        let body: String = lines[start + 1..end].concat();
+        let matches = match credential {
+            None => header == "[tsa]",
+            Some(id) => {
+                header == "[[credential]]"
+                    && toml::from_str::<toml::Table>(&body)
+                        .ok()
+                        .and_then(|t| t.get("id").and_then(|v| v.as_str().map(|s| s == id)))
+                        .unwrap_or(false)
+            }
+        };
+        if !matches {
+            continue;
+        }
+        let key_lines: Vec<usize> = (start..end)
+            .filter(|&i| {
+                toml::from_str::<toml::Table>(lines[i])
+                    .is_ok_and(|t| t.len() == 1 && t.contains_key("key"))
+            })
+            .collect();
+        match key_lines.as_slice() {
+            [line] if found.is_none() => found = Some(*line),
+            _ => {
+                return Err(bad(format!(
+                    "cannot find the one `key = …` line of {target}; set it by hand to {key}"
+                )))
+            }
+        }
+    }
+    let Some(line) = found else {
+        return Err(bad(format!("no {target} in the manifest")));
+    };
+    let mut table = toml::Table::new();
+    table.insert("key".into(), toml::Value::String(key.to_owned()));
+    let replacement = toml::to_string(&table).map_err(|e| bad(e.to_string()))?;
+    let mut new_text = String::with_capacity(text.len() + key.len());
+    for (i, l) in lines.iter().enumerate() {
+        new_text.push_str(if i == line { &replacement } else { l });
+    }
+    let manifest: Manifest = toml::from_str(&new_text).map_err(|e| bad(e.to_string()))?;
+    let written = match credential {
+        Some(id) => manifest
+            .credentials
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.key.as_str()),
+        None => manifest.tsa.as_ref().map(|t| t.key.as_str()),
+    };
+    if written != Some(key) {
+        return Err(bad(format!(
+            "rewriting the `key` of {target} did not read back; set it by hand to {key}"
+        )));
+    }
+    let temporary = path.with_extension("toml.rewriting");
+    std::fs::write(&temporary, new_text.as_bytes())
+        .and_then(|()| std::fs::metadata(&path))
+        .and_then(|m| std::fs::set_permissions(&temporary, m.permissions()))
+        .and_then(|()| std::fs::File::open(&temporary)?.sync_all())
+        .and_then(|()| std::fs::rename(&temporary, &path))
+        .map_err(|source| PkiError::Io {
+            path: path.clone(),
+            source,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_key_line_changes_and_the_rest_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "# operator's note\ncrls = []\n\n[tsa]\ncert = \"tsa.pem\"\nkey = \"tsa.key\"\n\n[[credential]]\nid = \"a\"\nrole = \"receiver\"\ndepartment = \"stp\"\ncert = \"a.pem\"\nkey = \"a.key\" # old\n\n[[credential]]\nid = \"b\"\nrole = \"seal\"\ndepartment = \"stp\"\ncert = \"b.pem\"\nkey = \"b.key\"\n";
+        std::fs::write(dir.path().join(MANIFEST_FILE), text).unwrap();
+        set_key(dir.path(), Some("b"), "pkcs11:token=t;object=b").unwrap();
+        set_key(dir.path(), None, "pkcs11:token=t;object=tsa").unwrap();
+        let after = std::fs::read_to_string(dir.path().join(MANIFEST_FILE)).unwrap();
+        let expected = text
+            .replace("key = \"b.key\"", "key = \"pkcs11:token=t;object=b\"")
+            .replace("key = \"tsa.key\"", "key = \"pkcs11:token=t;object=tsa\"");
+        assert_eq!(after, expected);
+        let error = set_key(dir.path(), Some("c"), "pkcs11:x").unwrap_err();
+        assert!(
+            error.to_string().contains("no [[credential]] `c`"),
+            "{error}"
+        );
+    }
+}

@@ -15,7 +15,9 @@ mod files;
 mod keystore;
 mod manifest;
 mod names;
+mod policy;
 mod tls;
+mod token;
 mod totp;
 
 pub use activation::{hash_pin, random_pin, Accepted, Activation};
@@ -33,6 +35,10 @@ pub use tls::{
     dev_client_files, dev_tls_exists, init_dev_tls, revoke_dev_client, spki_sha256, DevClient,
     ARCHIVIST, CLIENTS_DIR, CLIENT_CA_CRL_FILE, CLIENT_CA_FILE, CLIENT_CA_KEY_FILE,
     SERVER_CERT_FILE, SERVER_KEY_FILE,
+};
+pub use token::{
+    move_key_to_token, MoveTarget, MovedKey, TokenMove, TokenUri,
+    DEFAULT_MODULE as DEFAULT_PKCS11_MODULE,
 };
 pub use totp::{
     hotp, matching_step, open_totp_secret, otpauth_uri, random_totp_secret, seal_totp_secret,

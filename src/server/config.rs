@@ -22,7 +22,7 @@ pub struct ServeArgs {
     /// pki_dir, database, blob_store, blob_dir, catalog, max_document_bytes, max_decoded_bytes,
     /// verify_timeout, verify_concurrency, sign_concurrency, admission_queue, public_url,
     /// profile, trust, crls, tls_cert, tls_key, client_ca, client_crls, insecure, callers_file,
-    /// key_passphrase_file, key_passphrase_env, allow_unencrypted_keys, and `[[callers]]`
+    /// key_passphrase_file, key_passphrase_env, allow_unencrypted_keys, pkcs11_module, and `[[callers]]`
     /// entries).
     #[arg(long, env = "KETQUA_CONFIG")]
     pub config: Option<PathBuf>,
@@ -120,6 +120,10 @@ pub struct ServeArgs {
     /// Accept unencrypted key files under --profile production (refused by default).
     #[arg(long, env = "KETQUA_ALLOW_UNENCRYPTED_KEYS")]
     pub allow_unencrypted_keys: bool,
+    /// The PKCS#11 module for `pkcs11:` keys whose URI has no module-path [default:
+    /// /usr/lib/softhsm/libsofthsm2.so].
+    #[arg(long, env = "KETQUA_PKCS11_MODULE")]
+    pub pkcs11_module: Option<PathBuf>,
     /// Serve gRPC in plaintext, every caller granted everything (development only: refused
     /// under --profile production, and logged as a warning).
     #[arg(long, env = "KETQUA_INSECURE")]
@@ -183,6 +187,7 @@ struct FileSettings {
     key_passphrase_file: Option<PathBuf>,
     key_passphrase_env: Option<String>,
     allow_unencrypted_keys: Option<bool>,
+    pkcs11_module: Option<PathBuf>,
 }
 
 /// Where the passphrase of encrypted key files comes from.
@@ -191,6 +196,8 @@ pub struct KeySettings {
     pub passphrase_file: Option<PathBuf>,
     pub passphrase_env: Option<String>,
     pub allow_unencrypted: bool,
+    /// The PKCS#11 module of token keys whose URI names none.
+    pub pkcs11_module: Option<PathBuf>,
 }
 
 /// How gRPC callers connect and are known.
@@ -325,6 +332,7 @@ impl ServeArgs {
                 passphrase_env: self.key_passphrase_env.clone().or(file.key_passphrase_env),
                 allow_unencrypted: self.allow_unencrypted_keys
                     || file.allow_unencrypted_keys.unwrap_or(false),
+                pkcs11_module: self.pkcs11_module.clone().or(file.pkcs11_module),
             },
             transport: TransportSettings {
                 tls_cert: self.tls_cert.clone().or(file.tls_cert),

@@ -131,6 +131,7 @@ pub fn key_access(settings: &Settings) -> anyhow::Result<pki::KeyAccess> {
     Ok(pki::KeyAccess {
         passphrase,
         refuse_unencrypted: settings.profile == Profile::Production && !keys.allow_unencrypted,
+        pkcs11_module: keys.pkcs11_module.clone(),
     })
 }
 

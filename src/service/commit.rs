@@ -6,17 +6,15 @@ use super::{
     answers::Receipt,
     audit::{unix_millis, Call},
     core::Service,
-    error::Error,
+    error::{signing_error, Error},
 };
 use crate::{
     archive::{
         Archive, ArchiveError, DossierChange, DossierRow, LogReceipt, NewDocument, NewRecord,
         RequestMark, StoredRecord,
     },
-    cms::CmsError,
     flow::{DossierCode, State, Step},
     pki::Credential,
-    pki::PkiError,
     proto::v1 as pb,
     record,
 };
@@ -87,7 +85,7 @@ impl<A: Archive> Service<A> {
                 None => record::sign(&draft),
                 Some(signature) => record::complete(&draft, signature),
             }
-            .map_err(signing_error)?
+            .map_err(|e| signing_error("signing the step record", &e))?
         };
         let StepWrite {
             code,
@@ -158,7 +156,7 @@ pub(super) fn new_record(
     sequence: i64,
     documents: Vec<NewDocument>,
 ) -> Result<NewRecord, Error> {
-    let signed = record::sign(draft).map_err(signing_error)?;
+    let signed = record::sign(draft).map_err(|e| signing_error("signing the step record", &e))?;
     Ok(NewRecord {
         sequence,
         step: draft.step.as_str().to_owned(),
@@ -169,27 +167,6 @@ pub(super) fn new_record(
         time_ms: draft.time_unix_millis,
         documents,
     })
-}
-
-/// What a failure to sign a record means to the caller: a signature from the official's token
-/// that does not verify is their mistake; a key the service does not hold, a precondition.
-fn signing_error(error: CmsError) -> Error {
-    match error {
-        CmsError::Signing(problem @ PkiError::KeyHeldByOfficial { .. }) => {
-            Error::FailedPrecondition(format!(
-                "{problem}: only the steps Dossiers.PrepareStep offers can be signed with the official's own token"
-            ))
-        }
-        CmsError::Signing(other) => Error::Internal(format!("signing the step record: {other}")),
-        CmsError::BadSignature
-        | CmsError::AttributesForOtherCertificate
-        | CmsError::EmptySignature => {
-            Error::InvalidArgument(format!(
-                "the signature does not verify over the prepared record with the credential's certificate ({error}); prepare the step again"
-            ))
-        }
-        other => Error::Internal(format!("signing the step record: {other}")),
-    }
 }
 
 pub(super) fn receipt_from_new(

@@ -1,6 +1,8 @@
 //! Why a use case refused or failed, in domain words; each interface maps it to its own status codes.
 
-use crate::{access::AccessError, archive::ArchiveError, flow::FlowError};
+use crate::{
+    access::AccessError, archive::ArchiveError, cms::CmsError, flow::FlowError, pki::PkiError,
+};
 
 /// Why a use case refused or failed. Each variant maps to one gRPC status code; the message
 /// tells the caller what to fix.
@@ -62,6 +64,28 @@ impl Error {
             Error::DataLoss(_) => "data_loss",
             Error::Internal(_) => "internal",
         }
+    }
+}
+
+/// A signature that could not be made: with a key on a PKCS#11 token that is unavailable,
+/// `Unavailable` (nothing is written; the next call reconnects, so retrying once the token is
+/// back works); with a key the service does not hold, a precondition; a signature from the
+/// official's own token that does not verify, their mistake. Anything else is a defect,
+/// `Internal`, described in `context`.
+pub(super) fn signing_error(context: &str, error: &CmsError) -> Error {
+    match error {
+        CmsError::Signing(pki) if pki.is_token_unavailable() => Error::Unavailable(pki.to_string()),
+        CmsError::Signing(problem @ PkiError::KeyHeldByOfficial { .. }) => {
+            Error::FailedPrecondition(format!(
+                "{problem}: only the steps Dossiers.PrepareStep offers can be signed with the official's own token"
+            ))
+        }
+        CmsError::BadSignature
+        | CmsError::AttributesForOtherCertificate
+        | CmsError::EmptySignature => Error::InvalidArgument(format!(
+            "the signature does not verify over the prepared bytes with the certificate ({error}); prepare again"
+        )),
+        other => Error::Internal(format!("{context}: {other}")),
     }
 }
 

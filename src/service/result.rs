@@ -11,7 +11,7 @@ use super::{
     commands::{ResultContent, ResultMetadata, SignCommand},
     commit::{digest_of, StepWrite},
     core::Service,
-    error::Error,
+    error::{signing_error, Error},
     fingerprint, input,
 };
 use crate::{
@@ -297,7 +297,7 @@ impl<A: Archive> Service<A> {
 pub(super) fn pdf_error(error: pdf::PdfError) -> Error {
     match error {
         pdf::PdfError::NoTimestamper(_) => Error::FailedPrecondition(error.to_string()),
-        pdf::PdfError::Cms(e) => Error::Internal(format!("signing: {e}")),
+        pdf::PdfError::Cms(e) => signing_error("signing", &e),
         pdf::PdfError::Appearance(e) => Error::Internal(format!("signature appearance: {e}")),
         other => Error::InvalidArgument(other.to_string()),
     }

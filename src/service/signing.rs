@@ -7,7 +7,7 @@ use super::{
     admission::QUEUE_PATIENCE,
     audit::{unix_millis, Call},
     core::Service,
-    error::Error,
+    error::{signing_error, Error},
     result::pdf_error,
     sessions::{random_bytes, SESSION_LIFETIME, STEP_SESSION_PREFIX},
 };
@@ -324,7 +324,7 @@ impl<A: Archive> Service<A> {
         })?;
         timestamper
             .timestamp(&digest)
-            .map_err(|e| Error::Internal(format!("timestamp: {e}")))
+            .map_err(|e| signing_error("timestamp", &e))
     }
 }
 

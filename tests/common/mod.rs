@@ -135,6 +135,9 @@ pub struct Server {
     pub grpc: String,
     pub http: String,
     extra_args: Vec<String>,
+    /// Environment variables of the server process besides the test's own (e.g. the
+    /// SOFTHSM2_CONF of a test's own token).
+    envs: Vec<(String, std::ffi::OsString)>,
     /// TLS with client certificates, as `serve` runs by default; otherwise the server is
     /// started with `--insecure` (plaintext, every caller unrestricted), which is what the
     /// tests of everything but access control need.
@@ -185,6 +188,23 @@ impl Server {
         Self::spawn_in(dir, Backend::Sqlite, None, extra_args)
     }
 
+    /// [`Server::start_prepared`] with extra environment variables for the server process.
+    pub fn start_prepared_with_env(
+        extra_args: &[&str],
+        envs: &[(&str, &Path)],
+        setup: impl FnOnce(&Path),
+    ) -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        setup(dir.path());
+        let mut server = Server::unstarted(dir, Backend::Sqlite, None, extra_args);
+        server.envs = envs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.as_os_str().to_owned()))
+            .collect();
+        server.spawn();
+        server
+    }
+
     fn spawn_new(backend: Backend, database: Option<TempDatabase>, extra_args: &[&str]) -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
         init_pki_without_activation(dir.path());
@@ -231,6 +251,7 @@ impl Server {
             grpc: String::new(),
             http: String::new(),
             extra_args: extra_args.iter().map(|s| s.to_string()).collect(),
+            envs: Vec::new(),
             secure: false,
             child: None,
         }
@@ -281,6 +302,7 @@ impl Server {
             .env("KETQUA_LOG", "error")
             .env_remove("KETQUA_CONFIG")
             .env_remove("KETQUA_DATABASE_URL")
+            .envs(self.envs.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

@@ -66,6 +66,36 @@ pub enum PkiCommand {
         #[arg(long)]
         passphrase_file: PathBuf,
     },
+    /// Move a credential's key file (or the timestamp authority's) onto a PKCS#11 token: import
+    /// it as a sensitive, non-extractable private key, check that the token signs for the
+    /// certificate, point credentials.toml at the token URI and delete the key file.
+    MoveKeyToToken {
+        #[arg(long, default_value = ketqua::server::DEFAULT_PKI_DIR)]
+        pki_dir: PathBuf,
+        /// The credential whose key moves.
+        #[arg(long, required_unless_present = "tsa", conflicts_with = "tsa")]
+        credential: Option<String>,
+        /// Move the timestamp authority's key.
+        #[arg(long)]
+        tsa: bool,
+        /// RFC 7512 URI of the token and the new key's label, e.g.
+        /// `pkcs11:token=ketqua;object=stp-approver`.
+        #[arg(long)]
+        token_uri: String,
+        /// The PKCS#11 module (added to the URI as module-path when it has none) [default:
+        /// /usr/lib/softhsm/libsofthsm2.so].
+        #[arg(long)]
+        module: Option<PathBuf>,
+        /// A file whose first line is the token's user PIN (added to the URI as pin-source).
+        #[arg(long)]
+        pin_file: Option<PathBuf>,
+        /// The passphrase of an encrypted key file, the first line of this file.
+        #[arg(long)]
+        key_passphrase_file: Option<PathBuf>,
+        /// Keep the key file after the move (by default it is deleted).
+        #[arg(long)]
+        keep_key_file: bool,
+    },
     /// Revoke a development client certificate (`clients/<NAME>.pem`): it is added to
     /// client-ca.crl, and the server refuses its handshake once restarted.
     RevokeClient {
@@ -141,6 +171,49 @@ pub fn run(command: PkiCommand) -> anyhow::Result<()> {
                 "{} key file(s) encrypted; start `ketqua serve` with --key-passphrase-file",
                 done.len()
             );
+            Ok(())
+        }
+        PkiCommand::MoveKeyToToken {
+            pki_dir,
+            credential,
+            tsa,
+            token_uri,
+            module,
+            pin_file,
+            key_passphrase_file,
+            keep_key_file,
+        } => {
+            let target = match (credential, tsa) {
+                (Some(id), false) => pki::MoveTarget::Credential(id),
+                _ => pki::MoveTarget::Tsa,
+            };
+            let access = pki::KeyAccess {
+                passphrase: key_passphrase_file
+                    .as_deref()
+                    .map(server::read_passphrase_file)
+                    .transpose()?,
+                ..pki::KeyAccess::default()
+            };
+            let moved = pki::move_key_to_token(&pki::TokenMove {
+                dir: &pki_dir,
+                target,
+                uri: &token_uri,
+                module: module.as_deref(),
+                pin_file: pin_file.as_deref(),
+                access: &access,
+                keep_key_file,
+            })
+            .with_context(|| format!("moving a key of {} onto a token", pki_dir.display()))?;
+            println!("the key is on the token: {}", moved.uri);
+            if moved.removed {
+                println!("deleted {}", moved.key_file.display());
+            } else {
+                println!(
+                    "kept {}; it still holds the key in the clear or encrypted: delete it when no longer needed",
+                    moved.key_file.display()
+                );
+            }
+            println!("restart `ketqua serve` to sign with the token");
             Ok(())
         }
         PkiCommand::RevokeClient { name, dir } => {
