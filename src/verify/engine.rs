@@ -6,8 +6,8 @@ use time::OffsetDateTime;
 
 use super::archive::{check_archive, ArchiveView};
 use super::chain::{reset_cache, CrlSource};
-use super::changes;
 use super::report::{too_costly, verdict_of, Finding, Report, Severity, Verdict};
+use super::revisions::Revisions;
 use super::signature::{check_signature, Env};
 use super::trust::TrustConfig;
 use crate::crypto::sha256;
@@ -137,7 +137,7 @@ fn check_document(
             )
         })
         .collect();
-    let changes = changes::context(&doc, &kinds);
+    let revisions = Revisions::new(&doc, pdf, &kinds);
     for sig in &signatures {
         if let Err(SyntaxError::Limit(why)) = doc.check_time() {
             report.findings.push(too_costly(&why));
@@ -145,7 +145,7 @@ fn check_document(
         }
         report
             .signatures
-            .push(check_signature(&doc, &env, &changes, sig));
+            .push(check_signature(&doc, &env, &revisions, sig));
     }
     // B-LTA: a valid document timestamp after the signature, over a file with a DSS.
     let dts_ends: Vec<u64> = report

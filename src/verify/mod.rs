@@ -8,9 +8,9 @@
 
 mod archive;
 mod chain;
-mod changes;
 mod engine;
 mod report;
+mod revisions;
 mod signature;
 mod trust;
 

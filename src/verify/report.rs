@@ -102,6 +102,13 @@ pub struct Coverage {
     /// Why the comparison could not be finished within the limits, if it could not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub incomplete: Option<String>,
+    /// Where our reader and lopdf read the file differently (then nothing is VALID).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub readers_disagree: Option<String>,
+    /// Allowed additions that deserve a look: an annotation or widget added after signing
+    /// over one that was there (as DSS flags annotation overlap).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub flagged: Vec<String>,
 }
 
 /// One signature or document timestamp of the document, in file order.

@@ -13,10 +13,10 @@
 use time::OffsetDateTime;
 
 use super::chain::{self, CrlSource, Purpose};
-use super::changes;
 use super::report::{
     too_costly, verdict_of, Coverage, Finding, Severity, SignatureReport, TimestampReport, Verdict,
 };
+use super::revisions::{Level, Revisions};
 use super::trust::TrustConfig;
 use crate::cms::{self, tsp, CmsError};
 use crate::crypto::{der, oid, sha256, Sha256};
@@ -95,7 +95,7 @@ fn cms_message(e: &CmsError) -> (String, String) {
 pub(super) fn check_signature(
     doc: &Document<'_>,
     env: &Env<'_>,
-    changes: &changes::Context,
+    revisions: &Revisions,
     sig: &SignatureInfo,
 ) -> SignatureReport {
     let is_dts = sig.kind.as_deref() == Some("DocTimeStamp")
@@ -152,9 +152,17 @@ pub(super) fn check_signature(
     let cms_der = der_len(&sig.contents)
         .and_then(|n| sig.contents.get(..n))
         .unwrap_or(&sig.contents);
-    r.coverage = changes::analyse(changes, doc, pdf, end, env.limits);
+    r.coverage = revisions.analyse(pdf, end, Level::of(env.docmdp), env.limits);
     if let Some(why) = &r.coverage.incomplete {
         r.findings.push(too_costly(why));
+    }
+    if let Some(why) = &r.coverage.readers_disagree {
+        r.findings.push(Finding::new(
+            Severity::Indeterminate,
+            "readers_disagree",
+            format!("{why}; a file that reads two ways cannot be vouched for"),
+            "hai bộ đọc PDF đọc văn bản khác nhau; không thể xác nhận văn bản này",
+        ));
     }
     if !r.coverage.content_changes.is_empty() {
         r.findings.push(Finding::new(

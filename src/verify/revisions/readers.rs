@@ -1,0 +1,204 @@
+//! Two readers, one verdict. The lazy byte-exact reader (`pdf::Document`) finds signatures and
+//! what they cover; lopdf reads each revision whole, as an object graph, for the difference
+//! analysis. Where they disagree about what a revision holds — which objects, which pages,
+//! which content streams — the file is built to be read two ways, and no verdict can be
+//! VALID: that is a parser differential, the ground shadow and incremental-saving attacks
+//! stand on.
+//!
+//! lopdf is not bounded the way our reader is, so it only reads a revision after our reader
+//! has resolved every object of it within the budget (object streams inflated included).
+
+use std::collections::BTreeSet;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use crate::pdf::{Document, ObjRef, Object, SyntaxError, XrefEntry};
+
+use super::graph::object;
+
+/// Why a revision could not be compared.
+#[derive(Debug)]
+pub(crate) enum Unreadable {
+    /// Reading it would exceed the budget.
+    TooCostly(String),
+    /// The two readers disagree, or lopdf cannot read what ours can.
+    Disagree(String),
+}
+
+/// Reads `bytes` (a whole revision) with lopdf after checking, with our reader `lazy` over the
+/// same bytes, that every object can be resolved within the budget; then compares the two.
+pub(crate) fn load(
+    lazy: &Document<'_>,
+    bytes: &[u8],
+    what: &str,
+) -> Result<lopdf::Document, Unreadable> {
+    let ours = resolvable(lazy)?;
+    // lopdf is third-party code over hostile bytes: a panic in it is a disagreement, never a
+    // crash of the verification.
+    let loaded = catch_unwind(AssertUnwindSafe(|| lopdf::Document::load_mem(bytes)))
+        .map_err(|_| Unreadable::Disagree(format!("the second PDF reader failed on {what}")))?
+        .map_err(|e| {
+            Unreadable::Disagree(format!("the second PDF reader cannot read {what} ({e})"))
+        })?;
+    compare(lazy, &ours, &loaded, what)?;
+    Ok(loaded)
+}
+
+/// The numbers of the objects our reader resolves in `doc` (an object it cannot parse is left
+/// out, as a lenient reader leaves it out), within the budget.
+fn resolvable(doc: &Document<'_>) -> Result<BTreeSet<u32>, Unreadable> {
+    let mut out = BTreeSet::new();
+    for num in doc.object_numbers() {
+        let generation = match doc.xref_entry(num) {
+            Some(XrefEntry::Offset(_, g)) => g,
+            Some(XrefEntry::InStream { .. }) => 0,
+            _ => continue,
+        };
+        match doc.resolve(ObjRef::new(num, generation)) {
+            Ok(_) => {
+                out.insert(num);
+            }
+            Err(SyntaxError::Limit(why)) => return Err(Unreadable::TooCostly(why)),
+            Err(_) => {}
+        }
+    }
+    Ok(out)
+}
+
+fn compare(
+    lazy: &Document<'_>,
+    ours: &BTreeSet<u32>,
+    theirs: &lopdf::Document,
+    what: &str,
+) -> Result<(), Unreadable> {
+    let disagree = |detail: String| {
+        Unreadable::Disagree(format!(
+            "the two PDF readers disagree about {what}: {detail}"
+        ))
+    };
+    let their_numbers: BTreeSet<u32> = theirs.objects.keys().map(|(num, _)| *num).collect();
+    if *ours != their_numbers {
+        let only_ours: Vec<u32> = ours.difference(&their_numbers).take(5).copied().collect();
+        let only_theirs: Vec<u32> = their_numbers.difference(ours).take(5).copied().collect();
+        return Err(disagree(format!(
+            "objects only one of them reads (ours {only_ours:?}, lopdf {only_theirs:?})"
+        )));
+    }
+    let our_root = lazy.root_ref().ok().map(|r| r.num);
+    let their_root = match theirs.trailer.get(b"Root") {
+        Ok(lopdf::Object::Reference((num, _))) => Some(*num),
+        _ => None,
+    };
+    if our_root != their_root {
+        return Err(disagree("the document catalog".to_owned()));
+    }
+    let pages = match lazy.pages() {
+        Ok(pages) => pages,
+        Err(SyntaxError::Limit(why)) => return Err(Unreadable::TooCostly(why)),
+        Err(e) => return Err(disagree(format!("the page tree ({e})"))),
+    };
+    let their_pages = page_numbers(theirs);
+    let our_pages: Vec<u32> = pages.iter().map(|p| p.reference.num).collect();
+    if our_pages != their_pages {
+        return Err(disagree(format!(
+            "the pages ({} against {})",
+            our_pages.len(),
+            their_pages.len()
+        )));
+    }
+    for (index, page) in pages.iter().enumerate() {
+        let ours = content_streams(lazy, page.dict.get("Contents"))?;
+        let theirs = their_content_streams(theirs, page.reference.num);
+        if ours != theirs {
+            return Err(disagree(format!("the content of page {}", index + 1)));
+        }
+    }
+    Ok(())
+}
+
+/// The raw bytes of each content stream of a page, in order.
+fn content_streams(
+    doc: &Document<'_>,
+    contents: Option<&Object>,
+) -> Result<Vec<Vec<u8>>, Unreadable> {
+    let refs: Vec<ObjRef> = match contents {
+        Some(Object::Ref(r)) => match doc.resolve(*r) {
+            Ok(Object::Array(items)) => items.iter().filter_map(Object::as_ref).collect(),
+            Ok(_) => vec![*r],
+            Err(SyntaxError::Limit(why)) => return Err(Unreadable::TooCostly(why)),
+            Err(_) => Vec::new(),
+        },
+        Some(Object::Array(items)) => items.iter().filter_map(Object::as_ref).collect(),
+        _ => Vec::new(),
+    };
+    let mut out = Vec::with_capacity(refs.len());
+    for r in refs {
+        match doc.resolve(r) {
+            Ok(Object::Stream(_, data)) => out.push(data),
+            Ok(_) => out.push(Vec::new()),
+            Err(SyntaxError::Limit(why)) => return Err(Unreadable::TooCostly(why)),
+            Err(_) => out.push(Vec::new()),
+        }
+    }
+    Ok(out)
+}
+
+fn their_content_streams(doc: &lopdf::Document, page: u32) -> Vec<Vec<u8>> {
+    let Some(dict) = object(doc, page).and_then(|o| o.as_dict().ok()) else {
+        return Vec::new();
+    };
+    let items: Vec<lopdf::Object> = match dict.get(b"Contents") {
+        Ok(lopdf::Object::Reference((num, _))) => match object(doc, *num) {
+            Some(lopdf::Object::Array(items)) => items.clone(),
+            Some(_) => vec![lopdf::Object::Reference((*num, 0))],
+            None => Vec::new(),
+        },
+        Ok(lopdf::Object::Array(items)) => items.clone(),
+        _ => Vec::new(),
+    };
+    items
+        .iter()
+        .filter_map(|o| match o {
+            lopdf::Object::Reference((num, _)) => Some(match object(doc, *num) {
+                Some(lopdf::Object::Stream(s)) => s.content.clone(),
+                _ => Vec::new(),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// lopdf's pages in order, walked here with a visited set (its own iterator trusts the tree).
+fn page_numbers(doc: &lopdf::Document) -> Vec<u32> {
+    let mut out = Vec::new();
+    let Ok(lopdf::Object::Reference((root, _))) = doc.trailer.get(b"Root") else {
+        return out;
+    };
+    let Some(pages) = object(doc, *root)
+        .and_then(|o| o.as_dict().ok())
+        .and_then(|c| c.get(b"Pages").ok())
+        .and_then(|p| p.as_reference().ok())
+    else {
+        return out;
+    };
+    let mut stack = vec![(pages.0, 0usize)];
+    let mut seen = BTreeSet::new();
+    while let Some((num, depth)) = stack.pop() {
+        if depth > 64 || out.len() > 200_000 || !seen.insert(num) {
+            continue;
+        }
+        let Some(dict) = object(doc, num).and_then(|o| o.as_dict().ok()) else {
+            continue;
+        };
+        match dict.get(b"Kids") {
+            Ok(lopdf::Object::Array(kids)) => {
+                for kid in kids.iter().rev() {
+                    if let lopdf::Object::Reference((k, _)) = kid {
+                        stack.push((*k, depth + 1));
+                    }
+                }
+            }
+            _ => out.push(num),
+        }
+    }
+    out
+}
