@@ -117,3 +117,6 @@ impl Revisions {
         cov
     }
 }
+
+#[cfg(test)]
+mod tests;
