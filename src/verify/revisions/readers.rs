@@ -6,8 +6,10 @@
 //! stand on.
 //!
 //! lopdf is not bounded the way our reader is, so it only reads a revision after our reader
-//! has resolved every object of it within the budget (object streams inflated included).
+//! has resolved every object of it within the budget (object streams inflated included), and
+//! it may inflate only the object streams ours inflated: the same bytes, the same budget.
 
+use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -32,15 +34,60 @@ pub(crate) fn load(
     what: &str,
 ) -> Result<lopdf::Document, Unreadable> {
     let ours = resolvable(lazy)?;
+    let containers: BTreeSet<u32> = ours
+        .iter()
+        .filter_map(|num| match lazy.xref_entry(*num) {
+            Some(XrefEntry::InStream { stream, .. }) => Some(stream),
+            _ => None,
+        })
+        .collect();
+    INFLATABLE.with(|cell| *cell.borrow_mut() = Some(containers));
+    let options = lopdf::LoadOptions {
+        filter: Some(only_known_object_streams),
+        ..lopdf::LoadOptions::default()
+    };
     // lopdf is third-party code over hostile bytes: a panic in it is a disagreement, never a
     // crash of the verification.
-    let loaded = catch_unwind(AssertUnwindSafe(|| lopdf::Document::load_mem(bytes)))
+    let loaded = catch_unwind(AssertUnwindSafe(|| {
+        lopdf::Document::load_mem_with_options(bytes, options)
+    }));
+    INFLATABLE.with(|cell| *cell.borrow_mut() = None);
+    let loaded = loaded
         .map_err(|_| Unreadable::Disagree(format!("the second PDF reader failed on {what}")))?
         .map_err(|e| {
             Unreadable::Disagree(format!("the second PDF reader cannot read {what} ({e})"))
         })?;
     compare(lazy, &ours, &loaded, what)?;
     Ok(loaded)
+}
+
+thread_local! {
+    /// The object streams lopdf may inflate while it loads on this thread: those our reader
+    /// inflated within its budget. lopdf's load filter is a plain function, hence the cell.
+    static INFLATABLE: RefCell<Option<BTreeSet<u32>>> = const { RefCell::new(None) };
+}
+
+/// lopdf's load filter: drops an object stream our reader did not inflate (lopdf would
+/// inflate it without a bound; without it, the objects inside are missing and the readers
+/// disagree). lopdf keeps the returned object for objects inside object streams, and ignores
+/// it for the others.
+fn only_known_object_streams(
+    id: (u32, u16),
+    object: &mut lopdf::Object,
+) -> Option<((u32, u16), lopdf::Object)> {
+    if let lopdf::Object::Stream(stream) = object {
+        if stream.dict.has_type(b"ObjStm") {
+            let known = INFLATABLE.with(|cell| {
+                cell.borrow()
+                    .as_ref()
+                    .is_some_and(|set| set.contains(&id.0))
+            });
+            if !known {
+                return None;
+            }
+        }
+    }
+    Some((id, object.clone()))
 }
 
 /// The numbers of the objects our reader resolves in `doc` (an object it cannot parse is left
