@@ -70,6 +70,7 @@ pub fn report_to_proto(r: &Report) -> pb::VerificationReport {
                     appended_bytes: s.coverage.appended_bytes,
                     allowed_updates: s.coverage.allowed_updates.clone(),
                     content_changes: s.coverage.content_changes.clone(),
+                    flagged: s.coverage.flagged.clone(),
                     findings: s.findings.iter().map(|f| f.message.clone()).collect(),
                 }
             })

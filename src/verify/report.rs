@@ -235,6 +235,9 @@ impl Report {
                     }
                 );
             }
+            for flag in &s.coverage.flagged {
+                let _ = writeln!(out, "      ! flagged: {flag}");
+            }
             for f in &s.findings {
                 let _ = writeln!(out, "      - {}", f.message);
             }

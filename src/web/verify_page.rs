@@ -171,10 +171,22 @@ fn report_html(lang: Lang, path: &str, report: &Report, code: Option<&str>) -> H
                 lang.t("Toàn bộ tệp", "The whole file").to_string()
             } else if s.coverage.content_changes.is_empty() {
                 format!(
-                    "{} {} ({})",
+                    "{} {} ({}){}",
                     s.coverage.appended_bytes,
                     lang.t("byte bổ sung được phép:", "bytes appended, allowed:"),
-                    esc(&s.coverage.allowed_updates.join(", "))
+                    esc(&s.coverage.allowed_updates.join(", ")),
+                    if s.coverage.flagged.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            "; {} {}",
+                            lang.t(
+                                "cần xem lại (chú thích thêm sau khi ký chồng lên nội dung):",
+                                "worth a look (added after signing, overlapping):"
+                            ),
+                            esc(&s.coverage.flagged.join("; "))
+                        )
+                    }
                 )
             } else {
                 format!(
