@@ -137,7 +137,18 @@ fn check_document(
             )
         })
         .collect();
-    let revisions = Revisions::new(&doc, pdf, &kinds);
+    let gaps: Vec<(usize, usize)> = signatures
+        .iter()
+        .filter_map(|s| match s.byte_range.as_slice() {
+            [a, b, c, _] => {
+                let start = usize::try_from(a.checked_add(*b)?).ok()?;
+                let end = usize::try_from(*c).ok()?;
+                (start < end && end <= pdf.len()).then_some((start, end))
+            }
+            _ => None,
+        })
+        .collect();
+    let revisions = Revisions::new(&doc, pdf, &kinds, &gaps);
     for sig in &signatures {
         if let Err(SyntaxError::Limit(why)) = doc.check_time() {
             report.findings.push(too_costly(&why));

@@ -24,21 +24,34 @@ use rules::Revision;
 pub(super) struct Revisions {
     latest: Result<(lopdf::Document, graph::Graph), Unreadable>,
     dts_fields: HashSet<u32>,
+    /// The signatures' `/Contents` strings (their byte ranges' gaps), which lopdf need not
+    /// read: see `readers::load`.
+    gaps: Vec<(usize, usize)>,
 }
 
 impl Revisions {
     /// `signatures`: each signature's field and whether it is a document timestamp.
-    pub(super) fn new(doc: &Document<'_>, pdf: &[u8], signatures: &[(ObjRef, bool)]) -> Revisions {
+    /// `gaps`: where each signature's `/Contents` string lies.
+    pub(super) fn new(
+        doc: &Document<'_>,
+        pdf: &[u8],
+        signatures: &[(ObjRef, bool)],
+        gaps: &[(usize, usize)],
+    ) -> Revisions {
         let dts_fields: HashSet<u32> = signatures
             .iter()
             .filter(|(_, dts)| *dts)
             .map(|(field, _)| field.num)
             .collect();
-        let latest = readers::load(doc, pdf, "the file").map(|loaded| {
+        let latest = readers::load(doc, pdf, gaps, "the file").map(|loaded| {
             let g = graph::graph(&loaded, &dts_fields);
             (loaded, g)
         });
-        Revisions { latest, dts_fields }
+        Revisions {
+            latest,
+            dts_fields,
+            gaps: gaps.to_vec(),
+        }
     }
 
     /// Compares the revision that ends at `signed_end` with the file as it is now, under
@@ -88,7 +101,7 @@ impl Revisions {
                 return cov;
             }
         };
-        let signed = match readers::load(&lazy, prefix, "the signed revision") {
+        let signed = match readers::load(&lazy, prefix, &self.gaps, "the signed revision") {
             Ok(d) => d,
             Err(Unreadable::TooCostly(why)) => {
                 cov.incomplete = Some(why);

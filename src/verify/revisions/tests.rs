@@ -283,7 +283,7 @@ fn readers_that_read_two_ways_disagree() {
         format!("trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").as_bytes(),
     );
     let lazy = Document::open(&pdf).expect("our reader opens it");
-    match readers::load(&lazy, &pdf, "the file") {
+    match readers::load(&lazy, &pdf, &[], "the file") {
         Err(Unreadable::Disagree(why)) => assert!(why.contains("objects"), "{why}"),
         Err(Unreadable::TooCostly(why)) => panic!("too costly: {why}"),
         Ok(_) => panic!("two readings were taken for one"),
@@ -293,5 +293,5 @@ fn readers_that_read_two_ways_disagree() {
         .unwrap()
         .replace("5 0 obj\n(hidden)", "4 0 obj\n(hidden)");
     let lazy = Document::open(fixed.as_bytes()).unwrap();
-    assert!(readers::load(&lazy, fixed.as_bytes(), "the file").is_ok());
+    assert!(readers::load(&lazy, fixed.as_bytes(), &[], "the file").is_ok());
 }
