@@ -34,6 +34,8 @@ fn script(name: &str) -> PathBuf {
 fn python(args: &[&std::ffi::OsStr]) -> Vec<u8> {
     let out = Command::new("python3")
         .args(args)
+        // make.py imports its neighbours; no __pycache__ in the source tree.
+        .env("PYTHONDONTWRITEBYTECODE", "1")
         .output()
         .expect("run python3");
     assert!(
@@ -55,7 +57,10 @@ async fn issued(server: &Server, result: Vec<u8>) -> Vec<u8> {
         .into_inner()
         .dossier_code;
     let step = |c: &str, note: &str| step_request(&code, c, note);
-    client.appraise(step(APPRAISER, "Đủ điều kiện")).await.unwrap();
+    client
+        .appraise(step(APPRAISER, "Đủ điều kiện"))
+        .await
+        .unwrap();
     client.approve(step(APPROVER, "Đồng ý")).await.unwrap();
     let mut sign = sign_request(&code, APPROVER);
     sign.result.as_mut().expect("a result document").content = result;
@@ -179,7 +184,11 @@ async fn every_attack_is_not_valid_and_every_legitimate_change_stays_valid() {
     let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join("attack-corpus");
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).unwrap();
-    python(&[script("make.py").as_os_str(), "inputs".as_ref(), work.as_os_str()]);
+    python(&[
+        script("make.py").as_os_str(),
+        "inputs".as_ref(),
+        work.as_os_str(),
+    ]);
     let read = |name: &str| std::fs::read(work.join(name)).unwrap();
     let write = |name: &str, data: &[u8]| std::fs::write(work.join(name), data).unwrap();
 
@@ -192,7 +201,10 @@ async fn every_attack_is_not_valid_and_every_legitimate_change_stays_valid() {
     );
     let result = issued(&server, department_pdf).await;
     write("issued.pdf", &result);
-    write("shadow-issued.pdf", &issued(&server, read("shadow.pdf")).await);
+    write(
+        "shadow-issued.pdf",
+        &issued(&server, read("shadow.pdf")).await,
+    );
     let form = sign_document(&server, APPROVER, true, false, &read("form.pdf")).await;
     write("form-signed.pdf", &form);
     let shadow = sign_document(&server, APPROVER, true, true, &read("shadow.pdf")).await;
@@ -260,7 +272,11 @@ async fn every_attack_is_not_valid_and_every_legitimate_change_stays_valid() {
             wrong.push(format!(
                 "{} ({}): ketqua says {} — {}",
                 case.name,
-                if case.legitimate { "legitimate" } else { "attack" },
+                if case.legitimate {
+                    "legitimate"
+                } else {
+                    "attack"
+                },
                 verdict_word(verdict),
                 reason
             ));
@@ -276,7 +292,10 @@ async fn every_attack_is_not_valid_and_every_legitimate_change_stays_valid() {
             verdict_word(verdict),
             reason.replace('|', "/"),
             if pyhanko_valid { "VALID" } else { "NOT VALID" },
-            theirs["summary"].as_str().unwrap_or_default().replace('|', "/"),
+            theirs["summary"]
+                .as_str()
+                .unwrap_or_default()
+                .replace('|', "/"),
         ));
     }
     std::fs::write(work.join("table.md"), &table).unwrap();

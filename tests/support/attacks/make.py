@@ -563,14 +563,12 @@ class Legit:
         from pyhanko.sign.validation.dss import DocumentSecurityStore
         _, crls = self.context()
         sig = PdfFileReader(io.BytesIO(data), strict=False).embedded_regular_signatures[0]
-        contents = sig.pkcs7_content if hasattr(sig, "pkcs7_content") else None
         raw = sig.sig_object["/Contents"]
         certs = list(cms.ContentInfo.load(bytes(raw))["content"]["certificates"])
         out = io.BytesIO(data)
         out.seek(0)
         DocumentSecurityStore.add_dss(out, bytes(raw), certs=[c.chosen for c in certs],
                                       crls=crls, force_write=True)
-        del contents
         return out.getvalue()
 
     def fill_empty(self, data):
