@@ -74,6 +74,15 @@ fn signed_parts<'p>(pdf: &'p [u8], byte_range: &[i64]) -> Option<(&'p [u8], &'p 
     if b <= a || !opens || !closes {
         return None;
     }
+    // The gap must be exactly the /Contents hex string: anything else in it — keys, a second
+    // string — is unsigned content a reader may take for the signature's (wrapping).
+    let inside = pdf.get(a.checked_add(1)?..b.checked_sub(1)?)?;
+    if !inside
+        .iter()
+        .all(|c| c.is_ascii_hexdigit() || matches!(c, b' ' | b'\t' | b'\r' | b'\n' | b'\x0c' | 0))
+    {
+        return None;
+    }
     Some((pdf.get(..a)?, pdf.get(b..end)?, end))
 }
 
@@ -139,7 +148,7 @@ pub(super) fn check_signature(
         r.findings.push(Finding::new(
             Severity::Invalid,
             "byte_range",
-            "the signature's /ByteRange is malformed or points outside the file",
+            "the signature's /ByteRange is malformed or points outside the file, or its gap is not exactly the /Contents string",
             "phạm vi ký (/ByteRange) của chữ ký không hợp lệ",
         ));
         r.verdict = Verdict::Invalid;

@@ -46,6 +46,8 @@ impl Roles {
     pub const STRUCTURAL: Roles = Roles(1 << 16);
     /// Reached from the catalog some other way (names, outlines, actions, structure…).
     pub const OTHER: Roles = Roles(1 << 17);
+    /// A page's /Annots array kept as an object of its own: judged as the page's list.
+    pub const ANNOTATION_LIST: Roles = Roles(1 << 18);
 
     pub fn contains(self, other: Roles) -> bool {
         self.0 & other.0 != 0
@@ -59,7 +61,8 @@ impl Roles {
 
     /// The most telling role, for messages.
     pub fn describe(self) -> &'static str {
-        const ORDER: [(Roles, &str); 18] = [
+        const ORDER: [(Roles, &str); 19] = [
+            (Roles::ANNOTATION_LIST, "a page's list of annotations"),
             (Roles::CATALOG, "the document catalog"),
             (Roles::PAGE_TREE, "the page tree"),
             (Roles::PAGE, "a page"),
@@ -99,6 +102,8 @@ pub(super) struct Graph {
     pub root: Option<u32>,
     /// Annotations (widgets included) by page number, with their rectangles.
     pub annotations: HashMap<u32, (usize, Option<[f64; 4]>)>,
+    /// Indirect /Annots arrays → their page number.
+    pub annotation_lists: HashMap<u32, usize>,
 }
 
 impl Graph {
@@ -295,8 +300,9 @@ fn annotations(
 ) {
     let list = match annots {
         Object::Reference((num, _)) => {
-            // An indirect /Annots array is part of the page.
-            g.add(*num, Roles::CONTENT);
+            // An indirect /Annots array is the page's list, whatever object holds it.
+            g.add(*num, Roles::ANNOTATION_LIST);
+            g.annotation_lists.insert(*num, page);
             match object(doc, *num) {
                 Some(Object::Array(items)) => items.clone(),
                 _ => return,
@@ -321,7 +327,7 @@ fn annotations(
     }
 }
 
-fn rect(dict: &Dictionary) -> Option<[f64; 4]> {
+pub(super) fn rect(dict: &Dictionary) -> Option<[f64; 4]> {
     let Ok(Object::Array(items)) = dict.get(b"Rect") else {
         return None;
     };

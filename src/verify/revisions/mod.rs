@@ -10,6 +10,7 @@
 mod graph;
 mod readers;
 mod rules;
+mod stray;
 
 use std::collections::HashSet;
 
@@ -27,6 +28,8 @@ pub(super) struct Revisions {
     /// The signatures' `/Contents` strings (their byte ranges' gaps), which lopdf need not
     /// read: see `readers::load`.
     gaps: Vec<(usize, usize)>,
+    /// Bytes no xref accounts for, by offset (`stray`).
+    unaccounted: Vec<(usize, String)>,
 }
 
 impl Revisions {
@@ -51,6 +54,7 @@ impl Revisions {
             latest,
             dts_fields,
             gaps: gaps.to_vec(),
+            unaccounted: stray::unaccounted(pdf),
         }
     }
 
@@ -83,6 +87,12 @@ impl Revisions {
         if cov.whole_file {
             return cov;
         }
+        cov.content_changes.extend(
+            self.unaccounted
+                .iter()
+                .filter(|(offset, _)| *offset >= signed_end)
+                .map(|(_, why)| why.clone()),
+        );
         let Some(prefix) = pdf.get(..signed_end) else {
             cov.content_changes
                 .push("the signed range runs past the end of the file".into());
@@ -125,7 +135,7 @@ impl Revisions {
             level,
         );
         cov.allowed_updates = judgement.allowed.iter().map(|s| (*s).to_owned()).collect();
-        cov.content_changes = judgement.changes.into_iter().collect();
+        cov.content_changes.extend(judgement.changes);
         cov.flagged = judgement.flagged.into_iter().collect();
         cov
     }

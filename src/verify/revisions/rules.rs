@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 
 use lopdf::{Dictionary, Object};
 
-use super::graph::{object, resolve_dict, Graph, Roles};
+use super::graph::{object, rect, resolve_dict, Graph, Roles};
 
 /// The DocMDP level a signature is judged under: the certification's /P, or 2 for a document
 /// without certification (signing and form filling, as pyHanko assumes).
@@ -121,7 +121,9 @@ fn added(num: u32, roles: Roles, level: Level, new: &Revision<'_>, j: &mut Judge
         || roles.contains(Roles::EMPTY_SIG_APPEARANCE)
         || roles.contains(Roles::SIGNED_APPEARANCE)
     {
-        if roles.contains(Roles::SIG_FIELD) && !roles.contains(Roles::DTS_FIELD) {
+        if roles.contains(Roles::SIG_FIELD) && empty_but_visible(new, num) {
+            (level >= Level(3)).then_some("annotation")
+        } else if roles.contains(Roles::SIG_FIELD) && !roles.contains(Roles::DTS_FIELD) {
             signing_allowed.then_some("later signature")
         } else if roles.contains(Roles::DTS_FIELD) || roles.contains(Roles::DTS_VALUE) {
             Some("document timestamp")
@@ -243,6 +245,18 @@ fn changed(
     }
     if roles.contains(Roles::PAGE) {
         page(num, level, (before, after), old, new, j);
+        return;
+    }
+    if roles.contains(Roles::ANNOTATION_LIST) && !roles.contains(Roles::CONTENT) {
+        let where_ = match old.graph.annotation_lists.get(&num) {
+            Some(page) => format!("page {page}"),
+            None => format!("the page of object {num}"),
+        };
+        let list = |o: &Object| match o {
+            Object::Array(items) => numbers_in(items),
+            _ => BTreeSet::new(),
+        };
+        annotation_changes(&where_, &list(before), &list(after), level, new, j);
         return;
     }
     if roles.contains(Roles::SIG_VALUE) || roles.contains(Roles::DTS_VALUE) {
@@ -374,39 +388,78 @@ fn page(
         }
         let before_annots = annotation_numbers(old.doc, a);
         let after_annots = annotation_numbers(new.doc, b);
-        if before_annots.iter().any(|n| !after_annots.contains(n)) {
-            j.changes
-                .insert(format!("an annotation was removed from {where_}"));
-        }
-        for added in after_annots.iter().filter(|n| !before_annots.contains(n)) {
-            let roles = new.graph.roles(*added);
-            let kind = if roles.contains(Roles::DTS_FIELD) {
-                Some("document timestamp")
-            } else if roles.contains(Roles::SIG_FIELD) {
-                (level >= Level(2)).then_some("later signature")
-            } else if roles.contains(Roles::ANNOTATION) {
+        annotation_changes(&where_, &before_annots, &after_annots, level, new, j);
+    }
+}
+
+/// A page's annotations before and after: none may leave; new signature widgets may join at
+/// P ≥ 2 (document timestamps at every level), other annotations at P = 3.
+fn annotation_changes(
+    where_: &str,
+    before: &BTreeSet<u32>,
+    after: &BTreeSet<u32>,
+    level: Level,
+    new: &Revision<'_>,
+    j: &mut Judgement,
+) {
+    if before.iter().any(|n| !after.contains(n)) {
+        j.changes
+            .insert(format!("an annotation was removed from {where_}"));
+    }
+    for added in after.iter().filter(|n| !before.contains(n)) {
+        let roles = new.graph.roles(*added);
+        let kind = if roles.contains(Roles::DTS_FIELD) {
+            Some("document timestamp")
+        } else if roles.contains(Roles::SIG_FIELD) {
+            if empty_but_visible(new, *added) {
                 (level >= Level(3)).then_some("annotation")
             } else {
-                None
-            };
-            match kind {
-                Some(kind) => {
-                    j.allowed.insert(kind);
-                }
-                None => {
-                    j.changes.insert(format!(
-                        "{} was added on {where_} (object {added}){}",
-                        if roles.is_empty() {
-                            "an annotation"
-                        } else {
-                            roles.describe()
-                        },
-                        at_level(level)
-                    ));
-                }
+                (level >= Level(2)).then_some("later signature")
+            }
+        } else if roles.contains(Roles::ANNOTATION) {
+            (level >= Level(3)).then_some("annotation")
+        } else {
+            None
+        };
+        match kind {
+            Some(kind) => {
+                j.allowed.insert(kind);
+            }
+            None => {
+                j.changes.insert(format!(
+                    "{} was added on {where_} (object {added}){}",
+                    if roles.is_empty() {
+                        "an annotation"
+                    } else if roles.contains(Roles::SIG_FIELD) {
+                        "an empty signature field that shows something"
+                    } else {
+                        roles.describe()
+                    },
+                    at_level(level)
+                ));
             }
         }
     }
+}
+
+/// A signature field added without a signature but with an area on the page: it signs
+/// nothing and shows whatever its appearance draws — an annotation in disguise (the SSA
+/// attack), allowed only where annotations are.
+fn empty_but_visible(new: &Revision<'_>, num: u32) -> bool {
+    let Some(field) = object(new.doc, num).and_then(dict) else {
+        return false;
+    };
+    field.get(b"V").is_err() && rect(field).is_some_and(|r| area(&r) > 0.0)
+}
+
+fn numbers_in(items: &[Object]) -> BTreeSet<u32> {
+    items
+        .iter()
+        .filter_map(|o| match o {
+            Object::Reference((num, _)) => Some(*num),
+            _ => None,
+        })
+        .collect()
 }
 
 fn annotation_numbers(doc: &lopdf::Document, page: &Dictionary) -> BTreeSet<u32> {
@@ -418,12 +471,17 @@ fn annotation_numbers(doc: &lopdf::Document, page: &Dictionary) -> BTreeSet<u32>
         Ok(Object::Array(items)) => items.as_slice(),
         _ => &[],
     };
-    list.iter()
-        .filter_map(|o| match o {
-            Object::Reference((num, _)) => Some(*num),
-            _ => None,
-        })
-        .collect()
+    numbers_in(list)
+}
+
+fn is_empty_value(value: &Object) -> bool {
+    match value {
+        Object::Null => true,
+        Object::String(s, _) => s.is_empty(),
+        Object::Name(n) => n.as_slice() == b"Off",
+        Object::Array(items) => items.is_empty(),
+        _ => false,
+    }
 }
 
 /// Filling a field changes its value and its look, nothing else: not where it is, what kind
@@ -442,7 +500,14 @@ fn form_field(num: u32, level: Level, (before, after): (&Object, &Object), j: &m
         Ok(Object::String(t, _)) => String::from_utf8_lossy(t).into_owned(),
         _ => format!("object {num}"),
     };
-    if fill_only && level >= Level(2) {
+    let certified_value = a.get(b"V").is_ok_and(|v| !is_empty_value(v));
+    if fill_only && certified_value && a.get(b"V").ok() != b.get(b"V").ok() {
+        // P=2 lets a field be filled, not a value the signer saw be replaced (the shadow
+        // "replace" attack): stricter than pyHanko, on purpose.
+        j.changes.insert(format!(
+            "the value of form field `{name}`, filled when it was signed, was changed"
+        ));
+    } else if fill_only && level >= Level(2) {
         j.allowed.insert("form filling");
     } else if fill_only {
         j.changes.insert(format!(
