@@ -34,7 +34,7 @@ pub(crate) fn load(
     gaps: &[(usize, usize)],
     what: &str,
 ) -> Result<lopdf::Document, Unreadable> {
-    let ours = resolvable(lazy)?;
+    let ours = resolvable(lazy, bytes)?;
     let bytes = &without_signature_values(bytes, gaps);
     let containers: BTreeSet<u32> = ours
         .iter()
@@ -117,13 +117,22 @@ fn only_known_object_streams(
     Some((id, object.clone()))
 }
 
-/// The numbers of the objects our reader resolves in `doc` (an object it cannot parse is left
-/// out, as a lenient reader leaves it out), within the budget.
-fn resolvable(doc: &Document<'_>) -> Result<BTreeSet<u32>, Unreadable> {
+/// The numbers of the objects our reader finds in `doc` (`bytes`, its data): an object the
+/// xref places in the file counts when its `N G obj` header is where the xref says (parsing
+/// every object again, signature values and all, would double the cost of a verification);
+/// an object in an object stream counts when it resolves, which inflates every object stream
+/// within the budget before lopdf may inflate it. An object that cannot be read is left out,
+/// as a lenient reader leaves it out.
+fn resolvable(doc: &Document<'_>, bytes: &[u8]) -> Result<BTreeSet<u32>, Unreadable> {
     let mut out = BTreeSet::new();
     for num in doc.object_numbers() {
         let generation = match doc.xref_entry(num) {
-            Some(XrefEntry::Offset(_, g)) => g,
+            Some(XrefEntry::Offset(offset, g)) => {
+                if header_at(bytes, offset, num, g) {
+                    out.insert(num);
+                }
+                continue;
+            }
             Some(XrefEntry::InStream { .. }) => 0,
             _ => continue,
         };
@@ -136,6 +145,23 @@ fn resolvable(doc: &Document<'_>) -> Result<BTreeSet<u32>, Unreadable> {
         }
     }
     Ok(out)
+}
+
+/// Whether `N G obj` starts at `offset` (after optional white space).
+fn header_at(bytes: &[u8], offset: usize, num: u32, generation: u16) -> bool {
+    let Some(rest) = bytes.get(offset..) else {
+        return false;
+    };
+    let text = rest.get(..rest.len().min(48)).unwrap_or_default();
+    let mut words = text
+        .split(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\x0c' | 0))
+        .filter(|w| !w.is_empty());
+    let number = words.next().and_then(|w| std::str::from_utf8(w).ok()?.parse::<u32>().ok());
+    let gen = words.next().and_then(|w| std::str::from_utf8(w).ok()?.parse::<u16>().ok());
+    let keyword = words.next();
+    number == Some(num)
+        && gen == Some(generation)
+        && keyword.is_some_and(|k| k == b"obj" || k.starts_with(b"obj<") || k.starts_with(b"obj["))
 }
 
 fn compare(
