@@ -96,8 +96,8 @@ thread_local! {
 
 /// lopdf's load filter: drops an object stream our reader did not inflate (lopdf would
 /// inflate it without a bound; without it, the objects inside are missing and the readers
-/// disagree). lopdf keeps the returned object for objects inside object streams, and ignores
-/// it for the others.
+/// disagree). lopdf keeps the returned object for objects inside object streams (never
+/// streams themselves), and ignores it for the others.
 fn only_known_object_streams(
     id: (u32, u16),
     object: &mut lopdf::Object,
@@ -113,6 +113,9 @@ fn only_known_object_streams(
                 return None;
             }
         }
+        // Streams are never inside object streams, so lopdf ignores what is returned for
+        // them: no need to copy their data.
+        return Some((id, lopdf::Object::Null));
     }
     Some((id, object.clone()))
 }
