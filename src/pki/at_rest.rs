@@ -138,7 +138,7 @@ pub fn encrypt_key_files(dir: &Path, passphrase: &[u8]) -> Result<Vec<PathBuf>, 
         }
         let pem = encrypt_key(&der, passphrase)?;
         let temporary = path.with_extension("encrypting");
-        super::dev::write_file(&temporary, pem.as_bytes(), true)?;
+        super::files::write_file(&temporary, pem.as_bytes(), true)?;
         std::fs::rename(&temporary, &path).map_err(|source| PkiError::Io {
             path: path.clone(),
             source,

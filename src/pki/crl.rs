@@ -22,9 +22,9 @@ use crate::crypto::{der::magnitude, CertificateSignatureAlgorithm};
 
 /// One revoked certificate: issuer DN (raw DER), serial (magnitude bytes), revocation time.
 pub(super) struct Revoked {
-    issuer: Vec<u8>,
-    serial: Vec<u8>,
-    at: OffsetDateTime,
+    pub issuer: Vec<u8>,
+    pub serial: Vec<u8>,
+    pub at: OffsetDateTime,
 }
 
 /// A CRL file's DER, from DER or PEM (`X509 CRL`).

@@ -16,8 +16,12 @@ use time::{Duration, OffsetDateTime};
 use super::activation::{hash_pin, random_pin};
 use super::credential::{credential_info, fingerprint, CredentialInfo};
 use super::error::PkiError;
-use super::files::parse_certificate;
-use super::manifest::{CredentialEntry, Manifest, TsaEntry, MANIFEST_FILE, ROOT_FILE};
+use super::files::{parse_certificate, write_file};
+use super::manifest::{
+    CredentialEntry, Manifest, TsaEntry, MANIFEST_FILE, MANIFEST_HEADER, ROOT_FILE,
+};
+use super::pointers::{check_public_url, Pointers, DEFAULT_PUBLIC_URL};
+use super::responder::responder_certificate;
 use crate::crypto::{der, oid};
 use crate::flow::Role;
 
@@ -102,6 +106,29 @@ struct Builder {
 }
 
 impl Builder {
+    /// The delegated OCSP responder of the CA `issuer` (`chain`: that CA's file, empty for
+    /// the root), as `ocsp/<slug>.pem` and `.pk8`, named in the manifest.
+    fn add_responder(
+        &mut self,
+        manifest: &mut Manifest,
+        issuer: &Issuer<'_, KeyPair>,
+        (slug, ca_name, organisation): (&str, &str, &str),
+        chain: Vec<String>,
+        validity: (OffsetDateTime, OffsetDateTime),
+    ) -> Result<(), PkiError> {
+        let files = responder_certificate(issuer, ca_name, organisation, self.serial()?, validity)?;
+        let (cert, key) = (format!("ocsp/{slug}.pem"), format!("ocsp/{slug}.pk8"));
+        self.add(&cert, files.cert_pem, false);
+        self.add(&key, files.key_der, true);
+        manifest.ocsp_responders.push(TsaEntry {
+            cert,
+            key,
+            chain,
+            signature_algorithm: None,
+        });
+        Ok(())
+    }
+
     fn add(&mut self, rel: &str, data: impl Into<Vec<u8>>, secret: bool) {
         self.files.push(PendingFile {
             path: self.dir.join(rel),
@@ -199,7 +226,7 @@ fn validate_departments(departments: &[DevDepartment]) -> Result<(), PkiError> {
                 "the id must be 1-32 characters of a-z, 0-9 and '-', not starting with '-'",
             ));
         }
-        if d.id == "credentials" || d.id == "tsa" {
+        if matches!(d.id.as_str(), "credentials" | "tsa" | "ocsp") {
             return Err(fail("the id names a reserved directory; pick another slug"));
         }
         if d.name.trim().is_empty() || d.name.chars().any(char::is_control) {
@@ -220,17 +247,25 @@ fn validate_departments(departments: &[DevDepartment]) -> Result<(), PkiError> {
 /// The officials' credentials (not the seals) require a PIN, one random PIN for the whole
 /// development hierarchy, written beside each key as `pin` (mode 0600) for the demo to read.
 pub fn init_dev_pki(dir: &Path, departments: &[DevDepartment]) -> Result<DevPkiSummary, PkiError> {
-    init_dev_pki_with(dir, departments, true)
+    init_dev_pki_with(dir, departments, true, DEFAULT_PUBLIC_URL)
 }
 
 /// [`init_dev_pki`], with or without activation PINs (automated tests that are not about
-/// activation do without).
+/// activation do without), its certificates pointing at CRLs and the OCSP responder under
+/// `public_url` (the service's public HTTP base, see `pointers`).
 pub fn init_dev_pki_with(
     dir: &Path,
     departments: &[DevDepartment],
     with_pins: bool,
+    public_url: &str,
 ) -> Result<DevPkiSummary, PkiError> {
     validate_departments(departments)?;
+    check_public_url(public_url)?;
+    let from_root = Pointers {
+        base: public_url,
+        crl_file: "root.crl",
+        issuer_file: ROOT_FILE,
+    };
     let pin = if with_pins {
         let pin = random_pin()?;
         let hash = hash_pin(&pin)?;
@@ -278,6 +313,9 @@ pub fn init_dev_pki_with(
     let root_crl = empty_or_revoking_crl(&root, now, Vec::new(), "root CRL")?;
     b.add("root.crl", root_crl, false);
     manifest.crls.push("root.crl".into());
+    let responder_validity = (now - days(DAY), now + days(3 * YEAR));
+    let root_names = ("root", ROOT_CN, DEV_ORG);
+    b.add_responder(&mut manifest, &root, root_names, vec![], responder_validity)?;
 
     // Timestamp authority.
     let tsa_key = new_key("TSA key")?;
@@ -285,9 +323,9 @@ pub fn init_dev_pki_with(
     let tsa_cert = tsa_certificate(
         &tsa_key,
         &root,
+        &from_root,
         b.serial()?,
-        now - days(DAY),
-        now + days(10 * YEAR + 3 * DAY),
+        (now - days(DAY), now + days(10 * YEAR + 3 * DAY)),
     )?;
     b.add("tsa/cert.pem", tsa_cert.pem(), false);
     manifest.tsa = Some(TsaEntry {
@@ -315,10 +353,25 @@ pub fn init_dev_pki_with(
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
         ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
         ca_params.use_authority_key_identifier_extension = true;
+        from_root.apply(&mut ca_params)?;
         let ca = CertifiedIssuer::signed_by(ca_params, ca_key, &*root)
             .map_err(gen_err("department CA"))?;
         let ca_rel = format!("{}/ca.pem", dept.id);
         b.add(&ca_rel, ca.pem(), false);
+        let names = (dept.id.as_str(), ca_cn.as_str(), dept.name.as_str());
+        b.add_responder(
+            &mut manifest,
+            &ca,
+            names,
+            vec![ca_rel.clone()],
+            responder_validity,
+        )?;
+        let crl_rel = format!("{}/ca.crl", dept.id);
+        let from_ca = Pointers {
+            base: public_url,
+            crl_file: &crl_rel,
+            issuer_file: &ca_rel,
+        };
 
         let mut people = vec![
             Person {
@@ -413,6 +466,7 @@ pub fn init_dev_pki_with(
                 ExtendedKeyUsagePurpose::Other(arcs(oid::KP_DOCUMENT_SIGNING)?),
                 ExtendedKeyUsagePurpose::EmailProtection,
             ];
+            from_ca.apply(&mut params)?;
             let cert = params
                 .signed_by(&key, &*ca)
                 .map_err(gen_err("end-entity certificate"))?;
@@ -440,7 +494,6 @@ pub fn init_dev_pki_with(
                 totp_secret: None,
             });
         }
-        let crl_rel = format!("{}/ca.crl", dept.id);
         b.add(
             &crl_rel,
             empty_or_revoking_crl(&ca, now, revoked, "department CRL")?,
@@ -469,9 +522,9 @@ pub fn init_dev_pki_with(
 fn tsa_certificate(
     key: &KeyPair,
     root: &Issuer<'_, KeyPair>,
+    pointers: &Pointers<'_>,
     serial: SerialNumber,
-    not_before: OffsetDateTime,
-    not_after: OffsetDateTime,
+    (not_before, not_after): (OffsetDateTime, OffsetDateTime),
 ) -> Result<rcgen::Certificate, PkiError> {
     let mut params = base_params(
         dn(&[
@@ -497,6 +550,7 @@ fn tsa_certificate(
         CustomExtension::from_oid_content(&arcs(oid::EXTENDED_KEY_USAGE)?, eku_value.into_vec());
     eku.set_criticality(true);
     params.custom_extensions.push(eku);
+    pointers.apply(&mut params)?;
     params
         .signed_by(key, root)
         .map_err(gen_err("TSA certificate"))
@@ -507,7 +561,13 @@ fn tsa_certificate(
 /// The old certificate and key stay on disk: past timestamps carry the old certificate, which
 /// still chains to the root. Long-term renewal (`archive renew`) needs a TSA certificate that
 /// outlives the timestamps it renews; a real TSA is installed as certs/README.md explains.
-pub fn rotate_dev_tsa(dir: &Path, valid_days: i64) -> Result<CredentialInfo, PkiError> {
+/// The new certificate's revocation pointers are under `public_url`, like `init_dev_pki_with`'s.
+pub fn rotate_dev_tsa(
+    dir: &Path,
+    valid_days: i64,
+    public_url: &str,
+) -> Result<CredentialInfo, PkiError> {
+    check_public_url(public_url)?;
     let io = |path: PathBuf| move |source| PkiError::Io { path, source };
     let root_path = dir.join(ROOT_FILE);
     let root_pem = std::fs::read_to_string(&root_path).map_err(io(root_path.clone()))?;
@@ -552,12 +612,17 @@ pub fn rotate_dev_tsa(dir: &Path, valid_days: i64) -> Result<CredentialInfo, Pki
         files: Vec::new(),
     };
     let key = new_key("TSA key")?;
+    let pointers = Pointers {
+        base: public_url,
+        crl_file: "root.crl",
+        issuer_file: ROOT_FILE,
+    };
     let cert = tsa_certificate(
         &key,
         &root,
+        &pointers,
         b.serial()?,
-        now - Duration::days(DAY),
-        not_after,
+        (now - Duration::days(DAY), not_after),
     )?;
     // Named by the certificate's fingerprint, so a rotation never overwrites what earlier
     // timestamps were made with.
@@ -579,22 +644,6 @@ pub fn rotate_dev_tsa(dir: &Path, valid_days: i64) -> Result<CredentialInfo, Pki
     }
     info_of("tsa", Role::Seal, "", cert.der())
 }
-
-const MANIFEST_HEADER: &str = "\
-# ketqua signing credentials. Paths are relative to this directory.
-# Generated by `ketqua pki init` (development only: NOT for production).
-#
-# To add a real credential, append an entry:
-#   [[credential]]
-#   id = \"stp-approver-2\"            # unique
-#   role = \"approver\"                # receiver | appraiser | approver | seal
-#   department = \"stp\"
-#   cert = \"real/cert.pem\"           # PEM or DER X.509 certificate
-#   key = \"real/key.pk8\"             # PKCS#8 (DER or PEM), ECDSA P-256 or RSA >= 2048; chmod 600
-#   chain = [\"real/issuing-ca.pem\"]  # issuing CA(s) nearest first, without the root
-#   signature_algorithm = \"rsa-pss-sha256\"  # RSA only; default rsa-pkcs1-sha256
-# Trust anchor: replace root.pem. CRLs: list their files in `crls`.
-";
 
 struct Person {
     suffix: &'static str,
@@ -627,35 +676,6 @@ pub(super) fn empty_or_revoking_crl(
 fn info_of(id: &str, role: Role, department: &str, der: &[u8]) -> Result<CredentialInfo, PkiError> {
     let cert = parse_certificate(Path::new(id), der)?;
     Ok(credential_info(id, role, department, &cert, der))
-}
-
-pub(super) fn write_file(path: &Path, data: &[u8], secret: bool) -> Result<(), PkiError> {
-    let io = |source| PkiError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(io)?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    if secret {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path).map_err(io)?;
-    // `mode` only applies to newly created files; a leftover from an interrupted run keeps
-    // its old permissions unless reset here.
-    #[cfg(unix)]
-    if secret {
-        use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))
-            .map_err(io)?;
-    }
-    #[cfg(not(unix))]
-    let _ = secret;
-    std::io::Write::write_all(&mut file, data).map_err(io)
 }
 
 #[cfg(test)]

@@ -135,3 +135,33 @@ fn legacy_key_format(der: &[u8]) -> Option<&'static str> {
         _ => None,
     }
 }
+
+/// Writes `data` to `path` (creating its directory), mode 0600 when `secret`.
+pub(super) fn write_file(path: &Path, data: &[u8], secret: bool) -> Result<(), PkiError> {
+    let io = |source| PkiError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(io)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    if secret {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(io)?;
+    // `mode` only applies to newly created files; a leftover from an interrupted run keeps
+    // its old permissions unless reset here.
+    #[cfg(unix)]
+    if secret {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(io)?;
+    }
+    #[cfg(not(unix))]
+    let _ = secret;
+    std::io::Write::write_all(&mut file, data).map_err(io)
+}

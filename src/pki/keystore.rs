@@ -25,6 +25,8 @@ use super::error::PkiError;
 use super::files::{parse_certificate, read_certificates, read_key_der, read_single_certificate};
 use super::manifest::{Manifest, MANIFEST_FILE, ROOT_FILE};
 use super::names::dn_text;
+use super::ocsp;
+use super::pointers::cer_name;
 use super::policy::choose_algorithm;
 use super::token::{key::TokenKey, uri::TokenUri};
 use crate::crypto::{SignatureAlgorithm, Signing};
@@ -39,6 +41,12 @@ pub struct KeyStore {
     /// that owns this store; a credential's key cannot be cloned.
     tsa: Option<Arc<Credential>>,
     crls: Vec<Vec<u8>>,
+    /// What the HTTP side publishes under `/pki/`: each CRL file and CA certificate (as DER
+    /// `.cer`) by its path relative to `dir`, the names the certificates' pointers use.
+    published: Vec<(String, Vec<u8>)>,
+    /// The CAs with a delegated OCSP responder, and what their CRLs revoke.
+    ocsp: Vec<ocsp::Authority>,
+    revoked: Vec<crl::Revoked>,
 }
 
 impl fmt::Debug for KeyStore {
@@ -136,14 +144,58 @@ impl KeyStore {
         }
         let mut crls = Vec::new();
         let mut revoked = Vec::new();
+        let mut published = vec![(cer_name(ROOT_FILE), root_der.clone())];
         for rel in &manifest.crls {
             let path = dir.join(rel);
             let der = crl::read_crl_file(&path)?;
             revoked.extend(crl::check_and_list(&path, &der, &cas)?);
+            published.push((web_path(rel), der.clone()));
             crls.push(der);
+        }
+        let chain_files = manifest
+            .credentials
+            .iter()
+            .flat_map(|e| e.chain.iter())
+            .chain(manifest.tsa.iter().flat_map(|t| t.chain.iter()));
+        for rel in chain_files {
+            let name = cer_name(&web_path(rel));
+            if published.iter().any(|(n, _)| *n == name) {
+                continue;
+            }
+            if let Some(der) = read_certificates(&dir.join(rel))?.into_iter().next() {
+                published.push((name, der));
+            }
         }
         for c in credentials.values_mut().chain(tsa.iter_mut()) {
             c.revoked_at = crl::revocation_of(&c.certificate_der, &revoked);
+        }
+        let mut authorities = Vec::new();
+        for (n, entry) in manifest.ocsp_responders.iter().enumerate() {
+            let id = format!("ocsp-responder-{n}");
+            let responder = load_credential(
+                dir,
+                LoadSpec {
+                    id: &id,
+                    role: Role::Seal,
+                    department: "",
+                    cert: &entry.cert,
+                    key: &entry.key,
+                    chain: &entry.chain,
+                    algorithm: entry.signature_algorithm.as_deref(),
+                    timestamp_authority: false,
+                    pin_argon2id: None,
+                    totp_secret: None,
+                },
+                access,
+            )?;
+            // The CA it answers for: its chain's first certificate, or the root.
+            let ca = responder.chain_der.first().unwrap_or(&root_der).clone();
+            let authority =
+                ocsp::Authority::new(&ca, responder).ok_or_else(|| PkiError::Manifest {
+                    path: manifest_path.clone(),
+                    reason: format!("ocsp_responder {}: unreadable CA certificate", entry.cert),
+                })?;
+            authorities.push(authority);
         }
 
         Ok(KeyStore {
@@ -152,6 +204,9 @@ impl KeyStore {
             credentials,
             tsa: tsa.map(Arc::new),
             crls,
+            published,
+            ocsp: authorities,
+            revoked,
         })
     }
 
@@ -180,6 +235,18 @@ impl KeyStore {
     /// Every loaded CRL, DER, in manifest order.
     pub fn crls_der(&self) -> Vec<Vec<u8>> {
         self.crls.clone()
+    }
+
+    /// The files the certificates' CRL and caIssuers pointers name, by their path under
+    /// `/pki/` (see `pki::published_url`).
+    pub fn published(&self) -> &[(String, Vec<u8>)] {
+        &self.published
+    }
+
+    /// The OCSP responder's DER answer to a DER OCSPRequest at `now` (RFC 6960): signed by the
+    /// CA's delegated responder, or an error status (malformed, unauthorized: not our CA).
+    pub fn ocsp_response(&self, request: &[u8], now: time::OffsetDateTime) -> Vec<u8> {
+        ocsp::respond(&self.ocsp, &self.revoked, request, now)
     }
 }
 
@@ -364,3 +431,8 @@ fn check_chain_links(
 
 #[cfg(test)]
 mod tests;
+
+/// A manifest path as a URL path: forward slashes, whatever the platform wrote.
+fn web_path(rel: &str) -> String {
+    rel.replace('\\', "/").trim_start_matches("./").to_owned()
+}

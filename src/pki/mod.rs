@@ -15,7 +15,10 @@ mod files;
 mod keystore;
 mod manifest;
 mod names;
+mod ocsp;
+mod pointers;
 mod policy;
+mod responder;
 mod tls;
 mod token;
 mod totp;
@@ -31,6 +34,9 @@ pub(crate) use error::rfc3339;
 pub use error::{CredentialProblem, PkiError};
 pub use keystore::KeyStore;
 pub use manifest::MANIFEST_FILE;
+pub use pointers::{
+    cer_name, check_public_url, published_url, DEFAULT_PUBLIC_URL, OCSP_PATH, PUBLISHED_PREFIX,
+};
 pub use tls::{
     dev_client_files, dev_tls_exists, init_dev_tls, revoke_dev_client, spki_sha256, DevClient,
     ARCHIVIST, CLIENTS_DIR, CLIENT_CA_CRL_FILE, CLIENT_CA_FILE, CLIENT_CA_KEY_FILE,

@@ -17,11 +17,11 @@ use ring::rand::SystemRandom;
 use time::{Duration, OffsetDateTime};
 
 use super::dev::{
-    base_params, dn, empty_or_revoking_crl, gen_err, new_key, random_serial, write_file,
-    DevDepartment, DEV_ORG,
+    base_params, dn, empty_or_revoking_crl, gen_err, new_key, random_serial, DevDepartment, DEV_ORG,
 };
 use super::error::PkiError;
 use super::files::parse_certificate;
+use super::files::write_file;
 use crate::crypto::sha256;
 
 /// The files, relative to the PKI directory.

@@ -37,13 +37,18 @@ pub async fn serve(
         );
     }
     if !pki::dev_pki_exists(&settings.pki_dir) {
-        let summary = pki::init_dev_pki(&settings.pki_dir, &dev_departments(&catalog))
-            .with_context(|| {
-                format!(
-                    "generating a development PKI in {}",
-                    settings.pki_dir.display()
-                )
-            })?;
+        let summary = pki::init_dev_pki_with(
+            &settings.pki_dir,
+            &dev_departments(&catalog),
+            true,
+            &settings.public_url,
+        )
+        .with_context(|| {
+            format!(
+                "generating a development PKI in {}",
+                settings.pki_dir.display()
+            )
+        })?;
         tracing::warn!(
             dir = %settings.pki_dir.display(),
             credentials = summary.credentials.len(),
@@ -228,6 +233,15 @@ async fn run<A: Archive>(
         http_listener,
         web::router(
             web::State::new(root_pem)
+                .with_published(service.keys().published().to_vec())
+                .with_ocsp({
+                    let service = service.clone();
+                    Arc::new(move |request: &[u8]| {
+                        service
+                            .keys()
+                            .ocsp_response(request, time::OffsetDateTime::now_utc())
+                    })
+                })
                 .with_tsa(tsa)
                 .with_verifier(service.clone()),
         ),

@@ -44,7 +44,7 @@ pub struct Service<A> {
 }
 
 /// The public address of the verification page when none is configured.
-pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
+pub const DEFAULT_PUBLIC_URL: &str = crate::pki::DEFAULT_PUBLIC_URL;
 
 impl<A: Archive> Service<A> {
     pub fn new(archive: A, keys: KeyStore, catalog: Catalog, limits: Limits, clock: Clock) -> Self {

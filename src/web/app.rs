@@ -13,7 +13,13 @@ use axum::{
 };
 use tower_http::catch_panic::CatchPanicLayer;
 
-use super::{tsa, verifier::Verifier, verify_page};
+use super::{
+    ocsp::{self, Responder},
+    published::{self, Published},
+    tsa,
+    verifier::Verifier,
+    verify_page,
+};
 use crate::{cms::tsp::LocalTsa, service};
 
 /// What the HTTP side serves.
@@ -22,6 +28,8 @@ pub struct State {
     root_pem: Arc<str>,
     tsa: Option<LocalTsa>,
     verifier: Option<Verifier>,
+    published: Published,
+    ocsp: Option<Responder>,
 }
 
 impl State {
@@ -30,7 +38,22 @@ impl State {
             root_pem: root_pem.into(),
             tsa: None,
             verifier: None,
+            published: Published::default(),
+            ocsp: None,
         }
+    }
+
+    /// Serves `POST /ocsp` and `GET /ocsp/<base64>` with this responder (503 without one).
+    pub fn with_ocsp(mut self, responder: Responder) -> Self {
+        self.ocsp = Some(responder);
+        self
+    }
+
+    /// Serves `GET /pki/<file>` with these files (CRLs, CA certificates as DER), by their path
+    /// under `/pki/`.
+    pub fn with_published(mut self, files: impl IntoIterator<Item = (String, Vec<u8>)>) -> Self {
+        self.published = std::sync::Arc::new(files.into_iter().collect());
+        self
     }
 
     /// Serves `POST /tsa` with this timestamp authority; without one the route answers 503.
@@ -54,6 +77,8 @@ pub fn router(state: State) -> Router {
     Router::new()
         .merge(verify)
         .merge(tsa::routes(state.tsa))
+        .merge(published::routes(state.published))
+        .merge(ocsp::routes(state.ocsp))
         .route("/", get(index))
         .route("/healthz", get(|| async { "ok" }))
         .route("/pki/root.pem", get(root_pem))

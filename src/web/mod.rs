@@ -5,6 +5,8 @@
 mod app;
 mod html;
 mod multipart;
+mod ocsp;
+mod published;
 mod tsa;
 mod verifier;
 mod verify_page;

@@ -290,7 +290,15 @@ impl Server {
     fn spawn(&mut self) {
         let mut child = Command::new(BIN)
             .arg("serve")
-            .args(["--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0"])
+            .args(["--grpc-addr", "127.0.0.1:0"])
+            // A test that needs a known HTTP address (certificates pointing at the server's
+            // CRLs and OCSP responder) gives its own.
+            .args(
+                (!self.extra_args.iter().any(|a| a == "--http-addr"))
+                    .then_some(["--http-addr", "127.0.0.1:0"])
+                    .into_iter()
+                    .flatten(),
+            )
             .arg("--data-dir")
             .arg(self.data_dir())
             .arg("--pki-dir")

@@ -23,6 +23,11 @@ pub enum PkiCommand {
         /// random PIN, written beside each key as `pin`).
         #[arg(long)]
         without_activation: bool,
+        /// The service's public HTTP base, where the certificates say their CRLs
+        /// (`<url>/pki/…`) and OCSP responder (`<url>/ocsp`) are; give `serve` the same
+        /// --public-url.
+        #[arg(long, env = "KETQUA_PUBLIC_URL", default_value = pki::DEFAULT_PUBLIC_URL)]
+        public_url: String,
     },
     /// Print the Argon2id hash of a PIN (read from stdin, one line), for a credential's
     /// `pin_argon2id` in credentials.toml.
@@ -55,6 +60,10 @@ pub enum PkiCommand {
         /// Validity of the new certificate, in days (at most until the root expires).
         #[arg(long, default_value_t = 3650)]
         valid_days: i64,
+        /// The public HTTP base the new certificate's CRL and OCSP pointers name (as for
+        /// `pki init`).
+        #[arg(long, env = "KETQUA_PUBLIC_URL", default_value = pki::DEFAULT_PUBLIC_URL)]
+        public_url: String,
     },
     /// Encrypt every key file of a PKI directory that is not yet encrypted (the credentials',
     /// the timestamp authority's and the log's) as PKCS#8 with PBES2 (scrypt, AES-256-CBC);
@@ -112,7 +121,8 @@ pub fn run(command: PkiCommand) -> anyhow::Result<()> {
             out,
             catalog,
             without_activation,
-        } => init(&out, catalog.as_deref(), !without_activation),
+            public_url,
+        } => init(&out, catalog.as_deref(), !without_activation, &public_url),
         PkiCommand::HashPin => {
             let mut line = String::new();
             std::io::stdin()
@@ -226,8 +236,12 @@ pub fn run(command: PkiCommand) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        PkiCommand::RotateTsa { dir, valid_days } => {
-            let info = pki::rotate_dev_tsa(&dir, valid_days)
+        PkiCommand::RotateTsa {
+            dir,
+            valid_days,
+            public_url,
+        } => {
+            let info = pki::rotate_dev_tsa(&dir, valid_days, &public_url)
                 .with_context(|| format!("rotating the TSA of {}", dir.display()))?;
             println!(
                 "new timestamp authority certificate {} valid {} .. {}; restart `ketqua serve` to use it",
@@ -240,7 +254,12 @@ pub fn run(command: PkiCommand) -> anyhow::Result<()> {
     }
 }
 
-fn init(out: &Path, catalog: Option<&Path>, with_pins: bool) -> anyhow::Result<()> {
+fn init(
+    out: &Path,
+    catalog: Option<&Path>,
+    with_pins: bool,
+    public_url: &str,
+) -> anyhow::Result<()> {
     let catalog = match catalog {
         Some(path) => Catalog::from_toml(
             &std::fs::read_to_string(path)
@@ -255,7 +274,7 @@ fn init(out: &Path, catalog: Option<&Path>, with_pins: bool) -> anyhow::Result<(
         );
     }
     let departments = server::dev_departments(&catalog);
-    let summary = pki::init_dev_pki_with(out, &departments, with_pins)?;
+    let summary = pki::init_dev_pki_with(out, &departments, with_pins, public_url)?;
     if !pki::dev_tls_exists(out) {
         server::init_dev_tls(out, &departments)?;
     }

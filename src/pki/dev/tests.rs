@@ -303,8 +303,8 @@ fn rotating_the_tsa_keeps_the_old_one_and_extends_validity() {
     init_dev_pki(dir, &default_dev_departments()).unwrap();
     let before = KeyStore::load(dir).unwrap();
     let old = before.tsa().unwrap().info().clone();
-    assert!(rotate_dev_tsa(dir, 0).is_err());
-    let info = rotate_dev_tsa(dir, 5000).unwrap();
+    assert!(rotate_dev_tsa(dir, 0, DEFAULT_PUBLIC_URL).is_err());
+    let info = rotate_dev_tsa(dir, 5000, DEFAULT_PUBLIC_URL).unwrap();
     assert_ne!(info.fingerprint, old.fingerprint);
     assert!(info.not_after > old.not_after);
     assert!(dir.join("tsa/cert.pem").exists() && dir.join("tsa/key.pk8").exists());
@@ -318,7 +318,7 @@ fn rotating_the_tsa_keeps_the_old_one_and_extends_validity() {
     // Role-bearing credentials are untouched.
     assert_eq!(after.credentials().count(), before.credentials().count());
     // Never beyond the root.
-    let capped = rotate_dev_tsa(dir, 100 * 365).unwrap();
+    let capped = rotate_dev_tsa(dir, 100 * 365, DEFAULT_PUBLIC_URL).unwrap();
     let root = x509_parser::parse_x509_certificate(after.root_der())
         .unwrap()
         .1;
