@@ -12,6 +12,7 @@ mod algorithms;
 mod attributes;
 mod certificate;
 mod error;
+mod revocation_info;
 mod sign;
 mod timestamper;
 pub mod tsp;
@@ -19,6 +20,7 @@ mod verify;
 
 pub use attributes::{SignOptions, SignedAttributes};
 pub use error::CmsError;
+pub use revocation_info::RevocationInfo;
 pub use sign::{assemble, sign_detached, sign_detached_digest};
 pub use timestamper::Timestamper;
 pub use verify::{verify_detached, verify_detached_digest, VerifiedSignature, MAX_CMS_LEN};

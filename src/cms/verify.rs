@@ -18,6 +18,7 @@ use super::algorithms::{digest_algorithm, signature_algorithm};
 use super::attributes::{optional_single_value, parse_attributes, parse_ess, single_value};
 use super::certificate::{verify_with_certificate, CertFields};
 use super::error::{malformed, CmsError};
+use super::revocation_info::RevocationInfo;
 use crate::crypto::der::{self, context_constructed, oid_text, parse_single, DerError, Reader};
 use crate::crypto::{oid, sha256, SignatureAlgorithm};
 
@@ -39,6 +40,8 @@ pub struct VerifiedSignature {
     pub unsigned_attributes: Vec<(String, Vec<u8>)>,
     /// The SignerInfo's signature value: what a signature timestamp's imprint digests.
     pub signature_value: Vec<u8>,
+    /// CRLs and OCSP responses the SignedData carries (unverified; the path check decides).
+    pub revocation: RevocationInfo,
 }
 
 /// Verifies a detached CMS signature over `content`.
@@ -186,8 +189,13 @@ pub(super) fn verify_signed_data<'c>(
         }
     }
     // CRLs in the SignedData are revocation data for the `verify` module, not for this check.
-    sd.read_optional(context_constructed(1))
-        .map_err(malformed("SignedData.crls"))?;
+    let mut revocation = RevocationInfo::default();
+    if let Some(crls) = sd
+        .read_optional(context_constructed(1))
+        .map_err(malformed("SignedData.crls"))?
+    {
+        revocation.add_choices(crls.content);
+    }
     let mut signer_infos = sd
         .nested(der::SET)
         .map_err(malformed("SignedData.signerInfos"))?;
@@ -285,6 +293,9 @@ pub(super) fn verify_signed_data<'c>(
         Some(t) => Some(der::parse_time(&t).map_err(malformed("signing-time attribute"))?),
         None => None,
     };
+    if let Ok(Some(archival)) = optional_single_value(&attrs, oid::ADBE_REVOCATION_INFO_ARCHIVAL) {
+        revocation.add_archival(archival);
+    }
     let ess = parse_ess(single_value(
         &attrs,
         oid::SIGNING_CERTIFICATE_V2,
@@ -337,6 +348,7 @@ pub(super) fn verify_signed_data<'c>(
             algorithm,
             unsigned_attributes,
             signature_value: signature.to_vec(),
+            revocation,
         },
         econtent,
     ))

@@ -103,6 +103,12 @@ oids! {
     OCSP_NONCE = "1.3.6.1.5.5.7.48.1.2" [0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x02];
     /// id-pkix-ocsp-nocheck: the responder's own certificate needs no revocation check.
     OCSP_NOCHECK = "1.3.6.1.5.5.7.48.1.5" [0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x05];
+    /// id-ri-ocsp-response: an OCSP response among a SignedData's revocation data (RFC 5940).
+    RI_OCSP_RESPONSE = "1.3.6.1.5.5.7.16.2" [0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x10, 0x02];
+    /// adbe-revocationInfoArchival: CRLs and OCSP responses as a signed attribute (ISO
+    /// 32000-1 §12.8.3.3.2), how Acrobat and pyHanko embed revocation data in the CMS.
+    ADBE_REVOCATION_INFO_ARCHIVAL = "1.2.840.113583.1.1.8"
+        [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x2f, 0x01, 0x01, 0x08];
 
     // Name attributes (RFC 4519, RFC 4514's short names).
     /// commonName (CN).

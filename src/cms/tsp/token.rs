@@ -15,6 +15,7 @@ use time::OffsetDateTime;
 use super::messages::imprint_digest_len;
 use crate::cms::error::{malformed, CmsError};
 use crate::cms::verify::{verify_signed_data, Expected};
+use crate::cms::RevocationInfo;
 use crate::crypto::der::{self, context_constructed, oid_text, parse_single, Reader};
 use crate::crypto::oid;
 
@@ -30,6 +31,8 @@ pub struct TimestampInfo {
     pub tsa_certificate_der: Vec<u8>,
     /// Every certificate in the token, the TSA's included.
     pub certificates_der: Vec<Vec<u8>>,
+    /// CRLs and OCSP responses the token carries (unverified; the path check decides).
+    pub revocation: RevocationInfo,
 }
 
 /// Verifies an RFC 3161 token: the CMS structure and signature (SHA-256), the message-digest
@@ -53,6 +56,7 @@ pub fn verify_token(token_der: &[u8], expected_digest: &[u8]) -> Result<Timestam
         policy: oid_text(tst.policy),
         tsa_certificate_der: verified.signer_certificate_der,
         certificates_der: verified.certificates_der,
+        revocation: verified.revocation,
     })
 }
 
