@@ -248,6 +248,12 @@ impl KeyStore {
     pub fn ocsp_response(&self, request: &[u8], now: time::OffsetDateTime) -> Vec<u8> {
         ocsp::respond(&self.ocsp, &self.revoked, request, now)
     }
+
+    /// This store's OCSP answers at `now` for each of `certificates` that one of its CAs
+    /// issued, as a B-LT document security store carries them (one DER OCSPResponse each).
+    pub fn ocsp_answers(&self, certificates: &[&[u8]], now: time::OffsetDateTime) -> Vec<Vec<u8>> {
+        ocsp::answers_for(&self.ocsp, &self.revoked, certificates, now)
+    }
 }
 
 struct LoadSpec<'a> {

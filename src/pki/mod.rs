@@ -34,6 +34,10 @@ pub(crate) use error::rfc3339;
 pub use error::{CredentialProblem, PkiError};
 pub use keystore::KeyStore;
 pub use manifest::MANIFEST_FILE;
+pub use ocsp::{
+    parse_response as parse_ocsp_response, CertStatus, OcspResponse, ResponderId,
+    ResponseProblem as OcspProblem, SingleResponse,
+};
 pub use pointers::{
     cer_name, check_public_url, published_url, DEFAULT_PUBLIC_URL, OCSP_PATH, PUBLISHED_PREFIX,
 };

@@ -6,6 +6,9 @@
 //! issuance register to say otherwise).
 //!
 //! The request is a stranger's bytes: this file denies the parser lints.
+//!
+//! [`response`] reads OCSPResponses back (the verifier's side): one module per format, both
+//! directions.
 
 #![deny(
     clippy::indexing_slicing,
@@ -20,11 +23,20 @@ use time::{Duration, OffsetDateTime};
 
 use super::credential::Credential;
 use super::crl::Revoked;
+use crate::crypto::der::INTEGER;
 use crate::crypto::der::{
     context_constructed, context_primitive, magnitude, DerError, Reader, Tlv, Writer, BIT_STRING,
     GENERALIZED_TIME, OCTET_STRING, SEQUENCE,
 };
 use crate::crypto::oid;
+
+mod response;
+
+use response::{ENUMERATED, SUCCESSFUL};
+
+pub use response::{
+    parse_response, CertStatus, OcspResponse, ResponderId, ResponseProblem, SingleResponse,
+};
 
 /// Most certificates asked about in one request (openssl and validators ask for one).
 const MAX_REQUESTS: usize = 16;
@@ -32,11 +44,7 @@ const MAX_REQUESTS: usize = 16;
 /// How long an answer may be relied on: validators refetch after `nextUpdate`.
 const VALIDITY: Duration = Duration::days(1);
 
-/// The ENUMERATED tag (X.690), which only OCSP among our formats uses.
-const ENUMERATED: u8 = 0x0a;
-
-/// OCSPResponseStatus values (RFC 6960 §4.2.1).
-const SUCCESSFUL: u8 = 0;
+/// The OCSPResponseStatus values the responder sends besides successful (RFC 6960 §4.2.1).
 const MALFORMED_REQUEST: u8 = 1;
 const INTERNAL_ERROR: u8 = 2;
 const UNAUTHORIZED: u8 = 6;
@@ -113,6 +121,63 @@ pub(super) fn respond(
     if !ids.iter().all(|id| authority.matches(id)) {
         return status_only(UNAUTHORIZED);
     }
+    answer(authority, revoked, &ids, nonce, now)
+}
+
+/// The responder's own answers for `certificates` at `now`, one OCSPResponse each, for a
+/// document security store (B-LT): every certificate a CA of `authorities` issued; the others
+/// (the anchor, foreign certificates) are left out. CertIDs are hashed with SHA-1, as RFC 6960
+/// clients (openssl, Acrobat) still expect; the response's signature is what protects them.
+pub(super) fn answers_for(
+    authorities: &[Authority],
+    revoked: &[Revoked],
+    certificates: &[&[u8]],
+    now: OffsetDateTime,
+) -> Vec<Vec<u8>> {
+    let mut answers = Vec::new();
+    for (i, der) in certificates.iter().enumerate() {
+        // Paths share their CAs: one answer per certificate.
+        if certificates.iter().take(i).any(|earlier| earlier == der) {
+            continue;
+        }
+        let Ok((_, cert)) = x509_parser::parse_x509_certificate(der) else {
+            continue;
+        };
+        let issuer = cert.issuer().as_raw();
+        // A self-signed anchor is trusted as configured, not by a status.
+        if cert.subject().as_raw() == issuer {
+            continue;
+        }
+        let Some(authority) = authorities.iter().find(|a| a.subject_raw == issuer) else {
+            continue;
+        };
+        let mut w = Writer::with_capacity(96);
+        w.sequence(|w| {
+            w.sequence(|w| {
+                w.oid(oid::SHA1);
+                w.null();
+            });
+            w.octet_string(&authority.name_sha1);
+            w.octet_string(&authority.key_sha1);
+            w.element(INTEGER, cert.raw_serial());
+        });
+        let id_der = w.into_vec();
+        let Ok(id) = crate::crypto::der::parse_single(&id_der, SEQUENCE).and_then(cert_id) else {
+            continue;
+        };
+        answers.push(answer(authority, revoked, &[id], None, now));
+    }
+    answers
+}
+
+/// A signed BasicOCSPResponse from `authority`'s responder for `ids` (all of that CA).
+fn answer(
+    authority: &Authority,
+    revoked: &[Revoked],
+    ids: &[CertId<'_>],
+    nonce: Option<&[u8]>,
+    now: OffsetDateTime,
+) -> Vec<u8> {
     let now = now.replace_nanosecond(0).unwrap_or(now);
     let next = now.checked_add(VALIDITY).unwrap_or(now);
     let responder = &authority.responder;
@@ -131,7 +196,7 @@ pub(super) fn respond(
         });
         generalized_time(w, now);
         w.sequence(|w| {
-            for id in &ids {
+            for id in ids {
                 w.sequence(|w| {
                     w.raw(id.raw);
                     match status_of(&authority.subject_raw, id.serial, revoked) {
@@ -274,3 +339,6 @@ fn cert_id(tlv: Tlv<'_>) -> Result<CertId<'_>, DerError> {
         serial,
     })
 }
+
+#[cfg(test)]
+mod tests;
