@@ -1093,6 +1093,54 @@ async fn renewal_keeps_results_provable(backend: Backend) {
     let report = verify_with_code(&server, &result_code, &issued.content).await;
     assert_eq!(report.verdict(), pb::Verdict::Valid, "{}", report.reason);
     assert!(report.archive.as_ref().unwrap().hash_matches);
+    // Ten years on, the first TSA's certificate has expired: the issued file's signature
+    // timestamps prove nothing any more (INDETERMINATE, naming the lapse), while the renewed
+    // file's document timestamp, by the newer TSA, proves they existed while it was sound.
+    let mut trust = ketqua::verify::TrustConfig::default();
+    trust
+        .add_anchor_file_bytes(&std::fs::read(server.root_pem()).unwrap())
+        .unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let report = ketqua::verify::verify(&issued.content, &trust, None, now);
+    assert_eq!(
+        report.verdict,
+        ketqua::verify::Verdict::Valid,
+        "{}",
+        report.reason
+    );
+    let first_tsa_expiry = report
+        .signatures
+        .iter()
+        .filter_map(|s| s.timestamp.as_ref())
+        .filter_map(|t| t.chain.path.first())
+        .map(|c| c.not_after)
+        .min()
+        .expect("signature timestamps");
+    let later = first_tsa_expiry + time::Duration::days(1);
+    let report = ketqua::verify::verify(&issued.content, &trust, None, later);
+    assert_eq!(
+        report.verdict,
+        ketqua::verify::Verdict::Indeterminate,
+        "{}",
+        report.reason
+    );
+    assert!(
+        report
+            .signatures
+            .iter()
+            .flat_map(|s| &s.findings)
+            .any(|f| f.code == "timestamp_lapsed"),
+        "{}",
+        report.reason
+    );
+    assert!(report.reason.contains("expired"), "{}", report.reason);
+    let report = ketqua::verify::verify(&renewed.content, &trust, None, later);
+    assert_eq!(
+        report.verdict,
+        ketqua::verify::Verdict::Valid,
+        "{}",
+        report.reason
+    );
     let looked =
         ketqua::proto::v1::verification_client::VerificationClient::new(server.channel().await)
             .lookup_result(pb::LookupResultRequest {

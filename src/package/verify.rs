@@ -190,12 +190,9 @@ fn verify_dossier<'p>(
                 candidates.extend(pool.iter().cloned());
                 // The same path check as every other verification (the `verify` engine),
                 // at the time the record claims: the package holds no timestamp for it.
-                let crl_sources: Vec<verify::CrlSource<'_>> = crls
+                let crl_sources: Vec<verify::RevocationSource<'_>> = crls
                     .iter()
-                    .map(|der| verify::CrlSource {
-                        der,
-                        from_document: true,
-                    })
+                    .map(|der| verify::RevocationSource::crl(der, true))
                     .collect();
                 let path = verify::check_path(
                     &verified.signer_certificate_der,

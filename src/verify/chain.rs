@@ -1,15 +1,17 @@
-//! Certificate paths and revocation: a small path builder (issuer by subject name, confirmed by
-//! the signature with ring) over the certificates a document carries (CMS, DSS) and the
-//! configured trust anchors; validity at one time; key usage and extended key usage; CRLs
-//! (embedded or configured) checked against the issuer's key.
+//! Certificate paths: a small path builder (issuer by subject name, confirmed by the signature
+//! with ring) over the certificates a document carries (CMS, DSS) and the configured trust
+//! anchors; validity at one time; key usage and extended key usage; each certificate's
+//! revocation status at that time (by `revocation`: CRLs and OCSP, embedded or configured).
 
 use std::collections::HashSet;
 
 use time::OffsetDateTime;
-use x509_parser::{certificate::X509Certificate, revocation_list::CertificateRevocationList};
+use x509_parser::certificate::X509Certificate;
 
-use super::report::{CertSummary, ChainReport, Finding, RevocationStatus, Severity};
-use crate::crypto::{der::magnitude, oid, sha256, CertificateSignatureAlgorithm, Sha256};
+use super::report::{CertSummary, ChainReport, Finding, Severity};
+use super::revocation::{status_at, RevocationSource};
+use super::signed_by::issued_by;
+use crate::crypto::{oid, sha256};
 
 /// The longest path tried: signer, intermediates, anchor.
 const MAX_PATH: usize = 8;
@@ -19,12 +21,6 @@ const MAX_PATH: usize = 8;
 pub enum Purpose {
     DocumentSigning,
     Timestamping,
-}
-
-/// A CRL with where it came from.
-pub struct CrlSource<'a> {
-    pub der: &'a [u8],
-    pub from_document: bool,
 }
 
 pub(super) fn parse(der: &[u8]) -> Option<X509Certificate<'_>> {
@@ -59,53 +55,6 @@ fn first_str<'a>(
         .to_owned()
 }
 
-thread_local! {
-    /// Signature checks already made during the current [`super::verify`] call: the two
-    /// signatures of a result share their CA, root, TSA and CRLs. Cleared at every call, so
-    /// nothing is remembered between documents.
-    static CHECKED: std::cell::RefCell<std::collections::HashMap<[u8; 32], bool>> =
-        std::cell::RefCell::new(std::collections::HashMap::new());
-}
-
-/// Forgets the signature checks of the previous call.
-pub fn reset_cache() {
-    CHECKED.with(|c| c.borrow_mut().clear());
-}
-
-/// Verifies `signed` with the key of `issuer`, for the algorithm named by `alg_oid` (content
-/// bytes): one of the policy's certificate signature algorithms, or the check fails.
-fn verify_with_key(
-    issuer: &X509Certificate<'_>,
-    alg_oid: &[u8],
-    signed: &[u8],
-    sig: &[u8],
-) -> bool {
-    let key = issuer.public_key().subject_public_key.data.as_ref();
-    let mut hasher = Sha256::new();
-    for part in [key, alg_oid, signed, sig] {
-        hasher.update(&(part.len() as u64).to_be_bytes());
-        hasher.update(part);
-    }
-    let id = hasher.finish();
-    if let Some(known) = CHECKED.with(|c| c.borrow().get(&id).copied()) {
-        return known;
-    }
-    let ok = CertificateSignatureAlgorithm::find(alg_oid)
-        .is_some_and(|algorithm| algorithm.verify(key, signed, sig));
-    CHECKED.with(|c| c.borrow_mut().insert(id, ok));
-    ok
-}
-
-fn issued_by(child: &X509Certificate<'_>, issuer: &X509Certificate<'_>) -> bool {
-    child.issuer().as_raw() == issuer.subject().as_raw()
-        && verify_with_key(
-            issuer,
-            child.signature_algorithm.algorithm.as_bytes(),
-            child.tbs_certificate.as_ref(),
-            child.signature_value.data.as_ref(),
-        )
-}
-
 fn fmt_time(t: OffsetDateTime) -> String {
     crate::pki::rfc3339(t)
 }
@@ -117,7 +66,7 @@ pub fn check_path(
     leaf_der: &[u8],
     pool: &[Vec<u8>],
     anchors: &[Vec<u8>],
-    crls: &[CrlSource<'_>],
+    revocation: &[RevocationSource<'_>],
     at: OffsetDateTime,
     at_is_proven: bool,
     purpose: Purpose,
@@ -267,7 +216,7 @@ pub fn check_path(
         }
         // Revocation of every certificate but the anchor, by its issuer's CRL.
         if let Some(issuer) = path.get(i + 1).and_then(|d| parse(d)) {
-            let status = revocation(&cert, &issuer, crls);
+            let status = status_at(&cert, &issuer, revocation, at);
             match status.revoked_at {
                 Some(r) if r <= at => {
                     report.findings.push(Finding::new(
@@ -287,19 +236,49 @@ pub fn check_path(
                 }
                 _ => {}
             }
-            if status.status == "unknown" && report.trusted {
-                report.findings.push(Finding::new(
-                    Severity::Indeterminate,
-                    "revocation_unknown",
-                    format!("no revocation information (CRL) for certificate `{name}`"),
-                    format!("không có thông tin thu hồi (CRL) cho chứng thư số “{name}”"),
-                ));
+            if report.trusted {
+                if let Some(finding) = missing_revocation(&status, &name, at) {
+                    report.findings.push(finding);
+                }
             }
             report.revocation.push(status);
         }
     }
     report.path_der = path;
     report
+}
+
+/// INDETERMINATE when no revocation information covers the validation time: none at all, or
+/// only information whose nextUpdate had passed (a stale "good" proves nothing about `at`).
+fn missing_revocation(
+    status: &super::report::RevocationStatus,
+    name: &str,
+    at: OffsetDateTime,
+) -> Option<Finding> {
+    match status.status.as_str() {
+        "unknown" => Some(Finding::new(
+            Severity::Indeterminate,
+            "revocation_unknown",
+            format!("no revocation information (CRL or OCSP) for certificate `{name}`"),
+            format!("không có thông tin thu hồi (CRL hoặc OCSP) cho chứng thư số “{name}”"),
+        )),
+        "stale" => {
+            let until = status.next_update.map(fmt_time).unwrap_or_default();
+            Some(Finding::new(
+                Severity::Indeterminate,
+                "revocation_stale",
+                format!(
+                    "the revocation information for certificate `{name}` was current only until {until} (its nextUpdate), before the validation time {}",
+                    fmt_time(at)
+                ),
+                format!(
+                    "thông tin thu hồi của chứng thư số “{name}” chỉ có giá trị đến {until}, trước thời điểm kiểm tra {}",
+                    fmt_time(at)
+                ),
+            ))
+        }
+        _ => None,
+    }
 }
 
 fn check_end_entity(leaf: &X509Certificate<'_>, purpose: Purpose, report: &mut ChainReport) {
@@ -358,73 +337,53 @@ fn check_end_entity(leaf: &X509Certificate<'_>, purpose: Purpose, report: &mut C
     }
 }
 
-/// The status of `cert` by the CRLs signed by `issuer`; the earliest revocation wins.
-fn revocation(
-    cert: &X509Certificate<'_>,
-    issuer: &X509Certificate<'_>,
-    crls: &[CrlSource<'_>],
-) -> RevocationStatus {
-    let serial = magnitude(cert.raw_serial());
-    let mut status = RevocationStatus {
-        subject: cert.subject().to_string(),
-        status: "unknown".into(),
-        revoked_at: None,
-        source: None,
-    };
-    for source in crls {
-        let Ok((_, crl)) = x509_parser::parse_x509_crl(source.der) else {
-            continue;
-        };
-        if !crl_signed_by(&crl, issuer) {
-            continue;
-        }
-        let from = if source.from_document {
-            "document"
-        } else {
-            "configuration"
-        };
-        let revoked = crl
-            .iter_revoked_certificates()
-            .filter(|r| magnitude(r.raw_serial()) == serial)
-            .map(|r| r.revocation_date.to_datetime())
-            .min();
-        match revoked {
-            Some(at) => {
-                if status.revoked_at.is_none_or(|prev| at < prev) {
-                    status.revoked_at = Some(at);
-                    status.status = "revoked".into();
-                    status.source = Some(from.into());
-                }
-            }
-            None => {
-                if status.status == "unknown" {
-                    status.status = "good".into();
-                    status.source = Some(from.into());
-                }
-            }
-        }
-    }
-    status
-}
-
-fn crl_signed_by(crl: &CertificateRevocationList<'_>, issuer: &X509Certificate<'_>) -> bool {
-    crl.issuer().as_raw() == issuer.subject().as_raw()
-        && verify_with_key(
-            issuer,
-            crl.signature_algorithm.algorithm.as_bytes(),
-            crl.tbs_cert_list.as_ref(),
-            crl.signature_value.data.as_ref(),
-        )
-}
-
-/// How many signature checks are remembered now, and a way to plant one: for the test that
-/// each verification starts afresh.
 #[cfg(test)]
-pub(super) fn remembered_checks(plant: bool) -> usize {
-    CHECKED.with(|c| {
-        if plant {
-            c.borrow_mut().insert([7; 32], true);
-        }
-        c.borrow().len()
-    })
+mod tests {
+    #![allow(clippy::expect_used, clippy::indexing_slicing)]
+
+    use time::Duration;
+
+    use super::*;
+    use crate::pki::testing::dev_store;
+
+    #[test]
+    fn the_path_check_calls_lapsed_information_indeterminate_with_the_reason() {
+        let (_dir, _summary, store) = dev_store();
+        let now = OffsetDateTime::now_utc();
+        let credential = store
+            .credentials()
+            .find(|c| c.revoked_at().is_none() && !c.chain_der().is_empty())
+            .expect("a credential");
+        let crls = store.crls_der();
+        let sources: Vec<_> = crls
+            .iter()
+            .map(|d| RevocationSource::crl(d, true))
+            .collect();
+        let anchors = vec![store.root_der().to_vec()];
+        let check = |at| {
+            check_path(
+                credential.certificate_der(),
+                credential.chain_der(),
+                &anchors,
+                &sources,
+                at,
+                true,
+                Purpose::DocumentSigning,
+            )
+        };
+        assert!(check(now).findings.is_empty(), "{:?}", check(now).findings);
+        let report = check(now + Duration::days(40));
+        let stale: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.code == "revocation_stale")
+            .collect();
+        assert!(!stale.is_empty(), "{:?}", report.findings);
+        assert!(stale.iter().all(|f| f.severity == Severity::Indeterminate));
+        assert!(
+            stale[0].message.contains("nextUpdate"),
+            "{}",
+            stale[0].message
+        );
+    }
 }

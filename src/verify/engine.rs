@@ -5,10 +5,12 @@
 use time::OffsetDateTime;
 
 use super::archive::{check_archive, ArchiveView};
-use super::chain::{reset_cache, CrlSource};
+use super::longterm::check_long_term;
 use super::report::{too_costly, verdict_of, Finding, Report, Severity, Verdict};
 use super::revisions::Revisions;
+use super::revocation::RevocationSource;
 use super::signature::{check_signature, Env};
+use super::signed_by::reset_cache;
 use super::trust::TrustConfig;
 use crate::crypto::sha256;
 use crate::pdf::{self, Document, Object, ReadLimits, SyntaxError};
@@ -105,25 +107,26 @@ fn check_document(
         ));
         return;
     }
-    let (dss_certs, dss_crls) = dss_contents(&doc);
+    let dss = dss_contents(&doc);
     let docmdp = pdf::docmdp_permission(&doc).ok().flatten();
-    let mut crls: Vec<CrlSource<'_>> = dss_crls
+    let revocation: Vec<RevocationSource<'_>> = dss
+        .crls
         .iter()
-        .map(|c| CrlSource {
-            der: c,
-            from_document: true,
-        })
+        .map(|c| RevocationSource::crl(c, true))
+        .chain(dss.ocsps.iter().map(|o| RevocationSource::ocsp(o, true)))
+        .chain(
+            trust
+                .crls_der
+                .iter()
+                .map(|c| RevocationSource::crl(c, false)),
+        )
         .collect();
-    crls.extend(trust.crls_der.iter().map(|c| CrlSource {
-        der: c,
-        from_document: false,
-    }));
     let env = Env {
         pdf,
         trust,
         now,
-        dss_certs: &dss_certs,
-        crls: &crls,
+        dss_certs: &dss.certs,
+        revocation: &revocation,
         docmdp,
         limits,
     };
@@ -158,6 +161,7 @@ fn check_document(
             .signatures
             .push(check_signature(&doc, &env, &revisions, sig));
     }
+    check_long_term(&mut report.signatures, now);
     // B-LTA: a valid document timestamp after the signature, over a file with a DSS.
     let dts_ends: Vec<u64> = report
         .signatures
@@ -172,17 +176,27 @@ fn check_document(
     }
 }
 
-/// Certificates and CRLs of the document security store.
-fn dss_contents(doc: &Document<'_>) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
-    let mut certs = Vec::new();
-    let mut crls = Vec::new();
+/// What the document security store holds (ISO 32000-2 §12.8.4.3).
+#[derive(Default)]
+struct DssContents {
+    certs: Vec<Vec<u8>>,
+    crls: Vec<Vec<u8>>,
+    ocsps: Vec<Vec<u8>>,
+}
+
+fn dss_contents(doc: &Document<'_>) -> DssContents {
+    let mut contents = DssContents::default();
     let Ok(catalog) = doc.catalog() else {
-        return (certs, crls);
+        return contents;
     };
     let Ok(Some(dss)) = doc.get_dict(&catalog, "DSS") else {
-        return (certs, crls);
+        return contents;
     };
-    for (key, out) in [("Certs", &mut certs), ("CRLs", &mut crls)] {
+    for (key, out) in [
+        ("Certs", &mut contents.certs),
+        ("CRLs", &mut contents.crls),
+        ("OCSPs", &mut contents.ocsps),
+    ] {
         for item in doc.get_array(&dss, key).ok().flatten().unwrap_or_default() {
             if let Ok(Object::Stream(d, raw)) = doc.get(&item) {
                 if let Ok(data) = doc.decode(&d, &raw) {
@@ -191,7 +205,7 @@ fn dss_contents(doc: &Document<'_>) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
             }
         }
     }
-    (certs, crls)
+    contents
 }
 
 fn conclude(report: &mut Report) {
@@ -273,13 +287,13 @@ mod tests {
 
     #[test]
     fn each_verification_starts_with_no_remembered_checks() {
-        assert!(super::super::chain::remembered_checks(true) > 0);
+        assert!(super::super::signed_by::remembered_checks(true) > 0);
         verify(
             b"not a pdf",
             &TrustConfig::default(),
             None,
             OffsetDateTime::now_utc(),
         );
-        assert_eq!(super::super::chain::remembered_checks(false), 0);
+        assert_eq!(super::super::signed_by::remembered_checks(false), 0);
     }
 }

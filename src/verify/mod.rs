@@ -9,18 +9,23 @@
 mod archive;
 mod chain;
 mod engine;
+mod longterm;
 mod report;
 mod revisions;
+mod revocation;
 mod signature;
+mod signed_by;
 mod trust;
 
 /// The budgets [`verify_within`] reads under.
 pub use crate::pdf::ReadLimits;
 pub use archive::{ArchiveView, ArchivedResult};
-pub use chain::{certificate_summary, check_path, reset_cache, CrlSource, Purpose};
+pub use chain::{certificate_summary, check_path, Purpose};
 pub use engine::{verify, verify_within};
 pub use report::{
     ArchiveReport, CertSummary, ChainReport, Coverage, Finding, Report, RevocationStatus, Severity,
     SignatureReport, TimestampReport, Verdict,
 };
+pub use revocation::{RevocationFormat, RevocationSource};
+pub use signed_by::reset_cache;
 pub use trust::TrustConfig;

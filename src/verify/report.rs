@@ -285,12 +285,18 @@ pub struct CertSummary {
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct RevocationStatus {
     pub subject: String,
-    /// "good", "revoked" or "unknown".
+    /// "good", "revoked", "stale" (only information whose nextUpdate had passed at the
+    /// validation time) or "unknown" (none).
     pub status: String,
     #[serde(with = "time::serde::rfc3339::option")]
     pub revoked_at: Option<OffsetDateTime>,
     /// "document" (DSS or CMS) or "configuration".
     pub source: Option<String>,
+    /// "CRL" or "OCSP": what the status rests on.
+    pub method: Option<String>,
+    /// Until when that information was current (its nextUpdate), when it says.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub next_update: Option<OffsetDateTime>,
 }
 
 /// What checking one certificate path found.

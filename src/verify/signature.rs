@@ -12,11 +12,12 @@
 
 use time::OffsetDateTime;
 
-use super::chain::{self, CrlSource, Purpose};
+use super::chain::{self, Purpose};
 use super::report::{
     too_costly, verdict_of, Coverage, Finding, Severity, SignatureReport, TimestampReport, Verdict,
 };
 use super::revisions::{Level, Revisions};
+use super::revocation::RevocationSource;
 use super::trust::TrustConfig;
 use crate::cms::{self, tsp, CmsError};
 use crate::crypto::{der, oid, sha256, Sha256};
@@ -29,8 +30,8 @@ pub(super) struct Env<'a> {
     pub(super) now: OffsetDateTime,
     /// Certificates of the document security store.
     pub(super) dss_certs: &'a [Vec<u8>],
-    /// The document's CRLs, then the configured ones.
-    pub(super) crls: &'a [CrlSource<'a>],
+    /// The revocation data of the DSS, then the configured CRLs.
+    pub(super) revocation: &'a [RevocationSource<'a>],
     pub(super) docmdp: Option<i64>,
     /// What reading each signed revision may cost.
     pub(super) limits: ReadLimits,
@@ -189,7 +190,7 @@ pub(super) fn check_signature(
     if is_dts {
         match tsp::verify_token(cms_der, &digest) {
             Ok(info) => {
-                let ts = timestamp_report(&info, &pool, env);
+                let ts = timestamp_report(&info, &pool, env.revocation, env);
                 r.signer = ts.tsa.clone();
                 r.validation_time = info.gen_time;
                 r.algorithm = "RFC 3161".into();
@@ -258,6 +259,8 @@ pub(super) fn check_signature(
             .to_owned();
     }
     pool.extend(verified.certificates_der.iter().cloned());
+    let mut revocation = env.revocation.to_vec();
+    revocation.extend(with_revocation_of(&verified.revocation));
 
     // The signature timestamp (B-T).
     let mut proven = false;
@@ -269,7 +272,7 @@ pub(super) fn check_signature(
     {
         match tsp::verify_token(token, &sha256(&verified.signature_value)) {
             Ok(info) => {
-                let ts = timestamp_report(&info, &pool, env);
+                let ts = timestamp_report(&info, &pool, &revocation, env);
                 if ts.verdict == Verdict::Valid {
                     r.validation_time = info.gen_time;
                     proven = true;
@@ -298,7 +301,7 @@ pub(super) fn check_signature(
         &verified.signer_certificate_der,
         &pool,
         &env.trust.anchors_der,
-        env.crls,
+        &revocation,
         r.validation_time,
         proven,
         Purpose::DocumentSigning,
@@ -329,14 +332,27 @@ pub(super) fn check_signature(
     r
 }
 
-fn timestamp_report(info: &tsp::TimestampInfo, pool: &[Vec<u8>], env: &Env<'_>) -> TimestampReport {
+/// The revocation data a CMS carries, as sources from the document.
+fn with_revocation_of(info: &cms::RevocationInfo) -> impl Iterator<Item = RevocationSource<'_>> {
+    let crls = info.crls.iter().map(|c| RevocationSource::crl(c, true));
+    crls.chain(info.ocsps.iter().map(|o| RevocationSource::ocsp(o, true)))
+}
+
+fn timestamp_report(
+    info: &tsp::TimestampInfo,
+    pool: &[Vec<u8>],
+    revocation: &[RevocationSource<'_>],
+    env: &Env<'_>,
+) -> TimestampReport {
     let mut tsa_pool = pool.to_vec();
     tsa_pool.extend(info.certificates_der.iter().cloned());
+    let mut revocation = revocation.to_vec();
+    revocation.extend(with_revocation_of(&info.revocation));
     let chain = chain::check_path(
         &info.tsa_certificate_der,
         &tsa_pool,
         &env.trust.anchors_der,
-        env.crls,
+        &revocation,
         info.gen_time,
         false,
         Purpose::Timestamping,

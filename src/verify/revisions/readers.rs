@@ -159,8 +159,12 @@ fn header_at(bytes: &[u8], offset: usize, num: u32, generation: u16) -> bool {
     let mut words = text
         .split(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\x0c' | 0))
         .filter(|w| !w.is_empty());
-    let number = words.next().and_then(|w| std::str::from_utf8(w).ok()?.parse::<u32>().ok());
-    let gen = words.next().and_then(|w| std::str::from_utf8(w).ok()?.parse::<u16>().ok());
+    let number = words
+        .next()
+        .and_then(|w| std::str::from_utf8(w).ok()?.parse::<u32>().ok());
+    let gen = words
+        .next()
+        .and_then(|w| std::str::from_utf8(w).ok()?.parse::<u16>().ok());
     let keyword = words.next();
     number == Some(num)
         && gen == Some(generation)
