@@ -406,6 +406,7 @@ fn every_input_at_every_level_is_valid_for_pyhanko_pdfsig_and_qpdf() {
         timestamper: Some(&tsa),
         certificates: &certs,
         crls: &crls,
+        ocsps: &[],
     };
     for (name, input) in corpus(&env) {
         for level in [
@@ -477,6 +478,7 @@ fn result_with_certification_and_seal_stays_valid_through_b_lta() {
         timestamper: Some(&tsa),
         certificates: &certs,
         crls: &crls,
+        ocsps: &[],
     };
     let input = text_pdf();
     for level in [PadesLevel::BB, PadesLevel::BLT, PadesLevel::BLTA] {
@@ -764,6 +766,7 @@ fn built_in_tsa_gives_b_lta_results_that_pyhanko_accepts() {
         timestamper: Some(&tsa),
         certificates: &certs,
         crls: &crls,
+        ocsps: &[],
     };
     let input = text_pdf();
     let mut signer = SignatureRequest::new(env.cred("stp-approver"), PadesLevel::BLTA, now());

@@ -1,7 +1,9 @@
 //! Revocation as validators expect it (issue 12, part 3): the certificates of the development
 //! PKI name their CRL and OCSP responder under the service's public URL, the server publishes
 //! them there, and pyHanko insisting on revocation data (`--force-revinfo`) judges the flow's
-//! B-LT result and a B-LTA document from `SignDocument` VALID.
+//! B-LT result and a B-LTA document from `SignDocument` VALID; the OCSP responder answers
+//! `openssl ocsp`; with only OCSP responses in the DSS, our engine (no configured CRL), pdfsig and
+//! pyHanko from the DSS alone (server stopped) judge both VALID.
 
 mod common;
 
@@ -339,4 +341,134 @@ async fn the_get_form_answers_like_post_and_garbage_is_malformed_request() {
     let (status, body) = http_get(&server, "/ocsp/AAAA");
     assert_eq!(status, 200);
     assert_eq!(body, [0x30, 0x03, 0x0a, 0x01, 0x01]);
+}
+
+/// The report of our engine trusting only the server's root: no configured CRL, so every
+/// revocation status must come from the document itself.
+fn verify_with_root_only(server: &Server, pdf: &[u8]) -> ketqua::verify::Report {
+    let mut trust = ketqua::verify::TrustConfig::default();
+    trust
+        .add_anchor_file_bytes(&std::fs::read(server.root_pem()).unwrap())
+        .expect("the root");
+    ketqua::verify::verify(pdf, &trust, None, time::OffsetDateTime::now_utc())
+}
+
+/// The /Type /DSS dictionary's keys, as qpdf reads them.
+fn dss_keys(pdf: &Path) -> Vec<String> {
+    let output = Command::new("qpdf")
+        .args(["--json=2", "--json-key=qpdf"])
+        .arg(pdf)
+        .output()
+        .expect("run qpdf");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("qpdf JSON");
+    let objects = json["qpdf"][1].as_object().expect("the objects");
+    let mut keys: Vec<String> = objects
+        .values()
+        .filter_map(|o| o.get("value").and_then(|v| v.as_object()))
+        .filter(|d| d.get("/Type").and_then(|t| t.as_str()) == Some("/DSS"))
+        .flat_map(|d| d.keys().cloned())
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+#[tokio::test]
+async fn b_lt_with_only_ocsp_responses_in_the_dss_is_valid_for_us_pdfsig_and_pyhanko() {
+    if !tool_available("pyhanko") || !tool_available("pdfsig") || !tool_available("qpdf") {
+        return;
+    }
+    let mut server = server_with_pointers(&["--revocation-data", "ocsp"]);
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR")).join("revocation-ocsp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let result_bytes = issued_result(&server).await;
+    let result = tmp.join("result-b-lt-ocsp.pdf");
+    std::fs::write(&result, &result_bytes).unwrap();
+    let input = ketqua::pdf::text_document("Cong van so 13", &["Noi dung cong van"]);
+    let lta_bytes = sign_document(&server, "stp-seal", pb::PadesLevel::BLta, &input).await;
+    let lta = tmp.join("signed-b-lta-ocsp.pdf");
+    std::fs::write(&lta, &lta_bytes).unwrap();
+    std::fs::copy(server.root_pem(), tmp.join("root.pem")).unwrap();
+
+    for (path, bytes) in [(&result, &result_bytes), (&lta, &lta_bytes)] {
+        let keys = dss_keys(path);
+        assert!(keys.contains(&"/OCSPs".to_owned()), "{keys:?}");
+        assert!(!keys.contains(&"/CRLs".to_owned()), "{keys:?}");
+        let report = verify_with_root_only(&server, bytes);
+        assert_eq!(
+            report.verdict,
+            ketqua::verify::Verdict::Valid,
+            "{}: {}",
+            path.display(),
+            report.reason
+        );
+        for signature in report.signatures.iter().filter(|s| s.timestamp.is_some()) {
+            let statuses = signature
+                .chain
+                .revocation
+                .iter()
+                .chain(signature.timestamp.iter().flat_map(|t| &t.chain.revocation));
+            for status in statuses {
+                assert_eq!(status.status, "good", "{status:?}");
+                assert_eq!(status.method.as_deref(), Some("OCSP"), "{status:?}");
+                assert_eq!(status.source.as_deref(), Some("document"), "{status:?}");
+            }
+        }
+        let levels: Vec<&str> = report
+            .signatures
+            .iter()
+            .filter(|s| s.kind != "document timestamp")
+            .map(|s| s.pades_level.as_str())
+            .collect();
+        let expected = if *path == lta { "B-LTA" } else { "B-LT" };
+        assert!(levels.iter().all(|l| *l == expected), "{levels:?}");
+        let pdfsig = common::pdfsig(path).expect("pdfsig");
+        assert!(
+            pdfsig.contains("Signature Validation: Signature is Valid.")
+                && !pdfsig.contains("Signature is Invalid"),
+            "{pdfsig}"
+        );
+    }
+    // pyHanko's CLI insisting on revocation data (it may fetch, the server is up) …
+    for pdf in [&result, &lta] {
+        let (ok, text) = pyhanko_force_revinfo(&tmp.join("root.pem"), pdf);
+        assert!(ok && !text.contains("INVALID"), "{}: {text}", pdf.display());
+    }
+    // … and pyHanko from the DSS alone, hard-fail, with the server (and its responder) gone:
+    // what it needs must be in the file. A B-T document, with no DSS, fails the same judge.
+    let bt = tmp.join("signed-b-t.pdf");
+    std::fs::write(
+        &bt,
+        sign_document(&server, "stp-seal", pb::PadesLevel::BT, &input).await,
+    )
+    .unwrap();
+    server.stop();
+    for pdf in [&result, &lta] {
+        let (ok, text) = pyhanko_from_the_dss(&tmp.join("root.pem"), pdf);
+        assert!(
+            ok && text.contains("ALL VALID"),
+            "{}: {text}",
+            pdf.display()
+        );
+    }
+    let (ok, text) = pyhanko_from_the_dss(&tmp.join("root.pem"), &bt);
+    assert!(!ok, "{text}");
+}
+
+/// `tests/support/pyhanko_dss_judge.py`: pyHanko with only the root and the file's DSS.
+fn pyhanko_from_the_dss(root: &Path, pdf: &Path) -> (bool, String) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/pyhanko_dss_judge.py");
+    let output = Command::new("python3")
+        .arg(script)
+        .arg(root)
+        .arg(pdf)
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .output()
+        .expect("run python3");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
 }

@@ -243,6 +243,7 @@ fn sign_with(keys: &KeyStore, id: &str, level: PadesLevel, input: &[u8]) -> Vec<
         timestamper: Some(&tsa),
         certificates: &certs,
         crls: &crls,
+        ocsps: &[],
     };
     let request = SignatureRequest::new(credential, level, OffsetDateTime::now_utc());
     let appendix = pdf::sign(input, &request, &validation).expect("sign");

@@ -8,7 +8,10 @@ use std::{
 
 use serde::Deserialize;
 
-use crate::{access::CallerRule, service::Limits};
+use crate::{
+    access::CallerRule,
+    service::{Limits, RevocationData},
+};
 
 pub const DEFAULT_GRPC_ADDR: &str = "127.0.0.1:50051";
 pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:8080";
@@ -21,7 +24,7 @@ pub struct ServeArgs {
     /// A TOML file with any of the settings below (keys: grpc_addr, http_addr, data_dir,
     /// pki_dir, database, blob_store, blob_dir, catalog, max_document_bytes, max_decoded_bytes,
     /// verify_timeout, verify_concurrency, sign_concurrency, admission_queue, public_url,
-    /// profile, trust, crls, tls_cert, tls_key, client_ca, client_crls, insecure, callers_file,
+    /// revocation_data, profile, trust, crls, tls_cert, tls_key, client_ca, client_crls, insecure, callers_file,
     /// key_passphrase_file, key_passphrase_env, allow_unencrypted_keys, pkcs11_module, and `[[callers]]`
     /// entries).
     #[arg(long, env = "KETQUA_CONFIG")]
@@ -78,6 +81,11 @@ pub struct ServeArgs {
     /// [default: http://127.0.0.1:8080].
     #[arg(long, env = "KETQUA_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// The revocation data B-LT documents carry for every certificate of their paths: `crl`
+    /// (the CAs' CRLs), `ocsp` (an OCSP response each, made at signing) or `both`
+    /// [default: both].
+    #[arg(long, env = "KETQUA_REVOCATION_DATA")]
+    pub revocation_data: Option<RevocationData>,
     /// `development` (default: verification also trusts the PKI directory's own root and
     /// CRLs) or `production` (only the anchors and CRLs given with --trust and --crl).
     #[arg(long, env = "KETQUA_PROFILE")]
@@ -170,6 +178,7 @@ struct FileSettings {
     sign_concurrency: Option<usize>,
     admission_queue: Option<usize>,
     public_url: Option<String>,
+    revocation_data: Option<RevocationData>,
     profile: Option<Profile>,
     #[serde(default)]
     trust: Vec<PathBuf>,
@@ -229,6 +238,7 @@ pub struct Settings {
     pub catalog: Option<PathBuf>,
     pub limits: Limits,
     pub public_url: String,
+    pub revocation_data: RevocationData,
     pub profile: Profile,
     pub trust: Vec<PathBuf>,
     pub crls: Vec<PathBuf>,
@@ -313,6 +323,10 @@ impl ServeArgs {
                 .clone()
                 .or(file.public_url)
                 .unwrap_or_else(|| crate::service::DEFAULT_PUBLIC_URL.to_owned()),
+            revocation_data: self
+                .revocation_data
+                .or(file.revocation_data)
+                .unwrap_or_default(),
             profile: self.profile.or(file.profile).unwrap_or_default(),
             trust: if self.trust.is_empty() {
                 file.trust

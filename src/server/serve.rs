@@ -160,7 +160,8 @@ async fn run<A: Archive>(
         settings.limits.clone(),
         service::system_clock(),
     )
-    .with_public_url(&settings.public_url);
+    .with_public_url(&settings.public_url)
+    .with_revocation_data(settings.revocation_data);
     if let Some(tsa) = &tsa {
         service = service.with_timestamper(Arc::new(tsa.clone()));
     }

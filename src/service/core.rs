@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
-use super::{admission::Gates, error::Error, input::Limits};
+use super::{admission::Gates, error::Error, input::Limits, validation_data::RevocationData};
 use crate::{
     access::{Caller, Policy},
     archive::Archive,
@@ -39,6 +39,8 @@ pub struct Service<A> {
     pub(super) gates: Gates,
     /// Who the callers are and what they may do.
     pub(super) access: Policy,
+    /// Which revocation data B-LT documents carry.
+    pub(super) revocation_data: RevocationData,
     /// The digest of the activation factor last accepted, per credential.
     pub(super) activated: std::sync::Mutex<std::collections::HashMap<String, [u8; 32]>>,
 }
@@ -62,6 +64,7 @@ impl<A: Archive> Service<A> {
             public_url: DEFAULT_PUBLIC_URL.to_owned(),
             gates,
             access: Policy::default(),
+            revocation_data: Default::default(),
             activated: Default::default(),
         }
     }
@@ -86,6 +89,12 @@ impl<A: Archive> Service<A> {
     /// The trust anchors and CRLs every verification uses.
     pub fn with_trust(mut self, trust: TrustConfig) -> Self {
         self.trust = Some(trust);
+        self
+    }
+
+    /// Which revocation data B-LT documents carry (default: CRLs and OCSP responses).
+    pub fn with_revocation_data(mut self, data: RevocationData) -> Self {
+        self.revocation_data = data;
         self
     }
 

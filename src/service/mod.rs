@@ -30,6 +30,7 @@ mod revocation;
 mod sessions;
 mod signing;
 mod steps;
+mod validation_data;
 mod verification;
 
 pub use activation::{ACTIVATION_FAILURE_LIMIT, ACTIVATION_METADATA, ACTIVATION_WINDOW};
@@ -55,4 +56,5 @@ pub use retrieval::{
 pub use revocation::RevokeCommand;
 pub use sessions::SESSION_LIFETIME;
 pub use signing::{ExternalSigner, PreparedSession, SignOptions, SignedDocument};
+pub use validation_data::RevocationData;
 pub use verification::ResultStatus;

@@ -352,7 +352,7 @@ impl<A: Archive> Service<A> {
             );
             return Ok(());
         }
-        let renewed = self.validated(|validation| {
+        let renewed = self.validated(&[], |validation| {
             let appendix = pdf::add_document_timestamp(&pdf, validation)?;
             let mut renewed = Vec::with_capacity(pdf.len() + appendix.len());
             renewed.extend_from_slice(&pdf);

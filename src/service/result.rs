@@ -13,6 +13,7 @@ use super::{
     core::Service,
     error::{signing_error, Error},
     fingerprint, input,
+    validation_data::{RevocationData, ValidationData},
 };
 use crate::{
     access::{Caller, Permission},
@@ -39,23 +40,40 @@ impl pdf::TopLeftMark for QrMark {
     }
 }
 
-/// What the signer needs besides the signing keys: the TSA, the certificates and CRLs for the
-/// document security store.
-pub(super) struct ValidationData {
-    pub certificates: Vec<Vec<u8>>,
-    pub crls: Vec<Vec<u8>>,
-}
-
 impl<A: Archive> Service<A> {
-    pub(super) fn validation_data(&self) -> ValidationData {
+    /// The validation data for documents signed by `signers` (each certificate with its
+    /// chain): OCSP answers, where configured, for every certificate of their paths and the
+    /// TSA's, made now.
+    pub(super) fn validation_data(&self, signers: &[(&[u8], &[Vec<u8>])]) -> ValidationData {
         let mut certificates = vec![self.keys.root_der().to_vec()];
+        let mut path: Vec<&[u8]> = Vec::new();
+        for (certificate, chain) in signers {
+            path.push(certificate);
+            path.extend(chain.iter().map(Vec::as_slice));
+        }
         if let Some(tsa) = self.keys.tsa() {
             certificates.push(tsa.certificate_der().to_vec());
             certificates.extend(tsa.chain_der().iter().cloned());
+            path.push(tsa.certificate_der());
+            path.extend(tsa.chain_der().iter().map(Vec::as_slice));
         }
+        let (crl, ocsp) = match self.revocation_data {
+            RevocationData::Crl => (true, false),
+            RevocationData::Ocsp => (false, true),
+            RevocationData::Both => (true, true),
+        };
         ValidationData {
             certificates,
-            crls: self.keys.crls_der(),
+            crls: if crl {
+                self.keys.crls_der()
+            } else {
+                Vec::new()
+            },
+            ocsps: if ocsp {
+                self.keys.ocsp_answers(&path, (self.clock)())
+            } else {
+                Vec::new()
+            },
         }
     }
 
@@ -269,12 +287,11 @@ impl<A: Archive> Service<A> {
             location: Some(organisation.to_owned()),
             ..SignatureRequest::new(seal, RESULT_LEVEL, at)
         };
-        let data = self.validation_data();
-        let validation = pdf::Validation {
-            timestamper: self.timestamper.as_deref(),
-            certificates: &data.certificates,
-            crls: &data.crls,
-        };
+        let data = self.validation_data(&[
+            (signer.certificate_der(), signer.chain_der()),
+            (seal.certificate_der(), seal.chain_der()),
+        ]);
+        let validation = data.as_validation(self.timestamper.as_deref());
         let appendix = pdf::sign_result(
             &input,
             &signer_request,

@@ -81,16 +81,15 @@ impl<A: Archive> Service<A> {
         super::input::check_pdf(input)
     }
 
+    /// Runs `run` with the validation data for documents signed by `signers` (each certificate
+    /// with its chain; none for a document timestamp).
     pub(super) fn validated<T>(
         &self,
+        signers: &[(&[u8], &[Vec<u8>])],
         run: impl FnOnce(&pdf::Validation<'_>) -> Result<T, pdf::PdfError>,
     ) -> Result<T, Error> {
-        let data = self.validation_data();
-        let validation = pdf::Validation {
-            timestamper: self.timestamper.as_deref(),
-            certificates: &data.certificates,
-            crls: &data.crls,
-        };
+        let data = self.validation_data(signers);
+        let validation = data.as_validation(self.timestamper.as_deref());
         // Hashing a large document is CPU work: keep it off the async workers.
         tokio::task::block_in_place(|| run(&validation)).map_err(pdf_error)
     }
@@ -147,7 +146,10 @@ impl<A: Archive> Service<A> {
             location: optional(&options.location),
             ..SignatureRequest::new(credential, options.level, call.at)
         };
-        let appendix = self.validated(|validation| pdf::sign(input, &request, validation))?;
+        let signers = [(credential.certificate_der(), credential.chain_der())];
+        let appendix = self.validated(&signers, |validation| {
+            pdf::sign(input, &request, validation)
+        })?;
         Ok(SignedDocument {
             appendix,
             level: options.level,
@@ -300,8 +302,13 @@ impl<A: Archive> Service<A> {
         }
         let prepared: Prepared = serde_json::from_str(&session.prepared)
             .map_err(|e| Error::Internal(format!("stored prepared signature: {e}")))?;
-        let appendix = self
-            .validated(|validation| pdf::complete(input, &prepared, signature_value, validation))?;
+        let signers = [(
+            prepared.certificate_der.as_slice(),
+            prepared.chain_der.as_slice(),
+        )];
+        let appendix = self.validated(&signers, |validation| {
+            pdf::complete(input, &prepared, signature_value, validation)
+        })?;
         let signer = x509_parser::parse_x509_certificate(&prepared.certificate_der)
             .map(|(_, c)| c.subject().to_string())
             .unwrap_or_default();

@@ -1,6 +1,7 @@
 //! B-LT: the document security store (ETSI EN 319 142-1 §5.4), a revision holding the
-//! certificates and CRLs a verifier needs as streams, referenced from `/DSS` in the catalog.
-//! An existing DSS is extended, not replaced.
+//! certificates, CRLs and OCSP responses a verifier needs as streams, referenced from `/DSS` in
+//! the catalog. An existing DSS is extended, not replaced. No `/VRI`: it is optional in PAdES
+//! baseline, and verifiers (ours, pyHanko, Acrobat) search the whole store.
 
 use std::collections::HashSet;
 
@@ -11,7 +12,7 @@ use super::request::Validation;
 use super::session::Session;
 
 /// Appends the DSS revision: the signers' certificates and chains, then `validation`'s
-/// certificates and CRLs.
+/// certificates, CRLs and OCSP responses.
 pub(super) fn append_dss(
     s: &mut Session<'_>,
     signer_certs: &[&[u8]],
@@ -25,19 +26,21 @@ pub(super) fn append_dss(
     }
     certs.extend(validation.certificates.iter().map(Vec::as_slice));
     let crls: Vec<&[u8]> = validation.crls.iter().map(Vec::as_slice).collect();
+    let ocsps: Vec<&[u8]> = validation.ocsps.iter().map(Vec::as_slice).collect();
     let doc = s.doc()?;
-    let rev = dss_revision(&doc, s.ends_with_eol(), &certs, &crls)?;
+    let rev = dss_revision(&doc, s.ends_with_eol(), &certs, &crls, &ocsps)?;
     drop(doc);
     s.appendix.extend_from_slice(&rev);
     Ok(())
 }
 
-/// The DSS revision after `doc`: each distinct certificate and CRL once.
+/// The DSS revision after `doc`: each distinct certificate, CRL and response once.
 fn dss_revision(
     doc: &Document<'_>,
     ends_with_eol: bool,
     certs: &[&[u8]],
     crls: &[&[u8]],
+    ocsps: &[&[u8]],
 ) -> Result<Vec<u8>, PdfError> {
     let mut up = Writer::update(doc, ends_with_eol);
     let root = doc.root_ref()?;
@@ -47,7 +50,7 @@ fn dss_revision(
         Some(Object::Dict(d)) => (d, None),
         _ => (Dict::new().with("Type", Object::name("DSS")), None),
     };
-    for (key, items) in [("Certs", certs), ("CRLs", crls)] {
+    for (key, items) in [("Certs", certs), ("CRLs", crls), ("OCSPs", ocsps)] {
         let mut arr = doc.get_array(&dss, key)?.unwrap_or_default();
         let mut seen = HashSet::new();
         for der in items {

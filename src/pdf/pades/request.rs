@@ -138,6 +138,8 @@ pub struct Validation<'a> {
     pub certificates: &'a [Vec<u8>],
     /// CRLs for the DSS (`KeyStore::crls_der`).
     pub crls: &'a [Vec<u8>],
+    /// OCSP responses (DER OCSPResponse) for the DSS (`KeyStore::ocsp_answers`).
+    pub ocsps: &'a [Vec<u8>],
 }
 
 /// A request with the key abstracted away: shared by direct and external signing.

@@ -92,10 +92,18 @@ pub fn verify_benchmark(pki_dir: &Path, work_dir: &Path) -> anyhow::Result<Strin
     let tsa = LocalTsa::from_key_store(&keys).context("the PKI has no TSA")?;
     let certs = vec![keys.root_der().to_vec(), tsa.certificate_der().to_vec()];
     let crls = keys.crls_der();
+    // The service's default: CRLs and an OCSP answer for every certificate of every path.
+    let mut paths: Vec<&[u8]> = vec![tsa.certificate_der()];
+    for credential in [signer, seal] {
+        paths.push(credential.certificate_der());
+        paths.extend(credential.chain_der().iter().map(Vec::as_slice));
+    }
+    let ocsps = keys.ocsp_answers(&paths, OffsetDateTime::now_utc());
     let validation = Validation {
         timestamper: Some(&tsa),
         certificates: &certs,
         crls: &crls,
+        ocsps: &ocsps,
     };
     std::fs::create_dir_all(work_dir)?;
     let root_path = pki_dir.join("root.pem");
