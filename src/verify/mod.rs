@@ -8,8 +8,11 @@
 
 mod archive;
 mod chain;
+mod crl;
 mod engine;
 mod longterm;
+mod names;
+mod path;
 mod report;
 mod revisions;
 mod revocation;
@@ -20,8 +23,9 @@ mod trust;
 /// The budgets [`verify_within`] reads under.
 pub use crate::pdf::ReadLimits;
 pub use archive::{ArchiveView, ArchivedResult};
-pub use chain::{certificate_summary, check_path, Purpose};
+pub use chain::{certificate_summary, check_path, check_path_with, Purpose};
 pub use engine::{verify, verify_within};
+pub use path::{PathRequest, PolicySettings};
 pub use report::{
     ArchiveReport, CertSummary, ChainReport, Coverage, Finding, Report, RevocationStatus, Severity,
     SignatureReport, TimestampReport, Verdict,

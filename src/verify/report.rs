@@ -313,6 +313,13 @@ pub struct ChainReport {
     pub path_der: Vec<Vec<u8>>,
 }
 
+impl ChainReport {
+    /// The worst of the findings: VALID when there is none.
+    pub fn verdict(&self) -> Verdict {
+        verdict_of(&self.findings)
+    }
+}
+
 /// The finding for a file that needs more than the verifier's budgets allow.
 pub(super) fn too_costly(why: &str) -> Finding {
     Finding::new(
@@ -321,4 +328,28 @@ pub(super) fn too_costly(why: &str) -> Finding {
         format!("the file cannot be verified within this verifier's limits: {why}"),
         "không kiểm tra được tệp trong giới hạn tài nguyên của hệ thống (tệp quá lớn, quá phức tạp hoặc bất thường)",
     )
+}
+
+/// The summary of a DER certificate, if it parses.
+pub fn certificate_summary(der: &[u8]) -> Option<CertSummary> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+    Some(CertSummary {
+        subject: cert.subject().to_string(),
+        common_name: first_str(cert.subject().iter_common_name()),
+        organisation: first_str(cert.subject().iter_organization()),
+        issuer: cert.issuer().to_string(),
+        serial: hex::encode(cert.raw_serial()),
+        not_before: cert.validity().not_before.to_datetime(),
+        not_after: cert.validity().not_after.to_datetime(),
+        sha256: hex::encode(crate::crypto::sha256(der)),
+    })
+}
+
+fn first_str<'a>(
+    mut it: impl Iterator<Item = &'a x509_parser::x509::AttributeTypeAndValue<'a>>,
+) -> String {
+    it.next()
+        .and_then(|a| a.as_str().ok())
+        .unwrap_or_default()
+        .to_owned()
 }

@@ -20,11 +20,12 @@
 
 use ring::digest::{digest, SHA1_FOR_LEGACY_USE_ONLY};
 use time::OffsetDateTime;
-use x509_parser::{certificate::X509Certificate, revocation_list::CertificateRevocationList};
+use x509_parser::certificate::X509Certificate;
 
+use super::crl::{crl_status, OfferedCrl, Signers};
 use super::report::RevocationStatus;
 use super::signed_by::{issued_by, signed_by};
-use crate::crypto::{der::magnitude, oid};
+use crate::crypto::oid;
 use crate::pki::{self, CertStatus, ResponderId};
 
 /// What kind of revocation information a source holds.
@@ -61,14 +62,6 @@ impl<'a> RevocationSource<'a> {
             from_document,
         }
     }
-
-    fn origin(&self) -> &'static str {
-        if self.from_document {
-            "document"
-        } else {
-            "configuration"
-        }
-    }
 }
 
 /// What one source says about the certificate.
@@ -83,6 +76,7 @@ pub(super) fn status_at(
     cert: &X509Certificate<'_>,
     issuer: &X509Certificate<'_>,
     sources: &[RevocationSource<'_>],
+    signers: &Signers<'_>,
     at: OffsetDateTime,
 ) -> RevocationStatus {
     let mut status = RevocationStatus {
@@ -93,16 +87,43 @@ pub(super) fn status_at(
         method: None,
         next_update: None,
     };
-    for source in sources {
-        let (answer, method) = match source.format {
-            RevocationFormat::Crl => (crl_answer(cert, issuer, source.der, at), "CRL"),
-            RevocationFormat::Ocsp => (ocsp_answer(cert, issuer, sources, source.der, at), "OCSP"),
-        };
-        let Some(answer) = answer else { continue };
+    let crls: Vec<OfferedCrl<'_>> = sources
+        .iter()
+        .filter(|s| s.format == RevocationFormat::Crl)
+        .map(|s| OfferedCrl {
+            der: s.der,
+            from_document: s.from_document,
+        })
+        .collect();
+    let mut answers: Vec<(Answer, &'static str, bool)> = Vec::new();
+    // The document's CRLs alone first, so that a B-LT document that carries what it needs is
+    // seen to, then together with the configured ones.
+    let document_crls: Vec<OfferedCrl<'_>> =
+        crls.iter().filter(|c| c.from_document).copied().collect();
+    let sets = [document_crls.as_slice(), crls.as_slice()];
+    for set in sets.iter().filter(|set| !set.is_empty()) {
+        if let Some(a) = crl_status(cert, issuer, set, signers, at) {
+            let answer = Answer {
+                revoked_at: a.revoked_at,
+                next_update: a.next_update,
+                current: a.current,
+            };
+            answers.push((answer, "CRL", a.from_document));
+        }
+    }
+    for source in sources
+        .iter()
+        .filter(|s| s.format == RevocationFormat::Ocsp)
+    {
+        if let Some(answer) = ocsp_answer(cert, issuer, sources, source.der, at) {
+            answers.push((answer, "OCSP", source.from_document));
+        }
+    }
+    for (answer, method, from_document) in answers {
         let take = |status: &mut RevocationStatus, word: &str| {
             status.status = word.into();
             status.revoked_at = answer.revoked_at;
-            status.source = Some(source.origin().into());
+            status.source = Some(origin(from_document).into());
             status.method = Some(method.into());
             status.next_update = answer.next_update;
         };
@@ -120,6 +141,14 @@ pub(super) fn status_at(
     status
 }
 
+fn origin(from_document: bool) -> &'static str {
+    if from_document {
+        "document"
+    } else {
+        "configuration"
+    }
+}
+
 /// Whether information issued at `this_update`, current until `next_update`, speaks for `at`.
 fn is_current(
     this_update: OffsetDateTime,
@@ -127,40 +156,6 @@ fn is_current(
     at: OffsetDateTime,
 ) -> bool {
     next_update.map_or(this_update >= at, |next| next >= at)
-}
-
-fn crl_answer(
-    cert: &X509Certificate<'_>,
-    issuer: &X509Certificate<'_>,
-    der: &[u8],
-    at: OffsetDateTime,
-) -> Option<Answer> {
-    let (_, crl) = x509_parser::parse_x509_crl(der).ok()?;
-    if !crl_signed_by(&crl, issuer) {
-        return None;
-    }
-    let serial = magnitude(cert.raw_serial());
-    let revoked_at = crl
-        .iter_revoked_certificates()
-        .filter(|r| magnitude(r.raw_serial()) == serial)
-        .map(|r| r.revocation_date.to_datetime())
-        .min();
-    let next_update = crl.next_update().map(|t| t.to_datetime());
-    Some(Answer {
-        revoked_at,
-        next_update,
-        current: is_current(crl.last_update().to_datetime(), next_update, at),
-    })
-}
-
-fn crl_signed_by(crl: &CertificateRevocationList<'_>, issuer: &X509Certificate<'_>) -> bool {
-    crl.issuer().as_raw() == issuer.subject().as_raw()
-        && signed_by(
-            issuer,
-            crl.signature_algorithm.algorithm.as_bytes(),
-            crl.tbs_cert_list.as_ref(),
-            crl.signature_value.data.as_ref(),
-        )
 }
 
 fn ocsp_answer(
@@ -264,7 +259,11 @@ fn responder_not_revoked(
         .filter(|s| s.format == RevocationFormat::Crl)
         .copied()
         .collect();
-    status_at(responder, issuer, &crls, at).status == "good"
+    let no_other_signers = Signers {
+        pool: &[],
+        valid_signer: &|_| false,
+    };
+    status_at(responder, issuer, &crls, &no_other_signers, at).status == "good"
 }
 
 #[cfg(test)]
@@ -280,6 +279,11 @@ mod tests {
 
     use super::*;
     use crate::pki::testing::dev_store;
+
+    const NO_SIGNERS: Signers<'static> = Signers {
+        pool: &[],
+        valid_signer: &|_| false,
+    };
 
     struct Case {
         _dir: tempfile::TempDir,
@@ -323,7 +327,7 @@ mod tests {
             let (cert, issuer) = self.pair(id);
             let (_, cert) = x509_parser::parse_x509_certificate(cert).expect("cert");
             let (_, issuer) = x509_parser::parse_x509_certificate(issuer).expect("issuer");
-            status_at(&cert, &issuer, sources, at)
+            status_at(&cert, &issuer, sources, &NO_SIGNERS, at)
         }
     }
 
@@ -412,7 +416,10 @@ mod tests {
             .iter()
             .map(|d| RevocationSource::ocsp(d, true))
             .collect();
-        assert_eq!(status_at(&cert, &root, &sources, now).status, "unknown");
+        assert_eq!(
+            status_at(&cert, &root, &sources, &NO_SIGNERS, now).status,
+            "unknown"
+        );
         // Garbage in a source is no answer, never a panic.
         let junk = [RevocationSource::ocsp(
             &[0x30, 0x03, 0x0a, 0x01, 0x00],
