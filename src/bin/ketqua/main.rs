@@ -6,6 +6,7 @@
 
 mod archive;
 mod bench;
+mod check_path;
 mod client;
 mod demo;
 mod fsck;

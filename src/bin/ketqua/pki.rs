@@ -105,6 +105,12 @@ pub enum PkiCommand {
         #[arg(long)]
         keep_key_file: bool,
     },
+    /// Validate a certificate's path to a trust anchor as the verifier does (RFC 5280: signatures,
+    /// validity, CRLs, basic and name constraints, key usage, policies): exit 0 only for a valid
+    /// path, 1 invalid, 2 indeterminate (3: the input cannot be read), with the reason naming
+    /// the certificate at fault. Run it
+    /// on an official's, a seal's or a department system's certificate before installing it.
+    CheckPath(crate::check_path::CheckPathArgs),
     /// Revoke a development client certificate (`clients/<NAME>.pem`): it is added to
     /// client-ca.crl, and the server refuses its handshake once restarted.
     RevokeClient {
@@ -117,6 +123,21 @@ pub enum PkiCommand {
 /// Runs a `ketqua pki …` command.
 pub fn run(command: PkiCommand) -> anyhow::Result<()> {
     match command {
+        PkiCommand::CheckPath(args) => {
+            // 0, 1 and 2 are verdicts; input that cannot be read is 3, never taken for one.
+            let code = match crate::check_path::run(&args) {
+                Ok(code) => code,
+                Err(error) => {
+                    eprintln!("error: {error:#}");
+                    3
+                }
+            };
+            if code != 0 {
+                let _ = std::io::Write::flush(&mut std::io::stdout());
+                std::process::exit(code.into());
+            }
+            Ok(())
+        }
         PkiCommand::Init {
             out,
             catalog,
