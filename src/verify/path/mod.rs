@@ -65,9 +65,7 @@ fn parse(der: &[u8]) -> Option<X509Certificate<'_>> {
 fn validate_at_depth(request: &PathRequest<'_>, depth: u8) -> ChainReport {
     let mut report = ChainReport::default();
     if parse(request.leaf).is_none() {
-        report.findings.push(Finding::new(
-            Severity::Invalid,
-            "certificate_malformed",
+        report.findings.push(malformed(
             "the certificate cannot be read",
             "không đọc được chứng thư số",
         ));
@@ -174,9 +172,7 @@ fn process(request: &PathRequest<'_>, path: &[Vec<u8>], trusted: bool, depth: u8
     };
     let certs: Vec<X509Certificate<'_>> = path.iter().filter_map(|d| parse(d)).collect();
     if certs.len() != path.len() {
-        report.findings.push(Finding::new(
-            Severity::Invalid,
-            "certificate_malformed",
+        report.findings.push(malformed(
             "a certificate of the path cannot be read",
             "không đọc được một chứng thư số của chuỗi",
         ));
@@ -304,6 +300,10 @@ fn process(request: &PathRequest<'_>, path: &[Vec<u8>], trusted: bool, depth: u8
     statuses.sort_by_key(|(k, _)| *k);
     report.revocation = statuses.into_iter().map(|(_, s)| s).collect();
     report
+}
+
+fn malformed(en: &str, vi: &str) -> Finding {
+    Finding::new(Severity::Invalid, "certificate_malformed", en, vi)
 }
 
 fn untrusted(top: Option<&X509Certificate<'_>>) -> Finding {
