@@ -230,6 +230,12 @@ async fn run<A: Archive>(
                 grpc_stopped,
             )),
         };
+    // Responses larger than a segment must not wait for the client's delayed ACK (Nagle).
+    let http_listener = axum::serve::ListenerExt::tap_io(http_listener, |tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!(%error, "TCP_NODELAY could not be set");
+        }
+    });
     let http = axum::serve(
         http_listener,
         web::router(
