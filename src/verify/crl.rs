@@ -73,39 +73,62 @@ struct Parsed<'a> {
     idp_raw: Option<Vec<u8>>,
 }
 
-/// The status of `cert`, issued by `issuer`, at `at`, by the CRLs offered; None when no CRL
-/// in scope says anything.
+/// The offered CRLs, parsed once for every certificate of a path; those that do not parse,
+/// or carry an unknown critical extension, are left out.
+pub(super) struct CrlSet<'a> {
+    parsed: Vec<Parsed<'a>>,
+}
+
+impl<'a> CrlSet<'a> {
+    pub(super) fn parse(offered: impl IntoIterator<Item = OfferedCrl<'a>>) -> CrlSet<'a> {
+        let parsed = offered
+            .into_iter()
+            .filter_map(|o| {
+                let (_, crl) = x509_parser::parse_x509_crl(o.der).ok()?;
+                usable(&crl).then_some(())?;
+                let issuer = Dn::of(crl.issuer());
+                let delta_base = crl
+                    .extensions()
+                    .iter()
+                    .find(|e| e.oid.as_bytes() == DELTA_CRL_INDICATOR)
+                    .map(|e| e.value.to_vec());
+                let idp_raw = crl
+                    .extensions()
+                    .iter()
+                    .find(|e| e.oid.as_bytes() == [0x55, 0x1d, 0x1c])
+                    .map(|e| e.value.to_vec());
+                Some(Parsed {
+                    crl,
+                    from_document: o.from_document,
+                    issuer,
+                    delta_base,
+                    idp_raw,
+                })
+            })
+            .collect();
+        CrlSet { parsed }
+    }
+
+    /// Whether the set holds CRLs from the configuration as well as from the document.
+    pub(super) fn has_configured(&self) -> bool {
+        self.parsed.iter().any(|p| !p.from_document)
+    }
+}
+
+/// The status of `cert`, issued by `issuer`, at `at`, by the CRLs of `set` (only the
+/// document's with `document_only`); None when no CRL in scope says anything.
 pub(super) fn crl_status(
     cert: &X509Certificate<'_>,
     issuer: &X509Certificate<'_>,
-    offered: &[OfferedCrl<'_>],
+    set: &CrlSet<'_>,
+    document_only: bool,
     signers: &Signers<'_>,
     at: OffsetDateTime,
 ) -> Option<CrlAnswer> {
-    let parsed: Vec<Parsed<'_>> = offered
+    let parsed: Vec<&Parsed<'_>> = set
+        .parsed
         .iter()
-        .filter_map(|o| {
-            let (_, crl) = x509_parser::parse_x509_crl(o.der).ok()?;
-            usable(&crl).then_some(())?;
-            let issuer = Dn::of(crl.issuer());
-            let delta_base = crl
-                .extensions()
-                .iter()
-                .find(|e| e.oid.as_bytes() == DELTA_CRL_INDICATOR)
-                .map(|e| e.value.to_vec());
-            let idp_raw = crl
-                .extensions()
-                .iter()
-                .find(|e| e.oid.as_bytes() == [0x55, 0x1d, 0x1c])
-                .map(|e| e.value.to_vec());
-            Some(Parsed {
-                crl,
-                from_document: o.from_document,
-                issuer,
-                delta_base,
-                idp_raw,
-            })
-        })
+        .filter(|p| p.from_document || !document_only)
         .collect();
     let cert_issuer = Dn::of(cert.issuer());
     let mut covered_current: u16 = 0;
@@ -127,6 +150,7 @@ pub(super) fn crl_status(
         // A delta CRL of the same scope and signer, based on this CRL or an earlier one.
         let deltas: Vec<&Parsed<'_>> = parsed
             .iter()
+            .copied()
             .filter(|d| {
                 d.delta_base.as_deref().is_some_and(|base| {
                     d.issuer == complete.issuer

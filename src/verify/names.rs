@@ -6,8 +6,11 @@
 //! set that constrains its type — the intersection RFC 5280 §6.1.4 (g) asks for, without
 //! computing it. Excluded subtrees accumulate as their union.
 
+use std::cell::OnceCell;
 use x509_parser::asn1_rs::Tag;
 use x509_parser::extensions::{GeneralName, NameConstraints};
+
+use x509_parser::prelude::FromDer;
 use x509_parser::x509::{RelativeDistinguishedName, X509Name};
 
 use crate::crypto::oid;
@@ -27,34 +30,95 @@ enum Value {
     Raw(u32, Vec<u8>),
 }
 
-/// A distinguished name in comparable form: its RDNs in order, each a sorted set.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Dn(Vec<Vec<Attribute>>);
+/// Names normalised during the current verification (the same few names are compared again and
+/// again while paths are built and CRLs matched); bounded, and cleared with the signature cache.
+const MAX_REMEMBERED_NAMES: usize = 1024;
+
+thread_local! {
+    static NORMALISED: std::cell::RefCell<std::collections::HashMap<Vec<u8>, Vec<Vec<Attribute>>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// Forgets the names normalised so far.
+pub(super) fn forget_names() {
+    NORMALISED.with(|n| n.borrow_mut().clear());
+}
+
+/// A distinguished name in comparable form: its RDNs in order, each a sorted set. Names are
+/// nearly always byte-identical where they should match, so the encoding is compared first and
+/// the normalised form is made only when the bytes differ.
+#[derive(Debug, Clone)]
+pub(super) struct Dn {
+    raw: Option<Vec<u8>>,
+    rdns: OnceCell<Vec<Vec<Attribute>>>,
+}
+
+impl PartialEq for Dn {
+    fn eq(&self, other: &Dn) -> bool {
+        if let (Some(a), Some(b)) = (&self.raw, &other.raw) {
+            if a == b {
+                return true;
+            }
+        }
+        self.rdns() == other.rdns()
+    }
+}
+
+impl Eq for Dn {}
 
 impl Dn {
     pub(super) fn of(name: &X509Name<'_>) -> Dn {
-        Dn(name.iter().map(rdn_of).collect())
+        Dn {
+            raw: Some(name.as_raw().to_vec()),
+            rdns: OnceCell::new(),
+        }
+    }
+
+    fn rdns(&self) -> &Vec<Vec<Attribute>> {
+        self.rdns.get_or_init(|| {
+            let Some(raw) = self.raw.as_deref() else {
+                return Vec::new();
+            };
+            if let Some(known) = NORMALISED.with(|n| n.borrow().get(raw).cloned()) {
+                return known;
+            }
+            let rdns: Vec<Vec<Attribute>> = X509Name::from_der(raw)
+                .map(|(_, name)| name.iter().map(rdn_of).collect())
+                .unwrap_or_default();
+            NORMALISED.with(|n| {
+                let mut n = n.borrow_mut();
+                if n.len() >= MAX_REMEMBERED_NAMES {
+                    n.clear();
+                }
+                n.insert(raw.to_vec(), rdns.clone());
+            });
+            rdns
+        })
     }
 
     /// This name with one more RDN: a distribution point named relative to its CRL issuer.
     pub(super) fn with_rdn(&self, rdn: &RelativeDistinguishedName<'_>) -> Dn {
-        let mut names = self.0.clone();
+        let mut names = self.rdns().clone();
         names.push(rdn_of(rdn));
-        Dn(names)
+        Dn {
+            raw: None,
+            rdns: OnceCell::from(names),
+        }
     }
 
     pub(super) fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.rdns().is_empty()
     }
 
     /// Whether `self` lies in the subtree rooted at `base`: base's RDNs are its first RDNs.
     fn within(&self, base: &Dn) -> bool {
-        base.0.len() <= self.0.len() && self.0.iter().zip(&base.0).all(|(a, b)| a == b)
+        let (name, base) = (self.rdns(), base.rdns());
+        base.len() <= name.len() && name.iter().zip(base).all(|(a, b)| a == b)
     }
 
     /// The e-mail addresses of the legacy emailAddress attribute (RFC 5280 §4.2.1.10).
     fn email_addresses(&self) -> impl Iterator<Item = &str> {
-        self.0.iter().flatten().filter_map(|a| match &a.value {
+        self.rdns().iter().flatten().filter_map(|a| match &a.value {
             Value::Text(t) if a.oid == oid::EMAIL_ADDRESS => Some(t.as_str()),
             _ => None,
         })
@@ -275,9 +339,14 @@ impl Constraints {
         }
     }
 
+    /// No CA of the path so far constrains names.
+    pub(super) fn is_empty(&self) -> bool {
+        self.permitted.is_empty() && self.excluded.is_empty()
+    }
+
     /// Why the names of a certificate break the constraints, if they do (§6.1.3 (b), (c)).
     pub(super) fn violation(&self, names: &SubjectNames<'_>) -> Option<String> {
-        if self.permitted.is_empty() && self.excluded.is_empty() {
+        if self.is_empty() {
             return None;
         }
         let mut all: Vec<Name<'_>> = Vec::new();

@@ -22,7 +22,7 @@ use ring::digest::{digest, SHA1_FOR_LEGACY_USE_ONLY};
 use time::OffsetDateTime;
 use x509_parser::certificate::X509Certificate;
 
-use super::crl::{crl_status, OfferedCrl, Signers};
+use super::crl::{crl_status, CrlSet, OfferedCrl, Signers};
 use super::report::RevocationStatus;
 use super::signed_by::{issued_by, signed_by};
 use crate::crypto::oid;
@@ -71,13 +71,46 @@ struct Answer {
     current: bool,
 }
 
+/// The revocation data of one verification: the sources, with their CRLs parsed once.
+pub(super) struct Revocation<'a> {
+    sources: &'a [RevocationSource<'a>],
+    crls: CrlSet<'a>,
+}
+
+impl<'a> Revocation<'a> {
+    pub(super) fn new(sources: &'a [RevocationSource<'a>]) -> Revocation<'a> {
+        let crls = CrlSet::parse(
+            sources
+                .iter()
+                .filter(|s| s.format == RevocationFormat::Crl)
+                .map(|s| OfferedCrl {
+                    der: s.der,
+                    from_document: s.from_document,
+                }),
+        );
+        Revocation { sources, crls }
+    }
+}
+
 /// The status of `cert`, issued by `issuer`, at `at`, by every source that counts.
 pub(super) fn status_at(
     cert: &X509Certificate<'_>,
     issuer: &X509Certificate<'_>,
-    sources: &[RevocationSource<'_>],
+    revocation: &Revocation<'_>,
     signers: &Signers<'_>,
     at: OffsetDateTime,
+) -> RevocationStatus {
+    status_with(cert, issuer, revocation, signers, at, true)
+}
+
+/// [`status_at`], by CRLs alone unless `use_ocsp`.
+fn status_with(
+    cert: &X509Certificate<'_>,
+    issuer: &X509Certificate<'_>,
+    revocation: &Revocation<'_>,
+    signers: &Signers<'_>,
+    at: OffsetDateTime,
+    use_ocsp: bool,
 ) -> RevocationStatus {
     let mut status = RevocationStatus {
         subject: cert.subject().to_string(),
@@ -87,58 +120,57 @@ pub(super) fn status_at(
         method: None,
         next_update: None,
     };
-    let crls: Vec<OfferedCrl<'_>> = sources
-        .iter()
-        .filter(|s| s.format == RevocationFormat::Crl)
-        .map(|s| OfferedCrl {
-            der: s.der,
-            from_document: s.from_document,
-        })
-        .collect();
-    let mut answers: Vec<(Answer, &'static str, bool)> = Vec::new();
     // The document's CRLs alone first, so that a B-LT document that carries what it needs is
-    // seen to, then together with the configured ones.
-    let document_crls: Vec<OfferedCrl<'_>> =
-        crls.iter().filter(|c| c.from_document).copied().collect();
-    let sets = [document_crls.as_slice(), crls.as_slice()];
-    for set in sets.iter().filter(|set| !set.is_empty()) {
-        if let Some(a) = crl_status(cert, issuer, set, signers, at) {
+    // seen to, then together with the configured ones (a newer configured CRL may know a
+    // revocation the document's did not).
+    let mut passes = vec![true];
+    if revocation.crls.has_configured() {
+        passes.push(false);
+    }
+    for document_only in passes {
+        if let Some(a) = crl_status(cert, issuer, &revocation.crls, document_only, signers, at) {
             let answer = Answer {
                 revoked_at: a.revoked_at,
                 next_update: a.next_update,
                 current: a.current,
             };
-            answers.push((answer, "CRL", a.from_document));
+            merge(&mut status, &answer, "CRL", a.from_document);
         }
     }
-    for source in sources
+    for source in revocation
+        .sources
         .iter()
-        .filter(|s| s.format == RevocationFormat::Ocsp)
+        .filter(|s| use_ocsp && s.format == RevocationFormat::Ocsp)
     {
-        if let Some(answer) = ocsp_answer(cert, issuer, sources, source.der, at) {
-            answers.push((answer, "OCSP", source.from_document));
-        }
-    }
-    for (answer, method, from_document) in answers {
-        let take = |status: &mut RevocationStatus, word: &str| {
-            status.status = word.into();
-            status.revoked_at = answer.revoked_at;
-            status.source = Some(origin(from_document).into());
-            status.method = Some(method.into());
-            status.next_update = answer.next_update;
-        };
-        match (answer.revoked_at, status.status.as_str()) {
-            (Some(r), _) if status.revoked_at.is_none_or(|prev| r < prev) => {
-                take(&mut status, "revoked")
-            }
-            (Some(_), _) | (None, "revoked") | (None, "good") => {}
-            (None, _) if answer.current => take(&mut status, "good"),
-            // Between two lapsed answers, keep the one current the longest.
-            (None, "stale") if answer.next_update <= status.next_update => {}
-            (None, _) => take(&mut status, "stale"),
+        // Once the status is good or revoked, a "good" response changes nothing: its signature
+        // need not be checked (ECDSA dominates a verification's profile).
+        let only_revocations = matches!(status.status.as_str(), "good" | "revoked");
+        if let Some(answer) =
+            ocsp_answer(cert, issuer, revocation, source.der, at, only_revocations)
+        {
+            merge(&mut status, &answer, "OCSP", source.from_document);
         }
     }
     status
+}
+
+/// Folds one answer into the status: the earliest revocation wins whatever its age; a current
+/// "good" wins over none or a lapsed one; between lapsed ones, the one current the longest.
+fn merge(status: &mut RevocationStatus, answer: &Answer, method: &str, from_document: bool) {
+    let take = |status: &mut RevocationStatus, word: &str| {
+        status.status = word.into();
+        status.revoked_at = answer.revoked_at;
+        status.source = Some(origin(from_document).into());
+        status.method = Some(method.into());
+        status.next_update = answer.next_update;
+    };
+    match (answer.revoked_at, status.status.as_str()) {
+        (Some(r), _) if status.revoked_at.is_none_or(|prev| r < prev) => take(status, "revoked"),
+        (Some(_), _) | (None, "revoked") | (None, "good") => {}
+        (None, _) if answer.current => take(status, "good"),
+        (None, "stale") if answer.next_update <= status.next_update => {}
+        (None, _) => take(status, "stale"),
+    }
 }
 
 fn origin(from_document: bool) -> &'static str {
@@ -161,9 +193,10 @@ fn is_current(
 fn ocsp_answer(
     cert: &X509Certificate<'_>,
     issuer: &X509Certificate<'_>,
-    sources: &[RevocationSource<'_>],
+    revocation: &Revocation<'_>,
     der: &[u8],
     at: OffsetDateTime,
+    only_revocations: bool,
 ) -> Option<Answer> {
     let response = pki::parse_ocsp_response(der).ok()?;
     let name = issuer.subject().as_raw();
@@ -172,7 +205,10 @@ fn ocsp_answer(
         .responses
         .iter()
         .find(|s| s.is_about(cert.raw_serial(), name, key))?;
-    if !responder_may_answer(&response, issuer, sources) {
+    if only_revocations && !matches!(single.status, CertStatus::Revoked(_)) {
+        return None;
+    }
+    if !responder_may_answer(&response, issuer, revocation) {
         return None;
     }
     let revoked_at = match single.status {
@@ -191,7 +227,7 @@ fn ocsp_answer(
 fn responder_may_answer(
     response: &pki::OcspResponse<'_>,
     issuer: &X509Certificate<'_>,
-    sources: &[RevocationSource<'_>],
+    revocation: &Revocation<'_>,
 ) -> bool {
     let verifies = |signer: &X509Certificate<'_>| {
         signed_by(
@@ -211,7 +247,7 @@ fn responder_may_answer(
         names(response.responder, &responder)
             && issued_by(&responder, issuer)
             && is_delegated(&responder, response.produced_at)
-            && responder_not_revoked(&responder, issuer, sources, response.produced_at)
+            && responder_not_revoked(&responder, issuer, revocation, response.produced_at)
             && verifies(&responder)
     })
 }
@@ -244,7 +280,7 @@ fn is_delegated(responder: &X509Certificate<'_>, produced_at: OffsetDateTime) ->
 fn responder_not_revoked(
     responder: &X509Certificate<'_>,
     issuer: &X509Certificate<'_>,
-    sources: &[RevocationSource<'_>],
+    revocation: &Revocation<'_>,
     at: OffsetDateTime,
 ) -> bool {
     let nocheck = responder
@@ -254,16 +290,11 @@ fn responder_not_revoked(
     if nocheck {
         return true;
     }
-    let crls: Vec<RevocationSource<'_>> = sources
-        .iter()
-        .filter(|s| s.format == RevocationFormat::Crl)
-        .copied()
-        .collect();
     let no_other_signers = Signers {
         pool: &[],
         valid_signer: &|_| false,
     };
-    status_at(responder, issuer, &crls, &no_other_signers, at).status == "good"
+    status_with(responder, issuer, revocation, &no_other_signers, at, false).status == "good"
 }
 
 #[cfg(test)]
@@ -327,7 +358,7 @@ mod tests {
             let (cert, issuer) = self.pair(id);
             let (_, cert) = x509_parser::parse_x509_certificate(cert).expect("cert");
             let (_, issuer) = x509_parser::parse_x509_certificate(issuer).expect("issuer");
-            status_at(&cert, &issuer, sources, &NO_SIGNERS, at)
+            status_at(&cert, &issuer, &Revocation::new(sources), &NO_SIGNERS, at)
         }
     }
 
@@ -417,7 +448,7 @@ mod tests {
             .map(|d| RevocationSource::ocsp(d, true))
             .collect();
         assert_eq!(
-            status_at(&cert, &root, &sources, &NO_SIGNERS, now).status,
+            status_at(&cert, &root, &Revocation::new(&sources), &NO_SIGNERS, now).status,
             "unknown"
         );
         // Garbage in a source is no answer, never a panic.

@@ -16,6 +16,7 @@ thread_local! {
 /// Forgets the signature checks of the previous call.
 pub fn reset_cache() {
     CHECKED.with(|c| c.borrow_mut().clear());
+    super::names::forget_names();
 }
 
 /// Verifies `signed` with the key of `signer`, for the algorithm named by `alg_oid` (content

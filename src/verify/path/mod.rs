@@ -20,7 +20,7 @@ pub use policy::PolicySettings;
 use super::crl::Signers;
 use super::names::{Constraints, Dn, SubjectNames};
 use super::report::{certificate_summary, ChainReport, Finding, Severity};
-use super::revocation::{status_at, RevocationSource};
+use super::revocation::{status_at, Revocation, RevocationSource};
 use super::signed_by::signed_by;
 use policy::Policies;
 
@@ -91,6 +91,19 @@ fn validate_at_depth(request: &PathRequest<'_>, depth: u8) -> ChainReport {
 /// Every path from the leaf, the ones reaching an anchor first, candidates whose key verifies
 /// the certificate before those that merely carry the right name.
 fn candidate_paths(request: &PathRequest<'_>) -> Vec<Vec<Vec<u8>>> {
+    // Every certificate that may issue another, parsed once: (is an anchor, DER, parsed,
+    // subject).
+    let issuers: Vec<(bool, &Vec<u8>, X509Certificate<'_>, Dn)> = request
+        .anchors
+        .iter()
+        .map(|a| (true, a))
+        .chain(request.pool.iter().map(|c| (false, c)))
+        .filter_map(|(anchor, der)| {
+            let cert = parse(der)?;
+            let subject = Dn::of(cert.subject());
+            Some((anchor, der, cert, subject))
+        })
+        .collect();
     let mut complete = Vec::new();
     let mut partial: Vec<Vec<Vec<u8>>> = Vec::new();
     let mut stack: Vec<Vec<Vec<u8>>> = vec![vec![request.leaf.to_vec()]];
@@ -109,23 +122,17 @@ fn candidate_paths(request: &PathRequest<'_>) -> Vec<Vec<Vec<u8>>> {
             continue;
         };
         let issuer_name = Dn::of(current.issuer());
-        let mut next: Vec<(bool, bool, &Vec<u8>)> = request
-            .anchors
+        let mut next: Vec<(bool, bool, &Vec<u8>)> = issuers
             .iter()
-            .map(|a| (true, a))
-            .chain(request.pool.iter().map(|c| (false, c)))
-            .filter(|(_, c)| !path.contains(c))
-            .filter_map(|(anchor, c)| {
-                let candidate = parse(c)?;
-                (Dn::of(candidate.subject()) == issuer_name).then(|| {
-                    let verifies = signed_by(
-                        &candidate,
-                        current.signature_algorithm.algorithm.as_bytes(),
-                        current.tbs_certificate.as_ref(),
-                        current.signature_value.data.as_ref(),
-                    );
-                    (verifies, anchor, c)
-                })
+            .filter(|(_, der, _, subject)| *subject == issuer_name && !path.contains(der))
+            .map(|(anchor, der, candidate, _)| {
+                let verifies = signed_by(
+                    candidate,
+                    current.signature_algorithm.algorithm.as_bytes(),
+                    current.tbs_certificate.as_ref(),
+                    current.signature_value.data.as_ref(),
+                );
+                (verifies, *anchor, *der)
             })
             .collect();
         if next.is_empty() || path.len() >= MAX_PATH {
@@ -191,6 +198,14 @@ fn process(request: &PathRequest<'_>, path: &[Vec<u8>], trusted: bool, depth: u8
     let mut constraints = Constraints::default();
     let mut max_path_length = n;
     let mut statuses = Vec::new();
+    let revocation = Revocation::new(request.revocation);
+    // Who may have signed a CRL besides the issuer: any certificate offered, or an anchor.
+    let crl_signers: Vec<Vec<u8>> = request
+        .pool
+        .iter()
+        .chain(request.anchors.iter())
+        .cloned()
+        .collect();
     let fail = |report: &mut ChainReport, code: &'static str, en: String, vi: String| {
         report
             .findings
@@ -235,11 +250,11 @@ fn process(request: &PathRequest<'_>, path: &[Vec<u8>], trusted: bool, depth: u8
         }
         check_validity(request, cert, &mut report);
         if let Some(issuer) = issuer {
-            let status = revocation_of(request, cert, issuer, depth);
+            let status = revocation_of(request, cert, issuer, &revocation, &crl_signers, depth);
             check_revocation(&status, &name, request.at, trusted, &mut report);
             statuses.push((k, status));
         }
-        if !(self_issued && k > 0) {
+        if !(constraints.is_empty() || self_issued && k > 0) {
             let names = SubjectNames {
                 dn: Dn::of(cert.subject()),
                 alt: subject_alt_names(cert),
@@ -451,14 +466,10 @@ fn revocation_of(
     request: &PathRequest<'_>,
     cert: &X509Certificate<'_>,
     issuer: &X509Certificate<'_>,
+    revocation: &Revocation<'_>,
+    crl_signers: &[Vec<u8>],
     depth: u8,
 ) -> super::report::RevocationStatus {
-    let pool: Vec<Vec<u8>> = request
-        .pool
-        .iter()
-        .chain(request.anchors.iter())
-        .cloned()
-        .collect();
     let valid_signer = |der: &[u8]| {
         // A CRL issuer's certificate may be covered by the very CRL it signs (an indirect CRL
         // naming its own issuer): while it is being validated, its signature counts.
@@ -479,10 +490,10 @@ fn revocation_of(
         report.trusted && report.findings.is_empty()
     };
     let signers = Signers {
-        pool: &pool,
+        pool: crl_signers,
         valid_signer: &valid_signer,
     };
-    status_at(cert, issuer, request.revocation, &signers, request.at)
+    status_at(cert, issuer, revocation, &signers, request.at)
 }
 
 fn check_revocation(
