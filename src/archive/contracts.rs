@@ -11,10 +11,10 @@ use std::future::Future;
 use super::{
     error::{ArchiveError, Result},
     rows::{
-        AuditEntry, DossierChange, DossierRow, FsckReport, LogKind, LogReceipt, NewDossier,
-        NewRecord, NewRenewal, RenewalCandidate, RequestMark, SearchQuery, SigningSession,
-        StoredChain, StoredCheckpoint, StoredDocument, StoredRecord, StoredRenewal, StoredRequest,
-        StoredResult,
+        AuditEntry, DossierChange, DossierRow, FsckReport, LogKind, LogReceipt, NewDocument,
+        NewDossier, NewRecord, NewRenewal, RenewalCandidate, RequestMark, SearchQuery,
+        SigningSession, StoredChain, StoredCheckpoint, StoredDocument, StoredRecord, StoredRenewal,
+        StoredRequest, StoredResult,
     },
 };
 use crate::{
@@ -24,7 +24,9 @@ use crate::{
 
 /// The flow's writes: a dossier is created or moves one step, each time with its signed
 /// record, its request mark and its audit line in the same transaction, guarded by the
-/// dossier's version so two writers never both win.
+/// dossier's version so two writers never both win. Writes waiting at the same moment may
+/// share one transaction (a group commit); each still succeeds or fails alone, and none is
+/// answered before it is committed.
 pub trait FlowStore: Send + Sync {
     /// The first answer recorded under `request_id`, if any.
     fn find_request(
@@ -34,32 +36,34 @@ pub trait FlowStore: Send + Sync {
 
     /// Creates a dossier: allocates its running number, then asks `build` for the signed first
     /// record (which must contain the code, so it can only be signed once the number is known),
-    /// and stores dossier, record, documents, request mark and audit line in one transaction.
-    /// If `build` fails nothing is stored and the number is not used up.
+    /// and stores dossier, record, `documents` (attached to the record), request mark and
+    /// audit line in one transaction. If `build` fails nothing is stored and the number is
+    /// not used up. `build` runs while the archive's writes wait for it: it should only sign.
     fn create_dossier<F, E>(
         &self,
         new: NewDossier,
+        documents: Vec<NewDocument>,
         request: RequestMark,
         audit: AuditEntry,
         build: F,
     ) -> impl Future<Output = Result<(DossierCode, NewRecord, LogReceipt), E>> + Send
     where
-        F: FnOnce(&DossierCode) -> Result<NewRecord, E> + Send,
-        E: From<ArchiveError> + Send;
+        F: FnOnce(&DossierCode) -> Result<NewRecord, E> + Send + 'static,
+        E: From<ArchiveError> + Send + 'static;
 
     /// Appends a signed record to an existing dossier, if and only if the dossier is still at
     /// `expected_version`; otherwise `ArchiveError::Conflict` and nothing is written. The
     /// record (and an issued result) become leaves of the transparency log in the same
-    /// transaction; the receipt proves the record's inclusion.
+    /// transaction; the receipt proves the record's inclusion. The record comes back with it.
     fn append_step(
         &self,
         code: &DossierCode,
         expected_version: i64,
         change: DossierChange,
-        record: &NewRecord,
-        request: &RequestMark,
-        audit: &AuditEntry,
-    ) -> impl Future<Output = Result<LogReceipt>> + Send;
+        record: NewRecord,
+        request: RequestMark,
+        audit: AuditEntry,
+    ) -> impl Future<Output = Result<(NewRecord, LogReceipt)>> + Send;
 
     /// Writes one audit line on its own (for calls that changed nothing).
     fn record_audit(&self, entry: &AuditEntry) -> impl Future<Output = Result<()>> + Send;

@@ -39,6 +39,43 @@ pub enum ArchiveError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// The group commit this write was part of failed as a whole (its transaction could not
+    /// begin, append to the log or commit): nothing of it was written.
+    #[error("the group commit failed, nothing of it was written: {message}")]
+    BatchFailed { message: String, unavailable: bool },
+    /// The archive's writer stopped (its runtime is shutting down) before answering.
+    #[error("the archive's writer stopped before the write was committed")]
+    WriterStopped,
+    /// The first record of a dossier could not be built; the builder's own error says why.
+    #[error("the dossier's first record could not be built")]
+    RecordNotBuilt,
+}
+
+impl ArchiveError {
+    /// Whether the database gave up on this write because of other writers — PostgreSQL's
+    /// deadlock (40P01) or serialization failure (40001), e.g. two replicas' group commits
+    /// taking the same dossiers in opposite orders: the write was undone and may be retried.
+    pub fn is_contention(&self) -> bool {
+        match self {
+            ArchiveError::Database(sqlx::Error::Database(error)) => {
+                matches!(error.code().as_deref(), Some("40P01" | "40001"))
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether the database could not be reached (a retry may succeed), rather than refused.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            ArchiveError::Database(
+                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)
+            ) | ArchiveError::BatchFailed {
+                unavailable: true,
+                ..
+            } | ArchiveError::WriterStopped
+        )
+    }
 }
 
 pub type Result<T, E = ArchiveError> = std::result::Result<T, E>;

@@ -37,4 +37,4 @@ pub use rows::{
     StoredDocument, StoredRecord, StoredRenewal, StoredRequest, StoredResult,
 };
 pub use sql::SqlArchive;
-pub use sqlite::SqliteArchive;
+pub use sqlite::{Durability, SqliteArchive};

@@ -19,16 +19,49 @@ use super::{
 /// The archive in one SQLite file.
 pub type SqliteArchive = SqlArchive<Sqlite>;
 
+/// What an acknowledged write survives.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Durability {
+    /// The process being killed (`kill -9`, a crash): SQLite's WAL with `synchronous=NORMAL`,
+    /// no fsync at commit. A power cut may lose the last commits, never corrupts the file.
+    #[default]
+    Crash,
+    /// Also a power cut: `synchronous=FULL`, one fsync of the WAL per commit — per group
+    /// commit, so a batch of steps shares it. (PostgreSQL's is the server's own setting,
+    /// `synchronous_commit`, whose default already survives power loss.)
+    PowerLoss,
+}
+
+impl std::str::FromStr for Durability {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "crash" => Ok(Self::Crash),
+            "power-loss" => Ok(Self::PowerLoss),
+            other => Err(format!("{other:?}: use crash or power-loss")),
+        }
+    }
+}
+
 impl SqlArchive<Sqlite> {
     /// Opens (creating if needed) the database at `url` (`sqlite:path` or `sqlite://path`) and
-    /// applies the embedded migrations.
+    /// applies the embedded migrations; commits survive a crash of the process.
     pub async fn open(url: &str) -> Result<Self> {
+        Self::open_with(url, Durability::Crash).await
+    }
+
+    /// [`SqlArchive::open`] with commits as durable as `durability` says.
+    pub async fn open_with(url: &str, durability: Durability) -> Result<Self> {
+        let synchronous = match durability {
+            Durability::Crash => SqliteSynchronous::Normal,
+            Durability::PowerLoss => SqliteSynchronous::Full,
+        };
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            // WAL with NORMAL is durable across application crashes; a power cut may lose the
-            // last transactions but never corrupts the file.
-            .synchronous(SqliteSynchronous::Normal)
+            .synchronous(synchronous)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(30));
         let pool = SqlitePoolOptions::new()
@@ -119,19 +152,25 @@ mod tests {
         };
         // The archive never interprets a record: any bytes do, as long as each is unique.
         archive
-            .create_dossier(new, request, AuditEntry::default(), |code| {
-                let record = code.to_string().into_bytes();
-                Ok::<_, ArchiveError>(NewRecord {
-                    sequence: 1,
-                    step: "receive".into(),
-                    record_sha256: crate::crypto::sha256(&record),
-                    record,
-                    signature: vec![1],
-                    credential_id: "stp-receiver".into(),
-                    time_ms: 1,
-                    documents: vec![document],
-                })
-            })
+            .create_dossier(
+                new,
+                vec![document],
+                request,
+                AuditEntry::default(),
+                |code| {
+                    let record = code.to_string().into_bytes();
+                    Ok::<_, ArchiveError>(NewRecord {
+                        sequence: 1,
+                        step: "receive".into(),
+                        record_sha256: crate::crypto::sha256(&record),
+                        record,
+                        signature: vec![1],
+                        credential_id: "stp-receiver".into(),
+                        time_ms: 1,
+                        documents: Vec::new(),
+                    })
+                },
+            )
             .await?;
         Ok(sha256)
     }
@@ -256,5 +295,64 @@ mod tests {
             matches!(&error, ArchiveError::BlobStoreNotConfigured { store, blobs: 1 } if store == FILES),
             "{error:?}"
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn writes_waiting_together_commit_together_and_fail_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = open(dir.path()).await;
+        let mut tasks = Vec::new();
+        for i in 0..50 {
+            let archive = archive.clone();
+            // Writes 40…49 reuse the request ids of 0…9: of each pair exactly one commits.
+            let request_id = format!("r{}", i % 40);
+            tasks.push(tokio::spawn(async move {
+                receive(&archive, &request_id, format!("scan {i}").as_bytes()).await
+            }));
+        }
+        let (mut committed, mut raced) = (0, 0);
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(_) => committed += 1,
+                Err(ArchiveError::RequestRace(_)) => raced += 1,
+                Err(error) => panic!("{error:?}"),
+            }
+        }
+        assert_eq!((committed, raced), (40, 10));
+        let count = |table: &str, counts: &[(String, i64)]| {
+            counts.iter().find(|(t, _)| t == table).map(|(_, n)| *n)
+        };
+        let counts = archive.row_counts().await.unwrap();
+        assert_eq!(count("dossiers", &counts), Some(40));
+        assert_eq!(count("ledger_leaves", &counts), Some(40));
+        // The writes shared commits: fewer checkpoints than writes…
+        let checkpoints = count("ledger_checkpoints", &counts).unwrap();
+        assert!((1..40).contains(&checkpoints), "{checkpoints} checkpoints");
+        // …and the day's numbers have no gap: a write undone gave its number back.
+        let (last,): (i64,) = sqlx::query_as("SELECT last_number FROM day_counters")
+            .fetch_one(&archive.pool)
+            .await
+            .unwrap();
+        assert_eq!(last, 40);
+    }
+
+    #[tokio::test]
+    async fn power_loss_durability_syncs_every_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("ketqua.db").display());
+        for (durability, expected) in [(Durability::Crash, 1), (Durability::PowerLoss, 2)] {
+            let archive = SqliteArchive::open_with(&url, durability).await.unwrap();
+            // PRAGMA synchronous: 1 NORMAL, 2 FULL.
+            let (level,): (i64,) = sqlx::query_as("PRAGMA synchronous")
+                .fetch_one(&archive.pool)
+                .await
+                .unwrap();
+            assert_eq!(level, expected, "{durability:?}");
+        }
+        assert_eq!("power-loss".parse(), Ok(Durability::PowerLoss));
+        assert!("fsync"
+            .parse::<Durability>()
+            .unwrap_err()
+            .contains("power-loss"));
     }
 }

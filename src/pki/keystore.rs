@@ -36,7 +36,9 @@ use crate::flow::Role;
 pub struct KeyStore {
     dir: PathBuf,
     root_der: Vec<u8>,
-    credentials: BTreeMap<String, Credential>,
+    /// Shared so a write can sign a record after the borrow of the store has ended (a new
+    /// dossier's first record is signed once the archive has numbered it).
+    credentials: BTreeMap<String, Arc<Credential>>,
     /// Shared so the timestamp authority (`cms::tsp::LocalTsa`) can hold it beside the service
     /// that owns this store; a credential's key cannot be cloned.
     tsa: Option<Arc<Credential>>,
@@ -53,10 +55,7 @@ impl fmt::Debug for KeyStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("KeyStore")
             .field("dir", &self.dir)
-            .field(
-                "credentials",
-                &self.credentials.values().collect::<Vec<_>>(),
-            )
+            .field("credentials", &self.credentials().collect::<Vec<_>>())
             .field("tsa", &self.tsa)
             .field("crls", &self.crls.len())
             .finish()
@@ -201,7 +200,10 @@ impl KeyStore {
         Ok(KeyStore {
             dir: dir.to_path_buf(),
             root_der,
-            credentials,
+            credentials: credentials
+                .into_iter()
+                .map(|(id, credential)| (id, Arc::new(credential)))
+                .collect(),
             tsa: tsa.map(Arc::new),
             crls,
             published,
@@ -214,11 +216,15 @@ impl KeyStore {
         &self.dir
     }
     pub fn get(&self, id: &str) -> Option<&Credential> {
-        self.credentials.get(id)
+        self.credentials.get(id).map(|c| &**c)
+    }
+    /// The credential `id` as a shared handle, for work that outlives a borrow of the store.
+    pub fn shared(&self, id: &str) -> Option<Arc<Credential>> {
+        self.credentials.get(id).cloned()
     }
     /// All role-bearing credentials, sorted by id (the TSA is not among them).
     pub fn credentials(&self) -> impl Iterator<Item = &Credential> {
-        self.credentials.values()
+        self.credentials.values().map(|c| &**c)
     }
     /// The trust anchor, DER.
     pub fn root_der(&self) -> &[u8] {

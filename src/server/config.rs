@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::{
     access::CallerRule,
+    archive::Durability,
     service::{Limits, RevocationData},
 };
 
@@ -22,7 +23,7 @@ pub const DEFAULT_PKI_DIR: &str = "certs/dev";
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct ServeArgs {
     /// A TOML file with any of the settings below (keys: grpc_addr, http_addr, data_dir,
-    /// pki_dir, database, blob_store, blob_dir, catalog, max_document_bytes, max_decoded_bytes,
+    /// pki_dir, database, blob_store, durability, blob_dir, catalog, max_document_bytes, max_decoded_bytes,
     /// verify_timeout, verify_concurrency, sign_concurrency, admission_queue, public_url,
     /// revocation_data, profile, trust, crls, tls_cert, tls_key, client_ca, client_crls, insecure, callers_file,
     /// key_passphrase_file, key_passphrase_env, allow_unencrypted_keys, pkcs11_module, and `[[callers]]`
@@ -50,6 +51,11 @@ pub struct ServeArgs {
     /// directory, or use `database`.
     #[arg(long, env = "KETQUA_BLOB_STORE")]
     pub blob_store: Option<BlobStoreKind>,
+    /// What an acknowledged step survives on SQLite: `crash` (the process killed; no fsync at
+    /// commit) or `power-loss` (also a power cut: one fsync per group commit) [default:
+    /// crash]. PostgreSQL follows its server's `synchronous_commit`.
+    #[arg(long, env = "KETQUA_DURABILITY")]
+    pub durability: Option<Durability>,
     /// Directory of the files blob store [default: <data dir>/blobs].
     #[arg(long, env = "KETQUA_BLOB_DIR")]
     pub blob_dir: Option<PathBuf>,
@@ -169,6 +175,7 @@ struct FileSettings {
     pki_dir: Option<PathBuf>,
     database: Option<String>,
     blob_store: Option<BlobStoreKind>,
+    durability: Option<Durability>,
     blob_dir: Option<PathBuf>,
     catalog: Option<PathBuf>,
     max_document_bytes: Option<u64>,
@@ -232,6 +239,8 @@ pub struct Settings {
     pub database_url: String,
     /// Where new document bytes go.
     pub blob_store: BlobStoreKind,
+    /// What a commit survives (SQLite).
+    pub durability: Durability,
     /// The files store's directory (also read with `blob_store = database`, for blobs written
     /// before the switch).
     pub blob_dir: PathBuf,
@@ -363,6 +372,7 @@ impl ServeArgs {
             },
             database_url,
             blob_store: self.blob_store.or(file.blob_store).unwrap_or_default(),
+            durability: self.durability.or(file.durability).unwrap_or_default(),
             blob_dir,
             data_dir,
         })

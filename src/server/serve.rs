@@ -78,7 +78,7 @@ pub async fn serve(
     let files = blob_files(&settings)?;
     match Backend::of(&settings.database_url)? {
         Backend::Sqlite => {
-            let archive = SqliteArchive::open(&settings.database_url)
+            let archive = SqliteArchive::open_with(&settings.database_url, settings.durability)
                 .await
                 .map(|a| a.with_log(log_key.clone()))
                 .with_context(|| format!("opening the archive {}", settings.database_url))?;

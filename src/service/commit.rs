@@ -118,10 +118,10 @@ impl<A: Archive> Service<A> {
         let audit = call.audit("ok", format!("{} -> {}", row.state, state));
         match self
             .archive
-            .append_step(code, row.version, change, &new, &request, &audit)
+            .append_step(code, row.version, change, new, request, audit)
             .await
         {
-            Ok(log) => receipt_from_new(
+            Ok((new, log)) => receipt_from_new(
                 code.clone(),
                 state,
                 &new,

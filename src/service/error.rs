@@ -113,13 +113,16 @@ impl From<ArchiveError> for Error {
             ArchiveError::Conflict { .. } | ArchiveError::RequestRace(_) => {
                 Error::Aborted(error.to_string())
             }
+            error if error.is_contention() => Error::Aborted(format!(
+                "the step was undone because of concurrent writers; retry it: {error}"
+            )),
             ArchiveError::NumbersExhausted { .. } => Error::ResourceExhausted(error.to_string()),
             ArchiveError::Ledger(crate::ledger::LedgerError::OutOfRange { .. }) => {
                 Error::OutOfRange(error.to_string())
             }
-            ArchiveError::Database(
-                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_),
-            ) => Error::Unavailable(format!("the archive is unavailable: {error}")),
+            error if error.is_unavailable() => {
+                Error::Unavailable(format!("the archive is unavailable: {error}"))
+            }
             ArchiveError::BlobMissing { .. } | ArchiveError::BlobDamaged { .. } => {
                 tracing::error!(error = %error, "archive data loss");
                 Error::DataLoss(format!("the archive lost data: {error}"))

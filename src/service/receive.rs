@@ -99,26 +99,38 @@ impl<A: Archive> Service<A> {
             at_ms: unix_millis(call.at),
         };
         let audit = call.audit("ok", format!("received for procedure {}", procedure.code));
+        // The record is signed inside the archive's write, once the dossier is numbered: what
+        // it needs is owned by the closure.
+        let signer = self.keys.shared(credential.id()).ok_or_else(|| {
+            Error::Internal(format!("credential {} left the key store", credential.id()))
+        })?;
+        let note = command.note.clone();
+        let digests = documents.iter().map(digest_of).collect::<Vec<_>>();
+        let at_ms = unix_millis(call.at);
+        let procedure_code = procedure.code.to_string();
+        let applicant_id = applicant.id.clone();
+        let record_due_date = due_date.clone();
+        let cited = cited.clone();
         let outcome = self
             .archive
-            .create_dossier(new, request, audit, |code: &DossierCode| {
+            .create_dossier(new, documents, request, audit, move |code: &DossierCode| {
                 let draft = record::Draft {
                     dossier_code: code.to_string(),
                     sequence: 1,
                     step: Step::Receive,
                     state_after: state,
-                    note: &command.note,
-                    actor: credential,
-                    documents: documents.iter().map(digest_of).collect(),
-                    time_unix_millis: unix_millis(call.at),
+                    note: &note,
+                    actor: &signer,
+                    documents: digests,
+                    time_unix_millis: at_ms,
                     previous_record_sha256: Vec::new(),
-                    procedure_code: procedure.code.to_string(),
-                    applicant_id: applicant.id.clone(),
-                    due_date: due_date.clone(),
+                    procedure_code,
+                    applicant_id,
+                    due_date: record_due_date,
                     result_code: String::new(),
-                    cited_results: cited.clone(),
+                    cited_results: cited,
                 };
-                new_record(&draft, 1, documents.clone())
+                new_record(&draft, 1, Vec::new())
             })
             .await;
         match outcome {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use sqlx::{pool::PoolConnection, Database, Pool};
 
+use super::writer::GroupCommit;
 use crate::{
     archive::{
         blobs::{BlobStore, BlobStores},
@@ -19,6 +20,9 @@ pub struct SqlArchive<D: Database> {
     log: Option<Arc<LogKey>>,
     /// Where document bytes go: the `blobs` rows unless a store is set (`with_blob_store`).
     pub(super) blobs: BlobStores,
+    /// The flow's writer, shared by the clones of this archive; a new one when the log key or
+    /// the blob placement changes.
+    pub(super) writer: Arc<GroupCommit>,
 }
 
 impl<D: Database> SqlArchive<D> {
@@ -28,12 +32,14 @@ impl<D: Database> SqlArchive<D> {
             pool,
             log: None,
             blobs: BlobStores::default(),
+            writer: Arc::default(),
         }
     }
 
     /// Signs checkpoints with `key`: needed by every call that appends to the log.
     pub fn with_log(mut self, key: Arc<LogKey>) -> Self {
         self.log = Some(key);
+        self.writer = Arc::default();
         self
     }
 
@@ -41,6 +47,7 @@ impl<D: Database> SqlArchive<D> {
     /// hash, size and store name only). Rows naming `store` become readable.
     pub fn with_blob_store(mut self, store: Arc<dyn BlobStore>) -> Self {
         self.blobs.place_in(store);
+        self.writer = Arc::default();
         self
     }
 
@@ -69,6 +76,7 @@ impl<D: Database> Clone for SqlArchive<D> {
             pool: self.pool.clone(),
             log: self.log.clone(),
             blobs: self.blobs.clone(),
+            writer: self.writer.clone(),
         }
     }
 }

@@ -1,16 +1,12 @@
-//! The transparency log in SQL: appending leaves inside a write's transaction (the head row
-//! serialises appends), and serving receipts, checkpoints and proofs from the stored perfect
-//! subtrees, each proof's nodes in one query.
-
-use std::collections::HashMap;
+//! The transparency log in SQL: serving receipts, checkpoints and proofs from the stored
+//! perfect subtrees (`tree.rs` appends them).
 
 use super::{
     archive::SqlArchive,
-    backend::{
-        fetch_one, fetch_optional, fetch_optional_as, params, Backend, Column, Dialect, Param,
-    },
+    backend::{fetch_optional, fetch_optional_as, params, Backend, Column, Dialect},
     mappers::{self, as_i64},
     queries as q,
+    tree::fetch_nodes,
 };
 use crate::{
     archive::{
@@ -18,109 +14,8 @@ use crate::{
         error::{ArchiveError, Result},
         rows::{LogKind, LogReceipt, StoredCheckpoint},
     },
-    ledger::{self, Hash, LogKey, NodeId},
+    ledger::{self, Hash, NodeId},
 };
-
-/// Appends leaves to the log inside the caller's transaction, signs the checkpoint of the new
-/// size, and proves the first new leaf's inclusion in it.
-pub(super) async fn append<D: Dialect>(
-    tx: &mut D::Connection,
-    key: &LogKey,
-    entries: &[(LogKind, [u8; 32])],
-    dossier_code: &str,
-    at_ms: i64,
-) -> Result<LogReceipt> {
-    let head = fetch_one::<D>(tx, D::READ_HEAD_FOR_APPEND, &[]).await?;
-    let stored_size: i64 = head.get("size")?;
-    let frontier_bytes: Vec<u8> = head.get("frontier")?;
-    let mut frontier = ledger::Frontier::from_bytes(&frontier_bytes)?;
-    if i64::try_from(frontier.size()).ok() != Some(stored_size) {
-        return Err(ArchiveError::Corrupt(format!(
-            "the log head says size {stored_size} but its frontier has {}",
-            frontier.size()
-        )));
-    }
-    let first = frontier.size();
-    let mut first_leaf_hash = None;
-    for (kind, hash) in entries {
-        let index = as_i64(frontier.size())?;
-        let data = kind.leaf_data(hash);
-        let leaf = ledger::leaf_hash(&data);
-        first_leaf_hash.get_or_insert(leaf);
-        for (id, node) in frontier.append(leaf)? {
-            D::execute(tx, q::INSERT_NODE, &params![node_key(id)?, &node]).await?;
-        }
-        let leaf_row = params![index, &data, kind.name(), dossier_code, at_ms];
-        D::execute(tx, q::INSERT_LEAF, &leaf_row).await?;
-    }
-    let size = frontier.size();
-    let root = frontier.root();
-    let frontier_bytes = frontier.to_bytes();
-    let head = params![as_i64(size)?, &root, &frontier_bytes, stored_size];
-    if D::execute(tx, q::ADVANCE_HEAD, &head).await? != 1 {
-        return Err(ArchiveError::Conflict {
-            code: "the transparency log".to_owned(),
-            expected: stored_size,
-        });
-    }
-    let note = ledger::Checkpoint {
-        origin: key.name().to_owned(),
-        size,
-        root,
-        time_unix: at_ms.div_euclid(1000),
-    }
-    .sign(key)?;
-    let checkpoint = params![as_i64(size)?, &root, &note, at_ms];
-    D::execute(tx, q::INSERT_CHECKPOINT, &checkpoint).await?;
-    let nodes = fetch_nodes::<D>(tx, &ledger::inclusion_proof_nodes(first, size)?).await?;
-    Ok(LogReceipt {
-        leaf_index: first,
-        leaf_hash: first_leaf_hash.unwrap_or_else(ledger::empty_root),
-        path: ledger::inclusion_proof(first, size, &nodes)?,
-        checkpoint: StoredCheckpoint {
-            size,
-            root: root.to_vec(),
-            note,
-        },
-    })
-}
-
-fn node_key(id: NodeId) -> Result<i64> {
-    id.flat_key()
-        .ok_or_else(|| ArchiveError::Corrupt(format!("node {id} has no key")))
-}
-
-/// Reads the stored perfect subtrees a proof needs, in one query.
-async fn fetch_nodes<D: Backend>(
-    conn: &mut D::Connection,
-    ids: &[NodeId],
-) -> Result<HashMap<NodeId, Hash>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let keys = ids
-        .iter()
-        .map(|id| node_key(*id))
-        .collect::<Result<Vec<i64>>>()?;
-    let placeholders = (1..=keys.len())
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let sql = format!("{}{placeholders})", q::NODES_IN);
-    let params: Vec<Param> = keys.iter().copied().map(Param::from).collect();
-    let mut nodes = HashMap::with_capacity(keys.len());
-    for row in D::fetch_all(conn, &sql, &params).await? {
-        let key: i64 = row.get("id")?;
-        let hash: Vec<u8> = row.get("hash")?;
-        let id = NodeId::from_flat_key(key)
-            .ok_or_else(|| ArchiveError::Corrupt(format!("node key {key}")))?;
-        let hash: Hash = hash
-            .try_into()
-            .map_err(|_| ArchiveError::Corrupt(format!("node {id} is not 32 bytes")))?;
-        nodes.insert(id, hash);
-    }
-    Ok(nodes)
-}
 
 /// The leaf hash and audit path of a leaf in the tree of `tree_size` leaves.
 async fn inclusion<D: Backend>(

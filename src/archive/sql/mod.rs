@@ -4,7 +4,7 @@
 //! head is locked differ; `sqlite.rs` and `postgres.rs` supply them as a `Dialect`.
 //!
 //! One file per contract: `flow` (the writes), `log`, `retrieval`, `sessions`, `renewals`,
-//! `integrity` (fsck's storage checks).
+//! `integrity` (fsck's storage checks); `writer`, the group commit the flow's writes go through, and `writes`, their statements.
 
 mod activation;
 mod archive;
@@ -17,6 +17,9 @@ mod queries;
 mod renewals;
 mod retrieval;
 mod sessions;
+mod tree;
+mod writer;
+mod writes;
 
 pub use archive::SqlArchive;
 pub use backend::{Dialect, RowsAffected};

@@ -343,3 +343,9 @@ pub const LEAVES: &str =
 pub const NODES: &str = "SELECT id, hash FROM ledger_nodes";
 
 pub const CHECKPOINTS: &str = "SELECT size, root, note FROM ledger_checkpoints ORDER BY size";
+
+/// One write of a group commit: each runs inside its own savepoint, so that a write that
+/// fails is undone alone and the batch goes on.
+pub const SAVEPOINT: &str = "SAVEPOINT flow_write";
+pub const RELEASE_SAVEPOINT: &str = "RELEASE SAVEPOINT flow_write";
+pub const ROLLBACK_TO_SAVEPOINT: &str = "ROLLBACK TO SAVEPOINT flow_write";

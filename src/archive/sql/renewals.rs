@@ -4,8 +4,8 @@
 use super::{
     archive::SqlArchive,
     backend::{fetch_all_as, fetch_one, params, Column, Dialect},
-    flow::{insert_audit, insert_blob},
-    log, mappers, queries as q,
+    mappers, queries as q, tree,
+    writes::{insert_audit, insert_blob},
 };
 use crate::archive::{
     contracts::RenewalStore,
@@ -84,7 +84,7 @@ impl<D: Dialect> RenewalStore for SqlArchive<D> {
         let leaf = [(LogKind::RenewedResult, document.sha256)];
         let dossier = &renewal.dossier_code;
         let receipt =
-            log::append::<D>(&mut tx, &key, &leaf, dossier, renewal.renewed_at_ms).await?;
+            tree::append::<D>(&mut tx, &key, &leaf, dossier, renewal.renewed_at_ms).await?;
         insert_audit::<D>(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(receipt)

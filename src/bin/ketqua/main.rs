@@ -9,6 +9,7 @@ mod bench;
 mod check_path;
 mod client;
 mod demo;
+mod department;
 mod fsck;
 mod pki;
 mod remote;
@@ -82,7 +83,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(args) => demo::run(args).await,
         Command::Client(command) => client::run(command).await,
         Command::Archive(command) => archive::run(command).await,
-        Command::Bench(command) => bench::run(command),
+        Command::Bench(command) => bench::run(command).await,
         Command::Verify(args) => {
             let code = verify::run(&args)?;
             if code != 0 {

@@ -1,6 +1,8 @@
 //! `ketqua bench …`: signing and verification rates against pyHanko on the same documents,
-//! measured in one run so that the ratio means something on a shared machine.
+//! measured in one run so that the ratio means something on a shared machine; and the whole
+//! service's write path, end to end over gRPC (`flow`).
 
+mod flow;
 mod sign;
 mod verify;
 
@@ -29,10 +31,12 @@ pub enum BenchCommand {
         #[arg(long)]
         work: Option<PathBuf>,
     },
+    /// Dossiers a second through the five gRPC calls of a real server, and each step's p50/p99.
+    Flow(flow::FlowArgs),
 }
 
 /// Runs a `ketqua bench …` command and prints its table.
-pub fn run(command: BenchCommand) -> anyhow::Result<()> {
+pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
     match command {
         BenchCommand::Sign { pki, work, sizes } => {
             let sizes = if sizes.is_empty() {
@@ -47,6 +51,10 @@ pub fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Verify { pki, work } => {
             let work = work.unwrap_or_else(sign::default_work_dir);
             println!("{}", verify::verify_benchmark(&pki, &work)?);
+            Ok(())
+        }
+        BenchCommand::Flow(args) => {
+            println!("{}", flow::flow_benchmark(&args).await?);
             Ok(())
         }
     }

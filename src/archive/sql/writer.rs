@@ -1,0 +1,348 @@
+//! Group commit: one writer per archive commits the flow's writes. It takes every write
+//! waiting at that moment (a batch), runs each inside its own savepoint of one transaction,
+//! appends all their leaves to the log at once, signs one checkpoint, commits once, and only
+//! then answers each caller with its own receipt and audit path.
+//!
+//! Why: every step takes the database's write lock and the log's head. One transaction per
+//! step serialised them all behind SQLite's busy handler (which sleeps) or PostgreSQL's row
+//! locks, and paid a commit (an fsync with `synchronous=FULL`) and a checkpoint signature for
+//! each. Batching does not wait for company: while a batch commits the next one gathers, so a
+//! lone step is committed at once and a crowd shares the cost (Tessera's batched integration
+//! of transparency-log leaves is the model).
+//!
+//! What each write guarantees is unchanged: the writes of a batch run one after another, each
+//! seeing the ones before it, so the version checks, the request marks and the day counters
+//! behave exactly as they would in separate transactions — a write that fails rolls back to
+//! its savepoint and fails alone, its day number unused. Nothing is answered before the
+//! commit: a batch that cannot commit fails every write in it, and none is half-written.
+//! Document bytes for a separate blob store are put (durably) by the callers before they
+//! queue, in parallel; the writer only records that they are there.
+
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::{mpsc, oneshot};
+
+use super::{
+    backend::{fetch_one, params, Column, Dialect},
+    queries as q,
+    tree::{self, NewLeaf},
+    writes::{change_result, insert_audit, insert_dossier_row, insert_record, insert_request},
+};
+use crate::{
+    archive::{
+        error::{ArchiveError, Result},
+        rows::{
+            AuditEntry, DossierChange, LogKind, LogReceipt, NewDossier, NewRecord, RequestMark,
+        },
+    },
+    flow::DossierCode,
+    ledger::LogKey,
+};
+
+/// Writes in one batch at most; more wait for the next.
+const MAX_BATCH: usize = 256;
+/// Document bytes in one batch at most (the rows hold them in the database placement).
+const MAX_BATCH_BYTES: usize = 64 << 20;
+/// Writes queued for the writer before callers wait to queue.
+const QUEUE: usize = 4096;
+
+/// Builds the first record of a dossier once its number is known, inside the batch.
+pub(super) type BuildRecord =
+    Box<dyn FnOnce(&DossierCode) -> std::result::Result<NewRecord, ArchiveError> + Send>;
+
+/// A write of the flow.
+pub(super) enum Write {
+    /// Step 1: number the dossier (the day counter), build and store its first record.
+    Create {
+        new: NewDossier,
+        request: RequestMark,
+        audit: AuditEntry,
+        build: BuildRecord,
+    },
+    /// A step on an existing dossier, guarded by the version it was read at.
+    Append {
+        code: DossierCode,
+        expected_version: i64,
+        change: Box<DossierChange>,
+        record: NewRecord,
+        request: RequestMark,
+        audit: AuditEntry,
+    },
+}
+
+/// What a committed write returns to its caller.
+pub(super) struct Written {
+    pub code: DossierCode,
+    pub record: NewRecord,
+    pub log: LogReceipt,
+}
+
+struct Job {
+    write: Write,
+    reply: oneshot::Sender<Result<Written>>,
+}
+
+impl Job {
+    fn bytes(&self) -> usize {
+        let (record, result) = match &self.write {
+            Write::Create { .. } => return 0,
+            Write::Append { record, change, .. } => (record, change.result.as_ref()),
+        };
+        record
+            .documents
+            .iter()
+            .map(|d| d.content.len())
+            .chain(result.map(|r| r.document.content.len()))
+            .sum()
+    }
+}
+
+/// The handle to an archive's writer, started on the first write (on the runtime that makes
+/// it) and again if that runtime has gone.
+#[derive(Default)]
+pub(super) struct GroupCommit {
+    queue: Mutex<Option<mpsc::Sender<Job>>>,
+}
+
+/// What the writer needs besides the pool: the log key, and the name of the store holding
+/// document bytes (`None`: the rows hold them).
+pub(super) struct WriterSetup<D: sqlx::Database> {
+    pub pool: sqlx::Pool<D>,
+    pub key: Arc<LogKey>,
+    pub stored_in: Option<String>,
+}
+
+impl GroupCommit {
+    /// Queues `write` and waits for its batch to commit.
+    pub(super) async fn submit<D: Dialect>(
+        &self,
+        setup: impl FnOnce() -> Result<WriterSetup<D>>,
+        write: Write,
+    ) -> Result<Written> {
+        let queue = {
+            let mut slot = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+            match slot.as_ref().filter(|queue| !queue.is_closed()) {
+                Some(queue) => queue.clone(),
+                None => {
+                    let (queue, jobs) = mpsc::channel(QUEUE);
+                    tokio::spawn(run(setup()?, jobs));
+                    *slot = Some(queue.clone());
+                    queue
+                }
+            }
+        };
+        let (reply, answer) = oneshot::channel();
+        queue
+            .send(Job { write, reply })
+            .await
+            .map_err(|_| ArchiveError::WriterStopped)?;
+        answer.await.map_err(|_| ArchiveError::WriterStopped)?
+    }
+}
+
+async fn run<D: Dialect>(setup: WriterSetup<D>, mut jobs: mpsc::Receiver<Job>) {
+    while let Some(first) = jobs.recv().await {
+        let mut bytes = first.bytes();
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH && bytes < MAX_BATCH_BYTES {
+            match jobs.try_recv() {
+                Ok(job) => {
+                    bytes += job.bytes();
+                    batch.push(job);
+                }
+                Err(_) => break,
+            }
+        }
+        commit(&setup, batch).await;
+    }
+}
+
+/// A write done inside the batch's transaction, waiting for the commit.
+struct Done {
+    code: DossierCode,
+    record: NewRecord,
+    /// Its leaves in the log: the step record first, then an issued result.
+    leaves: Vec<(LogKind, [u8; 32])>,
+}
+
+/// Commits one batch and answers every caller in it.
+async fn commit<D: Dialect>(setup: &WriterSetup<D>, batch: Vec<Job>) {
+    let mut replies = Vec::with_capacity(batch.len());
+    let mut writes = Vec::with_capacity(batch.len());
+    for job in batch {
+        replies.push(job.reply);
+        writes.push(job.write);
+    }
+    match commit_writes(setup, writes).await {
+        Ok(outcomes) => {
+            for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                // A caller that has gone away (its client cancelled) finds its step committed
+                // when it retries with the same request id.
+                let _ = reply.send(outcome);
+            }
+        }
+        Err(error) => {
+            let message = error.to_string();
+            let unavailable = error.is_unavailable();
+            for reply in replies {
+                let _ = reply.send(Err(ArchiveError::BatchFailed {
+                    message: message.clone(),
+                    unavailable,
+                }));
+            }
+        }
+    }
+}
+
+/// Runs the writes in one transaction; each write's own outcome, or the error that failed
+/// them all.
+async fn commit_writes<D: Dialect>(
+    setup: &WriterSetup<D>,
+    writes: Vec<Write>,
+) -> Result<Vec<Result<Written>>> {
+    let mut tx = D::begin_write(&setup.pool).await?;
+    let mut outcomes: Vec<Result<Done>> = Vec::with_capacity(writes.len());
+    for write in writes {
+        D::execute(&mut tx, q::SAVEPOINT, &[]).await?;
+        let outcome = apply::<D>(&mut tx, setup.stored_in.as_deref(), write).await;
+        let end = if outcome.is_ok() {
+            q::RELEASE_SAVEPOINT
+        } else {
+            q::ROLLBACK_TO_SAVEPOINT
+        };
+        D::execute(&mut tx, end, &[]).await?;
+        if outcome.is_err() {
+            D::execute(&mut tx, q::RELEASE_SAVEPOINT, &[]).await?;
+        }
+        outcomes.push(outcome);
+    }
+    let done: Vec<&Done> = outcomes.iter().filter_map(|o| o.as_ref().ok()).collect();
+    if done.is_empty() {
+        tx.rollback().await?;
+        return Ok(outcomes
+            .into_iter()
+            .map(|outcome| match outcome {
+                Err(error) => Err(error),
+                Ok(_) => Err(ArchiveError::Corrupt("a write lost its outcome".to_owned())),
+            })
+            .collect());
+    }
+    let codes: Vec<String> = done.iter().map(|d| d.code.to_string()).collect();
+    let mut leaves = Vec::new();
+    let mut first_leaf = Vec::with_capacity(done.len());
+    for (write, code) in done.iter().zip(&codes) {
+        first_leaf.push(leaves.len());
+        leaves.extend(write.leaves.iter().map(|(kind, hash)| NewLeaf {
+            kind: *kind,
+            hash: *hash,
+            dossier_code: code,
+            at_ms: write.record.time_ms,
+        }));
+    }
+    let at_ms = done.iter().map(|d| d.record.time_ms).max().unwrap_or(0);
+    let appended = tree::append_all::<D>(&mut tx, &setup.key, &leaves, at_ms).await?;
+    let indexes: Vec<u64> = first_leaf
+        .iter()
+        .map(|&i| appended.first + i as u64)
+        .collect();
+    let mut receipts = appended.receipts::<D>(&mut tx, &indexes).await?.into_iter();
+    tx.commit().await?;
+    Ok(outcomes
+        .into_iter()
+        .map(|outcome| {
+            let done = outcome?;
+            let log = receipts
+                .next()
+                .ok_or_else(|| ArchiveError::Corrupt("a write without its receipt".to_owned()))?;
+            Ok(Written {
+                code: done.code,
+                record: done.record,
+                log,
+            })
+        })
+        .collect())
+}
+
+/// One write's statements, inside its savepoint.
+async fn apply<D: Dialect>(
+    tx: &mut D::Connection,
+    stored_in: Option<&str>,
+    write: Write,
+) -> Result<Done> {
+    match write {
+        Write::Create {
+            new,
+            request,
+            mut audit,
+            build,
+        } => {
+            let day = new.received_on.to_string();
+            let counter = params![new.agency.as_str(), &day];
+            let number: i64 = fetch_one::<D>(tx, q::NEXT_DOSSIER_NUMBER, &counter)
+                .await?
+                .get("last_number")?;
+            let code = u32::try_from(number)
+                .ok()
+                .and_then(|n| DossierCode::new(new.agency.clone(), new.received_on, n).ok())
+                .ok_or_else(|| ArchiveError::NumbersExhausted {
+                    agency: new.agency.as_str().to_owned(),
+                    day: day.clone(),
+                })?;
+            // An error from here on rolls the counter back with the savepoint: the number
+            // is not used up.
+            let record = build(&code)?;
+            let code_text = code.to_string();
+            insert_dossier_row::<D>(tx, &new, &code_text, &record).await?;
+            insert_record::<D>(tx, stored_in, &code_text, &record).await?;
+            insert_request::<D>(tx, &request, &code_text, record.sequence).await?;
+            audit.dossier_code = Some(code_text);
+            insert_audit::<D>(tx, &audit).await?;
+            let leaves = vec![(LogKind::StepRecord, record.record_sha256)];
+            Ok(Done {
+                code,
+                record,
+                leaves,
+            })
+        }
+        Write::Append {
+            code,
+            expected_version,
+            change,
+            record,
+            request,
+            audit,
+        } => {
+            let code_text = code.to_string();
+            let issued_code = change.issue_result.as_ref().map(|r| r.result_code.as_str());
+            let advance = params![
+                &change.state,
+                &change.due_date,
+                &change.finished_on,
+                &record.record_sha256,
+                record.time_ms,
+                issued_code,
+                &code_text,
+                expected_version,
+            ];
+            if D::execute(tx, q::ADVANCE_DOSSIER, &advance).await? != 1 {
+                return Err(ArchiveError::Conflict {
+                    code: code_text,
+                    expected: expected_version,
+                });
+            }
+            insert_record::<D>(tx, stored_in, &code_text, &record).await?;
+            change_result::<D>(tx, stored_in, &code_text, expected_version, &change).await?;
+            insert_request::<D>(tx, &request, &code_text, record.sequence).await?;
+            insert_audit::<D>(tx, &audit).await?;
+            let mut leaves = vec![(LogKind::StepRecord, record.record_sha256)];
+            if let Some(issued) = &change.issue_result {
+                leaves.push((LogKind::IssuedResult, issued.sha256));
+            }
+            Ok(Done {
+                code,
+                record,
+                leaves,
+            })
+        }
+    }
+}
