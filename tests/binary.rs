@@ -397,3 +397,82 @@ async fn verification_trusts_only_the_configured_anchors_in_production() {
     let own = verdict(vec!["--trust".into(), root.display().to_string()]).await;
     assert_eq!(own, Verdict::Valid);
 }
+
+/// The rows of `ketqua bench flow`'s table: (in flight, dossiers/s).
+fn flow_rows(stdout: &str) -> Vec<(usize, f64)> {
+    stdout
+        .lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            Some((cells.get(1)?.parse().ok()?, cells.get(3)?.parse().ok()?))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn bench_flow_takes_every_dossier_through_the_five_steps_of_a_given_server() {
+    let server = Server::start();
+    let pki = server.pki_dir();
+    let stdout = stdout_of(&run(&[
+        "bench",
+        "flow",
+        "--server",
+        &server.grpc,
+        "--pki",
+        pki.to_str().unwrap(),
+        "--dossiers",
+        "5",
+        "--concurrency",
+        "1,3",
+        "--connections",
+        "2",
+    ]));
+    let rows = flow_rows(&stdout);
+    assert_eq!(
+        rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        [1, 3],
+        "{stdout}"
+    );
+    assert!(rows.iter().all(|r| r.1 > 0.0), "{stdout}");
+    assert!(stdout.contains("sign p50 / p99 ms"), "{stdout}");
+    // Five dossiers a run and one to warm up, each received, signed and returned: on the
+    // server, not only in the table.
+    let counts = server.row_counts().await;
+    let count = |table: &str| counts.iter().find(|(t, _)| t == table).unwrap().1;
+    assert_eq!(count("dossiers"), 11);
+    assert_eq!(count("step_records"), 55);
+    assert_eq!(count("results"), 11);
+}
+
+#[test]
+fn bench_flow_starts_its_own_server_and_cleans_up() {
+    let pki = tempfile::tempdir().unwrap();
+    let stdout = stdout_of(&run(&[
+        "bench",
+        "flow",
+        "--pki",
+        pki.path().to_str().unwrap(),
+        "--dossiers",
+        "2",
+        "--concurrency",
+        "2",
+    ]));
+    assert_eq!(flow_rows(&stdout).len(), 1, "{stdout}");
+    assert!(stdout.contains("SQLite (a fresh file)"), "{stdout}");
+    // The server it started made a development PKI with TLS for the department systems.
+    assert!(pki.path().join("client-ca.pem").is_file());
+    let bad = run(&[
+        "bench",
+        "flow",
+        "--database",
+        "mysql://x",
+        "--pki",
+        "/nonexistent",
+    ]);
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("postgres:// URL"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+}
