@@ -202,7 +202,13 @@ async fn commit_writes<D: Dialect>(
 ) -> Result<Vec<Result<Written>>> {
     let mut tx = D::begin_write(&setup.pool).await?;
     let mut outcomes: Vec<Result<Done>> = Vec::with_capacity(writes.len());
+    // A write alone needs no savepoint: if it fails, the whole transaction is rolled back.
+    let alone = writes.len() == 1;
     for write in writes {
+        if alone {
+            outcomes.push(apply::<D>(&mut tx, setup.stored_in.as_deref(), write).await);
+            break;
+        }
         D::execute(&mut tx, q::SAVEPOINT, &[]).await?;
         let outcome = apply::<D>(&mut tx, setup.stored_in.as_deref(), write).await;
         let end = if outcome.is_ok() {

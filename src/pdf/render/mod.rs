@@ -8,6 +8,7 @@ mod font;
 mod layout;
 mod plain;
 mod qr;
+mod qr_mask;
 mod stamp;
 
 pub use font::{FontError, FontSubset};

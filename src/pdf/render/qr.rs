@@ -19,8 +19,9 @@
 
 use std::fmt::Write as _;
 
-use qrcode::{Color, EcLevel, QrCode};
+use qrcode::EcLevel;
 
+use super::qr_mask::symbol;
 use crate::pdf::syntax::num;
 
 /// Modules of white border around the symbol (ISO/IEC 18004 requires 4).
@@ -71,10 +72,8 @@ pub fn qr_content(payload: &QrPayload, x: f64, y: f64, size: f64) -> Result<Vec<
         return Err(QrError::BadSize(size));
     }
     let text = qr_text(payload);
-    let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
-        .map_err(|_| QrError::TooLong(text.len()))?;
-    let width = code.width();
-    let colors = code.to_colors();
+    let (width, colors) =
+        symbol(text.as_bytes(), EcLevel::M).map_err(|_| QrError::TooLong(text.len()))?;
     let modules = (width + 2 * QUIET_ZONE) as f64;
     let m = size / modules;
     let mut out = String::with_capacity(width * width * 4);
@@ -91,9 +90,9 @@ pub fn qr_content(payload: &QrPayload, x: f64, y: f64, size: f64) -> Result<Vec<
         let top = y + size - (QUIET_ZONE + row) as f64 * m;
         let mut col = 0;
         while col < line.len() {
-            if line[col] == Color::Dark {
+            if line[col] {
                 let start = col;
-                while col < line.len() && line[col] == Color::Dark {
+                while col < line.len() && line[col] {
                     col += 1;
                 }
                 let _ = writeln!(
