@@ -205,54 +205,22 @@ async fn commit_writes<D: Dialect>(
     // A write alone needs no savepoint: if it fails, the whole transaction is rolled back.
     let alone = writes.len() == 1;
     for write in writes {
-        if alone {
-            outcomes.push(apply::<D>(&mut tx, setup.stored_in.as_deref(), write).await);
-            break;
-        }
-        D::execute(&mut tx, q::SAVEPOINT, &[]).await?;
-        let outcome = apply::<D>(&mut tx, setup.stored_in.as_deref(), write).await;
-        let end = if outcome.is_ok() {
-            q::RELEASE_SAVEPOINT
+        let outcome = if alone {
+            apply::<D>(&mut tx, setup.stored_in.as_deref(), write).await
         } else {
-            q::ROLLBACK_TO_SAVEPOINT
+            apply_in_savepoint::<D>(&mut tx, setup.stored_in.as_deref(), write).await?
         };
-        D::execute(&mut tx, end, &[]).await?;
-        if outcome.is_err() {
-            D::execute(&mut tx, q::RELEASE_SAVEPOINT, &[]).await?;
-        }
         outcomes.push(outcome);
     }
     let done: Vec<&Done> = outcomes.iter().filter_map(|o| o.as_ref().ok()).collect();
-    if done.is_empty() {
+    let mut receipts = if done.is_empty() {
         tx.rollback().await?;
-        return Ok(outcomes
-            .into_iter()
-            .map(|outcome| match outcome {
-                Err(error) => Err(error),
-                Ok(_) => Err(ArchiveError::Corrupt("a write lost its outcome".to_owned())),
-            })
-            .collect());
-    }
-    let codes: Vec<String> = done.iter().map(|d| d.code.to_string()).collect();
-    let mut leaves = Vec::new();
-    let mut first_leaf = Vec::with_capacity(done.len());
-    for (write, code) in done.iter().zip(&codes) {
-        first_leaf.push(leaves.len());
-        leaves.extend(write.leaves.iter().map(|(kind, hash)| NewLeaf {
-            kind: *kind,
-            hash: *hash,
-            dossier_code: code,
-            at_ms: write.record.time_ms,
-        }));
-    }
-    let at_ms = done.iter().map(|d| d.record.time_ms).max().unwrap_or(0);
-    let appended = tree::append_all::<D>(&mut tx, &setup.key, &leaves, at_ms).await?;
-    let indexes: Vec<u64> = first_leaf
-        .iter()
-        .map(|&i| appended.first + i as u64)
-        .collect();
-    let mut receipts = appended.receipts::<D>(&mut tx, &indexes).await?.into_iter();
-    tx.commit().await?;
+        Vec::new().into_iter()
+    } else {
+        let receipts = append_leaves::<D>(&mut tx, &setup.key, &done).await?;
+        tx.commit().await?;
+        receipts.into_iter()
+    };
     Ok(outcomes
         .into_iter()
         .map(|outcome| {
@@ -267,6 +235,47 @@ async fn commit_writes<D: Dialect>(
             })
         })
         .collect())
+}
+
+/// `write` inside its own savepoint: undone alone if it fails. The error of the savepoint
+/// statements themselves fails the batch.
+async fn apply_in_savepoint<D: Dialect>(
+    tx: &mut D::Connection,
+    stored_in: Option<&str>,
+    write: Write,
+) -> Result<Result<Done>> {
+    D::execute(tx, q::SAVEPOINT, &[]).await?;
+    let outcome = apply::<D>(tx, stored_in, write).await;
+    if outcome.is_err() {
+        D::execute(tx, q::ROLLBACK_TO_SAVEPOINT, &[]).await?;
+    }
+    D::execute(tx, q::RELEASE_SAVEPOINT, &[]).await?;
+    Ok(outcome)
+}
+
+/// Appends the leaves of every write done to the log (one checkpoint) and returns each
+/// write's receipt, in order.
+async fn append_leaves<D: Dialect>(
+    tx: &mut D::Connection,
+    key: &LogKey,
+    done: &[&Done],
+) -> Result<Vec<LogReceipt>> {
+    let codes: Vec<String> = done.iter().map(|d| d.code.to_string()).collect();
+    let mut leaves = Vec::new();
+    let mut first_leaf = Vec::with_capacity(done.len());
+    for (write, code) in done.iter().zip(&codes) {
+        first_leaf.push(leaves.len() as u64);
+        leaves.extend(write.leaves.iter().map(|(kind, hash)| NewLeaf {
+            kind: *kind,
+            hash: *hash,
+            dossier_code: code,
+            at_ms: write.record.time_ms,
+        }));
+    }
+    let at_ms = done.iter().map(|d| d.record.time_ms).max().unwrap_or(0);
+    let appended = tree::append_all::<D>(tx, key, &leaves, at_ms).await?;
+    let indexes: Vec<u64> = first_leaf.iter().map(|i| appended.first + i).collect();
+    appended.receipts::<D>(tx, &indexes).await
 }
 
 /// One write's statements, inside its savepoint.

@@ -82,9 +82,13 @@ fn thousandths(m: i64) -> String {
     let (whole, fraction) = (m.unsigned_abs() / 1000, m.unsigned_abs() % 1000);
     let _ = write!(out, "{whole}");
     if fraction != 0 {
-        let digits = format!("{fraction:03}");
-        out.push('.');
-        out.push_str(digits.trim_end_matches('0'));
+        // Three decimals without their trailing zeros: 500 is ".5", 50 is ".05".
+        let (mut digits, mut width) = (fraction, 3usize);
+        while digits % 10 == 0 {
+            digits /= 10;
+            width = width.saturating_sub(1);
+        }
+        let _ = write!(out, ".{digits:0width$}");
     }
     out
 }
