@@ -30,6 +30,7 @@ pub fn decision(step: Step) -> &'static str {
         Step::Withdraw => "withdrawn",
         Step::Stop => "stopped",
         Step::Revoke => "revoked",
+        Step::Extend => "extended",
     }
 }
 
@@ -45,6 +46,7 @@ pub fn step_to_proto(step: Step) -> pb::Step {
         Step::Withdraw => pb::Step::Withdraw,
         Step::Stop => pb::Step::Stop,
         Step::Revoke => pb::Step::Revoke,
+        Step::Extend => pb::Step::Extend,
     }
 }
 
@@ -61,6 +63,7 @@ pub fn step_from_proto(step: pb::Step) -> Option<Step> {
         pb::Step::Withdraw => Step::Withdraw,
         pb::Step::Stop => Step::Stop,
         pb::Step::Revoke => Step::Revoke,
+        pb::Step::Extend => Step::Extend,
     })
 }
 
@@ -119,6 +122,8 @@ pub struct Draft<'a> {
     pub due_date: String,
     pub result_code: String,
     pub cited_results: Vec<pb::CitedResult>,
+    /// Set by extend: the due date the record replaces.
+    pub previous_due_date: String,
 }
 
 /// A record as signed: its bytes, their hash and the detached signature.
@@ -164,6 +169,7 @@ pub fn encode(draft: &Draft<'_>) -> Vec<u8> {
         due_date: draft.due_date.clone(),
         result_code: draft.result_code.clone(),
         cited_results: draft.cited_results.clone(),
+        previous_due_date: draft.previous_due_date.clone(),
     };
     record.encode_to_vec()
 }

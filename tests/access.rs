@@ -116,6 +116,32 @@ async fn without_a_certificate_only_the_public_calls_answer() {
         ),
         Code::Unauthenticated
     );
+    assert_eq!(
+        code_of(
+            dossiers
+                .extend(pb::ExtendRequest {
+                    request_id: request_id("extend"),
+                    credential_id: "stp-appraiser".to_owned(),
+                    dossier_code: code.clone(),
+                    reason: "x".to_owned(),
+                    working_days: 5,
+                    ..pb::ExtendRequest::default()
+                })
+                .await
+        ),
+        Code::Unauthenticated
+    );
+    // The citizens' progress view is public, without any personal data.
+    let progress = dossiers
+        .track(pb::TrackRequest {
+            dossier_code: code.clone(),
+            applicant_id: String::new(),
+        })
+        .await
+        .expect("track is public")
+        .into_inner();
+    assert_eq!(progress.state(), pb::DossierState::Returned);
+    assert!(progress.applicant_name.is_empty());
     let mut signing = SigningClient::new(anonymous.clone());
     assert_eq!(
         code_of(

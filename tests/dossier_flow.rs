@@ -581,27 +581,6 @@ async fn a_restart_keeps_everything(backend: Backend) {
     .unwrap();
 }
 
-/// Runs one bad call and checks its status, and that the archive's row counts are exactly as
-/// before but for the one audit line recording the refused call.
-macro_rules! refused_without_trace {
-    ($server:expr, $what:expr, $code:expr, $call:expr) => {{
-        let before = $server.row_counts().await;
-        let status = $call.await.expect_err($what);
-        assert_eq!(status.code(), $code, "{}: {status:?}", $what);
-        assert!(!status.message().is_empty(), "{} has a message", $what);
-        let after = $server.row_counts().await;
-        for ((table, count_before), (_, count_after)) in before.iter().zip(&after) {
-            let expected = if table == "audit_log" {
-                count_before + 1
-            } else {
-                *count_before
-            };
-            assert_eq!(*count_after, expected, "{}: table {table}", $what);
-        }
-        status
-    }};
-}
-
 async fn bad_input_gets_a_precise_status_and_changes_nothing(backend: Backend) {
     let Some(server) = Server::start_on(backend, &["--max-document-bytes", "2048"]).await else {
         return;

@@ -52,7 +52,11 @@ const LAYERS: &[(&str, &[&str])] = &[
             "proto", "access",
         ],
     ),
-    ("web", &["service", "flow", "cms", "archive", "verify"]),
+    // The pages name their callers as gRPC does: citizens are `access::Caller::anonymous()`.
+    (
+        "web",
+        &["service", "flow", "cms", "archive", "verify", "access"],
+    ),
     (
         "server",
         &[

@@ -129,6 +129,9 @@ pub enum Timeliness {
     Overdue,
     FinishedOnTime,
     FinishedLate,
+    /// A supplement is requested: the clock is stopped until the re-receipt, which sets a new
+    /// due date, so the dossier is neither on time nor overdue meanwhile.
+    AwaitingApplicant,
 }
 
 impl Timeliness {
@@ -138,6 +141,7 @@ impl Timeliness {
             Timeliness::Overdue => "overdue",
             Timeliness::FinishedOnTime => "finished_on_time",
             Timeliness::FinishedLate => "finished_late",
+            Timeliness::AwaitingApplicant => "awaiting_applicant",
         }
     }
 
@@ -147,16 +151,24 @@ impl Timeliness {
             Timeliness::Overdue => "quá hạn",
             Timeliness::FinishedOnTime => "hoàn thành đúng hạn",
             Timeliness::FinishedLate => "hoàn thành trễ hạn",
+            Timeliness::AwaitingApplicant => "tạm dừng, chờ bổ sung hồ sơ",
         }
     }
 }
 
 /// `finished_on` is the Vietnam date on which the dossier reached a terminal state; when it is
-/// set, `today` does not matter.
-pub fn timeliness(due: Date, today: Date, finished_on: Option<Date>) -> Timeliness {
+/// set, `today` does not matter. `awaiting_applicant`: a supplement is requested (the clock is
+/// stopped).
+pub fn timeliness(
+    due: Date,
+    today: Date,
+    finished_on: Option<Date>,
+    awaiting_applicant: bool,
+) -> Timeliness {
     match finished_on {
         Some(f) if f <= due => Timeliness::FinishedOnTime,
         Some(_) => Timeliness::FinishedLate,
+        None if awaiting_applicant => Timeliness::AwaitingApplicant,
         None if today <= due => Timeliness::OnTime,
         None => Timeliness::Overdue,
     }
@@ -295,10 +307,21 @@ mod tests {
     fn timeliness_boundaries() {
         let due = date!(2026 - 03 - 05);
         let next = date!(2026 - 03 - 06);
-        assert_eq!(timeliness(due, due, None), Timeliness::OnTime);
-        assert_eq!(timeliness(due, next, None), Timeliness::Overdue);
-        assert_eq!(timeliness(due, next, Some(due)), Timeliness::FinishedOnTime);
-        assert_eq!(timeliness(due, due, Some(next)), Timeliness::FinishedLate);
+        assert_eq!(timeliness(due, due, None, false), Timeliness::OnTime);
+        assert_eq!(timeliness(due, next, None, false), Timeliness::Overdue);
+        assert_eq!(
+            timeliness(due, next, None, true),
+            Timeliness::AwaitingApplicant,
+            "a dossier waiting for papers is not overdue"
+        );
+        assert_eq!(
+            timeliness(due, next, Some(due), false),
+            Timeliness::FinishedOnTime
+        );
+        assert_eq!(
+            timeliness(due, due, Some(next), false),
+            Timeliness::FinishedLate
+        );
         assert_eq!(Timeliness::FinishedLate.as_str(), "finished_late");
     }
 

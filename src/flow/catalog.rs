@@ -556,11 +556,16 @@ result_document = "Phiếu lý lịch tư pháp số 1"
         assert_eq!(due, date!(2026 - 03 - 05));
         assert_eq!(cal.working_days_between(received, due), 10);
         assert_eq!(
-            timeliness(due, date!(2026 - 03 - 06), Some(date!(2026 - 03 - 05))),
+            timeliness(
+                due,
+                date!(2026 - 03 - 06),
+                Some(date!(2026 - 03 - 05)),
+                false
+            ),
             Timeliness::FinishedOnTime
         );
         assert_eq!(
-            timeliness(due, date!(2026 - 03 - 06), None),
+            timeliness(due, date!(2026 - 03 - 06), None, false),
             Timeliness::Overdue
         );
         assert_eq!(

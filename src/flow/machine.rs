@@ -8,6 +8,8 @@ const RECEIVER: &[Role] = &[Role::Receiver];
 const APPRAISER: &[Role] = &[Role::Appraiser];
 const APPROVER: &[Role] = &[Role::Approver];
 const DESK_OR_APPRAISER: &[Role] = &[Role::Receiver, Role::Appraiser];
+/// The handling department: the one whose delay the apology answers for.
+const HANDLING: &[Role] = &[Role::Appraiser, Role::Approver];
 
 /// The whole machine in one place: the state a step leads to and who may perform it. Every other
 /// function derives from this table so they cannot disagree.
@@ -31,6 +33,9 @@ fn rule(from: Option<State>, step: Step) -> Option<(State, &'static [Role])> {
             (Withdrawn, RECEIVER)
         }
         (Some(Received | SupplementRequested | Appraised | Approved), Stop) => (Stopped, APPROVER),
+        // A later due date for a dossier still being processed. Not while the applicant owes
+        // papers: the processing time restarts at the re-receipt anyway.
+        (Some(state @ (Received | Appraised | Approved | Signed)), Extend) => (state, HANDLING),
         _ => return None,
     };
     Some(to)

@@ -35,6 +35,10 @@ fn expected_table() -> Vec<(Option<State>, Step, State, Vec<Role>)> {
         t.push((Some(s), Withdraw, Withdrawn, vec![Receiver]));
         t.push((Some(s), Stop, Stopped, vec![Approver]));
     }
+    // An extension keeps the state; not while the applicant owes papers.
+    for s in [Received, Appraised, Approved, Signed] {
+        t.push((Some(s), Extend, s, vec![Appraiser, Approver]));
+    }
     t
 }
 
@@ -130,7 +134,7 @@ fn names_round_trip() {
     assert_eq!(
         e.to_string(),
         "unknown step \"Approve\": expected one of receive, appraise, approve, sign, \
-         return, request_supplement, refuse, withdraw, stop, revoke"
+         return, request_supplement, refuse, withdraw, stop, revoke, extend"
     );
 }
 

@@ -123,6 +123,9 @@ pub enum Step {
     /// from the transition table (a returned dossier's processing is over, and `Returned` stays
     /// final); `check_revoke` decides it. It is still a signed record in the dossier's chain.
     Revoke,
+    /// A new due date for a dossier in progress, with the apology owed for the delay
+    /// (Circular 01/2018/TT-VPCP, form 04). The dossier stays in its state.
+    Extend,
 }
 
 named_enum!(Step, "step", [
@@ -136,6 +139,7 @@ named_enum!(Step, "step", [
     Withdraw => "withdraw",
     Stop => "stop",
     Revoke => "revoke",
+    Extend => "extend",
 ]);
 
 impl Step {
@@ -151,6 +155,7 @@ impl Step {
             Step::Withdraw => "rút hồ sơ",
             Step::Stop => "dừng xử lý",
             Step::Revoke => "thu hồi kết quả",
+            Step::Extend => "gia hạn, hẹn lại ngày trả kết quả",
         }
     }
 }

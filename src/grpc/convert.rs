@@ -11,8 +11,8 @@ use crate::{
     proto::v1 as pb,
     record,
     service::{
-        DocumentInput, DossierView, Receipt, RenewalAction, RenewalProgress, ResultMetadata,
-        SearchInput, SearchPage,
+        DeadlineHistory, DocumentInput, DossierView, ProgressView, Receipt, RenewalAction,
+        RenewalProgress, ResultMetadata, SearchInput, SearchPage,
     },
 };
 
@@ -67,6 +67,7 @@ pub(super) fn timeliness(t: Timeliness) -> pb::Timeliness {
         Timeliness::Overdue => pb::Timeliness::Overdue,
         Timeliness::FinishedOnTime => pb::Timeliness::FinishedOnTime,
         Timeliness::FinishedLate => pb::Timeliness::FinishedLate,
+        Timeliness::AwaitingApplicant => pb::Timeliness::AwaitingApplicant,
     }
 }
 
@@ -118,6 +119,79 @@ pub(super) fn dossier(view: DossierView) -> pb::Dossier {
             .collect(),
         result,
         version: row.version as u64,
+        extensions: extensions(&view.history),
+        supplement_waits: supplement_waits(&view.history),
+    }
+}
+
+fn extensions(history: &DeadlineHistory) -> Vec<pb::Extension> {
+    history
+        .extensions
+        .iter()
+        .map(|e| pb::Extension {
+            extended_on: e.extended_on.to_string(),
+            previous_due_date: e.previous_due_date.clone(),
+            new_due_date: e.new_due_date.clone(),
+            reason: e.reason.clone(),
+            record_sequence: u32::try_from(e.record_sequence).unwrap_or(0),
+        })
+        .collect()
+}
+
+fn supplement_waits(history: &DeadlineHistory) -> Vec<pb::SupplementWait> {
+    history
+        .supplement_waits
+        .iter()
+        .map(|w| pb::SupplementWait {
+            requested_on: w.requested_on.to_string(),
+            received_on: w.received_on.map(|d| d.to_string()).unwrap_or_default(),
+            days: w.days,
+        })
+        .collect()
+}
+
+pub(super) fn progress(view: ProgressView) -> pb::Progress {
+    pb::Progress {
+        dossier_code: view.dossier_code,
+        state: record::state_to_proto(view.state) as i32,
+        state_name: view.state.vietnamese().to_owned(),
+        national_status: u32::from(view.state.national_status()),
+        procedure_code: view.procedure_code,
+        procedure_name: view.procedure_name,
+        department: view.department,
+        department_name: view.department_name,
+        received_on: view.received_on,
+        due_date: view.due_date,
+        timeliness: timeliness(view.timeliness) as i32,
+        extensions: extensions(&view.history),
+        supplement_waits: supplement_waits(&view.history),
+        steps: view
+            .steps
+            .into_iter()
+            .map(|s| pb::ProgressStep {
+                step: record::step_to_proto(s.step) as i32,
+                step_name: s.step.vietnamese().to_owned(),
+                at: rfc3339(s.at.to_offset(crate::flow::VIETNAM)),
+                department: s.department,
+                state_after: s
+                    .state_after
+                    .map_or(pb::DossierState::Unspecified, record::state_to_proto)
+                    as i32,
+                note: s.note.unwrap_or_default(),
+            })
+            .collect(),
+        results: view
+            .results
+            .into_iter()
+            .map(|r| pb::IssuedResultRef {
+                verify_path: format!("/v/{}", r.result_code),
+                result_code: r.result_code,
+                status: r.status,
+                issued_on: r.issued_on.to_string(),
+            })
+            .collect(),
+        applicant_verified: view.applicant_verified,
+        applicant_name: view.applicant_name.unwrap_or_default(),
     }
 }
 

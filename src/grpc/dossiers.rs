@@ -1,4 +1,5 @@
-//! The `Dossiers` service: the five steps and the other outcomes of a dossier, and `Get`.
+//! The `Dossiers` service: the five steps and the other outcomes of a dossier, extensions,
+//! `Get`, and the public `Track`.
 
 use std::sync::Arc;
 
@@ -6,7 +7,7 @@ use tonic::{Request, Response, Status};
 
 use super::{
     callers::caller_of,
-    convert::{document, documents, dossier, metadata_input, receipt, rfc3339},
+    convert::{document, documents, dossier, metadata_input, progress, receipt, rfc3339},
     status::{max_message_bytes, reply},
 };
 use crate::{
@@ -17,7 +18,10 @@ use crate::{
         dossiers_server::{Dossiers, DossiersServer},
     },
     record::step_from_proto,
-    service::{ApplicantInput, ReceiveCommand, ResultContent, Service, SignCommand, StepCommand},
+    service::{
+        ApplicantInput, ExtendCommand, ReceiveCommand, ResultContent, Service, SignCommand,
+        StepCommand,
+    },
 };
 
 pub struct DossiersApi<A> {
@@ -192,5 +196,36 @@ impl_dossiers! {
             .get(&caller, &request.dossier_code, request.include_result_content)
             .await;
         reply(view, dossier)
+    }
+
+    async fn extend(
+        &self,
+        request: Request<pb::ExtendRequest>,
+    ) -> Result<Response<pb::StepReceipt>, Status> {
+        let caller = caller_of(&self.service, &request);
+        let request = request.into_inner();
+        let command = ExtendCommand {
+            request_id: request.request_id,
+            credential_id: request.credential_id,
+            dossier_code: request.dossier_code,
+            reason: request.reason,
+            new_due_date: request.new_due_date,
+            working_days: request.working_days,
+            documents: documents(request.documents),
+        };
+        reply(self.service.extend(&caller, command).await, receipt)
+    }
+
+    async fn track(
+        &self,
+        request: Request<pb::TrackRequest>,
+    ) -> Result<Response<pb::Progress>, Status> {
+        let caller = caller_of(&self.service, &request);
+        let request = request.into_inner();
+        let view = self
+            .service
+            .track(&caller, &request.dossier_code, &request.applicant_id)
+            .await;
+        reply(view, progress)
     }
 }

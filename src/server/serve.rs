@@ -250,7 +250,8 @@ async fn run<A: Archive>(
                     })
                 })
                 .with_tsa(tsa)
-                .with_verifier(service.clone()),
+                .with_verifier(service.clone())
+                .with_tracker(service.clone()),
         ),
     )
     .with_graceful_shutdown(stopped(stop_rx));

@@ -1,5 +1,6 @@
 //! What the flow's use cases answer: a step's receipt and a dossier as `Get` shows it.
 
+use super::progress::DeadlineHistory;
 use crate::{
     archive::{DossierRow, LogReceipt, StoredDocument, StoredRecord, StoredResult},
     flow::{DossierCode, State, Step, Timeliness},
@@ -26,6 +27,8 @@ pub struct DossierView {
     pub state: State,
     pub procedure_name: String,
     pub timeliness: Timeliness,
+    /// Extensions and waits for the applicant, read from the records.
+    pub history: DeadlineHistory,
     pub allowed_steps: Vec<Step>,
     pub documents: Vec<StoredDocument>,
     pub records: Vec<(StoredRecord, pb::StepRecord)>,

@@ -57,6 +57,7 @@ pub(super) fn method_name(step: Step) -> &'static str {
         Step::Withdraw => "Withdraw",
         Step::Stop => "Stop",
         Step::Revoke => "RevokeResult",
+        Step::Extend => "Extend",
     }
 }
 

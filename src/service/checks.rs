@@ -20,7 +20,12 @@ use crate::{
 pub(super) fn needs_reason(step: Step) -> bool {
     matches!(
         step,
-        Step::RequestSupplement | Step::Refuse | Step::Withdraw | Step::Stop | Step::Revoke
+        Step::RequestSupplement
+            | Step::Refuse
+            | Step::Withdraw
+            | Step::Stop
+            | Step::Revoke
+            | Step::Extend
     )
 }
 

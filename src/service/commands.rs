@@ -30,6 +30,20 @@ pub struct StepCommand {
     pub documents: Vec<DocumentInput>,
 }
 
+/// A later due date for a dossier in progress, with the reason (the apology's words).
+#[derive(Debug, Clone, Default)]
+pub struct ExtendCommand {
+    pub request_id: String,
+    pub credential_id: String,
+    pub dossier_code: String,
+    pub reason: String,
+    /// YYYY-MM-DD, or empty when `working_days` says it.
+    pub new_due_date: String,
+    /// Working days from today, or 0 when `new_due_date` says it.
+    pub working_days: u32,
+    pub documents: Vec<DocumentInput>,
+}
+
 /// Step 4: the result document, signed by the competent signer and then the seal.
 #[derive(Debug, Clone)]
 pub struct SignCommand {

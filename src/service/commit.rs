@@ -37,6 +37,8 @@ pub(super) struct StepWrite<'a> {
     pub change: DossierChange,
     pub fingerprint: [u8; 32],
     pub due_date: String,
+    /// Set by an extension: the due date the record replaces.
+    pub previous_due_date: String,
     pub result_code: String,
     /// The official's own token's signature over the record's signed attributes; `None`: the
     /// service signs with the credential's key.
@@ -69,6 +71,7 @@ impl StepWrite<'_> {
             due_date: self.due_date.clone(),
             result_code: self.result_code.clone(),
             cited_results: self.cited_results.clone(),
+            previous_due_date: self.previous_due_date.clone(),
         })
     }
 }

@@ -93,7 +93,7 @@ impl<A: Archive> Service<A> {
         }
         let code = parse_dossier_code(&command.dossier_code)?;
         let row = self.load(&code).await?;
-        let plan = self.plan_step(call, command, &code, &row).await?;
+        let plan = self.plan_step(call, command, &code, &row, None).await?;
         let credential = plan.credential;
         let write = plan.write(command, &code, &row, fingerprint, None);
         let draft = write.draft(call.at)?;
@@ -222,7 +222,9 @@ impl<A: Archive> Service<A> {
             at: prepared_at,
             ..*call
         };
-        let plan = self.plan_step(&as_prepared, command, &code, &row).await?;
+        let plan = self
+            .plan_step(&as_prepared, command, &code, &row, None)
+            .await?;
         let write = plan.write(command, &code, &row, fingerprint, Some(signature_value));
         if hex::encode(crypto::sha256(&record::encode(&write.draft(prepared_at)?)))
             != stored.record_sha256

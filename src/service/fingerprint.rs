@@ -5,7 +5,7 @@
 use ring::digest;
 
 use super::{
-    commands::{ReceiveCommand, SignCommand, StepCommand},
+    commands::{ExtendCommand, ReceiveCommand, SignCommand, StepCommand},
     input::DocumentInput,
 };
 
@@ -64,6 +64,17 @@ pub(super) fn step(c: &StepCommand) -> [u8; 32] {
     f.field(c.credential_id.as_bytes())
         .field(c.dossier_code.as_bytes())
         .field(c.note.as_bytes())
+        .documents(&c.documents);
+    f.finish()
+}
+
+pub(super) fn extend(c: &ExtendCommand) -> [u8; 32] {
+    let mut f = Fingerprint::new("Extend");
+    f.field(c.credential_id.as_bytes())
+        .field(c.dossier_code.as_bytes())
+        .field(c.reason.as_bytes())
+        .field(c.new_due_date.as_bytes())
+        .field(&c.working_days.to_be_bytes())
         .documents(&c.documents);
     f.finish()
 }

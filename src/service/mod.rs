@@ -17,10 +17,12 @@ mod commands;
 mod commit;
 mod core;
 mod error;
+mod extension;
 mod external_step;
 mod fingerprint;
 mod fsck;
 mod input;
+mod progress;
 mod receive;
 mod renewal;
 mod replay;
@@ -38,12 +40,17 @@ pub use admission::QUEUE_PATIENCE;
 pub use answers::{DossierView, Receipt};
 pub use archivist::{ExportChunk, ExportSelection, MAX_EXPORT_DOSSIERS};
 pub use audit::{incident_number, panic_text};
-pub use commands::{ReceiveCommand, ResultContent, ResultMetadata, SignCommand, StepCommand};
+pub use commands::{
+    ExtendCommand, ReceiveCommand, ResultContent, ResultMetadata, SignCommand, StepCommand,
+};
 pub use core::{system_clock, Clock, Service, DEFAULT_PUBLIC_URL};
 pub use error::Error;
 pub use external_step::PreparedStep;
 pub use fsck::fsck;
 pub use input::{ApplicantInput, DocumentInput, Limits};
+pub use progress::{
+    DeadlineHistory, Extension, IssuedResultRef, ProgressStep, ProgressView, SupplementWait,
+};
 pub use renewal::{
     RenewalAction, RenewalOptions, RenewalOutcome, RenewalPlan, RenewalProgress,
     DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS,

@@ -129,6 +129,7 @@ impl<A: Archive> Service<A> {
                     due_date: record_due_date,
                     result_code: String::new(),
                     cited_results: cited,
+                    previous_due_date: String::new(),
                 };
                 new_record(&draft, 1, Vec::new())
             })
@@ -201,6 +202,7 @@ impl<A: Archive> Service<A> {
             change,
             fingerprint,
             due_date,
+            previous_due_date: String::new(),
             result_code: String::new(),
             external_signature: None,
         };

@@ -219,6 +219,7 @@ impl<A: Archive> Service<A> {
             change,
             fingerprint,
             due_date: row.due_date.clone(),
+            previous_due_date: String::new(),
             result_code: String::new(),
             external_signature: None,
         };

@@ -11,11 +11,13 @@ use super::{
     core::Service,
     error::Error,
     input::ApplicantInput,
+    progress::DeadlineHistory,
 };
 use crate::{
     access::{Caller, Departments, Permission},
-    archive::{Archive, DossierRow, SearchQuery, StoredResult},
-    flow::{timeliness, vietnam_date, ProcedureCode, ResultCode, State},
+    archive::{Archive, DossierRow, SearchQuery, StoredRecord, StoredResult},
+    flow::{timeliness, vietnam_date, DossierCode, ProcedureCode, ResultCode, State},
+    proto::v1 as pb,
     record,
 };
 
@@ -123,31 +125,11 @@ impl<A: Archive> Service<A> {
         let row = self.load(&code).await?;
         call.caller.require(Permission::Read, &row.department)?;
         let state = stored_state(&row)?;
-        let procedure_name = row
-            .procedure_code
-            .parse::<ProcedureCode>()
-            .ok()
-            .and_then(|c| self.catalog.procedure(&c))
-            .map(|p| p.name.clone())
-            .unwrap_or_default();
+        let procedure_name = self.procedure_name(&row.procedure_code);
         let due = parse_date(&row.due_date)?;
         let finished = row.finished_on.as_deref().map(parse_date).transpose()?;
         let today = vietnam_date((self.clock)());
-        let records = self
-            .archive
-            .records(&code)
-            .await?
-            .into_iter()
-            .map(|stored| {
-                let decoded = record::decode(&stored.record).map_err(|e| {
-                    Error::Internal(format!(
-                        "record {} of dossier {code} cannot be decoded: {e}",
-                        stored.sequence
-                    ))
-                })?;
-                Ok((stored, decoded))
-            })
-            .collect::<Result<Vec<_>, Error>>()?;
+        let records = self.decoded_records(&code).await?;
         let result = self.archive.result(&code).await?;
         let result_content = match (&result, include_result_content) {
             (Some(result), true) => {
@@ -166,7 +148,8 @@ impl<A: Archive> Service<A> {
             _ => None,
         };
         Ok(DossierView {
-            timeliness: timeliness(due, today, finished),
+            timeliness: timeliness(due, today, finished, state == State::SupplementRequested),
+            history: DeadlineHistory::of(&records, today),
             allowed_steps: state.allowed_steps(),
             documents: self.archive.documents(&code).await?,
             procedure_name,
@@ -180,6 +163,37 @@ impl<A: Archive> Service<A> {
 }
 
 impl<A: Archive> Service<A> {
+    /// The procedure's name in the catalog; empty for a code the catalog no longer has.
+    pub(super) fn procedure_name(&self, procedure_code: &str) -> String {
+        procedure_code
+            .parse::<ProcedureCode>()
+            .ok()
+            .and_then(|c| self.catalog.procedure(&c))
+            .map(|p| p.name.clone())
+            .unwrap_or_default()
+    }
+
+    /// A dossier's records in order, each with its decoded form.
+    pub(super) async fn decoded_records(
+        &self,
+        code: &DossierCode,
+    ) -> Result<Vec<(StoredRecord, pb::StepRecord)>, Error> {
+        self.archive
+            .records(code)
+            .await?
+            .into_iter()
+            .map(|stored| {
+                let decoded = record::decode(&stored.record).map_err(|e| {
+                    Error::Internal(format!(
+                        "record {} of dossier {code} cannot be decoded: {e}",
+                        stored.sequence
+                    ))
+                })?;
+                Ok((stored, decoded))
+            })
+            .collect()
+    }
+
     /// A dossier by dossier code, result code or the hash of one of its records.
     pub async fn get_record(
         &self,

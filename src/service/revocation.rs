@@ -196,6 +196,7 @@ impl<A: Archive> Service<A> {
             change,
             fingerprint,
             due_date: row.due_date.clone(),
+            previous_due_date: String::new(),
             result_code: code.to_string(),
             external_signature: None,
         };

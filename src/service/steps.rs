@@ -5,11 +5,12 @@
 use super::{
     answers::Receipt,
     audit::{method_name, unix_millis, Call},
-    checks::{needs_reason, parse_dossier_code, stored_state},
+    checks::{needs_reason, parse_date, parse_dossier_code, stored_state},
     commands::StepCommand,
     commit::StepWrite,
     core::Service,
     error::Error,
+    extension::NewDueDate,
     fingerprint, input,
 };
 use crate::{
@@ -30,18 +31,22 @@ impl<A: Archive> Service<A> {
         self.audited(&call, async {
             self.authorize(&call, Permission::Flow, &command.credential_id)
                 .await?;
-            self.step_inner(&call, &command).await
+            input::check_request_id(&command.request_id)?;
+            self.step_inner(&call, &command, fingerprint::step(&command), None)
+                .await
         })
         .await
     }
 
+    /// A step the service signs with the credential's key; `extension` is the new due date of
+    /// an `Extend`, `None` for every other step.
     pub(super) async fn step_inner(
         &self,
         call: &Call<'_>,
         command: &StepCommand,
+        fingerprint: [u8; 32],
+        extension: Option<&NewDueDate>,
     ) -> Result<Receipt, Error> {
-        input::check_request_id(&command.request_id)?;
-        let fingerprint = fingerprint::step(command);
         if let Some(receipt) = self
             .replay(call.method, &command.request_id, &fingerprint)
             .await?
@@ -50,7 +55,9 @@ impl<A: Archive> Service<A> {
         }
         let code = parse_dossier_code(&command.dossier_code)?;
         let row = self.load(&code).await?;
-        let plan = self.plan_step(call, command, &code, &row).await?;
+        let plan = self
+            .plan_step(call, command, &code, &row, extension)
+            .await?;
         if !plan.credential.holds_key() {
             return Err(Error::FailedPrecondition(format!(
                 "the key of credential {:?} is held by its official, not by the service: sign the step with Dossiers.PrepareStep and CompleteStep",
@@ -63,15 +70,22 @@ impl<A: Archive> Service<A> {
 
     /// Checks a step on the dossier `row` against the input limits, the flow and the stored
     /// state, and works out the dossier's change: everything but the record's signature. The
-    /// step takes effect at `call.at`.
+    /// step takes effect at `call.at`. `extension` is the new due date, given for `Extend`
+    /// and only for it.
     pub(super) async fn plan_step(
         &self,
         call: &Call<'_>,
         command: &StepCommand,
         code: &DossierCode,
         row: &DossierRow,
+        extension: Option<&NewDueDate>,
     ) -> Result<StepPlan<'_>, Error> {
-        if matches!(command.step, Step::Receive | Step::Sign | Step::Revoke) {
+        let own_use_case = match command.step {
+            Step::Receive | Step::Sign | Step::Revoke => true,
+            Step::Extend => extension.is_none(),
+            _ => extension.is_some(),
+        };
+        if own_use_case {
             return Err(Error::InvalidArgument(format!(
                 "step {} has its own use case",
                 command.step
@@ -95,6 +109,14 @@ impl<A: Archive> Service<A> {
             ..DossierChange::default()
         };
         let mut result_code = String::new();
+        let mut due_date = row.due_date.clone();
+        let mut previous_due_date = String::new();
+        if let Some(extension) = extension {
+            let current = parse_date(&row.due_date)?;
+            let new = extension.resolve(&self.calendar, today, current)?;
+            previous_due_date = std::mem::replace(&mut due_date, new.to_string());
+            change.due_date = Some(due_date.clone());
+        }
         if command.step == Step::Return {
             let result = self.archive.result(code).await?.ok_or_else(|| {
                 Error::Internal(format!(
@@ -117,6 +139,8 @@ impl<A: Archive> Service<A> {
             documents,
             change,
             result_code,
+            due_date,
+            previous_due_date,
         })
     }
 }
@@ -128,6 +152,10 @@ pub(super) struct StepPlan<'k> {
     pub documents: Vec<NewDocument>,
     pub change: DossierChange,
     pub result_code: String,
+    /// The record's due date: the dossier's, or the new one of an extension.
+    pub due_date: String,
+    /// The due date an extension replaces; empty for other steps.
+    pub previous_due_date: String,
 }
 
 impl<'k> StepPlan<'k> {
@@ -156,7 +184,8 @@ impl<'k> StepPlan<'k> {
             cited_results: Vec::new(),
             change: self.change,
             fingerprint,
-            due_date: row.due_date.clone(),
+            due_date: self.due_date,
+            previous_due_date: self.previous_due_date,
             result_code: self.result_code,
             external_signature,
         }

@@ -15,7 +15,9 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 use super::{
     ocsp::{self, Responder},
+    progress_page,
     published::{self, Published},
+    tracker::Tracker,
     tsa,
     verifier::Verifier,
     verify_page,
@@ -28,6 +30,7 @@ pub struct State {
     root_pem: Arc<str>,
     tsa: Option<LocalTsa>,
     verifier: Option<Verifier>,
+    tracker: Option<Tracker>,
     published: Published,
     ocsp: Option<Responder>,
 }
@@ -38,6 +41,7 @@ impl State {
             root_pem: root_pem.into(),
             tsa: None,
             verifier: None,
+            tracker: None,
             published: Published::default(),
             ocsp: None,
         }
@@ -67,6 +71,12 @@ impl State {
         self.verifier = Some(verifier);
         self
     }
+
+    /// Serves the progress page (`/d`, `/d/{dossier code}`) with this tracker.
+    pub fn with_tracker(mut self, tracker: Tracker) -> Self {
+        self.tracker = Some(tracker);
+        self
+    }
 }
 
 pub fn router(state: State) -> Router {
@@ -74,8 +84,13 @@ pub fn router(state: State) -> Router {
         Some(v) => verify_page::routes(v),
         None => Router::new(),
     };
+    let progress = match state.tracker {
+        Some(t) => progress_page::routes(t),
+        None => Router::new(),
+    };
     Router::new()
         .merge(verify)
+        .merge(progress)
         .merge(tsa::routes(state.tsa))
         .merge(published::routes(state.published))
         .merge(ocsp::routes(state.ocsp))
@@ -134,6 +149,7 @@ và lưu trữ các bản ghi đã ký.</p>
 <p lang="en">This service signs every step of an administrative procedure and archives the signed
 records.</p>
 <ul>
+<li><a href="/d">Tra cứu tiến độ giải quyết hồ sơ (follow a dossier)</a></li>
 <li><a href="/verify">Kiểm tra kết quả điện tử (verify a result)</a></li>
 <li><a href="/pki/root.pem">Chứng thư số gốc (root certificate)</a></li>
 <li><a href="/healthz">Tình trạng dịch vụ (health)</a></li>

@@ -2,8 +2,13 @@
 //! `?lang=en`), HTML escaping, Vietnam time as citizens read it, the style sheet and the page
 //! skeleton.
 
-use axum::response::Html;
+use axum::{
+    http::{header, StatusCode},
+    response::{Html, Response},
+};
 use time::OffsetDateTime;
+
+use crate::service::Error;
 
 #[derive(serde::Deserialize, Default)]
 pub struct LangQuery {
@@ -58,7 +63,7 @@ const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:46rem;margi
 .verdict{border:3px solid;border-radius:.5rem;padding:1rem;margin:1rem 0}\
 .valid{border-color:#0a6b2b;background:#e8f6ec}.invalid{border-color:#a40e0e;background:#fdeaea}\
 .indeterminate{border-color:#8a5a00;background:#fff5e0}\
-.verdict h2{margin:.2rem 0;font-size:1.6rem}dt{font-weight:bold}dd{margin:0 0 .5rem 0}\
+.verdict h2{margin:.2rem 0;font-size:1.6rem}.verdict h2::first-letter,.verdict p::first-letter{text-transform:uppercase}dt{font-weight:bold}dd{margin:0 0 .5rem 0}\
 label{display:block;font-weight:bold;margin-top:.8rem}input,button{font-size:1rem;padding:.4rem}\
 button{margin-top:1rem}code{word-break:break-all}nav{text-align:right}\
 a:focus,button:focus,input:focus,summary:focus{outline:3px solid #1a56db;outline-offset:2px}";
@@ -81,6 +86,30 @@ pub(super) fn page(lang: Lang, path: &str, title: &str, body: &str) -> Html<Stri
         langnav = lang.t("Ngôn ngữ", "Language"),
         path = esc(path),
     ))
+}
+
+/// The HTTP status of a use case's error, as the pages answer it.
+pub(super) fn error_status(e: &Error) -> StatusCode {
+    match e {
+        Error::InvalidArgument(_) => StatusCode::BAD_REQUEST,
+        Error::NotFound(_) => StatusCode::NOT_FOUND,
+        Error::ResourceExhausted(_) => StatusCode::PAYLOAD_TOO_LARGE,
+        Error::Unavailable(_) | Error::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// When a busy page tells the client to come back.
+const RETRY_AFTER_SECONDS: &str = "5";
+
+/// The service is busy (or the archive away): a browser or script may come back.
+pub(super) fn retry_later(response: &mut Response) {
+    if response.status() == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            header::HeaderValue::from_static(RETRY_AFTER_SECONDS),
+        );
+    }
 }
 
 #[cfg(test)]

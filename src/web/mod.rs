@@ -1,4 +1,4 @@
-//! The HTTP interface: the citizens' landing and verification pages (server-rendered HTML,
+//! The HTTP interface: the citizens' landing, progress and verification pages (server-rendered HTML,
 //! Vietnamese first, English too), the trust anchor, health, and the timestamp authority over
 //! HTTP. Like `grpc`, it holds no business rule: verification is the service's.
 
@@ -6,7 +6,9 @@ mod app;
 mod html;
 mod multipart;
 mod ocsp;
+mod progress_page;
 mod published;
+mod tracker;
 mod tsa;
 mod verifier;
 mod verify_page;

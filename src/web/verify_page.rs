@@ -12,7 +12,7 @@ use axum::{
 };
 
 use super::{
-    html::{esc, page, vn_time, Lang, LangQuery},
+    html::{error_status, esc, page, retry_later, vn_time, Lang, LangQuery},
     multipart::multipart,
     verifier::Verifier,
 };
@@ -267,27 +267,8 @@ fn error_page(lang: Lang, status: StatusCode, message: &str) -> Response {
         form(lang, None)
     );
     let mut response = (status, page(lang, "/verify", title, &body)).into_response();
-    if status == StatusCode::SERVICE_UNAVAILABLE {
-        // The service is busy (or the archive away): a browser or script may come back.
-        response.headers_mut().insert(
-            header::RETRY_AFTER,
-            header::HeaderValue::from_static(RETRY_AFTER_SECONDS),
-        );
-    }
+    retry_later(&mut response);
     response
-}
-
-/// When a busy page tells the client to come back.
-const RETRY_AFTER_SECONDS: &str = "5";
-
-fn error_status(e: &Error) -> StatusCode {
-    match e {
-        Error::InvalidArgument(_) => StatusCode::BAD_REQUEST,
-        Error::NotFound(_) => StatusCode::NOT_FOUND,
-        Error::ResourceExhausted(_) => StatusCode::PAYLOAD_TOO_LARGE,
-        Error::Unavailable(_) | Error::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    }
 }
 
 async fn by_code(

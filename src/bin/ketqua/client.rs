@@ -21,6 +21,39 @@ pub enum ClientCommand {
         #[command(flatten)]
         remote: Remote,
     },
+    /// Set a later due date for a dossier in progress, with the reason (the apology's words).
+    Extend {
+        code: String,
+        /// An appraiser or approver of the handling department.
+        #[arg(long)]
+        credential: String,
+        #[arg(long)]
+        reason: String,
+        /// The new due date, YYYY-MM-DD…
+        #[arg(
+            long,
+            conflicts_with = "working_days",
+            required_unless_present = "working_days"
+        )]
+        until: Option<String>,
+        /// …or this many working days from today.
+        #[arg(long)]
+        working_days: Option<u32>,
+        /// Reuse to retry safely [default: a new one].
+        #[arg(long)]
+        request_id: Option<String>,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Print a dossier's progress as the public sees it (`Dossiers.Track`, the page /d/<code>).
+    Track {
+        code: String,
+        /// The applicant's identifier: also shows the name and the reasons addressed to them.
+        #[arg(long, env = "KETQUA_APPLICANT_ID", default_value = "")]
+        applicant_id: String,
+        #[command(flatten)]
+        remote: Remote,
+    },
     /// Print the server's credentials, one a line: id, role, department, subject (tab-separated).
     Credentials {
         #[command(flatten)]
@@ -63,6 +96,52 @@ pub async fn run(command: ClientCommand) -> anyhow::Result<()> {
                 .map_err(status_error)?
                 .into_inner();
             print!("{}", describe(&dossier));
+            Ok(())
+        }
+        ClientCommand::Extend {
+            code,
+            credential,
+            reason,
+            until,
+            working_days,
+            request_id,
+            remote,
+        } => {
+            let channel = remote
+                .connect(department_of_credential(&credential))
+                .await?;
+            let receipt = DossiersClient::new(channel)
+                .extend(pb::ExtendRequest {
+                    request_id: request_id.unwrap_or_else(new_request_id),
+                    credential_id: credential,
+                    dossier_code: code,
+                    reason,
+                    new_due_date: until.unwrap_or_default(),
+                    working_days: working_days.unwrap_or(0),
+                    documents: Vec::new(),
+                })
+                .await
+                .map_err(status_error)?
+                .into_inner();
+            println!("{} due {}", receipt.dossier_code, receipt.due_date);
+            Ok(())
+        }
+        ClientCommand::Track {
+            code,
+            applicant_id,
+            remote,
+        } => {
+            // Public: no client certificate is needed, but one is presented when configured.
+            let mut client = DossiersClient::new(remote.connect(ketqua::pki::ARCHIVIST).await?);
+            let progress = client
+                .track(pb::TrackRequest {
+                    dossier_code: code,
+                    applicant_id,
+                })
+                .await
+                .map_err(status_error)?
+                .into_inner();
+            print!("{}", describe_progress(&progress));
             Ok(())
         }
         ClientCommand::SignDocument {
@@ -250,16 +329,103 @@ fn state_name(state: i32) -> String {
         .unwrap_or_else(|_| format!("state {state}"))
 }
 
-/// The human summary `ketqua client get` prints.
-pub fn describe(d: &pb::Dossier) -> String {
-    let mut out = String::new();
-    let timeliness = pb::Timeliness::try_from(d.timeliness)
+fn new_request_id() -> String {
+    let mut bytes = [0u8; 16];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes)
+        .expect("the system's random source");
+    format!("cli-{}", hex::encode(bytes))
+}
+
+fn timeliness_name(t: i32) -> String {
+    pb::Timeliness::try_from(t)
         .map(|t| {
             t.as_str_name()
                 .trim_start_matches("TIMELINESS_")
                 .to_lowercase()
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+fn describe_deadlines(
+    out: &mut String,
+    extensions: &[pb::Extension],
+    waits: &[pb::SupplementWait],
+) {
+    for e in extensions {
+        let _ = writeln!(
+            out,
+            "extended    on {}: {} -> {} ({})",
+            e.extended_on, e.previous_due_date, e.new_due_date, e.reason
+        );
+    }
+    for w in waits {
+        let _ = writeln!(
+            out,
+            "waited      {} days for papers from {}{}",
+            w.days,
+            w.requested_on,
+            if w.received_on.is_empty() {
+                " (still waiting)".to_owned()
+            } else {
+                format!(" to {}", w.received_on)
+            }
+        );
+    }
+}
+
+/// The human summary `ketqua client track` prints.
+pub fn describe_progress(p: &pb::Progress) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "dossier     {}", p.dossier_code);
+    let _ = writeln!(
+        out,
+        "state       {} ({}, national status {})",
+        state_name(p.state),
+        p.state_name,
+        p.national_status
+    );
+    if p.applicant_verified {
+        let _ = writeln!(out, "applicant   {}", p.applicant_name);
+    }
+    let _ = writeln!(out, "procedure   {} {}", p.procedure_code, p.procedure_name);
+    let _ = writeln!(out, "department  {}", p.department_name);
+    let _ = writeln!(out, "received    {}", p.received_on);
+    let _ = writeln!(
+        out,
+        "due         {} ({})",
+        p.due_date,
+        timeliness_name(p.timeliness)
+    );
+    describe_deadlines(&mut out, &p.extensions, &p.supplement_waits);
+    for r in &p.results {
+        let _ = writeln!(
+            out,
+            "result      {} {} issued {} ({})",
+            r.result_code, r.status, r.issued_on, r.verify_path
+        );
+    }
+    let _ = writeln!(out, "steps");
+    for s in &p.steps {
+        let _ = writeln!(
+            out,
+            "  {}  {:<18} {}{}",
+            s.at,
+            step_name(s.step),
+            s.department,
+            if s.note.is_empty() {
+                String::new()
+            } else {
+                format!("\n     note: {}", s.note)
+            }
+        );
+    }
+    out
+}
+
+/// The human summary `ketqua client get` prints.
+pub fn describe(d: &pb::Dossier) -> String {
+    let mut out = String::new();
+    let timeliness = timeliness_name(d.timeliness);
     let applicant = d.applicant.clone().unwrap_or_default();
     let _ = writeln!(out, "dossier     {}", d.code);
     let _ = writeln!(
@@ -273,6 +439,7 @@ pub fn describe(d: &pb::Dossier) -> String {
     let _ = writeln!(out, "applicant   {} {}", applicant.id, applicant.name);
     let _ = writeln!(out, "received    {}", d.received_on);
     let _ = writeln!(out, "due         {} ({timeliness})", d.due_date);
+    describe_deadlines(&mut out, &d.extensions, &d.supplement_waits);
     if let Some(result) = &d.result {
         let digest = result.digest.clone().unwrap_or_default();
         let _ = writeln!(
