@@ -65,6 +65,17 @@ pub trait FlowStore: Send + Sync {
         audit: AuditEntry,
     ) -> impl Future<Output = Result<(NewRecord, LogReceipt)>> + Send;
 
+    /// Attaches a signed form to record `sequence` of an existing dossier, after that record
+    /// committed, as the record's next document; the form's hash becomes its own leaf of the
+    /// log (`LogKind::Form`), whose receipt is returned.
+    fn attach_form(
+        &self,
+        code: &DossierCode,
+        sequence: i64,
+        document: NewDocument,
+        at_ms: i64,
+    ) -> impl Future<Output = Result<LogReceipt>> + Send;
+
     /// Writes one audit line on its own (for calls that changed nothing).
     fn record_audit(&self, entry: &AuditEntry) -> impl Future<Output = Result<()>> + Send;
 }

@@ -7,6 +7,7 @@
 mod calendar;
 mod catalog;
 mod codes;
+mod form;
 mod machine;
 mod permission;
 #[cfg(test)]
@@ -19,6 +20,7 @@ pub use calendar::{
 };
 pub use catalog::{Catalog, CatalogError, Department, Procedure};
 pub use codes::{AgencyCode, CodeError, CodeKind, DossierCode, ProcedureCode, ResultCode};
+pub use form::Form;
 pub use machine::{allowed_steps, roles_for, transition, TransitionError};
 pub use permission::{check_revoke, check_step, Actor, FlowError, PermissionError};
 pub use vocabulary::{ParseError, Role, State, Step};

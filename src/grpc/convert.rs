@@ -41,6 +41,21 @@ pub(super) fn receipt(r: Receipt) -> pb::StepReceipt {
         due_date: r.due_date,
         result_code: r.result_code.unwrap_or_default(),
         log: Some(log_receipt(r.log)),
+        forms: r
+            .forms
+            .into_iter()
+            .map(|f| pb::FormDocument {
+                form: f.form.number().to_owned(),
+                record_sequence: u32::try_from(f.record_sequence).unwrap_or(0),
+                digest: Some(pb::DocumentDigest {
+                    name: f.name,
+                    media_type: "application/pdf".to_owned(),
+                    sha256: f.sha256.to_vec(),
+                    size: f.content.len() as u64,
+                }),
+                content: f.content,
+            })
+            .collect(),
     }
 }
 

@@ -198,6 +198,23 @@ impl_dossiers! {
         reply(view, dossier)
     }
 
+    async fn get_document(
+        &self,
+        request: Request<pb::GetDocumentRequest>,
+    ) -> Result<Response<pb::Document>, Status> {
+        let caller = caller_of(&self.service, &request);
+        let request = request.into_inner();
+        let document = self
+            .service
+            .get_document(&caller, &request.dossier_code, &request.sha256)
+            .await;
+        reply(document, |(stored, content)| pb::Document {
+            name: stored.name,
+            media_type: stored.media_type,
+            content,
+        })
+    }
+
     async fn extend(
         &self,
         request: Request<pb::ExtendRequest>,

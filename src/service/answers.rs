@@ -1,6 +1,6 @@
 //! What the flow's use cases answer: a step's receipt and a dossier as `Get` shows it.
 
-use super::progress::DeadlineHistory;
+use super::{forms::IssuedForm, progress::DeadlineHistory};
 use crate::{
     archive::{DossierRow, LogReceipt, StoredDocument, StoredRecord, StoredResult},
     flow::{DossierCode, State, Step, Timeliness},
@@ -18,6 +18,8 @@ pub struct Receipt {
     pub result_code: Option<String>,
     /// The record's inclusion in the transparency log.
     pub log: LogReceipt,
+    /// The forms the step issued (Circular 01/2018): signed PDFs archived with the record.
+    pub forms: Vec<IssuedForm>,
 }
 
 /// A dossier as `Get` shows it.

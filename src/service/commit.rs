@@ -7,13 +7,14 @@ use super::{
     audit::{unix_millis, Call},
     core::Service,
     error::{signing_error, Error},
+    forms::IssuedForm,
 };
 use crate::{
     archive::{
         Archive, ArchiveError, DossierChange, DossierRow, LogReceipt, NewDocument, NewRecord,
         RequestMark, StoredRecord,
     },
-    flow::{DossierCode, State, Step},
+    flow::{DossierCode, Form, State, Step},
     pki::Credential,
     proto::v1 as pb,
     record,
@@ -43,6 +44,8 @@ pub(super) struct StepWrite<'a> {
     /// The official's own token's signature over the record's signed attributes; `None`: the
     /// service signs with the credential's key.
     pub external_signature: Option<&'a [u8]>,
+    /// The forms the step issues, stored and named in the record after `documents`.
+    pub forms: Vec<(Form, NewDocument)>,
 }
 
 impl StepWrite<'_> {
@@ -61,6 +64,7 @@ impl StepWrite<'_> {
             documents: self
                 .documents
                 .iter()
+                .chain(self.forms.iter().map(|(_, document)| document))
                 .map(digest_of)
                 .chain(self.named_only.iter().cloned())
                 .collect(),
@@ -95,15 +99,22 @@ impl<A: Archive> Service<A> {
             row,
             state,
             credential,
-            documents,
+            mut documents,
             change,
             fingerprint,
             due_date,
             result_code,
+            forms,
             ..
         } = write;
+        let sequence = row.record_count + 1;
+        let issued: Vec<IssuedForm> = forms
+            .iter()
+            .map(|(form, document)| IssuedForm::of(*form, sequence, document))
+            .collect();
+        documents.extend(forms.into_iter().map(|(_, document)| document));
         let new = NewRecord {
-            sequence: row.record_count + 1,
+            sequence,
             step: write.step.as_str().to_owned(),
             record: signed.bytes,
             signature: signed.signature,
@@ -124,14 +135,18 @@ impl<A: Archive> Service<A> {
             .append_step(code, row.version, change, new, request, audit)
             .await
         {
-            Ok((new, log)) => receipt_from_new(
-                code.clone(),
-                state,
-                &new,
-                due_date,
-                (!result_code.is_empty()).then_some(result_code),
-                log,
-            ),
+            Ok((new, log)) => {
+                let mut receipt = receipt_from_new(
+                    code.clone(),
+                    state,
+                    &new,
+                    due_date,
+                    (!result_code.is_empty()).then_some(result_code),
+                    log,
+                )?;
+                receipt.forms = issued;
+                Ok(receipt)
+            }
             Err(ArchiveError::RequestRace(_)) => {
                 self.replay_after_race(call, call.request_id, &fingerprint)
                     .await
@@ -196,5 +211,6 @@ pub(super) fn receipt_from_new(
         due_date,
         result_code,
         log,
+        forms: Vec::new(),
     })
 }

@@ -20,6 +20,7 @@ mod error;
 mod extension;
 mod external_step;
 mod fingerprint;
+mod forms;
 mod fsck;
 mod input;
 mod progress;
@@ -46,6 +47,7 @@ pub use commands::{
 pub use core::{system_clock, Clock, Service, DEFAULT_PUBLIC_URL};
 pub use error::Error;
 pub use external_step::PreparedStep;
+pub use forms::{IssuedForm, FORM_LEVEL};
 pub use fsck::fsck;
 pub use input::{ApplicantInput, DocumentInput, Limits};
 pub use progress::{

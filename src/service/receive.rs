@@ -33,9 +33,52 @@ impl<A: Archive> Service<A> {
         self.audited(&call, async {
             self.authorize(&call, Permission::Flow, &command.credential_id)
                 .await?;
-            self.receive_inner(&call, &command).await
+            let receipt = self.receive_inner(&call, &command).await?;
+            self.with_receipt_slip(receipt).await
         })
         .await
+    }
+
+    /// The receipt with its receipt and appointment slip (form 01), issued now if the step's
+    /// record has none yet: right after the commit, or on a retry after a crash in between.
+    async fn with_receipt_slip(&self, mut receipt: Receipt) -> Result<Receipt, Error> {
+        let record = &receipt.decoded;
+        let actor = record.actor.clone().unwrap_or_default();
+        let received_at = time::OffsetDateTime::from_unix_timestamp_nanos(
+            i128::from(record.time_unix_millis) * 1_000_000,
+        )
+        .map_err(|e| Error::Internal(format!("the record's time: {e}")))?;
+        // An official no longer able to sign (a certificate expired since) leaves the slip as
+        // it is: what was issued is answered again.
+        let Ok(official) = self.credential(&actor.credential_id, (self.clock)()) else {
+            return Ok(receipt);
+        };
+        let papers = record
+            .documents
+            .iter()
+            .map(|d| d.name.clone())
+            .chain(record.cited_results.iter().map(|c| {
+                format!(
+                    "{} (kết quả đã cấp {}, không nộp lại bản sao)",
+                    c.document_name, c.result_code
+                )
+            }))
+            .collect();
+        let code = receipt.dossier_code.clone();
+        let sequence = receipt.record.sequence;
+        match self
+            .ensure_receipt_form(&code, sequence, official, papers, received_at)
+            .await
+        {
+            Ok(forms) => {
+                receipt.forms = forms;
+                Ok(receipt)
+            }
+            Err(e) => Err(Error::Unavailable(format!(
+                "dossier {code} was received, but its receipt slip could not be issued ({e}); \
+                 retry with the same request_id to issue it"
+            ))),
+        }
     }
 
     pub(super) async fn receive_inner(
@@ -205,6 +248,7 @@ impl<A: Archive> Service<A> {
             previous_due_date: String::new(),
             result_code: String::new(),
             external_signature: None,
+            forms: Vec::new(),
         };
         self.commit_step(call, write).await
     }

@@ -51,7 +51,9 @@ impl<A: Archive> Service<A> {
                     stored.sequence
                 ))
             })?;
+        let forms = self.forms_of(&code, record.sequence).await?;
         Ok(Some(Receipt {
+            forms,
             log,
             dossier_code: code,
             state,

@@ -222,6 +222,7 @@ impl<A: Archive> Service<A> {
             previous_due_date: String::new(),
             result_code: String::new(),
             external_signature: None,
+            forms: Vec::new(),
         };
         self.commit_step(call, write).await
     }

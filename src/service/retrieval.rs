@@ -15,7 +15,7 @@ use super::{
 };
 use crate::{
     access::{Caller, Departments, Permission},
-    archive::{Archive, DossierRow, SearchQuery, StoredRecord, StoredResult},
+    archive::{Archive, DossierRow, SearchQuery, StoredDocument, StoredRecord, StoredResult},
     flow::{timeliness, vietnam_date, DossierCode, ProcedureCode, ResultCode, State},
     proto::v1 as pb,
     record,
@@ -163,6 +163,51 @@ impl<A: Archive> Service<A> {
 }
 
 impl<A: Archive> Service<A> {
+    /// One of a dossier's documents and its bytes, for a caller who may read the dossier.
+    pub async fn get_document(
+        &self,
+        caller: &Caller,
+        dossier_code: &str,
+        sha256: &[u8],
+    ) -> Result<(StoredDocument, Vec<u8>), Error> {
+        let call = Call {
+            dossier_code,
+            ..self.call(caller, "GetDocument")
+        };
+        self.audited_read(&call, async {
+            call.caller.require_some(Permission::Read)?;
+            let code = parse_dossier_code(dossier_code)?;
+            if sha256.len() != 32 {
+                return Err(Error::InvalidArgument(format!(
+                    "sha256 must be 32 bytes, not {}",
+                    sha256.len()
+                )));
+            }
+            let row = self.load(&code).await?;
+            call.caller.require(Permission::Read, &row.department)?;
+            let document = self
+                .archive
+                .documents(&code)
+                .await?
+                .into_iter()
+                .find(|d| d.sha256 == sha256)
+                .ok_or_else(|| {
+                    Error::NotFound(format!(
+                        "dossier {code} has no document with SHA-256 {}",
+                        hex::encode(sha256)
+                    ))
+                })?;
+            let content = self.archive.blob(&document.sha256).await?.ok_or_else(|| {
+                Error::Internal(format!(
+                    "document {} of {code} is missing from the archive",
+                    document.name
+                ))
+            })?;
+            Ok((document, content))
+        })
+        .await
+    }
+
     /// The procedure's name in the catalog; empty for a code the catalog no longer has.
     pub(super) fn procedure_name(&self, procedure_code: &str) -> String {
         procedure_code

@@ -199,6 +199,7 @@ impl<A: Archive> Service<A> {
             previous_due_date: String::new(),
             result_code: code.to_string(),
             external_signature: None,
+            forms: Vec::new(),
         };
         self.commit_step(&call, write).await
     }

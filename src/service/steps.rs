@@ -11,12 +11,14 @@ use super::{
     core::Service,
     error::Error,
     extension::NewDueDate,
-    fingerprint, input,
+    fingerprint,
+    forms::FormFacts,
+    input,
 };
 use crate::{
     access::{Caller, Permission},
     archive::{Archive, DossierChange, DossierRow, IssuedResult, NewDocument},
-    flow::{vietnam_date, DossierCode, State, Step},
+    flow::{vietnam_date, DossierCode, Form, State, Step},
     pki::Credential,
 };
 
@@ -64,7 +66,18 @@ impl<A: Archive> Service<A> {
                 command.credential_id
             )));
         }
-        let write = plan.write(command, &code, &row, fingerprint, None);
+        let mut write = plan.write(command, &code, &row, fingerprint, None);
+        // The form the step issues is signed before the record, which names it.
+        if let Some(form) = Form::issued_by(command.step) {
+            let facts = FormFacts {
+                note: &command.note,
+                documents: Vec::new(),
+                due_date: &write.due_date,
+                previous_due_date: &write.previous_due_date,
+            };
+            let document = self.issue_form(form, &code, &row, write.credential, &facts, call.at)?;
+            write.forms.push((form, document));
+        }
         self.commit_step(call, write).await
     }
 
@@ -188,6 +201,7 @@ impl<'k> StepPlan<'k> {
             previous_due_date: self.previous_due_date,
             result_code: self.result_code,
             external_signature,
+            forms: Vec::new(),
         }
     }
 }

@@ -14,6 +14,9 @@ pub enum LogKind {
     /// Leaf data `0x02 || SHA-256(renewed result PDF)`: a version with a fresh document
     /// timestamp appended by `archive renew`.
     RenewedResult,
+    /// Leaf data `0x03 || SHA-256(form PDF)`: a signed form attached to its step's record
+    /// after the record committed (the receipt slip, which names the dossier code).
+    Form,
 }
 
 impl LogKind {
@@ -23,6 +26,7 @@ impl LogKind {
             LogKind::StepRecord => 0x00,
             LogKind::IssuedResult => 0x01,
             LogKind::RenewedResult => 0x02,
+            LogKind::Form => 0x03,
         });
         data.extend_from_slice(hash);
         data
@@ -33,6 +37,7 @@ impl LogKind {
             LogKind::StepRecord => "step_record",
             LogKind::IssuedResult => "issued_result",
             LogKind::RenewedResult => "renewed_result",
+            LogKind::Form => "form",
         }
     }
 
@@ -42,6 +47,7 @@ impl LogKind {
             Some(0x00) => Some(LogKind::StepRecord),
             Some(0x01) => Some(LogKind::IssuedResult),
             Some(0x02) => Some(LogKind::RenewedResult),
+            Some(0x03) => Some(LogKind::Form),
             _ => None,
         }
     }

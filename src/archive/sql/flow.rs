@@ -87,7 +87,12 @@ impl<D: Dialect> FlowStore for SqlArchive<D> {
             build,
         };
         match self.write(write).await {
-            Ok(Written { code, record, log }) => Ok((code, record, log)),
+            Ok(Written {
+                code,
+                record: Some(record),
+                log,
+            }) => Ok((code, record, log)),
+            Ok(_) => Err(ArchiveError::RecordNotBuilt.into()),
             Err(ArchiveError::RecordNotBuilt) => {
                 let error = failure.lock().unwrap_or_else(|e| e.into_inner()).take();
                 Err(error.unwrap_or_else(|| ArchiveError::RecordNotBuilt.into()))
@@ -117,7 +122,25 @@ impl<D: Dialect> FlowStore for SqlArchive<D> {
             audit,
         };
         let written = self.write(write).await?;
-        Ok((written.record, written.log))
+        let record = written.record.ok_or(ArchiveError::RecordNotBuilt)?;
+        Ok((record, written.log))
+    }
+
+    async fn attach_form(
+        &self,
+        code: &DossierCode,
+        sequence: i64,
+        document: NewDocument,
+        at_ms: i64,
+    ) -> Result<LogReceipt> {
+        self.put_blobs(std::iter::once(&document)).await?;
+        let write = Write::Attach {
+            code: code.clone(),
+            sequence,
+            document,
+            at_ms,
+        };
+        Ok(self.write(write).await?.log)
     }
 
     async fn record_audit(&self, entry: &AuditEntry) -> Result<()> {

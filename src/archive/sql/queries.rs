@@ -61,6 +61,11 @@ pub const INSERT_DOCUMENT: &str = "
                                    sha256, size)
     VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
+/// `$1` dossier, `$2` record sequence: the position after the record's last document.
+pub const NEXT_DOCUMENT_POSITION: &str = "
+    SELECT COALESCE(MAX(position) + 1, 0) AS next FROM dossier_documents
+    WHERE dossier_code = $1 AND record_sequence = $2";
+
 /// `$1` SHA-256: where a blob's bytes are kept, if the blob is stored.
 pub const BLOB_PLACEMENT: &str = "SELECT stored_in FROM blobs WHERE sha256 = $1";
 
@@ -333,7 +338,8 @@ pub const RESULT_VERSIONS: &str =
 pub const LOGGABLE_HASHES: &str = "
     SELECT record_sha256 FROM step_records
     UNION ALL SELECT sha256 FROM results
-    UNION ALL SELECT sha256 FROM result_renewals";
+    UNION ALL SELECT sha256 FROM result_renewals
+    UNION ALL SELECT sha256 FROM dossier_documents";
 
 pub const HEAD: &str = "SELECT size, root, frontier FROM ledger_head WHERE id = 1";
 

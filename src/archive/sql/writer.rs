@@ -26,13 +26,17 @@ use super::{
     backend::{fetch_one, params, Column, Dialect},
     queries as q,
     tree::{self, NewLeaf},
-    writes::{change_result, insert_audit, insert_dossier_row, insert_record, insert_request},
+    writes::{
+        change_result, insert_audit, insert_document, insert_dossier_row, insert_record,
+        insert_request,
+    },
 };
 use crate::{
     archive::{
         error::{ArchiveError, Result},
         rows::{
-            AuditEntry, DossierChange, LogKind, LogReceipt, NewDossier, NewRecord, RequestMark,
+            AuditEntry, DossierChange, LogKind, LogReceipt, NewDocument, NewDossier, NewRecord,
+            RequestMark,
         },
     },
     flow::DossierCode,
@@ -68,12 +72,21 @@ pub(super) enum Write {
         request: RequestMark,
         audit: AuditEntry,
     },
+    /// A document attached to a committed record: a form the service could only sign once the
+    /// record's content was known (the receipt slip names the dossier code). Its own leaf.
+    Attach {
+        code: DossierCode,
+        sequence: i64,
+        document: NewDocument,
+        at_ms: i64,
+    },
 }
 
-/// What a committed write returns to its caller.
+/// What a committed write returns to its caller: the record it stored (none for an attached
+/// document) and the receipt of its first leaf.
 pub(super) struct Written {
     pub code: DossierCode,
-    pub record: NewRecord,
+    pub record: Option<NewRecord>,
     pub log: LogReceipt,
 }
 
@@ -86,6 +99,7 @@ impl Job {
     fn bytes(&self) -> usize {
         let (record, result) = match &self.write {
             Write::Create { .. } => return 0,
+            Write::Attach { document, .. } => return document.content.len(),
             Write::Append { record, change, .. } => (record, change.result.as_ref()),
         };
         record
@@ -160,9 +174,21 @@ async fn run<D: Dialect>(setup: WriterSetup<D>, mut jobs: mpsc::Receiver<Job>) {
 /// A write done inside the batch's transaction, waiting for the commit.
 struct Done {
     code: DossierCode,
-    record: NewRecord,
-    /// Its leaves in the log: the step record first, then an issued result.
+    record: Option<NewRecord>,
+    at_ms: i64,
+    /// Its leaves in the log: the step record first, then an issued result; or a form.
     leaves: Vec<(LogKind, [u8; 32])>,
+}
+
+impl Done {
+    fn of_record(code: DossierCode, record: NewRecord, leaves: Vec<(LogKind, [u8; 32])>) -> Done {
+        Done {
+            code,
+            at_ms: record.time_ms,
+            record: Some(record),
+            leaves,
+        }
+    }
 }
 
 /// Commits one batch and answers every caller in it.
@@ -269,10 +295,10 @@ async fn append_leaves<D: Dialect>(
             kind: *kind,
             hash: *hash,
             dossier_code: code,
-            at_ms: write.record.time_ms,
+            at_ms: write.at_ms,
         }));
     }
-    let at_ms = done.iter().map(|d| d.record.time_ms).max().unwrap_or(0);
+    let at_ms = done.iter().map(|d| d.at_ms).max().unwrap_or(0);
     let appended = tree::append_all::<D>(tx, key, &leaves, at_ms).await?;
     let indexes: Vec<u64> = first_leaf.iter().map(|i| appended.first + i).collect();
     appended.receipts::<D>(tx, &indexes).await
@@ -313,10 +339,25 @@ async fn apply<D: Dialect>(
             audit.dossier_code = Some(code_text);
             insert_audit::<D>(tx, &audit).await?;
             let leaves = vec![(LogKind::StepRecord, record.record_sha256)];
+            Ok(Done::of_record(code, record, leaves))
+        }
+        Write::Attach {
+            code,
+            sequence,
+            document,
+            at_ms,
+        } => {
+            let code_text = code.to_string();
+            let key = params![&code_text, sequence];
+            let position: i64 = fetch_one::<D>(tx, q::NEXT_DOCUMENT_POSITION, &key)
+                .await?
+                .get("next")?;
+            insert_document::<D>(tx, stored_in, &code_text, sequence, position, &document).await?;
             Ok(Done {
                 code,
-                record,
-                leaves,
+                record: None,
+                at_ms,
+                leaves: vec![(LogKind::Form, document.sha256)],
             })
         }
         Write::Append {
@@ -353,11 +394,7 @@ async fn apply<D: Dialect>(
             if let Some(issued) = &change.issue_result {
                 leaves.push((LogKind::IssuedResult, issued.sha256));
             }
-            Ok(Done {
-                code,
-                record,
-                leaves,
-            })
+            Ok(Done::of_record(code, record, leaves))
         }
     }
 }

@@ -152,18 +152,39 @@ pub(super) async fn insert_record<D: Backend>(
     ];
     D::execute(tx, q::INSERT_RECORD, &row).await?;
     for (position, document) in record.documents.iter().enumerate() {
-        insert_blob_row::<D>(tx, stored_in, document).await?;
-        let attached = params![
+        insert_document::<D>(
+            tx,
+            stored_in,
             dossier_code,
             record.sequence,
             position as i64,
-            &document.name,
-            &document.media_type,
-            &document.sha256,
-            document.content.len() as i64,
-        ];
-        D::execute(tx, q::INSERT_DOCUMENT, &attached).await?;
+            document,
+        )
+        .await?;
     }
+    Ok(())
+}
+
+/// One document of record `sequence`, at `position` among its documents (bytes already put).
+pub(super) async fn insert_document<D: Backend>(
+    tx: &mut D::Connection,
+    stored_in: Option<&str>,
+    dossier_code: &str,
+    sequence: i64,
+    position: i64,
+    document: &NewDocument,
+) -> Result<()> {
+    insert_blob_row::<D>(tx, stored_in, document).await?;
+    let attached = params![
+        dossier_code,
+        sequence,
+        position,
+        &document.name,
+        &document.media_type,
+        &document.sha256,
+        document.content.len() as i64,
+    ];
+    D::execute(tx, q::INSERT_DOCUMENT, &attached).await?;
     Ok(())
 }
 

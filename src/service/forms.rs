@@ -1,0 +1,360 @@
+//! The procedure's own papers (Circular 01/2018/TT-VPCP): the receipt and appointment slip at
+//! Receive (01), the supplement request (02), the refusal (03) and the apology with its new
+//! date at Extend (04), rendered in Vietnamese with the QR code of the progress page at the top
+//! left, signed PAdES B-T by the acting official — and sealed where the form is the agency's —
+//! and archived as documents of their step.
+//!
+//! Forms 02–04 are rendered before their step commits and named in its signed record. The
+//! receipt slip names the dossier code, which exists only once the group commit has numbered
+//! the dossier, and signing it inside the writer would serialise every receipt behind a PDF
+//! signature; so it is signed right after the commit and attached to the first record, its
+//! hash a leaf of the log of its own. Should that attachment not happen (a crash in between),
+//! a retry of the Receive issues it then.
+
+use time::OffsetDateTime;
+
+use super::{audit::unix_millis, core::Service, error::Error, result::pdf_error};
+use crate::{
+    archive::{Archive, DossierRow, NewDocument, StoredDocument},
+    crypto,
+    flow::{vietnam_date, DossierCode, Form, Role, VIETNAM},
+    pdf::{
+        self, DocMdp, PadesLevel, QrPayload, SignatureRequest, StampKind, StampTextInput,
+        VisibleSignature,
+    },
+    pki::Credential,
+};
+
+/// Forms are evidence of an act at a moment: a trusted time is what they need (B-T). They are
+/// not results, and are not renewed.
+pub const FORM_LEVEL: PadesLevel = PadesLevel::BT;
+
+/// A form the service issued, as the step's receipt carries it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedForm {
+    pub form: Form,
+    pub record_sequence: i64,
+    pub name: String,
+    pub sha256: [u8; 32],
+    pub content: Vec<u8>,
+}
+
+impl IssuedForm {
+    pub(super) fn of(form: Form, record_sequence: i64, document: &NewDocument) -> IssuedForm {
+        IssuedForm {
+            form,
+            record_sequence,
+            name: document.name.clone(),
+            sha256: document.sha256,
+            content: document.content.clone(),
+        }
+    }
+}
+
+/// What a form says besides the dossier row: the step's own facts.
+#[derive(Debug, Clone, Default)]
+pub(super) struct FormFacts<'a> {
+    /// The acting official's words: what is missing, the reasons, why late.
+    pub note: &'a str,
+    /// The names of the papers received (form 01).
+    pub documents: Vec<String>,
+    /// The due date the step sets or keeps, YYYY-MM-DD.
+    pub due_date: &'a str,
+    /// The due date an extension replaces (form 04).
+    pub previous_due_date: &'a str,
+}
+
+/// An official's words as a sentence of the form: ending with its full stop.
+fn sentence(words: &str) -> String {
+    let words = words.trim();
+    if words.ends_with(['.', '!', '?', ':', ';']) {
+        words.to_owned()
+    } else {
+        format!("{words}.")
+    }
+}
+
+/// 04/12/2026 from 2026-12-04; anything else as it is.
+fn dd_mm_yyyy(iso: &str) -> String {
+    match iso.split('-').collect::<Vec<_>>().as_slice() {
+        [y, m, d] => format!("{d}/{m}/{y}"),
+        _ => iso.to_owned(),
+    }
+}
+
+impl<A: Archive> Service<A> {
+    /// Renders `form` for the dossier `row` (numbered `code`) and signs it with `official`'s
+    /// credential at `at`, then with the department's seal if the form carries it.
+    pub(super) fn issue_form(
+        &self,
+        form: Form,
+        code: &DossierCode,
+        row: &DossierRow,
+        official: &Credential,
+        facts: &FormFacts<'_>,
+        at: OffsetDateTime,
+    ) -> Result<NewDocument, Error> {
+        let seal = if form.sealed() {
+            Some(self.seal_of(&row.department, at)?)
+        } else {
+            None
+        };
+        let timestamper = self.timestamper.as_deref().ok_or_else(|| {
+            Error::FailedPrecondition(
+                "no timestamp authority is configured: forms are signed at PAdES B-T, which needs one"
+                    .to_owned(),
+            )
+        })?;
+        let department = self
+            .catalog
+            .department(&row.department)
+            .map_or_else(|| official.info().organisation.clone(), |d| d.name.clone());
+        let content = self.form_content(form, code, row, official, facts, &department, at);
+        let content = &content;
+        tokio::task::block_in_place(|| {
+            let rendered = pdf::render(content)
+                .map_err(|e| Error::Internal(format!("form {}: {e}", form.number())))?;
+            let info = official.info();
+            let signer = SignatureRequest {
+                field_name: Some("ChuKyNguoiKy".to_owned()),
+                certify: Some(DocMdp::FormFilling),
+                visible: Some(VisibleSignature {
+                    page: None,
+                    rect: Some(rendered.signature_rect),
+                    kind: StampKind::Signer,
+                    text: StampTextInput {
+                        signer_name: info.common_name.clone(),
+                        position: info.position.clone(),
+                        organisation: department.clone(),
+                    },
+                }),
+                reason: Some(format!("Ký số Mẫu số {}", form.number())),
+                location: Some(department.clone()),
+                ..SignatureRequest::new(official, FORM_LEVEL, at)
+            };
+            // B-T: the signature and its timestamp; no validation data (not a long-term result).
+            let validation = pdf::Validation {
+                timestamper: Some(timestamper),
+                certificates: &[],
+                crls: &[],
+                ocsps: &[],
+            };
+            let appendix = match seal {
+                None => pdf::sign(&rendered.pdf, &signer, &validation),
+                Some(seal) => {
+                    let seal_request = SignatureRequest {
+                        field_name: Some("ConDau".to_owned()),
+                        visible: Some(VisibleSignature {
+                            page: None,
+                            rect: None,
+                            kind: StampKind::Seal,
+                            text: StampTextInput {
+                                signer_name: seal.info().common_name.clone(),
+                                position: String::new(),
+                                organisation: department.clone(),
+                            },
+                        }),
+                        reason: Some("Đóng dấu của cơ quan".to_owned()),
+                        location: Some(department.clone()),
+                        ..SignatureRequest::new(seal, FORM_LEVEL, at)
+                    };
+                    pdf::sign_result(&rendered.pdf, &signer, &seal_request, None, &validation)
+                }
+            }
+            .map_err(pdf_error)?;
+            let mut signed = rendered.pdf;
+            signed.extend_from_slice(&appendix);
+            Ok(NewDocument {
+                name: form.document_name(),
+                media_type: "application/pdf".to_owned(),
+                sha256: crypto::sha256(&signed),
+                content: signed,
+            })
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn form_content(
+        &self,
+        form: Form,
+        code: &DossierCode,
+        row: &DossierRow,
+        official: &Credential,
+        facts: &FormFacts<'_>,
+        department: &str,
+        at: OffsetDateTime,
+    ) -> pdf::ResultDocument {
+        let local = at.to_offset(VIETNAM);
+        let procedure = self.procedure_name(&row.procedure_code);
+        let applicant = &row.applicant_name;
+        let received_on = dd_mm_yyyy(&row.received_on);
+        let due = dd_mm_yyyy(facts.due_date);
+        let desk = format!("Bộ phận tiếp nhận và trả kết quả, {department}");
+        let body = match form {
+            Form::Receipt => {
+                let mut body = vec![
+                    format!("{desk} tiếp nhận hồ sơ của: ông/bà {applicant}."),
+                    format!("Số định danh: {}.", row.applicant_id),
+                    format!("Nội dung yêu cầu giải quyết: {procedure}."),
+                    "Thành phần hồ sơ nộp gồm:".to_owned(),
+                ];
+                body.extend(
+                    facts
+                        .documents
+                        .iter()
+                        .enumerate()
+                        .map(|(i, name)| format!("{}. {name}", i + 1)),
+                );
+                body.extend([
+                    format!("Số lượng hồ sơ: 01 (bộ), {} thành phần.", facts.documents.len()),
+                    format!(
+                        "Thời gian nhận hồ sơ: {:02} giờ {:02} phút, ngày {:02}/{:02}/{}.",
+                        local.hour(),
+                        local.minute(),
+                        local.day(),
+                        u8::from(local.month()),
+                        local.year()
+                    ),
+                    format!("Thời gian trả kết quả giải quyết hồ sơ: ngày {due}."),
+                    format!("Nhận kết quả tại: {desk}."),
+                    format!(
+                        "Tra cứu tiến độ giải quyết hồ sơ tại {}/d/{code} hoặc quét mã QR ở góc trên bên trái.",
+                        self.public_url
+                    ),
+                ]);
+                body
+            }
+            Form::SupplementRequest => vec![
+                format!("Ngày {received_on}, {desk} tiếp nhận hồ sơ của ông/bà {applicant} đề nghị giải quyết thủ tục: {procedure}."),
+                "Sau khi xem xét, hồ sơ cần được bổ sung, hoàn thiện những nội dung sau:".to_owned(),
+                sentence(facts.note),
+                format!("Thời hạn giải quyết được tính lại từ ngày {department} nhận đủ hồ sơ. Trong quá trình hoàn thiện hồ sơ, nếu có vướng mắc, ông/bà liên hệ {desk} để được hướng dẫn."),
+            ],
+            Form::Refusal => vec![
+                format!("Ngày {received_on}, {desk} tiếp nhận hồ sơ của ông/bà {applicant} đề nghị giải quyết thủ tục: {procedure}."),
+                format!("Qua xem xét, {department} thông báo không tiếp nhận, giải quyết hồ sơ này với lý do cụ thể như sau:"),
+                sentence(facts.note),
+                "Xin thông báo để ông/bà được biết và thực hiện.".to_owned(),
+            ],
+            Form::Apology => vec![
+                format!("Ngày {received_on}, {department} tiếp nhận hồ sơ của ông/bà {applicant} đề nghị giải quyết thủ tục: {procedure}."),
+                format!("Thời gian hẹn trả kết quả giải quyết hồ sơ: ngày {}.", dd_mm_yyyy(facts.previous_due_date)),
+                format!("Tuy nhiên đến nay, {department} chưa thể trả kết quả giải quyết hồ sơ cho ông/bà đúng hẹn. Lý do: {}", sentence(facts.note)),
+                format!("Sự chậm trễ này đã gây phiền hà, tốn kém thời gian của ông/bà. {department} xin lỗi ông/bà và hẹn trả kết quả giải quyết hồ sơ vào ngày {due}."),
+                "Mong nhận được sự thông cảm của ông/bà.".to_owned(),
+            ],
+        };
+        let info = official.info();
+        let position = match (form, info.role) {
+            (Form::Receipt, _) | (_, Role::Receiver) => "NGƯỜI TIẾP NHẬN HỒ SƠ".to_owned(),
+            _ if !info.position.is_empty() => info.position.to_uppercase(),
+            (_, role) => role.vietnamese().to_uppercase(),
+        };
+        let date = vietnam_date(at);
+        pdf::ResultDocument {
+            issuing_body: department.to_uppercase(),
+            number_notation: format!("Mã hồ sơ: {code}"),
+            place_and_date: format!(
+                "Ngày {:02} tháng {:02} năm {}",
+                date.day(),
+                u8::from(date.month()),
+                date.year()
+            ),
+            title: form.title().to_owned(),
+            subtitle: None,
+            body,
+            signer_position: position,
+            signer_name: info.common_name.clone(),
+            qr: Some(QrPayload {
+                dossier_code: code.to_string(),
+                procedure_code: row.procedure_code.clone(),
+                applicant_id: row.applicant_id.clone(),
+                document_name: format!("Mẫu số {}", form.number()),
+                verification_url: format!("{}/d/{code}", self.public_url),
+            }),
+        }
+    }
+
+    /// The forms attached to record `sequence` of a dossier, with their bytes: what a retry of
+    /// the step answers again.
+    pub(super) async fn forms_of(
+        &self,
+        code: &DossierCode,
+        sequence: i64,
+    ) -> Result<Vec<IssuedForm>, Error> {
+        let documents: Vec<StoredDocument> = self
+            .archive
+            .documents(code)
+            .await?
+            .into_iter()
+            .filter(|d| d.record_sequence == sequence)
+            .collect();
+        let mut forms = Vec::new();
+        for document in documents {
+            let Some(form) = Form::of_document_name(&document.name) else {
+                continue;
+            };
+            let content = self.archive.blob(&document.sha256).await?.ok_or_else(|| {
+                Error::Internal(format!(
+                    "form {} of dossier {code} is missing from the archive",
+                    form.number()
+                ))
+            })?;
+            let sha256: [u8; 32] = document.sha256.as_slice().try_into().map_err(|_| {
+                Error::Internal(format!(
+                    "form {} of {code} has a malformed hash",
+                    form.number()
+                ))
+            })?;
+            forms.push(IssuedForm {
+                form,
+                record_sequence: sequence,
+                name: document.name,
+                sha256,
+                content,
+            });
+        }
+        Ok(forms)
+    }
+
+    /// The receipt slip of a dossier's receipt `sequence` (1, or a re-receipt), issued and
+    /// attached now unless it already is.
+    pub(super) async fn ensure_receipt_form(
+        &self,
+        code: &DossierCode,
+        sequence: i64,
+        official: &Credential,
+        documents: Vec<String>,
+        at: OffsetDateTime,
+    ) -> Result<Vec<IssuedForm>, Error> {
+        let existing = self.forms_of(code, sequence).await?;
+        if existing.iter().any(|f| f.form == Form::Receipt) {
+            return Ok(existing);
+        }
+        let row = self.load(code).await?;
+        let facts = FormFacts {
+            documents,
+            due_date: &row.due_date,
+            ..FormFacts::default()
+        };
+        let document = self.issue_form(Form::Receipt, code, &row, official, &facts, at)?;
+        let issued = IssuedForm::of(Form::Receipt, sequence, &document);
+        self.archive
+            .attach_form(code, sequence, document, unix_millis(at))
+            .await?;
+        Ok(vec![issued])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_on_forms_read_as_in_vietnam() {
+        assert_eq!(dd_mm_yyyy("2026-12-04"), "04/12/2026");
+        assert_eq!(dd_mm_yyyy(""), "");
+        assert_eq!(sentence(" Thiếu tờ khai "), "Thiếu tờ khai.");
+        assert_eq!(sentence("Thiếu: tờ khai; ảnh."), "Thiếu: tờ khai; ảnh.");
+    }
+}

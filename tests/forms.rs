@@ -1,0 +1,327 @@
+//! The procedure's papers from outside: the five steps with a supplement and an extension, and
+//! a refusal, each form in its step's receipt — signed (pyHanko judges it), readable
+//! (`pdftotext` gives the Vietnamese back), its QR code leading to the progress page (zbarimg)
+//! — archived with its step, named in the record where the record came after it, fetched
+//! again by `GetDocument` and answered again on a retry.
+
+mod common;
+
+use std::{path::Path, process::Command};
+
+use common::*;
+use ketqua::proto::v1::{self as pb, dossiers_client::DossiersClient};
+use tonic::{transport::Channel, Code};
+
+const RECEIVER: &str = "stp-receiver";
+const APPRAISER: &str = "stp-appraiser";
+const APPROVER: &str = "stp-approver";
+
+type Client = DossiersClient<Channel>;
+
+/// A directory for one test's files, named like `tempfile::TempDir`'s.
+struct Dir(std::path::PathBuf);
+
+impl Dir {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+/// The text of a PDF, whitespace runs collapsed.
+fn pdftotext(file: &Path) -> Option<String> {
+    if !tool_available("pdftotext") {
+        return None;
+    }
+    let out = Command::new("pdftotext")
+        .arg(file)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(
+        String::from_utf8(out.stdout)
+            .expect("UTF-8")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
+/// What the QR code of the first page says.
+fn qr_of(file: &Path) -> Option<String> {
+    if !tool_available("pdftoppm") || !tool_available("zbarimg") {
+        return None;
+    }
+    let prefix = file.with_extension("");
+    let status = Command::new("pdftoppm")
+        .args(["-r", "200", "-f", "1", "-l", "1", "-singlefile", "-png"])
+        .arg(file)
+        .arg(&prefix)
+        .status()
+        .expect("pdftoppm");
+    assert!(status.success());
+    let out = Command::new("zbarimg")
+        .args(["--raw", "-q", "-Sbinary"])
+        .arg(prefix.with_extension("png"))
+        .output()
+        .expect("zbarimg");
+    assert!(
+        out.status.success(),
+        "zbarimg found no QR code in {}",
+        file.display()
+    );
+    Some(String::from_utf8(out.stdout).expect("UTF-8 payload"))
+}
+
+/// Checks one form from outside and returns its text.
+fn judge_form(server: &Server, dir: &Path, form: &pb::FormDocument, name: &str) -> String {
+    let number = &name[..2];
+    assert_eq!(form.form, number);
+    let digest = form.digest.clone().unwrap();
+    assert!(
+        digest.name.starts_with(&format!("Mẫu số {number} - ")),
+        "{}",
+        digest.name
+    );
+    assert_eq!(
+        digest.sha256,
+        ketqua::crypto::sha256(&form.content).to_vec()
+    );
+    let file = dir.join(format!("form-{name}.pdf"));
+    std::fs::write(&file, &form.content).unwrap();
+    if let Some((valid, report)) = pyhanko_judge(&server.root_pem(), &file) {
+        assert!(valid, "pyHanko on form {number}: {report}");
+    }
+    let text = pdftotext(&file).unwrap_or_default();
+    if let Some(qr) = qr_of(&file) {
+        assert!(
+            qr.contains("/d/"),
+            "form {number}'s QR code leads to the progress page: {qr}"
+        );
+    }
+    text
+}
+
+async fn get(client: &mut Client, code: &str) -> pb::Dossier {
+    client
+        .get(pb::GetRequest {
+            dossier_code: code.to_owned(),
+            include_result_content: false,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+async fn every_step_that_owes_a_paper_signs_it(backend: Backend) {
+    let Some(server) = Server::start_on(backend, &[]).await else {
+        return;
+    };
+    // Kept for a look (with the first pages as PNG): target/tmp/forms/<backend>/.
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("forms")
+        .join(format!("{backend:?}").to_lowercase());
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Dir(dir);
+    let mut client = server.dossiers().await;
+
+    // 01 at Receive: the papers received, the due date, the QR code of the progress page.
+    let request = receive_request(JUDICIAL_RECORD, RECEIVER);
+    let received = client.receive(request.clone()).await.unwrap().into_inner();
+    let code = received.dossier_code.clone();
+    assert_eq!(received.forms.len(), 1, "{:?}", received.forms);
+    let slip = &received.forms[0];
+    assert_eq!(slip.record_sequence, 1);
+    let text = judge_form(&server, dir.path(), slip, "01");
+    if !text.is_empty() {
+        for expected in [
+            "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",
+            code.as_str(),
+            "Nguyễn Văn An",
+            "Tờ khai yêu cầu cấp Phiếu lý lịch tư pháp",
+            "Bản chụp Căn cước công dân",
+            "Thời gian trả kết quả",
+        ] {
+            assert!(
+                text.contains(expected),
+                "{expected:?} not in form 01: {text}"
+            );
+        }
+        let (y, m, d) = {
+            let p: Vec<&str> = received.due_date.split('-').collect();
+            (p[0].to_owned(), p[1].to_owned(), p[2].to_owned())
+        };
+        assert!(
+            text.contains(&format!("{d}/{m}/{y}")),
+            "the due date on form 01: {text}"
+        );
+    }
+    // A retry answers the same slip; GetDocument and Get find it with the first record.
+    let again = client.receive(request).await.unwrap().into_inner();
+    assert_eq!(again.forms, received.forms);
+    let fetched = client
+        .get_document(pb::GetDocumentRequest {
+            dossier_code: code.clone(),
+            sha256: slip.digest.clone().unwrap().sha256,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(fetched.content, slip.content);
+    assert_eq!(fetched.media_type, "application/pdf");
+    let listed = get(&mut client, &code).await;
+    assert!(listed.documents.iter().any(|d| {
+        d.record_sequence == 1
+            && d.digest.as_ref().unwrap().sha256 == slip.digest.clone().unwrap().sha256
+    }));
+
+    // 02 at RequestSupplement: what is missing; named in the step's signed record.
+    let missing = "Bản sao hộ chiếu còn hạn của người yêu cầu";
+    let supplement = client
+        .request_supplement(step_request(&code, APPRAISER, missing))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(supplement.forms.len(), 1);
+    let text = judge_form(&server, dir.path(), &supplement.forms[0], "02");
+    if !text.is_empty() {
+        assert!(
+            text.contains("PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ"),
+            "{text}"
+        );
+        assert!(text.contains(missing), "{text}");
+    }
+    let record = supplement.record.clone().unwrap().decoded.unwrap();
+    assert!(
+        record
+            .documents
+            .iter()
+            .any(|d| d.sha256 == supplement.forms[0].digest.clone().unwrap().sha256),
+        "the record names form 02"
+    );
+
+    // The papers arrive: a new slip for the re-receipt.
+    let mut again = receive_request(JUDICIAL_RECORD, RECEIVER);
+    again.supplement_of = code.clone();
+    again.documents = vec![pdf_document("Bản sao hộ chiếu", "ho chieu")];
+    let re_received = client.receive(again).await.unwrap().into_inner();
+    assert_eq!(re_received.forms.len(), 1);
+    assert_eq!(re_received.forms[0].record_sequence, 3);
+    let text = judge_form(&server, dir.path(), &re_received.forms[0], "01-again");
+    if !text.is_empty() {
+        assert!(text.contains("Bản sao hộ chiếu"), "{text}");
+    }
+
+    // 04 at Extend: the apology, signed by the official and sealed, with both dates.
+    client
+        .appraise(step_request(&code, APPRAISER, "Đủ điều kiện"))
+        .await
+        .unwrap();
+    let reason = "Cần xác minh thêm thông tin tại cơ quan công an";
+    let extended = client
+        .extend(pb::ExtendRequest {
+            request_id: request_id("extend"),
+            credential_id: APPROVER.to_owned(),
+            dossier_code: code.clone(),
+            reason: reason.to_owned(),
+            working_days: 30,
+            ..pb::ExtendRequest::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(extended.forms.len(), 1);
+    let apology = &extended.forms[0];
+    let text = judge_form(&server, dir.path(), apology, "04");
+    if !text.is_empty() {
+        assert!(
+            text.contains("PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ"),
+            "{text}"
+        );
+        assert!(text.contains(reason), "{text}");
+        assert!(text.contains("xin lỗi"), "{text}");
+    }
+    if let Some(report) = pdfsig(&dir.path().join("form-04.pdf")) {
+        assert_eq!(
+            report.matches("Signature is Valid.").count(),
+            2,
+            "the official and the seal: {report}"
+        );
+    }
+
+    // The rest of the flow issues no form of these four; the dossier's chain stays whole.
+    client
+        .approve(step_request(&code, APPROVER, "Đồng ý"))
+        .await
+        .unwrap();
+    let signed = client
+        .sign(sign_request(&code, APPROVER))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(signed.forms.is_empty());
+    let dossier = get(&mut client, &code).await;
+    ketqua::record::verify_chain(
+        &code,
+        dossier
+            .records
+            .iter()
+            .map(|r| (r.record.as_slice(), r.signature.as_slice())),
+    )
+    .unwrap();
+}
+
+async fn a_refusal_gives_its_reasons_on_form_03(backend: Backend) {
+    let Some(server) = Server::start_on(backend, &[]).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut client = server.dossiers().await;
+    let code = client
+        .receive(receive_request(JUDICIAL_RECORD, RECEIVER))
+        .await
+        .unwrap()
+        .into_inner()
+        .dossier_code;
+    let reasons = "Hồ sơ không thuộc thẩm quyền giải quyết của Sở Tư pháp";
+    let refused = client
+        .refuse(step_request(&code, RECEIVER, reasons))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(refused.forms.len(), 1);
+    let text = judge_form(&server, dir.path(), &refused.forms[0], "03");
+    if !text.is_empty() {
+        assert!(
+            text.contains("PHIẾU TỪ CHỐI TIẾP NHẬN, GIẢI QUYẾT HỒ SƠ"),
+            "{text}"
+        );
+        assert!(text.contains(reasons), "{text}");
+    }
+    let status = client
+        .get_document(pb::GetDocumentRequest {
+            dossier_code: code.clone(),
+            sha256: vec![0; 32],
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::NotFound, "{status:?}");
+    let status = client
+        .get_document(pb::GetDocumentRequest {
+            dossier_code: code.clone(),
+            sha256: vec![0; 5],
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+}
+
+on_both_backends!(
+    every_step_that_owes_a_paper_signs_it,
+    a_refusal_gives_its_reasons_on_form_03,
+);
