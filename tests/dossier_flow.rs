@@ -137,7 +137,8 @@ async fn the_whole_flow_signs_every_step_into_a_verified_chain(backend: Backend)
     assert_eq!(dossier.due_date, received.due_date);
     assert_eq!(dossier.timeliness(), pb::Timeliness::FinishedOnTime);
     assert!(dossier.allowed_steps.is_empty());
-    assert_eq!(dossier.documents.len(), 2);
+    // The two papers received, the receipt slip (form 01) and the control sheet (form 05).
+    assert_eq!(dossier.documents.len(), 4);
     assert_eq!(dossier.records.len(), 5);
 
     // Each record: the right step, actor and chain link; the receipts gave the same bytes.
@@ -402,7 +403,9 @@ async fn supplement_then_re_receipt_continues_the_chain(backend: Backend) {
         .unwrap();
     let dossier = get(&mut client, &code).await;
     assert_eq!(dossier.records.len(), 4);
-    assert_eq!(dossier.documents.len(), 3);
+    // Two papers and a slip, the supplement request (form 02), the paper supplemented and
+    // its slip.
+    assert_eq!(dossier.documents.len(), 6);
     ketqua::record::verify_chain(
         &code,
         dossier

@@ -1,5 +1,5 @@
-//! The procedure's papers from outside: the five steps with a supplement and an extension, and
-//! a refusal, each form in its step's receipt — signed (pyHanko judges it), readable
+//! The procedure's papers from outside: the five steps with a supplement and an extension
+//! (forms 01, 02, 01 again, 04, 05), and a refusal (03), each form in its step's receipt — signed (pyHanko judges it), readable
 //! (`pdftotext` gives the Vietnamese back), its QR code leading to the progress page (zbarimg)
 //! — archived with its step, named in the record where the record came after it, fetched
 //! again by `GetDocument` and answered again on a retry.
@@ -265,6 +265,35 @@ async fn every_step_that_owes_a_paper_signs_it(backend: Backend) {
         .unwrap()
         .into_inner();
     assert!(signed.forms.is_empty());
+    // 05 at Return: every step, when the dossier came to it and was handed on, the due date
+    // then in force, and whether it was on time.
+    let returned = client
+        .r#return(step_request(&code, RECEIVER, "Đã trả kết quả"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(returned.forms.len(), 1);
+    let text = judge_form(&server, dir.path(), &returned.forms[0], "05");
+    if !text.is_empty() {
+        assert!(
+            text.contains("PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ"),
+            "{text}"
+        );
+        for step in [
+            "1. tiếp nhận",
+            "2. yêu cầu bổ sung",
+            "3. tiếp nhận",
+            "4. thẩm định",
+            "5. gia hạn",
+            "6. phê duyệt",
+            "7. ký số",
+            "8. trả kết quả",
+        ] {
+            assert!(text.contains(step), "{step:?} not on form 05: {text}");
+        }
+        assert!(text.contains("trước hạn"), "{text}");
+        assert!(!text.contains("quá hạn"), "{text}");
+    }
     let dossier = get(&mut client, &code).await;
     ketqua::record::verify_chain(
         &code,

@@ -14,14 +14,18 @@ pub enum Form {
     Refusal,
     /// 04: the apology for a delay, with the new date.
     Apology,
+    /// 05: the process control sheet: every step, who, handed on when, due when, on time or
+    /// late.
+    ControlSheet,
 }
 
 impl Form {
-    pub const ALL: [Form; 4] = [
+    pub const ALL: [Form; 5] = [
         Form::Receipt,
         Form::SupplementRequest,
         Form::Refusal,
         Form::Apology,
+        Form::ControlSheet,
     ];
 
     /// The form a step issues, if any.
@@ -31,17 +35,19 @@ impl Form {
             Step::RequestSupplement => Some(Form::SupplementRequest),
             Step::Refuse => Some(Form::Refusal),
             Step::Extend => Some(Form::Apology),
+            Step::Return => Some(Form::ControlSheet),
             _ => None,
         }
     }
 
-    /// "01" … "04", as the Circular numbers them.
+    /// "01" … "05", as the Circular numbers them.
     pub fn number(self) -> &'static str {
         match self {
             Form::Receipt => "01",
             Form::SupplementRequest => "02",
             Form::Refusal => "03",
             Form::Apology => "04",
+            Form::ControlSheet => "05",
         }
     }
 
@@ -51,6 +57,7 @@ impl Form {
             Form::SupplementRequest => "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ",
             Form::Refusal => "PHIẾU TỪ CHỐI TIẾP NHẬN, GIẢI QUYẾT HỒ SƠ",
             Form::Apology => "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ",
+            Form::ControlSheet => "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ",
         }
     }
 

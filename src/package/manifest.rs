@@ -69,6 +69,10 @@ pub struct DocumentEntry {
     pub media_type: String,
     pub sha256: String,
     pub file: String,
+    /// For a document its record does not name — a form signed after its record committed
+    /// (the receipt slip) — the proof that the log holds it as a form leaf ([`ProofFile`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proof: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

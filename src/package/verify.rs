@@ -245,13 +245,23 @@ fn verify_dossier<'p>(
                     .iter()
                     .find(|r| r.sequence == document.record_sequence)
                     .is_some_and(|r| r.documents.iter().any(|d| d.sha256 == sha));
+                // A form signed after its record is proven by its own leaf instead.
+                let logged = || match document.proof.as_deref().and_then(file) {
+                    None => Err("no proof that the log holds it".to_owned()),
+                    Some(bytes) => serde_json::from_slice::<ProofFile>(bytes)
+                        .map_err(|e| format!("its proof does not parse: {e}"))
+                        .and_then(|proof| check_proof(LogKind::Form, &sha, &proof, log)),
+                };
                 if !signed {
-                    problem(format!(
-                        "document {}: SHA-256 {} is not among the documents record {} signed",
-                        document.file,
-                        hex::encode(sha),
-                        document.record_sequence
-                    ));
+                    if let Err(why) = logged() {
+                        problem(format!(
+                            "document {}: SHA-256 {} is not among the documents record {} signed, \
+                             and {why}",
+                            document.file,
+                            hex::encode(sha),
+                            document.record_sequence
+                        ));
+                    }
                 }
             }
         }

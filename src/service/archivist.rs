@@ -314,12 +314,31 @@ impl<A: Archive> Service<A> {
                 package::safe_file_name(&document.name)
             );
             send(builder.add(&path, &content).map_err(package_error)?).await?;
+            // A form attached after its record committed is proven by its own leaf.
+            let proof = match self
+                .archive
+                .result_log_receipt(LogKind::Form, &document.sha256)
+                .await?
+            {
+                Some(receipt) => {
+                    let proof = format!("{path}.proof.json");
+                    send(
+                        builder
+                            .add(&proof, &proof_file(&receipt)?)
+                            .map_err(package_error)?,
+                    )
+                    .await?;
+                    Some(proof)
+                }
+                None => None,
+            };
             entry.documents.push(DocumentEntry {
                 record_sequence: u32::try_from(document.record_sequence).unwrap_or(0),
                 name: document.name,
                 media_type: document.media_type,
                 sha256: hex::encode(&document.sha256),
                 file: path,
+                proof,
             });
         }
         if let Some(result) = self.archive.result(code).await? {

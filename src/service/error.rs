@@ -1,7 +1,8 @@
 //! Why a use case refused or failed, in domain words; each interface maps it to its own status codes.
 
 use crate::{
-    access::AccessError, archive::ArchiveError, cms::CmsError, flow::FlowError, pki::PkiError,
+    access::AccessError, archive::ArchiveError, cms::CmsError, flow::FlowError, pdf::PdfError,
+    pki::PkiError,
 };
 
 /// Why a use case refused or failed. Each variant maps to one gRPC status code; the message
@@ -72,6 +73,16 @@ impl Error {
 /// back works); with a key the service does not hold, a precondition; a signature from the
 /// official's own token that does not verify, their mistake. Anything else is a defect,
 /// `Internal`, described in `context`.
+/// PDF problems are the caller's document's problems, except a missing TSA.
+pub(super) fn pdf_error(error: PdfError) -> Error {
+    match error {
+        PdfError::NoTimestamper(_) => Error::FailedPrecondition(error.to_string()),
+        PdfError::Cms(e) => signing_error("signing", &e),
+        PdfError::Appearance(e) => Error::Internal(format!("signature appearance: {e}")),
+        other => Error::InvalidArgument(other.to_string()),
+    }
+}
+
 pub(super) fn signing_error(context: &str, error: &CmsError) -> Error {
     match error {
         CmsError::Signing(pki) if pki.is_token_unavailable() => Error::Unavailable(pki.to_string()),

@@ -1,28 +1,33 @@
 //! The procedure's own papers (Circular 01/2018/TT-VPCP): the receipt and appointment slip at
-//! Receive (01), the supplement request (02), the refusal (03) and the apology with its new
-//! date at Extend (04), rendered in Vietnamese with the QR code of the progress page at the top
+//! Receive (01), the supplement request (02), the refusal (03), the apology with its new
+//! date at Extend (04) and the process control sheet at Return (05), rendered in Vietnamese with the QR code of the progress page at the top
 //! left, signed PAdES B-T by the acting official — and sealed where the form is the agency's —
 //! and archived as documents of their step.
 //!
-//! Forms 02–04 are rendered before their step commits and named in its signed record. The
+//! Forms 02–05 are rendered before their step commits and named in its signed record. The
 //! receipt slip names the dossier code, which exists only once the group commit has numbered
 //! the dossier, and signing it inside the writer would serialise every receipt behind a PDF
 //! signature; so it is signed right after the commit and attached to the first record, its
 //! hash a leaf of the log of its own. Should that attachment not happen (a crash in between),
 //! a retry of the Receive issues it then.
 
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 
-use super::{audit::unix_millis, core::Service, error::Error, result::pdf_error};
+use super::{
+    audit::unix_millis,
+    core::Service,
+    error::{pdf_error, Error},
+};
 use crate::{
     archive::{Archive, DossierRow, NewDocument, StoredDocument},
     crypto,
-    flow::{vietnam_date, DossierCode, Form, Role, VIETNAM},
+    flow::{vietnam_date, vietnam_time, DossierCode, Form, Role, Step, VIETNAM},
     pdf::{
         self, DocMdp, PadesLevel, QrPayload, SignatureRequest, StampKind, StampTextInput,
         VisibleSignature,
     },
     pki::Credential,
+    proto::v1 as pb,
 };
 
 /// Forms are evidence of an act at a moment: a trusted time is what they need (B-T). They are
@@ -62,6 +67,68 @@ pub(super) struct FormFacts<'a> {
     pub due_date: &'a str,
     /// The due date an extension replaces (form 04).
     pub previous_due_date: &'a str,
+    /// Every step so far (form 05): the dossier's records, decoded, in order.
+    pub history: &'a [pb::StepRecord],
+}
+
+/// Where a step stands against the due date in force when it handed the dossier on.
+fn step_timeliness(handed_on: Date, due: Option<Date>) -> &'static str {
+    match due {
+        Some(due) if handed_on < due => "trước hạn",
+        Some(due) if handed_on == due => "đúng hạn",
+        Some(_) => "quá hạn",
+        None => "không có hạn",
+    }
+}
+
+fn record_time(record: &pb::StepRecord) -> Option<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(record.time_unix_millis) * 1_000_000).ok()
+}
+
+/// The control sheet's lines: each step, its department and official, when the dossier came
+/// to it and when it was handed on, the due date then in force, and whether it was on time.
+fn control_lines(
+    history: &[pb::StepRecord],
+    department_name: impl Fn(&str) -> String,
+) -> Vec<String> {
+    let mut lines = Vec::with_capacity(history.len());
+    let mut came_at: Option<OffsetDateTime> = None;
+    for (i, record) in history.iter().enumerate() {
+        let step = pb::Step::try_from(record.step)
+            .ok()
+            .and_then(crate::record::step_from_proto);
+        let actor = record.actor.clone().unwrap_or_default();
+        let handed = record_time(record);
+        let due = time::Date::parse(
+            &record.due_date,
+            &time::format_description::well_known::Iso8601::DATE,
+        )
+        .ok();
+        let role = pb::Role::try_from(actor.role)
+            .ok()
+            .and_then(|r| match r {
+                pb::Role::Receiver => Some(Role::Receiver),
+                pb::Role::Appraiser => Some(Role::Appraiser),
+                pb::Role::Approver => Some(Role::Approver),
+                pb::Role::Seal => Some(Role::Seal),
+                pb::Role::Unspecified => None,
+            })
+            .map_or("", Role::vietnamese);
+        let at = |t: Option<OffsetDateTime>| t.map(vietnam_time).unwrap_or_else(|| "—".to_owned());
+        lines.push(format!(
+            "{}. {} — {}: nhận hồ sơ {}, giao {}; hạn {}; {}. Người thực hiện: {} ({role}).",
+            i + 1,
+            step.map_or("bước không rõ", Step::vietnamese),
+            department_name(&actor.department),
+            at(came_at.or(handed)),
+            at(handed),
+            dd_mm_yyyy(&record.due_date),
+            handed.map_or("—", |t| step_timeliness(vietnam_date(t), due)),
+            actor.name,
+        ));
+        came_at = handed;
+    }
+    lines
 }
 
 /// An official's words as a sentence of the form: ending with its full stop.
@@ -236,6 +303,29 @@ impl<A: Archive> Service<A> {
                 sentence(facts.note),
                 "Xin thông báo để ông/bà được biết và thực hiện.".to_owned(),
             ],
+            Form::ControlSheet => {
+                let mut body = vec![
+                    format!("Hồ sơ của ông/bà {applicant}, thủ tục: {procedure}; tiếp nhận ngày {received_on}, hẹn trả kết quả ngày {due}."),
+                    "Quá trình giải quyết hồ sơ (thời gian theo giờ Việt Nam):".to_owned(),
+                ];
+                body.extend(control_lines(facts.history, |id| {
+                    self.catalog
+                        .department(id)
+                        .map_or_else(|| id.to_owned(), |d| d.name.clone())
+                }));
+                let finished = vietnam_date(at);
+                let due_date = time::Date::parse(
+                    facts.due_date,
+                    &time::format_description::well_known::Iso8601::DATE,
+                )
+                .ok();
+                body.push(format!(
+                    "Kết quả: trả kết quả ngày {}, {} so với hẹn trả ngày {due}.",
+                    dd_mm_yyyy(&finished.to_string()),
+                    step_timeliness(finished, due_date),
+                ));
+                body
+            }
             Form::Apology => vec![
                 format!("Ngày {received_on}, {department} tiếp nhận hồ sơ của ông/bà {applicant} đề nghị giải quyết thủ tục: {procedure}."),
                 format!("Thời gian hẹn trả kết quả giải quyết hồ sơ: ngày {}.", dd_mm_yyyy(facts.previous_due_date)),
@@ -356,5 +446,61 @@ mod tests {
         assert_eq!(dd_mm_yyyy(""), "");
         assert_eq!(sentence(" Thiếu tờ khai "), "Thiếu tờ khai.");
         assert_eq!(sentence("Thiếu: tờ khai; ảnh."), "Thiếu: tờ khai; ảnh.");
+    }
+
+    #[test]
+    fn a_step_is_early_on_time_or_late_against_the_due_date_in_force() {
+        use time::macros::date;
+        let due = Some(date!(2026 - 12 - 18));
+        assert_eq!(step_timeliness(date!(2026 - 12 - 17), due), "trước hạn");
+        assert_eq!(step_timeliness(date!(2026 - 12 - 18), due), "đúng hạn");
+        assert_eq!(step_timeliness(date!(2026 - 12 - 19), due), "quá hạn");
+        let history = [
+            pb::StepRecord {
+                step: pb::Step::Receive as i32,
+                time_unix_millis: 1_796_000_000_000,
+                due_date: "2030-01-01".to_owned(),
+                actor: Some(pb::Actor {
+                    department: "stp".to_owned(),
+                    name: "Nguyễn Thu Bình".to_owned(),
+                    role: pb::Role::Receiver as i32,
+                    ..pb::Actor::default()
+                }),
+                ..pb::StepRecord::default()
+            },
+            pb::StepRecord {
+                step: pb::Step::Appraise as i32,
+                time_unix_millis: 1_796_100_000_000,
+                due_date: "2020-01-01".to_owned(),
+                ..pb::StepRecord::default()
+            },
+        ];
+        let lines = control_lines(&history, |id| format!("[{id}]"));
+        assert_eq!(lines.len(), 2);
+        assert!(
+            lines[0].starts_with("1. tiếp nhận — [stp]: "),
+            "{}",
+            lines[0]
+        );
+        assert!(lines[0].contains("trước hạn"), "{}", lines[0]);
+        assert!(
+            lines[0].contains("Nguyễn Thu Bình (cán bộ tiếp nhận)"),
+            "{}",
+            lines[0]
+        );
+        assert!(lines[1].contains("quá hạn"), "{}", lines[1]);
+        // The second step received the dossier when the first handed it on.
+        let handed_first = lines[0]
+            .split("giao ")
+            .nth(1)
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap();
+        assert!(
+            lines[1].contains(&format!("nhận hồ sơ {handed_first}")),
+            "{}",
+            lines[1]
+        );
     }
 }

@@ -11,7 +11,7 @@ use super::{
     commands::{ResultContent, ResultMetadata, SignCommand},
     commit::{digest_of, StepWrite},
     core::Service,
-    error::{signing_error, Error},
+    error::{pdf_error, Error},
     fingerprint, input,
     validation_data::{RevocationData, ValidationData},
 };
@@ -309,16 +309,6 @@ impl<A: Archive> Service<A> {
             .and_then(|d| d.page_count())
             .map_err(|e| Error::Internal(format!("the signed result does not parse: {e}")))?;
         Ok((signed, page_count))
-    }
-}
-
-/// PDF problems are the caller's document's problems, except a missing TSA.
-pub(super) fn pdf_error(error: pdf::PdfError) -> Error {
-    match error {
-        pdf::PdfError::NoTimestamper(_) => Error::FailedPrecondition(error.to_string()),
-        pdf::PdfError::Cms(e) => signing_error("signing", &e),
-        pdf::PdfError::Appearance(e) => Error::Internal(format!("signature appearance: {e}")),
-        other => Error::InvalidArgument(other.to_string()),
     }
 }
 

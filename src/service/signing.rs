@@ -7,8 +7,7 @@ use super::{
     admission::QUEUE_PATIENCE,
     audit::{unix_millis, Call},
     core::Service,
-    error::{signing_error, Error},
-    result::pdf_error,
+    error::{pdf_error, signing_error, Error},
     sessions::{random_bytes, SESSION_LIFETIME, STEP_SESSION_PREFIX},
 };
 use crate::{

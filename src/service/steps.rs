@@ -20,6 +20,7 @@ use crate::{
     archive::{Archive, DossierChange, DossierRow, IssuedResult, NewDocument},
     flow::{vietnam_date, DossierCode, Form, State, Step},
     pki::Credential,
+    record,
 };
 
 impl<A: Archive> Service<A> {
@@ -69,11 +70,28 @@ impl<A: Archive> Service<A> {
         let mut write = plan.write(command, &code, &row, fingerprint, None);
         // The form the step issues is signed before the record, which names it.
         if let Some(form) = Form::issued_by(command.step) {
+            // The control sheet lists every step, this one included (as of now).
+            let history = if form == Form::ControlSheet {
+                let mut history: Vec<_> = self
+                    .decoded_records(&code)
+                    .await?
+                    .into_iter()
+                    .map(|(_, decoded)| decoded)
+                    .collect();
+                history.push(
+                    record::decode(&record::encode(&write.draft(call.at)?))
+                        .map_err(|e| Error::Internal(format!("the record being written: {e}")))?,
+                );
+                history
+            } else {
+                Vec::new()
+            };
             let facts = FormFacts {
                 note: &command.note,
                 documents: Vec::new(),
                 due_date: &write.due_date,
                 previous_due_date: &write.previous_due_date,
+                history: &history,
             };
             let document = self.issue_form(form, &code, &row, write.credential, &facts, call.at)?;
             write.forms.push((form, document));
