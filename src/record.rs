@@ -31,6 +31,7 @@ pub fn decision(step: Step) -> &'static str {
         Step::Stop => "stopped",
         Step::Revoke => "revoked",
         Step::Extend => "extended",
+        Step::RecordPayment => "paid",
     }
 }
 
@@ -47,6 +48,7 @@ pub fn step_to_proto(step: Step) -> pb::Step {
         Step::Stop => pb::Step::Stop,
         Step::Revoke => pb::Step::Revoke,
         Step::Extend => pb::Step::Extend,
+        Step::RecordPayment => pb::Step::RecordPayment,
     }
 }
 
@@ -64,6 +66,7 @@ pub fn step_from_proto(step: pb::Step) -> Option<Step> {
         pb::Step::Stop => Step::Stop,
         pb::Step::Revoke => Step::Revoke,
         pb::Step::Extend => Step::Extend,
+        pb::Step::RecordPayment => Step::RecordPayment,
     })
 }
 
@@ -78,6 +81,8 @@ pub fn state_to_proto(state: State) -> pb::DossierState {
         State::Refused => pb::DossierState::Refused,
         State::Withdrawn => pb::DossierState::Withdrawn,
         State::Stopped => pb::DossierState::Stopped,
+        State::FeesDue => pb::DossierState::FeesDue,
+        State::FeesDueAfterApproval => pb::DossierState::FeesDueAfterApproval,
     }
 }
 
@@ -93,6 +98,8 @@ pub fn state_from_proto(state: pb::DossierState) -> Option<State> {
         pb::DossierState::Refused => State::Refused,
         pb::DossierState::Withdrawn => State::Withdrawn,
         pb::DossierState::Stopped => State::Stopped,
+        pb::DossierState::FeesDue => State::FeesDue,
+        pb::DossierState::FeesDueAfterApproval => State::FeesDueAfterApproval,
     })
 }
 
@@ -124,6 +131,8 @@ pub struct Draft<'a> {
     pub cited_results: Vec<pb::CitedResult>,
     /// Set by extend: the due date the record replaces.
     pub previous_due_date: String,
+    /// Set by record_payment.
+    pub payment: Option<pb::Payment>,
 }
 
 /// A record as signed: its bytes, their hash and the detached signature.
@@ -170,6 +179,7 @@ pub fn encode(draft: &Draft<'_>) -> Vec<u8> {
         result_code: draft.result_code.clone(),
         cited_results: draft.cited_results.clone(),
         previous_due_date: draft.previous_due_date.clone(),
+        payment: draft.payment.clone(),
     };
     record.encode_to_vec()
 }

@@ -27,30 +27,6 @@ impl Dir {
     }
 }
 
-/// The text of a PDF, whitespace runs collapsed.
-fn pdftotext(file: &Path) -> Option<String> {
-    if !tool_available("pdftotext") {
-        return None;
-    }
-    let out = Command::new("pdftotext")
-        .arg(file)
-        .arg("-")
-        .output()
-        .expect("pdftotext");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(
-        String::from_utf8(out.stdout)
-            .expect("UTF-8")
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" "),
-    )
-}
-
 /// What the QR code of the first page says.
 fn qr_of(file: &Path) -> Option<String> {
     if !tool_available("pdftoppm") || !tool_available("zbarimg") {
@@ -96,7 +72,7 @@ fn judge_form(server: &Server, dir: &Path, form: &pb::FormDocument, name: &str) 
     if let Some((valid, report)) = pyhanko_judge(&server.root_pem(), &file) {
         assert!(valid, "pyHanko on form {number}: {report}");
     }
-    let text = pdftotext(&file).unwrap_or_default();
+    let text = pdf_text(&file).unwrap_or_default();
     if let Some(qr) = qr_of(&file) {
         assert!(
             qr.contains("/d/"),

@@ -12,6 +12,7 @@ use time::Date;
 
 use super::calendar::{WorkingCalendar, MAX_PROCESSING_DAYS};
 use super::codes::{AgencyCode, CodeError, ProcedureCode};
+use super::vocabulary::State;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Department {
@@ -32,6 +33,57 @@ pub struct Procedure {
     pub required_documents: Vec<String>,
     /// The name of the result document, e.g. "Phiếu lý lịch tư pháp số 1".
     pub result_document: String,
+    /// The fee or charge the applicant pays (phí, lệ phí), if the procedure has one.
+    pub fee: Option<Fee>,
+}
+
+/// A procedure's fee: what it is called, how much, and when it falls due.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fee {
+    /// e.g. "Lệ phí đăng ký doanh nghiệp".
+    pub name: String,
+    /// In đồng; Vietnam's currency has no minor unit.
+    pub amount_vnd: u64,
+    pub due: FeeDue,
+}
+
+/// When the fee must be paid before the dossier moves on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeeDue {
+    /// Before processing starts: the dossier waits after receipt.
+    AtReceipt,
+    /// Before the result is signed: the dossier waits after approval.
+    AfterApproval,
+}
+
+impl Fee {
+    /// The state a step leads to once the fee is taken into account: a dossier that owes its
+    /// fee at this point waits for the payment. Only the first receipt and the approval can
+    /// owe it; a re-receipt after a supplement comes after a fee due at receipt was paid.
+    pub fn gate(fee: Option<&Fee>, from: Option<State>, to: State) -> State {
+        match (fee.map(|f| f.due), from, to) {
+            (Some(FeeDue::AtReceipt), None, State::Received) => State::FeesDue,
+            (Some(FeeDue::AfterApproval), Some(State::Appraised), State::Approved) => {
+                State::FeesDueAfterApproval
+            }
+            _ => to,
+        }
+    }
+}
+
+/// "200.000 đồng": amounts as Vietnamese write them, dots between thousands.
+pub fn format_vnd(amount: u64) -> String {
+    let digits = amount.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 5);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out.push_str(" đồng");
+    out
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,6 +148,11 @@ pub enum CatalogError {
          {MAX_PROCESSING_DAYS} working days"
     )]
     InvalidProcessingDays { procedure: ProcedureCode, days: i64 },
+    #[error("procedure {procedure}: the fee's amount {amount} is not a whole number of đồng from 1 to 1,000,000,000")]
+    InvalidFee {
+        procedure: ProcedureCode,
+        amount: i64,
+    },
 }
 
 #[derive(Deserialize)]
@@ -129,7 +186,19 @@ struct RawProcedure {
     #[serde(default)]
     required_documents: Vec<String>,
     result_document: String,
+    fee: Option<RawFee>,
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFee {
+    name: String,
+    amount_vnd: i64,
+    due: FeeDue,
+}
+
+/// Larger fees exist nowhere in the catalogue of procedures; a typo should not become one.
+const MAX_FEE_VND: i64 = 1_000_000_000;
 
 fn valid_department_id(id: &str) -> bool {
     let b = id.as_bytes();
@@ -257,6 +326,23 @@ impl Catalog {
                 non_empty(document, entry, "entry in required_documents")?;
             }
             non_empty(&p.result_document, entry, "result_document")?;
+            let fee = match p.fee {
+                None => None,
+                Some(f) => {
+                    non_empty(&f.name, entry, "fee.name")?;
+                    if !(1..=MAX_FEE_VND).contains(&f.amount_vnd) {
+                        return Err(CatalogError::InvalidFee {
+                            procedure: code,
+                            amount: f.amount_vnd,
+                        });
+                    }
+                    Some(Fee {
+                        name: f.name,
+                        amount_vnd: f.amount_vnd as u64,
+                        due: f.due,
+                    })
+                }
+            };
             procedure_index.insert(code.clone(), procedures.len());
             procedures.push(Procedure {
                 code,
@@ -265,6 +351,7 @@ impl Catalog {
                 processing_days,
                 required_documents: p.required_documents,
                 result_document: p.result_document,
+                fee,
             });
         }
 

@@ -17,15 +17,19 @@ pub enum Form {
     /// 05: the process control sheet: every step, who, handed on when, due when, on time or
     /// late.
     ControlSheet,
+    /// The receipt for a fee paid (biên lai thu phí, lệ phí), sealed. Not one of the
+    /// Circular's numbered forms: "BL".
+    FeeReceipt,
 }
 
 impl Form {
-    pub const ALL: [Form; 5] = [
+    pub const ALL: [Form; 6] = [
         Form::Receipt,
         Form::SupplementRequest,
         Form::Refusal,
         Form::Apology,
         Form::ControlSheet,
+        Form::FeeReceipt,
     ];
 
     /// The form a step issues, if any.
@@ -36,11 +40,12 @@ impl Form {
             Step::Refuse => Some(Form::Refusal),
             Step::Extend => Some(Form::Apology),
             Step::Return => Some(Form::ControlSheet),
+            Step::RecordPayment => Some(Form::FeeReceipt),
             _ => None,
         }
     }
 
-    /// "01" … "05", as the Circular numbers them.
+    /// "01" … "05", as the Circular numbers them; "BL" for the fee receipt.
     pub fn number(self) -> &'static str {
         match self {
             Form::Receipt => "01",
@@ -48,6 +53,7 @@ impl Form {
             Form::Refusal => "03",
             Form::Apology => "04",
             Form::ControlSheet => "05",
+            Form::FeeReceipt => "BL",
         }
     }
 
@@ -58,13 +64,17 @@ impl Form {
             Form::Refusal => "PHIẾU TỪ CHỐI TIẾP NHẬN, GIẢI QUYẾT HỒ SƠ",
             Form::Apology => "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ",
             Form::ControlSheet => "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ",
+            Form::FeeReceipt => "BIÊN LAI THU PHÍ, LỆ PHÍ",
         }
     }
 
     /// The document's name in the archive: the form's number and title, so that a reader of
     /// the dossier's documents knows it without opening it.
     pub fn document_name(self) -> String {
-        format!("Mẫu số {} - {}.pdf", self.number(), self.title())
+        match self {
+            Form::FeeReceipt => format!("{}.pdf", self.title()),
+            _ => format!("Mẫu số {} - {}.pdf", self.number(), self.title()),
+        }
     }
 
     /// The form a stored document name denotes.
@@ -72,14 +82,17 @@ impl Form {
         Form::ALL.into_iter().find(|f| f.document_name() == name)
     }
 
-    /// The apology is the agency's: its seal follows the official's signature. The other
-    /// forms are the acting official's own.
+    /// The apology and the fee receipt are the agency's: its seal follows the official's
+    /// signature. The other forms are the acting official's own.
     pub fn sealed(self) -> bool {
-        matches!(self, Form::Apology)
+        matches!(self, Form::Apology | Form::FeeReceipt)
     }
 
     pub fn parse_number(text: &str) -> Option<Form> {
         let text = text.trim();
+        if text.eq_ignore_ascii_case("BL") {
+            return Some(Form::FeeReceipt);
+        }
         let text = text.strip_prefix('0').unwrap_or(text);
         Form::ALL
             .into_iter()

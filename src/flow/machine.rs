@@ -29,10 +29,25 @@ fn rule(from: Option<State>, step: Step) -> Option<(State, &'static [Role])> {
         // The seal follows automatically with the department's credential; it is not a step.
         (Some(Approved), Sign) => (Signed, APPROVER),
         (Some(Signed), Return) => (Returned, RECEIVER),
-        (Some(Received | SupplementRequested | Appraised | Approved), Withdraw) => {
-            (Withdrawn, RECEIVER)
-        }
-        (Some(Received | SupplementRequested | Appraised | Approved), Stop) => (Stopped, APPROVER),
+        // The fee is paid: processing starts, or the approved result may be signed.
+        (Some(FeesDue), RecordPayment) => (Received, RECEIVER),
+        (Some(FeesDueAfterApproval), RecordPayment) => (Approved, RECEIVER),
+        (Some(FeesDue), Refuse) => (Refused, DESK_OR_APPRAISER),
+        (Some(FeesDueAfterApproval), Refuse) => (Refused, APPROVER),
+        (
+            Some(
+                Received | SupplementRequested | Appraised | Approved | FeesDue
+                | FeesDueAfterApproval,
+            ),
+            Withdraw,
+        ) => (Withdrawn, RECEIVER),
+        (
+            Some(
+                Received | SupplementRequested | Appraised | Approved | FeesDue
+                | FeesDueAfterApproval,
+            ),
+            Stop,
+        ) => (Stopped, APPROVER),
         // A later due date for a dossier still being processed. Not while the applicant owes
         // papers: the processing time restarts at the re-receipt anyway.
         (Some(state @ (Received | Appraised | Approved | Signed)), Extend) => (state, HANDLING),

@@ -18,7 +18,7 @@ pub use calendar::{
     timeliness, vietnam_date, vietnam_time, CalendarError, Timeliness, WorkingCalendar,
     MAX_PROCESSING_DAYS, VIETNAM,
 };
-pub use catalog::{Catalog, CatalogError, Department, Procedure};
+pub use catalog::{format_vnd, Catalog, CatalogError, Department, Fee, FeeDue, Procedure};
 pub use codes::{AgencyCode, CodeError, CodeKind, DossierCode, ProcedureCode, ResultCode};
 pub use form::Form;
 pub use machine::{allowed_steps, roles_for, transition, TransitionError};

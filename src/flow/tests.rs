@@ -2,6 +2,7 @@
 //! permission checks over every state, step, role and department.
 
 use crate::flow::{
+    catalog::{Fee, FeeDue},
     machine::{allowed_steps, roles_for, transition, TransitionError},
     permission::{check_step, Actor, FlowError, PermissionError},
     vocabulary::{Role, State, Step},
@@ -31,10 +32,27 @@ fn expected_table() -> Vec<(Option<State>, Step, State, Vec<Role>)> {
         (Some(Approved), Sign, Signed, vec![Approver]),
         (Some(Signed), Return, Returned, vec![Receiver]),
     ];
-    for s in [Received, SupplementRequested, Appraised, Approved] {
+    for s in [
+        Received,
+        SupplementRequested,
+        Appraised,
+        Approved,
+        FeesDue,
+        FeesDueAfterApproval,
+    ] {
         t.push((Some(s), Withdraw, Withdrawn, vec![Receiver]));
         t.push((Some(s), Stop, Stopped, vec![Approver]));
     }
+    // A fee paid at the desk moves the dossier on; unpaid, it may still be refused.
+    t.push((Some(FeesDue), RecordPayment, Received, vec![Receiver]));
+    t.push((
+        Some(FeesDueAfterApproval),
+        RecordPayment,
+        Approved,
+        vec![Receiver],
+    ));
+    t.push((Some(FeesDue), Refuse, Refused, vec![Receiver, Appraiser]));
+    t.push((Some(FeesDueAfterApproval), Refuse, Refused, vec![Approver]));
     // An extension keeps the state; not while the applicant owes papers.
     for s in [Received, Appraised, Approved, Signed] {
         t.push((Some(s), Extend, s, vec![Appraiser, Approver]));
@@ -61,8 +79,19 @@ fn reachable() -> BTreeSet<State> {
     while let Some(from) = frontier.pop() {
         for step in Step::ALL {
             if let Some((to, _)) = expected(from, step) {
-                if seen.insert(to) {
-                    frontier.push(Some(to));
+                // A procedure's fee may hold the dossier after its receipt or its approval.
+                let gated = [FeeDue::AtReceipt, FeeDue::AfterApproval].map(|due| {
+                    let fee = Fee {
+                        name: "Lệ phí".to_owned(),
+                        amount_vnd: 1,
+                        due,
+                    };
+                    Fee::gate(Some(&fee), from, to)
+                });
+                for to in std::iter::once(to).chain(gated) {
+                    if seen.insert(to) {
+                        frontier.push(Some(to));
+                    }
                 }
             }
         }
@@ -91,6 +120,40 @@ fn every_pair_matches_the_expected_table() {
 }
 
 #[test]
+fn a_fee_holds_the_first_receipt_or_the_approval_only() {
+    use State::*;
+    let at_receipt = Fee {
+        name: "Lệ phí".to_owned(),
+        amount_vnd: 50_000,
+        due: FeeDue::AtReceipt,
+    };
+    let after_approval = Fee {
+        due: FeeDue::AfterApproval,
+        ..at_receipt.clone()
+    };
+    assert_eq!(Fee::gate(Some(&at_receipt), None, Received), FeesDue);
+    assert_eq!(
+        Fee::gate(Some(&at_receipt), Some(SupplementRequested), Received),
+        Received,
+        "a re-receipt comes after the fee was paid"
+    );
+    assert_eq!(
+        Fee::gate(Some(&at_receipt), Some(Appraised), Approved),
+        Approved
+    );
+    assert_eq!(
+        Fee::gate(Some(&after_approval), Some(Appraised), Approved),
+        FeesDueAfterApproval
+    );
+    assert_eq!(Fee::gate(Some(&after_approval), None, Received), Received);
+    assert_eq!(Fee::gate(None, None, Received), Received);
+    assert!(FeesDue.awaits_applicant() && FeesDueAfterApproval.awaits_applicant());
+    assert_eq!(crate::flow::format_vnd(1_250_000), "1.250.000 đồng");
+    assert_eq!(crate::flow::format_vnd(50_000), "50.000 đồng");
+    assert_eq!(crate::flow::format_vnd(999), "999 đồng");
+}
+
+#[test]
 fn terminal_states_accept_nothing_and_others_something() {
     for s in State::ALL {
         assert_eq!(s.is_terminal(), s.allowed_steps().is_empty(), "{s}");
@@ -110,7 +173,7 @@ fn seal_performs_no_step() {
 #[test]
 fn national_statuses() {
     let got: Vec<u8> = State::ALL.iter().map(|s| s.national_status()).collect();
-    assert_eq!(got, vec![2, 4, 9, 9, 10, 5, 3, 7, 8]);
+    assert_eq!(got, vec![2, 4, 9, 9, 10, 5, 3, 7, 8, 6, 6]);
 }
 
 #[test]
@@ -134,7 +197,7 @@ fn names_round_trip() {
     assert_eq!(
         e.to_string(),
         "unknown step \"Approve\": expected one of receive, appraise, approve, sign, \
-         return, request_supplement, refuse, withdraw, stop, revoke, extend"
+         return, request_supplement, refuse, withdraw, stop, revoke, extend, record_payment"
     );
 }
 

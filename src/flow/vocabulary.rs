@@ -119,6 +119,9 @@ pub enum Step {
     Refuse,
     Withdraw,
     Stop,
+    /// The applicant paid the fee the dossier waits for (phí, lệ phí): cash at the desk, a bank
+    /// transfer or a QR payment, recorded by the receiving officer.
+    RecordPayment,
     /// Revocation (or supersession) of an issued result. Not a processing step: it is absent
     /// from the transition table (a returned dossier's processing is over, and `Returned` stays
     /// final); `check_revoke` decides it. It is still a signed record in the dossier's chain.
@@ -140,6 +143,7 @@ named_enum!(Step, "step", [
     Stop => "stop",
     Revoke => "revoke",
     Extend => "extend",
+    RecordPayment => "record_payment",
 ]);
 
 impl Step {
@@ -156,6 +160,7 @@ impl Step {
             Step::Stop => "dừng xử lý",
             Step::Revoke => "thu hồi kết quả",
             Step::Extend => "gia hạn, hẹn lại ngày trả kết quả",
+            Step::RecordPayment => "thu phí, lệ phí",
         }
     }
 }
@@ -175,6 +180,10 @@ pub enum State {
     Refused,
     Withdrawn,
     Stopped,
+    /// The fee is due before processing starts (after the receipt).
+    FeesDue,
+    /// The fee is due before the result is signed (after the approval).
+    FeesDueAfterApproval,
 }
 
 named_enum!(State, "state", [
@@ -187,6 +196,8 @@ named_enum!(State, "state", [
     Refused => "refused",
     Withdrawn => "withdrawn",
     Stopped => "stopped",
+    FeesDue => "fees_due",
+    FeesDueAfterApproval => "fees_due_after_approval",
 ]);
 
 impl State {
@@ -201,12 +212,14 @@ impl State {
             State::Refused => "đã từ chối",
             State::Withdrawn => "đã rút hồ sơ",
             State::Stopped => "đã dừng xử lý",
+            State::FeesDue | State::FeesDueAfterApproval => "chờ thanh toán phí, lệ phí",
         }
     }
 
     /// The status code of the national public service portal. Several of our states map to the
     /// same portal status because the portal does not distinguish appraisal from approval
-    /// (4, in progress) nor a decision from its signature (9, decided).
+    /// (4, in progress) nor a decision from its signature (9, decided), nor when a fee is
+    /// due (6).
     pub fn national_status(self) -> u8 {
         match self {
             State::Received => 2,
@@ -217,7 +230,16 @@ impl State {
             State::Refused => 3,
             State::Withdrawn => 7,
             State::Stopped => 8,
+            State::FeesDue | State::FeesDueAfterApproval => 6,
         }
+    }
+
+    /// Waiting for the applicant (papers or a fee): the processing clock does not run.
+    pub fn awaits_applicant(self) -> bool {
+        matches!(
+            self,
+            State::SupplementRequested | State::FeesDue | State::FeesDueAfterApproval
+        )
     }
 
     pub fn is_terminal(self) -> bool {

@@ -5,14 +5,14 @@ use tonic::Status;
 
 use crate::{
     archive::{LogReceipt, StoredCheckpoint, StoredResult},
-    flow::Timeliness,
+    flow::{FeeDue, Timeliness},
     pdf::PadesLevel,
     pki::CredentialInfo,
     proto::v1 as pb,
     record,
     service::{
-        DeadlineHistory, DocumentInput, DossierView, ProgressView, Receipt, RenewalAction,
-        RenewalProgress, ResultMetadata, SearchInput, SearchPage,
+        DeadlineHistory, DocumentInput, DossierView, FeeStatus, ProgressView, Receipt,
+        RenewalAction, RenewalProgress, ResultMetadata, SearchInput, SearchPage,
     },
 };
 
@@ -136,6 +136,21 @@ pub(super) fn dossier(view: DossierView) -> pb::Dossier {
         version: row.version as u64,
         extensions: extensions(&view.history),
         supplement_waits: supplement_waits(&view.history),
+        fee: view.fee.map(fee_status),
+    }
+}
+
+fn fee_status(status: FeeStatus) -> pb::FeeStatus {
+    pb::FeeStatus {
+        name: status.fee.name,
+        amount_vnd: status.fee.amount_vnd,
+        due: match status.fee.due {
+            FeeDue::AtReceipt => "at_receipt",
+            FeeDue::AfterApproval => "after_approval",
+        }
+        .to_owned(),
+        paid: status.payment.is_some(),
+        payment: status.payment,
     }
 }
 
@@ -207,6 +222,7 @@ pub(super) fn progress(view: ProgressView) -> pb::Progress {
             .collect(),
         applicant_verified: view.applicant_verified,
         applicant_name: view.applicant_name.unwrap_or_default(),
+        fee: view.fee.map(fee_status),
     }
 }
 

@@ -19,8 +19,8 @@ use crate::{
     },
     record::step_from_proto,
     service::{
-        ApplicantInput, ExtendCommand, ReceiveCommand, ResultContent, Service, SignCommand,
-        StepCommand,
+        ApplicantInput, ExtendCommand, PaymentCommand, PaymentMethod, ReceiveCommand,
+        ResultContent, Service, SignCommand, StepCommand,
     },
 };
 
@@ -213,6 +213,30 @@ impl_dossiers! {
             media_type: stored.media_type,
             content,
         })
+    }
+
+    async fn record_payment(
+        &self,
+        request: Request<pb::RecordPaymentRequest>,
+    ) -> Result<Response<pb::StepReceipt>, Status> {
+        let caller = caller_of(&self.service, &request);
+        let request = request.into_inner();
+        let method = match pb::PaymentMethod::try_from(request.method) {
+            Ok(pb::PaymentMethod::Cash) => Some(PaymentMethod::Cash),
+            Ok(pb::PaymentMethod::BankTransfer) => Some(PaymentMethod::BankTransfer),
+            Ok(pb::PaymentMethod::QrPayment) => Some(PaymentMethod::QrPayment),
+            Ok(pb::PaymentMethod::Unspecified) | Err(_) => None,
+        };
+        let command = PaymentCommand {
+            request_id: request.request_id,
+            credential_id: request.credential_id,
+            dossier_code: request.dossier_code,
+            amount_vnd: request.amount_vnd,
+            method,
+            reference: request.reference,
+            note: request.note,
+        };
+        reply(self.service.record_payment(&caller, command).await, receipt)
     }
 
     async fn extend(

@@ -1,6 +1,9 @@
 //! What the flow's use cases answer: a step's receipt and a dossier as `Get` shows it.
 
-use super::{forms::IssuedForm, progress::DeadlineHistory};
+use super::{
+    forms::IssuedForm,
+    progress::{DeadlineHistory, FeeStatus},
+};
 use crate::{
     archive::{DossierRow, LogReceipt, StoredDocument, StoredRecord, StoredResult},
     flow::{DossierCode, State, Step, Timeliness},
@@ -31,6 +34,8 @@ pub struct DossierView {
     pub timeliness: Timeliness,
     /// Extensions and waits for the applicant, read from the records.
     pub history: DeadlineHistory,
+    /// The procedure's fee and its payment, if it has one.
+    pub fee: Option<FeeStatus>,
     pub allowed_steps: Vec<Step>,
     pub documents: Vec<StoredDocument>,
     pub records: Vec<(StoredRecord, pb::StepRecord)>,

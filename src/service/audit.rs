@@ -58,6 +58,7 @@ pub(super) fn method_name(step: Step) -> &'static str {
         Step::Stop => "Stop",
         Step::Revoke => "RevokeResult",
         Step::Extend => "Extend",
+        Step::RecordPayment => "RecordPayment",
     }
 }
 

@@ -44,6 +44,36 @@ pub struct ExtendCommand {
     pub documents: Vec<DocumentInput>,
 }
 
+/// A fee paid, as the receiving officer records it.
+#[derive(Debug, Clone, Default)]
+pub struct PaymentCommand {
+    pub request_id: String,
+    pub credential_id: String,
+    pub dossier_code: String,
+    pub amount_vnd: u64,
+    pub method: Option<PaymentMethod>,
+    pub reference: String,
+    pub note: String,
+}
+
+/// How a fee was paid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentMethod {
+    Cash,
+    BankTransfer,
+    QrPayment,
+}
+
+impl PaymentMethod {
+    pub fn vietnamese(self) -> &'static str {
+        match self {
+            PaymentMethod::Cash => "tiền mặt",
+            PaymentMethod::BankTransfer => "chuyển khoản",
+            PaymentMethod::QrPayment => "thanh toán qua mã QR",
+        }
+    }
+}
+
 /// Step 4: the result document, signed by the competent signer and then the seal.
 #[derive(Debug, Clone)]
 pub struct SignCommand {

@@ -40,6 +40,8 @@ pub(super) struct StepWrite<'a> {
     pub due_date: String,
     /// Set by an extension: the due date the record replaces.
     pub previous_due_date: String,
+    /// Set by a payment.
+    pub payment: Option<pb::Payment>,
     pub result_code: String,
     /// The official's own token's signature over the record's signed attributes; `None`: the
     /// service signs with the credential's key.
@@ -76,6 +78,7 @@ impl StepWrite<'_> {
             result_code: self.result_code.clone(),
             cited_results: self.cited_results.clone(),
             previous_due_date: self.previous_due_date.clone(),
+            payment: self.payment.clone(),
         })
     }
 }

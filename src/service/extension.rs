@@ -11,6 +11,7 @@ use super::{
     core::Service,
     error::Error,
     fingerprint, input,
+    steps::StepDetails,
 };
 use crate::{
     access::{Caller, Permission},
@@ -132,7 +133,8 @@ impl<A: Archive> Service<A> {
                 return Ok(receipt);
             }
             let new_due = NewDueDate::of(&command)?;
-            self.step_inner(&call, &command.as_step(), fingerprint, Some(&new_due))
+            let details = StepDetails::Extension(new_due);
+            self.step_inner(&call, &command.as_step(), fingerprint, &details)
                 .await
         })
         .await

@@ -18,6 +18,7 @@ use super::{
     error::Error,
     fingerprint, input,
     sessions::{random_bytes, SESSION_LIFETIME, STEP_SESSION_PREFIX},
+    steps::StepDetails,
 };
 use crate::{
     access::{Caller, Permission},
@@ -93,7 +94,9 @@ impl<A: Archive> Service<A> {
         }
         let code = parse_dossier_code(&command.dossier_code)?;
         let row = self.load(&code).await?;
-        let plan = self.plan_step(call, command, &code, &row, None).await?;
+        let plan = self
+            .plan_step(call, command, &code, &row, &StepDetails::None)
+            .await?;
         let credential = plan.credential;
         let write = plan.write(command, &code, &row, fingerprint, None);
         let draft = write.draft(call.at)?;
@@ -223,7 +226,7 @@ impl<A: Archive> Service<A> {
             ..*call
         };
         let plan = self
-            .plan_step(&as_prepared, command, &code, &row, None)
+            .plan_step(&as_prepared, command, &code, &row, &StepDetails::None)
             .await?;
         let write = plan.write(command, &code, &row, fingerprint, Some(signature_value));
         if hex::encode(crypto::sha256(&record::encode(&write.draft(prepared_at)?)))

@@ -5,7 +5,7 @@
 use ring::digest;
 
 use super::{
-    commands::{ExtendCommand, ReceiveCommand, SignCommand, StepCommand},
+    commands::{ExtendCommand, PaymentCommand, ReceiveCommand, SignCommand, StepCommand},
     input::DocumentInput,
 };
 
@@ -76,6 +76,17 @@ pub(super) fn extend(c: &ExtendCommand) -> [u8; 32] {
         .field(c.new_due_date.as_bytes())
         .field(&c.working_days.to_be_bytes())
         .documents(&c.documents);
+    f.finish()
+}
+
+pub(super) fn payment(c: &PaymentCommand) -> [u8; 32] {
+    let mut f = Fingerprint::new("RecordPayment");
+    f.field(c.credential_id.as_bytes())
+        .field(c.dossier_code.as_bytes())
+        .field(&c.amount_vnd.to_be_bytes())
+        .field(format!("{:?}", c.method).as_bytes())
+        .field(c.reference.as_bytes())
+        .field(c.note.as_bytes());
     f.finish()
 }
 

@@ -21,7 +21,7 @@ use super::{
 use crate::{
     archive::{Archive, DossierRow, NewDocument, StoredDocument},
     crypto,
-    flow::{vietnam_date, vietnam_time, DossierCode, Form, Role, Step, VIETNAM},
+    flow::{format_vnd, vietnam_date, vietnam_time, DossierCode, Form, Role, Step, VIETNAM},
     pdf::{
         self, DocMdp, PadesLevel, QrPayload, SignatureRequest, StampKind, StampTextInput,
         VisibleSignature,
@@ -69,6 +69,17 @@ pub(super) struct FormFacts<'a> {
     pub previous_due_date: &'a str,
     /// Every step so far (form 05): the dossier's records, decoded, in order.
     pub history: &'a [pb::StepRecord],
+    /// The fee paid (the fee receipt).
+    pub payment: Option<&'a pb::Payment>,
+}
+
+fn method_words(method: i32) -> &'static str {
+    match pb::PaymentMethod::try_from(method) {
+        Ok(pb::PaymentMethod::Cash) => "tiền mặt",
+        Ok(pb::PaymentMethod::BankTransfer) => "chuyển khoản",
+        Ok(pb::PaymentMethod::QrPayment) => "thanh toán qua mã QR",
+        _ => "không rõ",
+    }
 }
 
 /// Where a step stands against the due date in force when it handed the dossier on.
@@ -303,6 +314,29 @@ impl<A: Archive> Service<A> {
                 sentence(facts.note),
                 "Xin thông báo để ông/bà được biết và thực hiện.".to_owned(),
             ],
+            Form::FeeReceipt => {
+                let payment = facts.payment.cloned().unwrap_or_default();
+                let mut body = vec![
+                    format!("Đơn vị thu: {department}."),
+                    format!("Người nộp: ông/bà {applicant}; số định danh: {}.", row.applicant_id),
+                    format!("Hồ sơ: {code}, thủ tục: {procedure}."),
+                    format!("Khoản thu: {}.", payment.fee_name),
+                    format!("Số tiền: {}.", format_vnd(payment.amount_vnd)),
+                    format!("Hình thức thanh toán: {}.", method_words(payment.method)),
+                ];
+                if !payment.reference.is_empty() {
+                    body.push(format!("Mã giao dịch: {}.", payment.reference));
+                }
+                body.push(format!(
+                    "Thời gian thu: {:02} giờ {:02} phút, ngày {:02}/{:02}/{}.",
+                    local.hour(),
+                    local.minute(),
+                    local.day(),
+                    u8::from(local.month()),
+                    local.year()
+                ));
+                body
+            }
             Form::ControlSheet => {
                 let mut body = vec![
                     format!("Hồ sơ của ông/bà {applicant}, thủ tục: {procedure}; tiếp nhận ngày {received_on}, hẹn trả kết quả ngày {due}."),
@@ -336,6 +370,7 @@ impl<A: Archive> Service<A> {
         };
         let info = official.info();
         let position = match (form, info.role) {
+            (Form::FeeReceipt, _) => "NGƯỜI THU TIỀN".to_owned(),
             (Form::Receipt, _) | (_, Role::Receiver) => "NGƯỜI TIẾP NHẬN HỒ SƠ".to_owned(),
             _ if !info.position.is_empty() => info.position.to_uppercase(),
             (_, role) => role.vietnamese().to_uppercase(),

@@ -23,6 +23,7 @@ mod fingerprint;
 mod forms;
 mod fsck;
 mod input;
+mod payment;
 mod progress;
 mod receive;
 mod renewal;
@@ -42,7 +43,8 @@ pub use answers::{DossierView, Receipt};
 pub use archivist::{ExportChunk, ExportSelection, MAX_EXPORT_DOSSIERS};
 pub use audit::{incident_number, panic_text};
 pub use commands::{
-    ExtendCommand, ReceiveCommand, ResultContent, ResultMetadata, SignCommand, StepCommand,
+    ExtendCommand, PaymentCommand, PaymentMethod, ReceiveCommand, ResultContent, ResultMetadata,
+    SignCommand, StepCommand,
 };
 pub use core::{system_clock, Clock, Service, DEFAULT_PUBLIC_URL};
 pub use error::Error;
@@ -51,7 +53,8 @@ pub use forms::{IssuedForm, FORM_LEVEL};
 pub use fsck::fsck;
 pub use input::{ApplicantInput, DocumentInput, Limits};
 pub use progress::{
-    DeadlineHistory, Extension, IssuedResultRef, ProgressStep, ProgressView, SupplementWait,
+    DeadlineHistory, Extension, FeeStatus, IssuedResultRef, ProgressStep, ProgressView,
+    SupplementWait,
 };
 pub use renewal::{
     RenewalAction, RenewalOptions, RenewalOutcome, RenewalPlan, RenewalProgress,

@@ -15,7 +15,7 @@ use crate::{
     access::Caller,
     archive::{Archive, StoredRecord},
     crypto,
-    flow::{timeliness, vietnam_date, State, Step, Timeliness},
+    flow::{timeliness, vietnam_date, Fee, State, Step, Timeliness},
     proto::v1 as pb,
     record,
 };
@@ -38,6 +38,26 @@ pub struct SupplementWait {
     pub received_on: Option<Date>,
     /// Calendar days waited, up to the re-receipt or today.
     pub days: u32,
+}
+
+/// A procedure's fee and, once recorded, its payment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeeStatus {
+    pub fee: Fee,
+    pub payment: Option<pb::Payment>,
+}
+
+impl FeeStatus {
+    pub(super) fn of(fee: &Fee, records: &[(StoredRecord, pb::StepRecord)]) -> FeeStatus {
+        FeeStatus {
+            fee: fee.clone(),
+            payment: records
+                .iter()
+                .rev()
+                .find(|(_, r)| step_of(r) == Some(Step::RecordPayment))
+                .and_then(|(_, r)| r.payment.clone()),
+        }
+    }
 }
 
 /// What a dossier's records say about its deadlines, read in order.
@@ -154,6 +174,8 @@ pub struct ProgressView {
     pub due_date: String,
     pub timeliness: Timeliness,
     pub history: DeadlineHistory,
+    /// The fee and whether it is paid; the payment's reference is not shown.
+    pub fee: Option<FeeStatus>,
     pub steps: Vec<ProgressStep>,
     pub results: Vec<IssuedResultRef>,
     /// `applicant_id` was given and is the dossier's.
@@ -253,8 +275,18 @@ impl<A: Archive> Service<A> {
         Ok(ProgressView {
             dossier_code: row.code.clone(),
             state,
-            timeliness: timeliness(due, today, finished, state == State::SupplementRequested),
+            timeliness: timeliness(due, today, finished, state.awaits_applicant()),
             history: DeadlineHistory::of(&records, today),
+            fee: self.fee_of(&row.procedure_code).map(|fee| {
+                let status = FeeStatus::of(fee, &records);
+                FeeStatus {
+                    payment: status.payment.map(|p| pb::Payment {
+                        reference: String::new(),
+                        ..p
+                    }),
+                    ..status
+                }
+            }),
             procedure_code: row.procedure_code.clone(),
             procedure_name,
             department_name: self.department_name(&row.department),

@@ -14,7 +14,7 @@ use super::{
 use crate::{
     access::{Caller, Permission},
     archive::{Archive, DossierChange, NewDossier, RequestMark},
-    flow::{vietnam_date, DossierCode, Step},
+    flow::{vietnam_date, DossierCode, Fee, Step},
     record,
 };
 
@@ -113,6 +113,8 @@ impl<A: Archive> Service<A> {
         input::check_note(&command.note, &self.limits)?;
         let credential = self.credential(&command.credential_id, call.at)?;
         let state = self.check(None, Step::Receive, credential, &procedure.department)?;
+        // A fee due at receipt: the dossier waits for it before processing starts.
+        let state = Fee::gate(procedure.fee.as_ref(), None, state);
         let department = self
             .catalog
             .department(&procedure.department)
@@ -173,6 +175,7 @@ impl<A: Archive> Service<A> {
                     result_code: String::new(),
                     cited_results: cited,
                     previous_due_date: String::new(),
+                    payment: None,
                 };
                 new_record(&draft, 1, Vec::new())
             })
@@ -246,6 +249,7 @@ impl<A: Archive> Service<A> {
             fingerprint,
             due_date,
             previous_due_date: String::new(),
+            payment: None,
             result_code: String::new(),
             external_signature: None,
             forms: Vec::new(),

@@ -220,6 +220,7 @@ impl<A: Archive> Service<A> {
             fingerprint,
             due_date: row.due_date.clone(),
             previous_due_date: String::new(),
+            payment: None,
             result_code: String::new(),
             external_signature: None,
             forms: Vec::new(),

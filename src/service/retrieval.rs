@@ -11,12 +11,12 @@ use super::{
     core::Service,
     error::Error,
     input::ApplicantInput,
-    progress::DeadlineHistory,
+    progress::{DeadlineHistory, FeeStatus},
 };
 use crate::{
     access::{Caller, Departments, Permission},
     archive::{Archive, DossierRow, SearchQuery, StoredDocument, StoredRecord, StoredResult},
-    flow::{timeliness, vietnam_date, DossierCode, ProcedureCode, ResultCode, State},
+    flow::{timeliness, vietnam_date, DossierCode, Fee, ProcedureCode, ResultCode, State},
     proto::v1 as pb,
     record,
 };
@@ -148,8 +148,11 @@ impl<A: Archive> Service<A> {
             _ => None,
         };
         Ok(DossierView {
-            timeliness: timeliness(due, today, finished, state == State::SupplementRequested),
+            timeliness: timeliness(due, today, finished, state.awaits_applicant()),
             history: DeadlineHistory::of(&records, today),
+            fee: self
+                .fee_of(&row.procedure_code)
+                .map(|fee| FeeStatus::of(fee, &records)),
             allowed_steps: state.allowed_steps(),
             documents: self.archive.documents(&code).await?,
             procedure_name,
@@ -206,6 +209,15 @@ impl<A: Archive> Service<A> {
             Ok((document, content))
         })
         .await
+    }
+
+    /// The procedure's fee in the catalog, if it has one (and the catalog still has it).
+    pub(super) fn fee_of(&self, procedure_code: &str) -> Option<&Fee> {
+        procedure_code
+            .parse::<ProcedureCode>()
+            .ok()
+            .and_then(|c| self.catalog.procedure(&c))
+            .and_then(|p| p.fee.as_ref())
     }
 
     /// The procedure's name in the catalog; empty for a code the catalog no longer has.

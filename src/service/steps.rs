@@ -18,8 +18,9 @@ use super::{
 use crate::{
     access::{Caller, Permission},
     archive::{Archive, DossierChange, DossierRow, IssuedResult, NewDocument},
-    flow::{vietnam_date, DossierCode, Form, State, Step},
+    flow::{format_vnd, vietnam_date, DossierCode, Fee, Form, State, Step},
     pki::Credential,
+    proto::v1 as pb,
     record,
 };
 
@@ -35,20 +36,25 @@ impl<A: Archive> Service<A> {
             self.authorize(&call, Permission::Flow, &command.credential_id)
                 .await?;
             input::check_request_id(&command.request_id)?;
-            self.step_inner(&call, &command, fingerprint::step(&command), None)
-                .await
+            self.step_inner(
+                &call,
+                &command,
+                fingerprint::step(&command),
+                &StepDetails::None,
+            )
+            .await
         })
         .await
     }
 
-    /// A step the service signs with the credential's key; `extension` is the new due date of
-    /// an `Extend`, `None` for every other step.
+    /// A step the service signs with the credential's key, with what its own use case adds
+    /// (`details`).
     pub(super) async fn step_inner(
         &self,
         call: &Call<'_>,
         command: &StepCommand,
         fingerprint: [u8; 32],
-        extension: Option<&NewDueDate>,
+        details: &StepDetails,
     ) -> Result<Receipt, Error> {
         if let Some(receipt) = self
             .replay(call.method, &command.request_id, &fingerprint)
@@ -58,9 +64,7 @@ impl<A: Archive> Service<A> {
         }
         let code = parse_dossier_code(&command.dossier_code)?;
         let row = self.load(&code).await?;
-        let plan = self
-            .plan_step(call, command, &code, &row, extension)
-            .await?;
+        let plan = self.plan_step(call, command, &code, &row, details).await?;
         if !plan.credential.holds_key() {
             return Err(Error::FailedPrecondition(format!(
                 "the key of credential {:?} is held by its official, not by the service: sign the step with Dossiers.PrepareStep and CompleteStep",
@@ -92,6 +96,7 @@ impl<A: Archive> Service<A> {
                 due_date: &write.due_date,
                 previous_due_date: &write.previous_due_date,
                 history: &history,
+                payment: write.payment.as_ref(),
             };
             let document = self.issue_form(form, &code, &row, write.credential, &facts, call.at)?;
             write.forms.push((form, document));
@@ -101,20 +106,22 @@ impl<A: Archive> Service<A> {
 
     /// Checks a step on the dossier `row` against the input limits, the flow and the stored
     /// state, and works out the dossier's change: everything but the record's signature. The
-    /// step takes effect at `call.at`. `extension` is the new due date, given for `Extend`
-    /// and only for it.
+    /// step takes effect at `call.at`. `details` are the new due date of an `Extend` and the
+    /// payment of a `RecordPayment`, given for those steps and only for them.
     pub(super) async fn plan_step(
         &self,
         call: &Call<'_>,
         command: &StepCommand,
         code: &DossierCode,
         row: &DossierRow,
-        extension: Option<&NewDueDate>,
+        details: &StepDetails,
     ) -> Result<StepPlan<'_>, Error> {
-        let own_use_case = match command.step {
-            Step::Receive | Step::Sign | Step::Revoke => true,
-            Step::Extend => extension.is_none(),
-            _ => extension.is_some(),
+        let own_use_case = match (command.step, details) {
+            (Step::Receive | Step::Sign | Step::Revoke, _) => true,
+            (Step::Extend, StepDetails::Extension(_)) => false,
+            (Step::RecordPayment, StepDetails::Payment(_)) => false,
+            (Step::Extend | Step::RecordPayment, _) => true,
+            (_, details) => !matches!(details, StepDetails::None),
         };
         if own_use_case {
             return Err(Error::InvalidArgument(format!(
@@ -132,7 +139,33 @@ impl<A: Archive> Service<A> {
         }
         let credential = self.credential(&command.credential_id, call.at)?;
         let from = stored_state(row)?;
+        let fee = self.fee_of(&row.procedure_code);
+        if command.step == Step::RecordPayment && fee.is_none() {
+            return Err(Error::FailedPrecondition(format!(
+                "procedure {} has no fee: dossier {code} owes nothing",
+                row.procedure_code
+            )));
+        }
         let state = self.check(Some(from), command.step, credential, &row.department)?;
+        // An approval of a procedure whose fee falls due then waits for the payment.
+        let state = Fee::gate(fee, Some(from), state);
+        let payment = match (details, fee) {
+            (StepDetails::Payment(payment), Some(fee)) => {
+                if payment.amount_vnd != fee.amount_vnd {
+                    return Err(Error::InvalidArgument(format!(
+                        "the fee of dossier {code} ({}) is {}, not {}",
+                        fee.name,
+                        format_vnd(fee.amount_vnd),
+                        format_vnd(payment.amount_vnd)
+                    )));
+                }
+                Some(pb::Payment {
+                    fee_name: fee.name.clone(),
+                    ..payment.clone()
+                })
+            }
+            _ => None,
+        };
         let today = vietnam_date(call.at);
         let mut change = DossierChange {
             state: state.as_str().to_owned(),
@@ -142,7 +175,7 @@ impl<A: Archive> Service<A> {
         let mut result_code = String::new();
         let mut due_date = row.due_date.clone();
         let mut previous_due_date = String::new();
-        if let Some(extension) = extension {
+        if let StepDetails::Extension(extension) = details {
             let current = parse_date(&row.due_date)?;
             let new = extension.resolve(&self.calendar, today, current)?;
             previous_due_date = std::mem::replace(&mut due_date, new.to_string());
@@ -172,6 +205,7 @@ impl<A: Archive> Service<A> {
             result_code,
             due_date,
             previous_due_date,
+            payment,
         })
     }
 }
@@ -187,6 +221,17 @@ pub(super) struct StepPlan<'k> {
     pub due_date: String,
     /// The due date an extension replaces; empty for other steps.
     pub previous_due_date: String,
+    /// The fee paid by a `RecordPayment`.
+    pub payment: Option<pb::Payment>,
+}
+
+/// What a step takes beyond a note and documents, from its own use case.
+pub(super) enum StepDetails {
+    None,
+    /// `Extend`: the new due date.
+    Extension(NewDueDate),
+    /// `RecordPayment`: the payment, checked against the procedure's fee.
+    Payment(pb::Payment),
 }
 
 impl<'k> StepPlan<'k> {
@@ -217,6 +262,7 @@ impl<'k> StepPlan<'k> {
             fingerprint,
             due_date: self.due_date,
             previous_due_date: self.previous_due_date,
+            payment: self.payment,
             result_code: self.result_code,
             external_signature,
             forms: Vec::new(),

@@ -18,7 +18,7 @@ use super::{
     tracker::Tracker,
 };
 use crate::{
-    flow::{State as DossierState, Step, Timeliness},
+    flow::{format_vnd, State as DossierState, Step, Timeliness},
     service::{Error, ProgressView},
 };
 
@@ -177,6 +177,7 @@ fn state_words(lang: Lang, state: DossierState) -> &'static str {
             DossierState::Refused => "refused",
             DossierState::Withdrawn => "withdrawn",
             DossierState::Stopped => "processing stopped",
+            DossierState::FeesDue | DossierState::FeesDueAfterApproval => "waiting for the fee",
         },
     }
 }
@@ -196,6 +197,7 @@ fn step_words(lang: Lang, step: Step) -> &'static str {
             Step::Stop => "stopped",
             Step::Revoke => "result revoked",
             Step::Extend => "due date extended",
+            Step::RecordPayment => "fee paid",
         },
     }
 }
@@ -282,6 +284,19 @@ fn progress_html(
         l_due = lang.t("Hẹn trả kết quả", "Result due on"),
         due = esc(&vn_date(&view.due_date)),
     );
+    if let Some(fee) = &view.fee {
+        body.push_str(&format!(
+            "<h2>{}</h2><p id=\"fee\">{}: {} — {}</p>\n",
+            lang.t("Phí, lệ phí", "Fee"),
+            esc(&fee.fee.name),
+            esc(&format_vnd(fee.fee.amount_vnd)),
+            if fee.payment.is_some() {
+                lang.t("đã nộp", "paid")
+            } else {
+                lang.t("chưa nộp", "not yet paid")
+            },
+        ));
+    }
     if extended {
         body.push_str(&format!(
             "<h2>{}</h2><ul id=\"extensions\">",

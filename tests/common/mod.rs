@@ -722,6 +722,31 @@ pub fn pyhanko_judge(root_pem: &Path, pdf: &Path) -> Option<(bool, String)> {
     Some((output.status.success() && text.contains("ALL VALID"), text))
 }
 
+/// The text of a PDF by `pdftotext`, whitespace runs collapsed; `None` when pdftotext is
+/// missing outside CI.
+pub fn pdf_text(file: &Path) -> Option<String> {
+    if !tool_available("pdftotext") {
+        return None;
+    }
+    let out = Command::new("pdftotext")
+        .arg(file)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(
+        String::from_utf8(out.stdout)
+            .expect("UTF-8")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
 /// `pdfsig` on a PDF: its output, or None when pdfsig is missing outside CI.
 pub fn pdfsig(path: &Path) -> Option<String> {
     if !tool_available("pdfsig") {

@@ -45,6 +45,27 @@ pub enum ClientCommand {
         #[command(flatten)]
         remote: Remote,
     },
+    /// Record the fee a dossier waits for (cash at the desk, a bank transfer or a QR payment).
+    RecordPayment {
+        code: String,
+        /// A receiver of the handling department.
+        #[arg(long)]
+        credential: String,
+        /// The amount in đồng: exactly the procedure's fee.
+        #[arg(long)]
+        amount: u64,
+        /// cash, bank-transfer or qr.
+        #[arg(long, default_value = "cash")]
+        method: String,
+        /// The transaction reference (required but for cash).
+        #[arg(long, default_value = "")]
+        reference: String,
+        /// Reuse to retry safely [default: a new one].
+        #[arg(long)]
+        request_id: Option<String>,
+        #[command(flatten)]
+        remote: Remote,
+    },
     /// Print a dossier's progress as the public sees it (`Dossiers.Track`, the page /d/<code>).
     Track {
         code: String,
@@ -124,6 +145,40 @@ pub async fn run(command: ClientCommand) -> anyhow::Result<()> {
                 .map_err(status_error)?
                 .into_inner();
             println!("{} due {}", receipt.dossier_code, receipt.due_date);
+            Ok(())
+        }
+        ClientCommand::RecordPayment {
+            code,
+            credential,
+            amount,
+            method,
+            reference,
+            request_id,
+            remote,
+        } => {
+            let method = match method.as_str() {
+                "cash" => pb::PaymentMethod::Cash,
+                "bank-transfer" => pb::PaymentMethod::BankTransfer,
+                "qr" => pb::PaymentMethod::QrPayment,
+                other => bail!("method {other:?}: use cash, bank-transfer or qr"),
+            };
+            let channel = remote
+                .connect(department_of_credential(&credential))
+                .await?;
+            let receipt = DossiersClient::new(channel)
+                .record_payment(pb::RecordPaymentRequest {
+                    request_id: request_id.unwrap_or_else(new_request_id),
+                    credential_id: credential,
+                    dossier_code: code,
+                    amount_vnd: amount,
+                    method: method as i32,
+                    reference,
+                    note: String::new(),
+                })
+                .await
+                .map_err(status_error)?
+                .into_inner();
+            println!("{} {}", receipt.dossier_code, state_name(receipt.state));
             Ok(())
         }
         ClientCommand::Track {
@@ -373,6 +428,19 @@ fn describe_deadlines(
     }
 }
 
+fn describe_fee(out: &mut String, fee: Option<&pb::FeeStatus>) {
+    if let Some(fee) = fee {
+        let _ = writeln!(
+            out,
+            "fee         {} {} đồng, due {} ({})",
+            fee.name,
+            fee.amount_vnd,
+            fee.due,
+            if fee.paid { "paid" } else { "not yet paid" }
+        );
+    }
+}
+
 /// The human summary `ketqua client track` prints.
 pub fn describe_progress(p: &pb::Progress) -> String {
     let mut out = String::new();
@@ -397,6 +465,7 @@ pub fn describe_progress(p: &pb::Progress) -> String {
         timeliness_name(p.timeliness)
     );
     describe_deadlines(&mut out, &p.extensions, &p.supplement_waits);
+    describe_fee(&mut out, p.fee.as_ref());
     for r in &p.results {
         let _ = writeln!(
             out,
@@ -440,6 +509,7 @@ pub fn describe(d: &pb::Dossier) -> String {
     let _ = writeln!(out, "received    {}", d.received_on);
     let _ = writeln!(out, "due         {} ({timeliness})", d.due_date);
     describe_deadlines(&mut out, &d.extensions, &d.supplement_waits);
+    describe_fee(&mut out, d.fee.as_ref());
     if let Some(result) = &d.result {
         let digest = result.digest.clone().unwrap_or_default();
         let _ = writeln!(
