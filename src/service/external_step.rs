@@ -15,10 +15,10 @@ use super::{
     checks::parse_dossier_code,
     commands::StepCommand,
     core::Service,
+    details::StepDetails,
     error::Error,
     fingerprint, input,
     sessions::{random_bytes, SESSION_LIFETIME, STEP_SESSION_PREFIX},
-    steps::StepDetails,
 };
 use crate::{
     access::{Caller, Permission},

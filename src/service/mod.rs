@@ -16,6 +16,7 @@ mod citations;
 mod commands;
 mod commit;
 mod core;
+mod details;
 mod error;
 mod extension;
 mod external_step;

@@ -9,9 +9,9 @@ use super::{
     audit::Call,
     commands::{PaymentCommand, PaymentMethod, StepCommand},
     core::Service,
+    details::StepDetails,
     error::Error,
     fingerprint, input,
-    steps::StepDetails,
 };
 use crate::{
     access::{Caller, Permission},

@@ -9,8 +9,8 @@ use super::{
     commands::StepCommand,
     commit::StepWrite,
     core::Service,
+    details::StepDetails,
     error::Error,
-    extension::NewDueDate,
     fingerprint,
     forms::FormFacts,
     input,
@@ -223,15 +223,6 @@ pub(super) struct StepPlan<'k> {
     pub previous_due_date: String,
     /// The fee paid by a `RecordPayment`.
     pub payment: Option<pb::Payment>,
-}
-
-/// What a step takes beyond a note and documents, from its own use case.
-pub(super) enum StepDetails {
-    None,
-    /// `Extend`: the new due date.
-    Extension(NewDueDate),
-    /// `RecordPayment`: the payment, checked against the procedure's fee.
-    Payment(pb::Payment),
 }
 
 impl<'k> StepPlan<'k> {
