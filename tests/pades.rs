@@ -910,6 +910,7 @@ fn rendered_result() -> ketqua::pdf::Rendered {
         signer_position: "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC".into(),
         signer_name: "Trần Văn Đức".into(),
         qr: None,
+        archival: None,
     })
     .expect("render")
 }

@@ -48,6 +48,7 @@ fn judicial_record(paragraphs: usize) -> ResultDocument {
         signer_position: "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC".into(),
         signer_name: "Trần Văn Đức".into(),
         qr: Some(payload()),
+        archival: None,
     }
 }
 

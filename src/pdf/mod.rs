@@ -26,8 +26,9 @@ pub use pades::{
     StampKind, StampTextInput, TopLeftMark, Validation, VisibleSignature,
 };
 pub use render::{
-    image_document, qr_content, qr_text, render, seal_appearance, signer_appearance, text_document,
-    FontError, FontSubset, QrError, QrPayload, RenderError, Rendered, ResultDocument, StampText,
+    image_document, qr_content, qr_text, render, seal_appearance, signer_appearance, srgb_profile,
+    text_document, ArchivalMetadata, FontError, FontSubset, QrError, QrPayload, RenderError,
+    Rendered, ResultDocument, StampText, ARCHIVAL_NAMESPACE, SRGB_CONDITION,
 };
 pub use syntax::{
     date, decode_stream, decode_text, flate, format_date, parse_date, text_string, Dict, Document,

@@ -390,6 +390,21 @@ impl<A: Archive> Service<A> {
             body,
             signer_position: position,
             signer_name: info.common_name.clone(),
+            archival: Some(pdf::ArchivalMetadata {
+                document_type: match form {
+                    Form::Receipt => "Giấy",
+                    Form::FeeReceipt => "Biên lai",
+                    _ => "Phiếu",
+                }
+                .to_owned(),
+                number_notation: code.to_string(),
+                issue_date: date.to_string(),
+                issuing_body: department.to_owned(),
+                subject: form.title().to_owned(),
+                language: "vi".to_owned(),
+                retention: String::new(),
+                dossier_code: code.to_string(),
+            }),
             qr: Some(QrPayload {
                 dossier_code: code.to_string(),
                 procedure_code: row.procedure_code.clone(),

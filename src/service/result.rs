@@ -162,6 +162,12 @@ impl<A: Archive> Service<A> {
             .map(|d| d.name.clone())
             .unwrap_or_else(|| credential.info().organisation.clone());
 
+        let metadata = complete_metadata(
+            &command.metadata,
+            command.content.as_ref(),
+            &organisation,
+            call.at,
+        );
         // Rendering and signing are CPU work over the whole document (hashing 100 MB takes a
         // while): keep them off the async workers.
         let (signed, page_count) = tokio::task::block_in_place(|| {
@@ -169,6 +175,7 @@ impl<A: Archive> Service<A> {
                 supplied.as_ref().map(|d| d.content.as_slice()),
                 command.content.as_ref(),
                 qr,
+                &metadata,
                 credential,
                 seal,
                 &organisation,
@@ -176,12 +183,6 @@ impl<A: Archive> Service<A> {
             )
         })?;
 
-        let metadata = complete_metadata(
-            &command.metadata,
-            command.content.as_ref(),
-            &organisation,
-            call.at,
-        );
         let result = NewResult {
             result_code: result_code.to_string(),
             document: NewDocument {
@@ -236,6 +237,7 @@ impl<A: Archive> Service<A> {
         supplied: Option<&[u8]>,
         content: Option<&ResultContent>,
         qr: QrPayload,
+        metadata: &ResultMetadata,
         signer: &Credential,
         seal: &Credential,
         organisation: &str,
@@ -245,9 +247,12 @@ impl<A: Archive> Service<A> {
         let (input, signature_rect, qr_mark) = match (supplied, content) {
             (Some(pdf), _) => (std::borrow::Cow::Borrowed(pdf), None, Some(QrMark(qr))),
             (None, Some(content)) => {
-                let rendered = pdf::render(&render_document(content, signer, qr)).map_err(|e| {
-                    Error::InvalidArgument(format!("the result content cannot be rendered: {e}"))
-                })?;
+                let rendered = pdf::render(&render_document(content, signer, qr, metadata))
+                    .map_err(|e| {
+                        Error::InvalidArgument(format!(
+                            "the result content cannot be rendered: {e}"
+                        ))
+                    })?;
                 (
                     std::borrow::Cow::Owned(rendered.pdf),
                     Some(rendered.signature_rect),
@@ -333,6 +338,7 @@ fn render_document(
     content: &ResultContent,
     signer: &Credential,
     qr: QrPayload,
+    metadata: &ResultMetadata,
 ) -> pdf::ResultDocument {
     let info = signer.info();
     pdf::ResultDocument {
@@ -348,6 +354,16 @@ fn render_document(
             content.signer_position.clone()
         },
         signer_name: info.common_name.clone(),
+        archival: Some(pdf::ArchivalMetadata {
+            document_type: metadata.document_type.clone(),
+            number_notation: metadata.number_notation.clone(),
+            issue_date: metadata.issue_date.clone(),
+            issuing_body: metadata.issuing_body.clone(),
+            subject: metadata.subject.clone(),
+            language: metadata.language.clone(),
+            retention: metadata.retention.clone(),
+            dossier_code: qr.dossier_code.clone(),
+        }),
         qr: Some(qr),
     }
 }

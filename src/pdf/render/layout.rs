@@ -29,7 +29,9 @@ use crate::flow::VIETNAM;
 use crate::pdf::syntax::{date, flate, num, text_string, Dict, ObjRef, Object, Writer};
 
 use super::font::{FontError, FontSubset};
+use super::icc;
 use super::qr::{qr_content, QrError, QrPayload};
+use super::xmp::{self, ArchivalMetadata, XmpFacts};
 
 pub const PAGE_WIDTH: f64 = 595.28;
 pub const PAGE_HEIGHT: f64 = 841.89;
@@ -80,6 +82,8 @@ pub struct ResultDocument {
     pub signer_position: String,
     pub signer_name: String,
     pub qr: Option<QrPayload>,
+    /// Decree 30/2020 appendix VI, written into the XMP metadata.
+    pub archival: Option<ArchivalMetadata>,
 }
 
 /// A rendered document.
@@ -392,6 +396,9 @@ pub fn render(doc: &ResultDocument) -> Result<Rendered, RenderError> {
     })
 }
 
+/// Who made the file, in the document information and the XMP alike.
+const PRODUCER: &str = "ketqua";
+
 fn assemble(doc: &ResultDocument, l: Layout) -> Result<Vec<u8>, RenderError> {
     let mut w = Writer::new();
     let catalog = w.alloc();
@@ -433,23 +440,53 @@ fn assemble(doc: &ResultDocument, l: Layout) -> Result<Vec<u8>, RenderError> {
                 .with("Count", Object::Int(count)),
         ),
     );
+    // PDF/A-2b (ISO 19005-2): the XMP packet saying so, uncompressed as the standard asks,
+    // mirroring the document information exactly; an sRGB output intent for the device
+    // colours we draw in; every font embedded (the subsets above).
+    let now = OffsetDateTime::now_utc().to_offset(VIETNAM);
+    let title = clean(&doc.title);
+    let metadata = w.add(&Object::Stream(
+        Dict::new()
+            .with("Type", Object::name("Metadata"))
+            .with("Subtype", Object::name("XML")),
+        xmp::packet(&XmpFacts {
+            title: &title,
+            producer: PRODUCER,
+            created: now,
+            archival: doc.archival.as_ref(),
+        }),
+    ));
+    let profile = w.add(&flate(
+        Dict::new().with("N", Object::Int(3)),
+        &icc::srgb_profile(),
+    ));
+    let intent = Dict::new()
+        .with("Type", Object::name("OutputIntent"))
+        .with("S", Object::name("GTS_PDFA1"))
+        .with(
+            "OutputConditionIdentifier",
+            Object::string(icc::SRGB_CONDITION),
+        )
+        .with("Info", Object::string(icc::SRGB_CONDITION))
+        .with("DestOutputProfile", Object::Ref(profile));
     w.write(
         catalog,
         &Object::Dict(
             Dict::new()
                 .with("Type", Object::name("Catalog"))
                 .with("Pages", Object::Ref(pages))
-                .with("Lang", Object::string("vi-VN")),
+                .with("Lang", Object::string("vi-VN"))
+                .with("Metadata", Object::Ref(metadata))
+                .with("OutputIntents", Object::Array(vec![Object::Dict(intent)])),
         ),
     );
-    let now = OffsetDateTime::now_utc().to_offset(VIETNAM);
     w.write(
         info,
         &Object::Dict(
             Dict::new()
-                .with("Title", text_string(&clean(&doc.title)))
-                .with("Producer", Object::string("ketqua"))
-                .with("Creator", Object::string("ketqua"))
+                .with("Title", text_string(&title))
+                .with("Producer", Object::string(PRODUCER))
+                .with("Creator", Object::string(PRODUCER))
                 .with("CreationDate", date(now))
                 .with("ModDate", date(now)),
         ),
