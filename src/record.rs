@@ -133,6 +133,8 @@ pub struct Draft<'a> {
     pub previous_due_date: String,
     /// Set by record_payment.
     pub payment: Option<pb::Payment>,
+    /// Set by return when it issues more than one result: every code, `-KQ1` first.
+    pub result_codes: Vec<String>,
 }
 
 /// A record as signed: its bytes, their hash and the detached signature.
@@ -180,6 +182,7 @@ pub fn encode(draft: &Draft<'_>) -> Vec<u8> {
         cited_results: draft.cited_results.clone(),
         previous_due_date: draft.previous_due_date.clone(),
         payment: draft.payment.clone(),
+        result_codes: draft.result_codes.clone(),
     };
     record.encode_to_vec()
 }

@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::{path::Path, process::Command};
+use std::path::Path;
 
 use common::*;
 use ketqua::proto::v1::{self as pb, dossiers_client::DossiersClient};
@@ -25,32 +25,6 @@ impl Dir {
     fn path(&self) -> &Path {
         &self.0
     }
-}
-
-/// What the QR code of the first page says.
-fn qr_of(file: &Path) -> Option<String> {
-    if !tool_available("pdftoppm") || !tool_available("zbarimg") {
-        return None;
-    }
-    let prefix = file.with_extension("");
-    let status = Command::new("pdftoppm")
-        .args(["-r", "200", "-f", "1", "-l", "1", "-singlefile", "-png"])
-        .arg(file)
-        .arg(&prefix)
-        .status()
-        .expect("pdftoppm");
-    assert!(status.success());
-    let out = Command::new("zbarimg")
-        .args(["--raw", "-q", "-Sbinary"])
-        .arg(prefix.with_extension("png"))
-        .output()
-        .expect("zbarimg");
-    assert!(
-        out.status.success(),
-        "zbarimg found no QR code in {}",
-        file.display()
-    );
-    Some(String::from_utf8(out.stdout).expect("UTF-8 payload"))
 }
 
 /// Checks one form from outside and returns its text.
@@ -73,7 +47,7 @@ fn judge_form(server: &Server, dir: &Path, form: &pb::FormDocument, name: &str) 
         assert!(valid, "pyHanko on form {number}: {report}");
     }
     let text = pdf_text(&file).unwrap_or_default();
-    if let Some(qr) = qr_of(&file) {
+    if let Some(qr) = qr_of_first_page(&file) {
         assert!(
             qr.contains("/d/"),
             "form {number}'s QR code leads to the progress page: {qr}"

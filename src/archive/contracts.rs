@@ -158,6 +158,10 @@ pub trait RetrievalStore: Send + Sync {
     fn blob(&self, sha256: &[u8]) -> impl Future<Output = Result<Option<Vec<u8>>>> + Send;
 
     /// A result by its code.
+    /// All the results of a dossier, `-KQ1` first; empty before Sign.
+    fn results(&self, code: &DossierCode)
+        -> impl Future<Output = Result<Vec<StoredResult>>> + Send;
+
     fn result_by_code(
         &self,
         result_code: &str,

@@ -40,6 +40,7 @@ pub(super) fn receipt(r: Receipt) -> pb::StepReceipt {
         }),
         due_date: r.due_date,
         result_code: r.result_code.unwrap_or_default(),
+        result_codes: r.result_codes,
         log: Some(log_receipt(r.log)),
         forms: r
             .forms
@@ -137,6 +138,11 @@ pub(super) fn dossier(view: DossierView) -> pb::Dossier {
         extensions: extensions(&view.history),
         supplement_waits: supplement_waits(&view.history),
         fee: view.fee.map(fee_status),
+        results: view
+            .results
+            .into_iter()
+            .map(|(r, content)| result_document(r, content))
+            .collect(),
     }
 }
 

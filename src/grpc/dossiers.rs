@@ -20,7 +20,7 @@ use crate::{
     record::step_from_proto,
     service::{
         ApplicantInput, ExtendCommand, PaymentCommand, PaymentMethod, ReceiveCommand,
-        ResultContent, Service, SignCommand, StepCommand,
+        ResultContent, ResultItem, Service, SignCommand, StepCommand,
     },
 };
 
@@ -50,6 +50,18 @@ impl<A: Archive> DossiersApi<A> {
             documents: documents(request.documents),
         };
         reply(self.service.step(&caller, command).await, receipt)
+    }
+}
+
+fn result_content(c: pb::ResultContent) -> ResultContent {
+    ResultContent {
+        issuing_body: c.issuing_body,
+        number_notation: c.number_notation,
+        place_and_date: c.place_and_date,
+        title: c.title,
+        subtitle: c.subtitle,
+        body: c.body,
+        signer_position: c.signer_position,
     }
 }
 
@@ -139,16 +151,17 @@ impl_dossiers! {
             dossier_code: request.dossier_code,
             note: request.note,
             result: request.result.map(document),
-            content: request.content.map(|c| ResultContent {
-                issuing_body: c.issuing_body,
-                number_notation: c.number_notation,
-                place_and_date: c.place_and_date,
-                title: c.title,
-                subtitle: c.subtitle,
-                body: c.body,
-                signer_position: c.signer_position,
-            }),
+            content: request.content.map(result_content),
             metadata: metadata_input(request.metadata),
+            more_results: request
+                .more_results
+                .into_iter()
+                .map(|item| ResultItem {
+                    result: item.result.map(document),
+                    content: item.content.map(result_content),
+                    metadata: metadata_input(item.metadata),
+                })
+                .collect(),
         };
         reply(self.service.sign(&caller, command).await, receipt)
     }

@@ -47,6 +47,9 @@ pub struct DossierEntry {
     pub records: Vec<RecordEntry>,
     pub documents: Vec<DocumentEntry>,
     pub result: Option<ResultEntry>,
+    /// The dossier's further results (`-KQ2`…), each like `result`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more_results: Vec<ResultEntry>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -266,7 +266,7 @@ fn verify_dossier<'p>(
             }
         }
     }
-    if let Some(result) = &dossier.result {
+    for result in dossier.result.iter().chain(&dossier.more_results) {
         match file(&result.file) {
             None => problem(format!(
                 "result {}: the PDF is missing or damaged",
@@ -275,21 +275,25 @@ fn verify_dossier<'p>(
             Some(pdf) => {
                 let sha = crypto::sha256(pdf);
                 let sign_step = record::step_to_proto(crate::flow::Step::Sign) as i32;
-                let signed = decoded
+                // The Sign record names every result it signed, -KQ1 first.
+                let signed: Option<Vec<Vec<u8>>> = decoded
                     .iter()
                     .find(|r| r.step == sign_step)
-                    .and_then(|r| r.documents.first())
-                    .map(|d| d.sha256.clone());
+                    .map(|r| r.documents.iter().map(|d| d.sha256.clone()).collect());
                 match signed {
                     None => problem(format!(
                         "result {}: no Sign record names the result's hash",
                         result.result_code
                     )),
-                    Some(signed) if signed != sha => problem(format!(
-                        "result {}: the PDF's SHA-256 is {}, the Sign record signed {}",
+                    Some(signed) if !signed.iter().any(|s| s[..] == sha[..]) => problem(format!(
+                        "result {}: the PDF's SHA-256 {} is not one the Sign record signed ({})",
                         result.result_code,
                         hex::encode(sha),
-                        hex::encode(signed)
+                        signed
+                            .iter()
+                            .map(hex::encode)
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )),
                     Some(_) => {}
                 }

@@ -23,6 +23,8 @@ pub struct Receipt {
     pub log: LogReceipt,
     /// The forms the step issued (Circular 01/2018): signed PDFs archived with the record.
     pub forms: Vec<IssuedForm>,
+    /// Every result a `Return` issued, `-KQ1` first (`result_code` is the first).
+    pub result_codes: Vec<String>,
 }
 
 /// A dossier as `Get` shows it.
@@ -41,4 +43,7 @@ pub struct DossierView {
     pub records: Vec<(StoredRecord, pb::StepRecord)>,
     pub result: Option<StoredResult>,
     pub result_content: Option<Vec<u8>>,
+    /// Every result, `-KQ1` first, each with its newest version's bytes when asked for
+    /// (empty otherwise).
+    pub results: Vec<(StoredResult, Vec<u8>)>,
 }

@@ -341,7 +341,7 @@ impl<A: Archive> Service<A> {
                 proof,
             });
         }
-        if let Some(result) = self.archive.result(code).await? {
+        for result in self.archive.results(code).await? {
             let content = self.archive.blob(&result.sha256).await?.ok_or_else(|| {
                 Error::Internal(format!(
                     "the result document of {code} is missing from the archive"
@@ -389,7 +389,7 @@ impl<A: Archive> Service<A> {
                 });
             }
             let metadata = ResultMetadata::from_json(&result.metadata);
-            entry.result = Some(ResultEntry {
+            let result_entry = ResultEntry {
                 result_code: result.result_code.clone(),
                 file: path,
                 sha256: hex::encode(&result.sha256),
@@ -418,7 +418,12 @@ impl<A: Archive> Service<A> {
                     page_count: result.page_count,
                     retention: metadata.retention,
                 },
-            });
+            };
+            if entry.result.is_none() {
+                entry.result = Some(result_entry);
+            } else {
+                entry.more_results.push(result_entry);
+            }
         }
         Ok(entry)
     }

@@ -86,6 +86,41 @@ pub struct SignCommand {
     /// …or the content for the service to render.
     pub content: Option<ResultContent>,
     pub metadata: ResultMetadata,
+    /// Further result documents of the same decision (`-KQ2`, `-KQ3`…).
+    pub more_results: Vec<ResultItem>,
+}
+
+/// A further result document of a Sign: a PDF or content to render, and its metadata.
+#[derive(Debug, Clone, Default)]
+pub struct ResultItem {
+    pub result: Option<DocumentInput>,
+    pub content: Option<ResultContent>,
+    pub metadata: ResultMetadata,
+}
+
+/// One result document of a Sign, the first or a further one, borrowed.
+#[derive(Debug, Clone, Copy)]
+pub struct ResultItemRef<'a> {
+    pub result: Option<&'a DocumentInput>,
+    pub content: Option<&'a ResultContent>,
+    pub metadata: &'a ResultMetadata,
+}
+
+impl SignCommand {
+    /// Every result document, `-KQ1` first.
+    pub fn items(&self) -> Vec<ResultItemRef<'_>> {
+        std::iter::once(ResultItemRef {
+            result: self.result.as_ref(),
+            content: self.content.as_ref(),
+            metadata: &self.metadata,
+        })
+        .chain(self.more_results.iter().map(|r| ResultItemRef {
+            result: r.result.as_ref(),
+            content: r.content.as_ref(),
+            metadata: &r.metadata,
+        }))
+        .collect()
+    }
 }
 
 /// A result document's content, for the service to render (Decree 30/2020 layout).

@@ -43,6 +43,8 @@ pub(super) struct StepWrite<'a> {
     /// Set by a payment.
     pub payment: Option<pb::Payment>,
     pub result_code: String,
+    /// Every result code a `Return` issues; the record lists them when there is more than one.
+    pub result_codes: Vec<String>,
     /// The official's own token's signature over the record's signed attributes; `None`: the
     /// service signs with the credential's key.
     pub external_signature: Option<&'a [u8]>,
@@ -76,6 +78,11 @@ impl StepWrite<'_> {
             applicant_id: self.row.applicant_id.clone(),
             due_date: self.due_date.clone(),
             result_code: self.result_code.clone(),
+            result_codes: if self.result_codes.len() > 1 {
+                self.result_codes.clone()
+            } else {
+                Vec::new()
+            },
             cited_results: self.cited_results.clone(),
             previous_due_date: self.previous_due_date.clone(),
             payment: self.payment.clone(),
@@ -107,6 +114,7 @@ impl<A: Archive> Service<A> {
             fingerprint,
             due_date,
             result_code,
+            result_codes,
             forms,
             ..
         } = write;
@@ -148,6 +156,7 @@ impl<A: Archive> Service<A> {
                     log,
                 )?;
                 receipt.forms = issued;
+                receipt.result_codes = result_codes;
                 Ok(receipt)
             }
             Err(ArchiveError::RequestRace(_)) => {
@@ -215,5 +224,6 @@ pub(super) fn receipt_from_new(
         result_code,
         log,
         forms: Vec::new(),
+        result_codes: Vec::new(),
     })
 }

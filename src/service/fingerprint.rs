@@ -94,26 +94,35 @@ pub(super) fn sign(c: &SignCommand) -> [u8; 32] {
     let mut f = Fingerprint::new("Sign");
     f.field(c.credential_id.as_bytes())
         .field(c.dossier_code.as_bytes())
-        .field(c.note.as_bytes())
-        .documents(c.result.as_slice());
-    // The rendered content and the metadata are part of the request too.
-    f.field(&serde_json::to_vec(&c.metadata).unwrap_or_default());
-    match &c.content {
-        Some(content) => {
-            f.field(b"content")
-                .field(content.issuing_body.as_bytes())
-                .field(content.number_notation.as_bytes())
-                .field(content.place_and_date.as_bytes())
-                .field(content.title.as_bytes())
-                .field(content.subtitle.as_bytes())
-                .field(content.signer_position.as_bytes());
-            f.field(&(content.body.len() as u64).to_be_bytes());
-            for paragraph in &content.body {
-                f.field(paragraph.as_bytes());
-            }
+        .field(c.note.as_bytes());
+    let items = c.items();
+    for (i, item) in items.iter().enumerate() {
+        // A Sign of one result hashes as it always has (its retries keep their answer); the
+        // further results follow, counted.
+        if i == 1 {
+            f.field(b"more results")
+                .field(&(items.len() as u64 - 1).to_be_bytes());
         }
-        None => {
-            f.field(b"no content");
+        f.documents(item.result.map(std::slice::from_ref).unwrap_or_default());
+        // The rendered content and the metadata are part of the request too.
+        f.field(&serde_json::to_vec(item.metadata).unwrap_or_default());
+        match item.content {
+            Some(content) => {
+                f.field(b"content")
+                    .field(content.issuing_body.as_bytes())
+                    .field(content.number_notation.as_bytes())
+                    .field(content.place_and_date.as_bytes())
+                    .field(content.title.as_bytes())
+                    .field(content.subtitle.as_bytes())
+                    .field(content.signer_position.as_bytes());
+                f.field(&(content.body.len() as u64).to_be_bytes());
+                for paragraph in &content.body {
+                    f.field(paragraph.as_bytes());
+                }
+            }
+            None => {
+                f.field(b"no content");
+            }
         }
     }
     f.finish()

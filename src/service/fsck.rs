@@ -61,12 +61,12 @@ where
     report.dossiers += 1;
     let code = &chain.code;
     let mut previous: Vec<u8> = Vec::new();
-    let mut sign_digest: Option<Vec<u8>> = None;
+    let mut sign_digests: Vec<Vec<u8>> = Vec::new();
     for (index, stored) in chain.records.iter().enumerate() {
         report.records += 1;
         let decoded = check_record(code, index, stored, &previous, report);
         if let Some(sign) = decoded.filter(|d| d.step == record::step_to_proto(Step::Sign) as i32) {
-            sign_digest = sign.documents.first().map(|d| d.sha256.clone());
+            sign_digests = sign.documents.iter().map(|d| d.sha256.clone()).collect();
         }
         previous = crate::crypto::sha256(&stored.record).to_vec();
     }
@@ -90,12 +90,18 @@ where
         );
     }
     for result in &chain.results {
-        if sign_digest.as_deref() != Some(&result.sha256[..]) {
+        if !sign_digests.contains(&result.sha256) {
             report.push(
                 "results",
                 format!("result_code={}", result.result_code),
-                "the result's hash is not the one its Sign record signed",
-                sign_digest.as_deref().map(hex),
+                "the result's hash is not one its Sign record signed",
+                Some(
+                    sign_digests
+                        .iter()
+                        .map(|d| hex(d))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
                 Some(hex(&result.sha256)),
             );
         }

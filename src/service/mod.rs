@@ -44,8 +44,8 @@ pub use answers::{DossierView, Receipt};
 pub use archivist::{ExportChunk, ExportSelection, MAX_EXPORT_DOSSIERS};
 pub use audit::{incident_number, panic_text};
 pub use commands::{
-    ExtendCommand, PaymentCommand, PaymentMethod, ReceiveCommand, ResultContent, ResultMetadata,
-    SignCommand, StepCommand,
+    ExtendCommand, PaymentCommand, PaymentMethod, ReceiveCommand, ResultContent, ResultItem,
+    ResultMetadata, SignCommand, StepCommand,
 };
 pub use core::{system_clock, Clock, Service, DEFAULT_PUBLIC_URL};
 pub use error::Error;

@@ -256,21 +256,23 @@ impl<A: Archive> Service<A> {
                 })
             })
             .collect();
-        let results = match self.archive.result(&code).await? {
-            Some(result) => result
-                .issued_at_ms
-                .and_then(|ms| {
-                    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()
-                })
-                .map(|issued| IssuedResultRef {
-                    result_code: result.result_code.clone(),
-                    status: result.status.clone(),
+        let results = self
+            .archive
+            .results(&code)
+            .await?
+            .into_iter()
+            .filter_map(|result| {
+                let issued = OffsetDateTime::from_unix_timestamp_nanos(
+                    i128::from(result.issued_at_ms?) * 1_000_000,
+                )
+                .ok()?;
+                Some(IssuedResultRef {
+                    result_code: result.result_code,
+                    status: result.status,
                     issued_on: vietnam_date(issued),
                 })
-                .into_iter()
-                .collect(),
-            None => Vec::new(),
-        };
+            })
+            .collect();
         let procedure_name = self.procedure_name(&row.procedure_code);
         Ok(ProgressView {
             dossier_code: row.code.clone(),

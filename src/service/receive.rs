@@ -176,6 +176,7 @@ impl<A: Archive> Service<A> {
                     cited_results: cited,
                     previous_due_date: String::new(),
                     payment: None,
+                    result_codes: Vec::new(),
                 };
                 new_record(&draft, 1, Vec::new())
             })
@@ -253,6 +254,7 @@ impl<A: Archive> Service<A> {
             result_code: String::new(),
             external_signature: None,
             forms: Vec::new(),
+            result_codes: Vec::new(),
         };
         self.commit_step(call, write).await
     }

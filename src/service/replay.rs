@@ -52,8 +52,17 @@ impl<A: Archive> Service<A> {
                 ))
             })?;
         let forms = self.forms_of(&code, record.sequence).await?;
+        let result_codes = if decoded.result_codes.is_empty() {
+            (!decoded.result_code.is_empty())
+                .then(|| decoded.result_code.clone())
+                .into_iter()
+                .collect()
+        } else {
+            decoded.result_codes.clone()
+        };
         Ok(Some(Receipt {
             forms,
+            result_codes,
             log,
             dossier_code: code,
             state,

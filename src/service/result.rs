@@ -8,7 +8,7 @@ use super::{
     answers::Receipt,
     audit::{unix_millis, Call},
     checks::{parse_dossier_code, stored_state},
-    commands::{ResultContent, ResultMetadata, SignCommand},
+    commands::{ResultContent, ResultItemRef, ResultMetadata, SignCommand},
     commit::{digest_of, StepWrite},
     core::Service,
     error::{pdf_error, Error},
@@ -106,29 +106,16 @@ impl<A: Archive> Service<A> {
             return Ok(receipt);
         }
         let code = parse_dossier_code(&command.dossier_code)?;
-        let supplied = match (&command.result, &command.content) {
-            (Some(_), Some(_)) => {
-                return Err(Error::InvalidArgument(
-                    "send either the result PDF or its content to render, not both".to_owned(),
-                ))
-            }
-            (None, None) => {
-                return Err(Error::InvalidArgument(
-                    "the result document is missing: send the PDF (result) or its content"
-                        .to_owned(),
-                ))
-            }
-            (Some(document), None) => {
-                // Checked, not copied or hashed: what is stored is the signed output.
-                input::check_document(0, document, &self.limits)?;
-                input::check_pdf(&document.content)?;
-                Some(document)
-            }
-            (None, Some(content)) => {
-                check_content(content)?;
-                None
-            }
-        };
+        let items = command.items();
+        if items.len() > MAX_RESULTS {
+            return Err(Error::InvalidArgument(format!(
+                "{} result documents: a dossier issues at most {MAX_RESULTS}",
+                items.len()
+            )));
+        }
+        for (i, item) in items.iter().enumerate() {
+            check_item(i, item, &self.limits)?;
+        }
         input::check_note(&command.note, &self.limits)?;
         let credential = self.credential(&command.credential_id, call.at)?;
         let row = self.load(&code).await?;
@@ -140,73 +127,71 @@ impl<A: Archive> Service<A> {
                 "no timestamp authority is configured: results are signed at PAdES B-LT, which needs one".to_owned(),
             ));
         }
-
-        let result_code = ResultCode::new(code.clone(), 1)
-            .map_err(|e| Error::Internal(format!("result code: {e}")))?;
-        let procedure_code = row.procedure_code.clone();
-        let document_name = match (&supplied, &command.content) {
-            (Some(document), _) => document.name.trim().to_owned(),
-            (None, Some(content)) => content.title.clone(),
-            (None, None) => String::new(),
-        };
-        let qr = QrPayload {
-            dossier_code: code.to_string(),
-            procedure_code: procedure_code.clone(),
-            applicant_id: row.applicant_id.clone(),
-            document_name: document_name.clone(),
-            verification_url: format!("{}/v/{result_code}", self.public_url),
-        };
         let organisation = self
             .catalog
             .department(&row.department)
             .map(|d| d.name.clone())
             .unwrap_or_else(|| credential.info().organisation.clone());
 
-        let metadata = complete_metadata(
-            &command.metadata,
-            command.content.as_ref(),
-            &organisation,
-            call.at,
-        );
-        // Rendering and signing are CPU work over the whole document (hashing 100 MB takes a
-        // while): keep them off the async workers.
-        let (signed, page_count) = tokio::task::block_in_place(|| {
-            self.produce_result(
-                supplied.as_ref().map(|d| d.content.as_slice()),
-                command.content.as_ref(),
-                qr,
-                &metadata,
-                credential,
-                seal,
-                &organisation,
-                call.at,
-            )
-        })?;
-
-        let result = NewResult {
-            result_code: result_code.to_string(),
-            document: NewDocument {
-                name: document_name,
-                media_type: "application/pdf".to_owned(),
-                sha256: crypto::sha256(&signed),
-                content: signed,
-            },
-            level: RESULT_LEVEL.to_string(),
-            page_count: page_count as i64,
-            signer: credential.info().common_name.clone(),
-            applicant_id: row.applicant_id.clone(),
-            procedure_code,
-            metadata: metadata.to_json(),
-            signed_at_ms: unix_millis(call.at),
-        };
-        let digest = digest_of(&result.document);
+        // Each result under its own code, -KQ1 first, each with the QR code of its own page.
+        let mut results = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let index = i + 1;
+            let result_code = ResultCode::new(code.clone(), index as u32)
+                .map_err(|e| Error::Internal(format!("result code: {e}")))?;
+            let document_name = match (item.result, item.content) {
+                (Some(document), _) => document.name.trim().to_owned(),
+                (None, Some(content)) => content.title.clone(),
+                (None, None) => String::new(),
+            };
+            let qr = QrPayload {
+                dossier_code: code.to_string(),
+                procedure_code: row.procedure_code.clone(),
+                applicant_id: row.applicant_id.clone(),
+                document_name: document_name.clone(),
+                verification_url: format!("{}/v/{result_code}", self.public_url),
+            };
+            let metadata = complete_metadata(item.metadata, item.content, &organisation, call.at);
+            // Rendering and signing are CPU work over the whole document (hashing 100 MB
+            // takes a while): keep them off the async workers.
+            let (signed, page_count) = tokio::task::block_in_place(|| {
+                self.produce_result(
+                    item.result.map(|d| d.content.as_slice()),
+                    item.content,
+                    qr,
+                    &metadata,
+                    credential,
+                    seal,
+                    &organisation,
+                    call.at,
+                )
+            })?;
+            results.push(NewResult {
+                index: index as i64,
+                result_code: result_code.to_string(),
+                document: NewDocument {
+                    name: document_name,
+                    media_type: "application/pdf".to_owned(),
+                    sha256: crypto::sha256(&signed),
+                    content: signed,
+                },
+                level: RESULT_LEVEL.to_string(),
+                page_count: page_count as i64,
+                signer: credential.info().common_name.clone(),
+                applicant_id: row.applicant_id.clone(),
+                procedure_code: row.procedure_code.clone(),
+                metadata: metadata.to_json(),
+                signed_at_ms: unix_millis(call.at),
+            });
+        }
+        // The record names the signed results by their hashes; their bytes are stored once,
+        // with the results, not again as attachments.
+        let digests = results.iter().map(|r| digest_of(&r.document)).collect();
         let change = DossierChange {
             state: state.as_str().to_owned(),
-            result: Some(result),
+            results,
             ..DossierChange::default()
         };
-        // The record names the signed result by its hash; its bytes are stored once, with
-        // the result, not again as an attachment.
         let write = StepWrite {
             code: &code,
             row: &row,
@@ -215,7 +200,7 @@ impl<A: Archive> Service<A> {
             credential,
             note: &command.note,
             documents: Vec::new(),
-            named_only: vec![digest],
+            named_only: digests,
             cited_results: Vec::new(),
             change,
             fingerprint,
@@ -225,6 +210,7 @@ impl<A: Archive> Service<A> {
             result_code: String::new(),
             external_signature: None,
             forms: Vec::new(),
+            result_codes: Vec::new(),
         };
         self.commit_step(call, write).await
     }
@@ -315,6 +301,33 @@ impl<A: Archive> Service<A> {
             .and_then(|d| d.page_count())
             .map_err(|e| Error::Internal(format!("the signed result does not parse: {e}")))?;
         Ok((signed, page_count))
+    }
+}
+
+/// Results one Sign may issue (a licence and its decision, a certificate in two languages…).
+const MAX_RESULTS: usize = 8;
+
+/// One result document of a Sign, checked: a PDF or content to render, not both. `i` counts
+/// from 0 for the messages.
+fn check_item(i: usize, item: &ResultItemRef<'_>, limits: &input::Limits) -> Result<(), Error> {
+    let which = if i == 0 {
+        "the result document".to_owned()
+    } else {
+        format!("result document {} (more_results[{}])", i + 1, i - 1)
+    };
+    match (item.result, item.content) {
+        (Some(_), Some(_)) => Err(Error::InvalidArgument(format!(
+            "{which}: send either the PDF or its content to render, not both"
+        ))),
+        (None, None) => Err(Error::InvalidArgument(format!(
+            "{which} is missing: send the PDF (result) or its content"
+        ))),
+        (Some(document), None) => {
+            // Checked, not copied or hashed: what is stored is the signed output.
+            input::check_document(i, document, limits)?;
+            input::check_pdf(&document.content)
+        }
+        (None, Some(content)) => check_content(content),
     }
 }
 

@@ -130,23 +130,29 @@ impl<A: Archive> Service<A> {
         let finished = row.finished_on.as_deref().map(parse_date).transpose()?;
         let today = vietnam_date((self.clock)());
         let records = self.decoded_records(&code).await?;
-        let result = self.archive.result(&code).await?;
-        let result_content = match (&result, include_result_content) {
-            (Some(result), true) => {
+        let mut results = Vec::new();
+        for result in self.archive.results(&code).await? {
+            let content = if include_result_content {
                 // The newest version: after a renewal, the one with the longest-lived proof.
-                Some(
-                    self.archive
-                        .blob(&result.current_sha256)
-                        .await?
-                        .ok_or_else(|| {
-                            Error::Internal(format!(
-                                "the result document of {code} is missing from the archive"
-                            ))
-                        })?,
-                )
-            }
-            _ => None,
-        };
+                self.archive
+                    .blob(&result.current_sha256)
+                    .await?
+                    .ok_or_else(|| {
+                        Error::Internal(format!(
+                            "result {} of {code} is missing from the archive",
+                            result.result_code
+                        ))
+                    })?
+            } else {
+                Vec::new()
+            };
+            results.push((result, content));
+        }
+        let result = results.first().map(|(r, _)| r.clone());
+        let result_content = results
+            .first()
+            .filter(|_| include_result_content)
+            .map(|(_, content)| content.clone());
         Ok(DossierView {
             timeliness: timeliness(due, today, finished, state.awaits_applicant()),
             history: DeadlineHistory::of(&records, today),
@@ -161,6 +167,7 @@ impl<A: Archive> Service<A> {
             records,
             result,
             result_content,
+            results,
         })
     }
 }

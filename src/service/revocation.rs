@@ -201,6 +201,7 @@ impl<A: Archive> Service<A> {
             result_code: code.to_string(),
             external_signature: None,
             forms: Vec::new(),
+            result_codes: Vec::new(),
         };
         self.commit_step(&call, write).await
     }

@@ -181,21 +181,30 @@ impl<A: Archive> Service<A> {
             previous_due_date = std::mem::replace(&mut due_date, new.to_string());
             change.due_date = Some(due_date.clone());
         }
+        let mut result_codes = Vec::new();
         if command.step == Step::Return {
-            let result = self.archive.result(code).await?.ok_or_else(|| {
-                Error::Internal(format!(
+            // Every result of the decision is issued together.
+            let results = self.archive.results(code).await?;
+            if results.is_empty() {
+                return Err(Error::Internal(format!(
                     "dossier {code} is signed but has no result document"
-                ))
-            })?;
-            let sha256: [u8; 32] = result.sha256.as_slice().try_into().map_err(|_| {
-                Error::Internal(format!("the result of {code} has a malformed hash"))
-            })?;
-            result_code = result.result_code.clone();
-            change.issue_result = Some(IssuedResult {
-                result_code: result_code.clone(),
-                issued_at_ms: unix_millis(call.at),
-                sha256,
-            });
+                )));
+            }
+            for result in results {
+                let sha256: [u8; 32] = result.sha256.as_slice().try_into().map_err(|_| {
+                    Error::Internal(format!(
+                        "result {} has a malformed hash",
+                        result.result_code
+                    ))
+                })?;
+                result_codes.push(result.result_code.clone());
+                change.issue_results.push(IssuedResult {
+                    result_code: result.result_code,
+                    issued_at_ms: unix_millis(call.at),
+                    sha256,
+                });
+            }
+            result_code = result_codes[0].clone();
         }
         Ok(StepPlan {
             state,
@@ -203,6 +212,7 @@ impl<A: Archive> Service<A> {
             documents,
             change,
             result_code,
+            result_codes,
             due_date,
             previous_due_date,
             payment,
@@ -217,6 +227,8 @@ pub(super) struct StepPlan<'k> {
     pub documents: Vec<NewDocument>,
     pub change: DossierChange,
     pub result_code: String,
+    /// Every result code a `Return` issues, `-KQ1` first.
+    pub result_codes: Vec<String>,
     /// The record's due date: the dossier's, or the new one of an extension.
     pub due_date: String,
     /// The due date an extension replaces; empty for other steps.
@@ -255,6 +267,7 @@ impl<'k> StepPlan<'k> {
             previous_due_date: self.previous_due_date,
             payment: self.payment,
             result_code: self.result_code,
+            result_codes: self.result_codes,
             external_signature,
             forms: Vec::new(),
         }

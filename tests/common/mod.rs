@@ -669,6 +669,7 @@ pub fn sign_request(code: &str, credential: &str) -> pb::SignRequest {
         }),
         content: None,
         metadata: None,
+        more_results: Vec::new(),
     }
 }
 
@@ -698,6 +699,7 @@ pub fn sign_rendered_request(code: &str, credential: &str) -> pb::SignRequest {
             subject: "Phiếu lý lịch tư pháp số 1".to_owned(),
             ..pb::ResultMetadata::default()
         }),
+        more_results: Vec::new(),
     }
 }
 
@@ -745,6 +747,33 @@ pub fn pdf_text(file: &Path) -> Option<String> {
             .collect::<Vec<_>>()
             .join(" "),
     )
+}
+
+/// What the QR code on the first page of a PDF says (pdftoppm at 200 dpi, then zbarimg);
+/// `None` when the tools are missing outside CI.
+pub fn qr_of_first_page(file: &Path) -> Option<String> {
+    if !tool_available("pdftoppm") || !tool_available("zbarimg") {
+        return None;
+    }
+    let prefix = file.with_extension("");
+    let status = Command::new("pdftoppm")
+        .args(["-r", "200", "-f", "1", "-l", "1", "-singlefile", "-png"])
+        .arg(file)
+        .arg(&prefix)
+        .status()
+        .expect("pdftoppm");
+    assert!(status.success());
+    let out = Command::new("zbarimg")
+        .args(["--raw", "-q", "-Sbinary"])
+        .arg(format!("{}.png", prefix.display()))
+        .output()
+        .expect("zbarimg");
+    assert!(
+        out.status.success(),
+        "zbarimg found no QR code in {}",
+        file.display()
+    );
+    Some(String::from_utf8(out.stdout).expect("UTF-8 payload"))
 }
 
 /// `pdfsig` on a PDF: its output, or None when pdfsig is missing outside CI.

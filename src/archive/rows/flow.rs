@@ -54,6 +54,8 @@ impl std::fmt::Debug for NewDocument {
 /// The signed result document of step 4, under the result code it will be issued with.
 #[derive(Debug, Clone)]
 pub struct NewResult {
+    /// 1 for `-KQ1`, 2 for `-KQ2`…
+    pub index: i64,
     pub result_code: String,
     pub document: NewDocument,
     /// The PAdES level reached, e.g. "B-LT".
@@ -75,9 +77,10 @@ pub struct DossierChange {
     /// A re-receipt after a supplement starts the processing time again.
     pub due_date: Option<String>,
     pub finished_on: Option<String>,
-    pub result: Option<NewResult>,
-    /// Set by `Return`: the result is issued under this code.
-    pub issue_result: Option<IssuedResult>,
+    /// Set by `Sign`: the dossier's results, `-KQ1` first.
+    pub results: Vec<NewResult>,
+    /// Set by `Return`: every result is issued under its code.
+    pub issue_results: Vec<IssuedResult>,
     /// Set by `RevokeResult`: the issued result's new status.
     pub revoke_result: Option<ResultRevocation>,
 }

@@ -110,8 +110,8 @@ impl<D: Dialect> FlowStore for SqlArchive<D> {
         request: RequestMark,
         audit: AuditEntry,
     ) -> Result<(NewRecord, LogReceipt)> {
-        let result = change.result.as_ref().map(|r| &r.document);
-        self.put_blobs(record.documents.iter().chain(result))
+        let results = change.results.iter().map(|r| &r.document);
+        self.put_blobs(record.documents.iter().chain(results))
             .await?;
         let write = Write::Append {
             code: code.clone(),

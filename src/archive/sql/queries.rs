@@ -81,7 +81,7 @@ pub const INSERT_RESULT: &str = "
     INSERT INTO results (dossier_code, result_index, result_code, name, media_type, sha256, size,
                          level, page_count, signer, applicant_id, procedure_code, metadata,
                          signed_at_ms, status)
-    VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'valid')";
+    VALUES ($1, $14, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'valid')";
 
 /// `$1` result code, `$2` issued at, `$3` dossier: only a signed, unissued result.
 pub const ISSUE_RESULT: &str = "
@@ -161,6 +161,10 @@ pub const DOCUMENTS: &str = "
 /// `$1` dossier.
 pub const RESULT_OF_DOSSIER: &str =
     "SELECT * FROM results WHERE dossier_code = $1 AND result_index = 1";
+
+/// `$1` dossier: all its results, `-KQ1` first.
+pub const RESULTS_OF_DOSSIER: &str =
+    "SELECT * FROM results WHERE dossier_code = $1 ORDER BY result_index";
 
 /// `$1` result code.
 pub const RESULT_BY_CODE: &str = "SELECT * FROM results WHERE result_code = $1";

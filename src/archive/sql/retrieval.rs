@@ -53,6 +53,18 @@ impl<D: Dialect> RetrievalStore for SqlArchive<D> {
         fetch_optional_as::<D, _>(&mut conn, q::RESULT_OF_DOSSIER, &key, mappers::result).await
     }
 
+    async fn results(&self, code: &DossierCode) -> Result<Vec<StoredResult>> {
+        let code = code.to_string();
+        let mut conn = self.connection().await?;
+        fetch_all_as::<D, _>(
+            &mut conn,
+            q::RESULTS_OF_DOSSIER,
+            &params![&code],
+            mappers::result,
+        )
+        .await
+    }
+
     async fn blob(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
         let mut conn = self.connection().await?;
         let Some(row) = fetch_optional::<D>(&mut conn, q::BLOB, &params![key]).await? else {

@@ -100,13 +100,13 @@ impl Job {
         let (record, result) = match &self.write {
             Write::Create { .. } => return 0,
             Write::Attach { document, .. } => return document.content.len(),
-            Write::Append { record, change, .. } => (record, change.result.as_ref()),
+            Write::Append { record, change, .. } => (record, &change.results),
         };
         record
             .documents
             .iter()
             .map(|d| d.content.len())
-            .chain(result.map(|r| r.document.content.len()))
+            .chain(result.iter().map(|r| r.document.content.len()))
             .sum()
     }
 }
@@ -369,7 +369,8 @@ async fn apply<D: Dialect>(
             audit,
         } => {
             let code_text = code.to_string();
-            let issued_code = change.issue_result.as_ref().map(|r| r.result_code.as_str());
+            // The dossier row names its first result; the others follow it.
+            let issued_code = change.issue_results.first().map(|r| r.result_code.as_str());
             let advance = params![
                 &change.state,
                 &change.due_date,
@@ -391,7 +392,7 @@ async fn apply<D: Dialect>(
             insert_request::<D>(tx, &request, &code_text, record.sequence).await?;
             insert_audit::<D>(tx, &audit).await?;
             let mut leaves = vec![(LogKind::StepRecord, record.record_sha256)];
-            if let Some(issued) = &change.issue_result {
+            for issued in &change.issue_results {
                 leaves.push((LogKind::IssuedResult, issued.sha256));
             }
             Ok(Done::of_record(code, record, leaves))

@@ -210,6 +210,7 @@ async fn insert_result<D: Backend>(
         &result.procedure_code,
         &result.metadata,
         result.signed_at_ms,
+        result.index,
     ];
     D::execute(tx, q::INSERT_RESULT, &row).await?;
     Ok(())
@@ -223,10 +224,10 @@ pub(super) async fn change_result<D: Backend>(
     expected_version: i64,
     change: &DossierChange,
 ) -> Result<()> {
-    if let Some(result) = &change.result {
+    for result in &change.results {
         insert_result::<D>(tx, stored_in, code, result).await?;
     }
-    if let Some(issued) = &change.issue_result {
+    for issued in &change.issue_results {
         let issue = params![&issued.result_code, issued.issued_at_ms, code];
         if D::execute(tx, q::ISSUE_RESULT, &issue).await? != 1 {
             return Err(ArchiveError::Corrupt(format!(

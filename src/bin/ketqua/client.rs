@@ -510,7 +510,12 @@ pub fn describe(d: &pb::Dossier) -> String {
     let _ = writeln!(out, "due         {} ({timeliness})", d.due_date);
     describe_deadlines(&mut out, &d.extensions, &d.supplement_waits);
     describe_fee(&mut out, d.fee.as_ref());
-    if let Some(result) = &d.result {
+    let results: Vec<&pb::ResultDocument> = if d.results.is_empty() {
+        d.result.iter().collect()
+    } else {
+        d.results.iter().collect()
+    };
+    for result in results {
         let digest = result.digest.clone().unwrap_or_default();
         let _ = writeln!(
             out,

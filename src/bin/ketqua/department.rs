@@ -202,6 +202,7 @@ impl Department {
                 retention: "vĩnh viễn".to_owned(),
                 ..pb::ResultMetadata::default()
             }),
+            more_results: Vec::new(),
         }
     }
 }
