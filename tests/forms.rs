@@ -304,3 +304,75 @@ on_both_backends!(
     every_step_that_owes_a_paper_signs_it,
     a_refusal_gives_its_reasons_on_form_03,
 );
+
+/// The default catalog with `extra` after the judicial record's result_document line.
+fn catalog_with(extra: &str) -> String {
+    let base = include_str!("../src/flow/default_catalog.toml");
+    let line = "result_document = \"Phiếu lý lịch tư pháp số 1\"\n";
+    assert!(base.contains(line));
+    base.replacen(line, &format!("{line}{extra}\n"), 1)
+}
+
+#[tokio::test]
+async fn a_procedure_may_word_its_forms_and_a_broken_template_stops_serve() {
+    let dir = tempfile::tempdir().unwrap();
+    let custom = dir.path().join("catalog.toml");
+    std::fs::write(
+        &custom,
+        catalog_with(
+            "forms.\"02\" = { title = \"THÔNG BÁO BỔ SUNG HỒ SƠ\", body = [\"Kính gửi ông/bà {applicant_name}: xin bổ sung {missing}\", \"Hỏi tại {desk}.\"] }",
+        ),
+    )
+    .unwrap();
+    let server = Server::start_with(&["--catalog", custom.to_str().unwrap()]);
+    let mut client = server.dossiers().await;
+    let code = client
+        .receive(receive_request(JUDICIAL_RECORD, RECEIVER))
+        .await
+        .unwrap()
+        .into_inner()
+        .dossier_code;
+    let supplement = client
+        .request_supplement(step_request(&code, RECEIVER, "ảnh chân dung 4x6"))
+        .await
+        .unwrap()
+        .into_inner();
+    let file = dir.path().join("form-02.pdf");
+    std::fs::write(&file, &supplement.forms[0].content).unwrap();
+    if let Some(text) = pdf_text(&file) {
+        assert!(text.contains("THÔNG BÁO BỔ SUNG HỒ SƠ"), "{text}");
+        assert!(
+            text.contains("Kính gửi ông/bà Nguyễn Văn An: xin bổ sung ảnh chân dung 4x6."),
+            "{text}"
+        );
+        assert!(
+            !text.contains("Sau khi xem xét"),
+            "the default words are replaced: {text}"
+        );
+    }
+
+    // A template without what its form needs: serve refuses to start, naming it.
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(
+        &broken,
+        catalog_with("forms.\"03\" = { body = [\"Không tiếp nhận.\"] }"),
+    )
+    .unwrap();
+    let output = std::process::Command::new(BIN)
+        .args(["serve", "--insecure", "--catalog"])
+        .arg(&broken)
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .arg("--pki-dir")
+        .arg(dir.path().join("pki"))
+        .args(["--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0"])
+        .env("KETQUA_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("procedure 2.000488: form 03") && stderr.contains("{reasons}"),
+        "{stderr}"
+    );
+}

@@ -12,7 +12,9 @@ use time::Date;
 
 use super::calendar::{WorkingCalendar, MAX_PROCESSING_DAYS};
 use super::codes::{AgencyCode, CodeError, ProcedureCode};
-use super::vocabulary::State;
+use super::fee::{Fee, FeeDue};
+use super::form::Form;
+use super::form_template::{FormTemplate, TemplateError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Department {
@@ -35,55 +37,9 @@ pub struct Procedure {
     pub result_document: String,
     /// The fee or charge the applicant pays (phí, lệ phí), if the procedure has one.
     pub fee: Option<Fee>,
-}
-
-/// A procedure's fee: what it is called, how much, and when it falls due.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Fee {
-    /// e.g. "Lệ phí đăng ký doanh nghiệp".
-    pub name: String,
-    /// In đồng; Vietnam's currency has no minor unit.
-    pub amount_vnd: u64,
-    pub due: FeeDue,
-}
-
-/// When the fee must be paid before the dossier moves on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FeeDue {
-    /// Before processing starts: the dossier waits after receipt.
-    AtReceipt,
-    /// Before the result is signed: the dossier waits after approval.
-    AfterApproval,
-}
-
-impl Fee {
-    /// The state a step leads to once the fee is taken into account: a dossier that owes its
-    /// fee at this point waits for the payment. Only the first receipt and the approval can
-    /// owe it; a re-receipt after a supplement comes after a fee due at receipt was paid.
-    pub fn gate(fee: Option<&Fee>, from: Option<State>, to: State) -> State {
-        match (fee.map(|f| f.due), from, to) {
-            (Some(FeeDue::AtReceipt), None, State::Received) => State::FeesDue,
-            (Some(FeeDue::AfterApproval), Some(State::Appraised), State::Approved) => {
-                State::FeesDueAfterApproval
-            }
-            _ => to,
-        }
-    }
-}
-
-/// "200.000 đồng": amounts as Vietnamese write them, dots between thousands.
-pub fn format_vnd(amount: u64) -> String {
-    let digits = amount.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 5);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push('.');
-        }
-        out.push(c);
-    }
-    out.push_str(" đồng");
-    out
+    /// This procedure's own words for some forms; the catalog's for the others.
+    #[serde(skip)]
+    pub forms: BTreeMap<Form, FormTemplate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,6 +50,8 @@ pub struct Catalog {
     procedure_index: BTreeMap<ProcedureCode, usize>,
     /// Sorted, without duplicates.
     holidays: Vec<Date>,
+    /// Every form's words: the embedded defaults, or the catalog's `[form."NN"]`.
+    forms: BTreeMap<Form, FormTemplate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -153,6 +111,13 @@ pub enum CatalogError {
         procedure: ProcedureCode,
         amount: i64,
     },
+    #[error("{entry}: there is no form {form:?}; forms are 01, 02, 03, 04, 05 and BL")]
+    UnknownForm { entry: String, form: String },
+    #[error("{entry}: {problem}")]
+    FormTemplate {
+        entry: String,
+        problem: TemplateError,
+    },
 }
 
 #[derive(Deserialize)]
@@ -164,6 +129,61 @@ struct RawCatalog {
     department: Vec<RawDepartment>,
     #[serde(default)]
     procedure: Vec<RawProcedure>,
+    /// The words of forms for every procedure, replacing the embedded ones.
+    #[serde(default)]
+    form: BTreeMap<String, RawForm>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawForm {
+    /// The form's own title when absent.
+    title: Option<String>,
+    body: Vec<String>,
+}
+
+/// The embedded words of every form.
+const DEFAULT_FORMS: &str = include_str!("default_forms.toml");
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawForms {
+    form: BTreeMap<String, RawForm>,
+}
+
+/// Checks raw templates (`entry` names where they come from in messages) over `base`.
+fn templates(
+    raw: BTreeMap<String, RawForm>,
+    entry: impl Fn() -> String,
+    mut base: BTreeMap<Form, FormTemplate>,
+) -> Result<BTreeMap<Form, FormTemplate>, CatalogError> {
+    for (number, raw) in raw {
+        let form = Form::parse_number(&number).ok_or_else(|| CatalogError::UnknownForm {
+            entry: entry(),
+            form: number.chars().take(8).collect(),
+        })?;
+        let title = raw.title.as_deref().unwrap_or(form.title());
+        let template = FormTemplate::new(form, title, &raw.body).map_err(|problem| {
+            CatalogError::FormTemplate {
+                entry: entry(),
+                problem,
+            }
+        })?;
+        base.insert(form, template);
+    }
+    Ok(base)
+}
+
+/// The embedded templates, every form present (a unit test keeps it so).
+fn default_templates() -> Result<BTreeMap<Form, FormTemplate>, CatalogError> {
+    let raw: RawForms = toml::from_str(DEFAULT_FORMS).map_err(|e| CatalogError::Syntax {
+        message: format!("default_forms.toml: {e}"),
+    })?;
+    templates(
+        raw.form,
+        || "the embedded forms".to_owned(),
+        BTreeMap::new(),
+    )
 }
 
 #[derive(Deserialize)]
@@ -187,6 +207,8 @@ struct RawProcedure {
     required_documents: Vec<String>,
     result_document: String,
     fee: Option<RawFee>,
+    #[serde(default)]
+    forms: BTreeMap<String, RawForm>,
 }
 
 #[derive(Deserialize)]
@@ -343,6 +365,7 @@ impl Catalog {
                     })
                 }
             };
+            let forms = templates(p.forms, entry, BTreeMap::new())?;
             procedure_index.insert(code.clone(), procedures.len());
             procedures.push(Procedure {
                 code,
@@ -352,14 +375,17 @@ impl Catalog {
                 required_documents: p.required_documents,
                 result_document: p.result_document,
                 fee,
+                forms,
             });
         }
 
+        let forms = templates(raw.form, || "[form]".to_owned(), default_templates()?)?;
         Ok(Catalog {
             departments,
             procedures,
             procedure_index,
             holidays: holidays.into_iter().collect(),
+            forms,
         })
     }
 
@@ -381,6 +407,18 @@ impl Catalog {
 
     pub fn procedures(&self) -> &[Procedure] {
         &self.procedures
+    }
+
+    /// The words of `form` for a dossier of `procedure`: the procedure's own, or the
+    /// catalog's (which has every form: the embedded ones unless replaced).
+    pub fn form_template<'a>(
+        &'a self,
+        procedure: Option<&'a Procedure>,
+        form: Form,
+    ) -> Option<&'a FormTemplate> {
+        procedure
+            .and_then(|p| p.forms.get(&form))
+            .or_else(|| self.forms.get(&form))
     }
 
     pub fn procedure(&self, code: &ProcedureCode) -> Option<&Procedure> {
@@ -410,255 +448,4 @@ impl Catalog {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::flow::calendar::{timeliness, Timeliness};
-    use crate::flow::codes::CodeKind;
-    use time::macros::date;
-
-    #[test]
-    fn default_catalog_parses() {
-        let c = Catalog::from_toml(include_str!("default_catalog.toml")).unwrap();
-        assert_eq!(c, Catalog::embedded_default());
-        let stp = c.department("stp").unwrap();
-        assert_eq!(stp.name, "Sở Tư pháp tỉnh Quảng Ninh");
-        assert!(c.department("skhdt").is_some());
-        assert!(c.procedures().len() >= 4);
-
-        let judicial = c
-            .procedures()
-            .iter()
-            .find(|p| p.result_document == "Phiếu lý lịch tư pháp số 1")
-            .unwrap();
-        assert_eq!(judicial.processing_days, 10);
-        assert_eq!(judicial.department, "stp");
-        assert_eq!(c.procedure(&judicial.code), Some(judicial));
-
-        let private = c
-            .procedures()
-            .iter()
-            .find(|p| p.name == "Đăng ký thành lập doanh nghiệp tư nhân")
-            .unwrap();
-        assert_eq!(private.processing_days, 3);
-        assert_eq!(private.department, "skhdt");
-        assert!(c.procedures_of("skhdt").all(|p| p.department == "skhdt"));
-
-        for p in c.procedures() {
-            assert!(c.department(&p.department).is_some());
-            assert!(!p.required_documents.is_empty(), "{}", p.code);
-        }
-        assert!(c.holidays().contains(&date!(2026 - 09 - 02)));
-        assert!(!c.calendar().is_working_day(date!(2026 - 02 - 17)));
-        assert!(c.holidays().windows(2).all(|w| w[0] < w[1]));
-    }
-
-    const GOOD: &str = r#"
-holidays = ["2026-01-01"]
-
-[[department]]
-id = "stp"
-name = "Sở Tư pháp"
-agency_code = "000.00.12.H47"
-
-[[department]]
-id = "skhdt"
-name = "Sở Kế hoạch và Đầu tư"
-agency_code = "000.00.21.H47"
-
-[[procedure]]
-code = "2.000488"
-name = "Cấp Phiếu lý lịch tư pháp"
-department = "stp"
-processing_days = 10
-required_documents = ["Tờ khai"]
-result_document = "Phiếu lý lịch tư pháp số 1"
-"#;
-
-    fn with(from: &str, to: &str) -> Result<Catalog, CatalogError> {
-        assert!(GOOD.contains(from), "{from}");
-        Catalog::from_toml(&GOOD.replacen(from, to, 1))
-    }
-
-    #[test]
-    fn good_and_empty_catalogs() {
-        let c = Catalog::from_toml(GOOD).unwrap();
-        assert_eq!(c.departments().len(), 2);
-        assert_eq!(c.holidays(), &[date!(2026 - 01 - 01)]);
-        assert!(c.procedure(&"1.000001".parse().unwrap()).is_none());
-        let empty = Catalog::from_toml("").unwrap();
-        assert!(empty.departments().is_empty() && empty.procedures().is_empty());
-    }
-
-    #[test]
-    fn syntax_and_shape_errors() {
-        for bad in [
-            "holidays = [",
-            "[[department]]\nid = \"stp\"\nname = \"x\"\n",
-            "unknown = 1",
-        ] {
-            let e = Catalog::from_toml(bad).unwrap_err();
-            assert!(matches!(e, CatalogError::Syntax { .. }), "{bad}: {e}");
-        }
-        let e = with("processing_days = 10", "processing_days = \"ten\"").unwrap_err();
-        assert!(matches!(e, CatalogError::Syntax { .. }), "{e}");
-        let e = with(
-            "agency_code = \"000.00.12.H47\"\n",
-            "agency_code = \"000.00.12.H47\"\ncolour = \"red\"\n",
-        )
-        .unwrap_err();
-        assert!(e.to_string().contains("colour"), "{e}");
-    }
-
-    #[test]
-    fn holiday_errors() {
-        for bad in [
-            "2026-02-30",
-            "2026-1-1",
-            "01/01/2026",
-            "",
-            "+2026-01-01",
-            "2026-01-01 ",
-        ] {
-            assert_eq!(
-                with("\"2026-01-01\"]", &format!("{bad:?}]")),
-                Err(CatalogError::InvalidHoliday { value: bad.into() }),
-                "{bad:?}"
-            );
-        }
-        assert_eq!(
-            with("\"2026-01-01\"]", "\"2026-01-01\", \"2026-01-01\"]"),
-            Err(CatalogError::DuplicateHoliday {
-                date: date!(2026 - 01 - 01)
-            })
-        );
-    }
-
-    #[test]
-    fn department_errors() {
-        for bad in ["Stp", "s", "1stp", "s_tp", "sở", "-stp", &"s".repeat(33)] {
-            assert_eq!(
-                with("id = \"stp\"", &format!("id = {bad:?}")),
-                Err(CatalogError::InvalidDepartmentId { id: bad.into() }),
-                "{bad}"
-            );
-        }
-        assert_eq!(
-            with("id = \"skhdt\"", "id = \"stp\""),
-            Err(CatalogError::DuplicateDepartment { id: "stp".into() })
-        );
-        let e = with("name = \"Sở Tư pháp\"", "name = \"  \"").unwrap_err();
-        assert_eq!(
-            e,
-            CatalogError::EmptyField {
-                entry: "department \"stp\"".into(),
-                field: "name"
-            }
-        );
-        assert_eq!(e.to_string(), "department \"stp\" has an empty name");
-        let e = with("\"000.00.12.H47\"", "\"000.00.12.h47\"").unwrap_err();
-        assert!(matches!(
-            &e,
-            CatalogError::InvalidAgencyCode {
-                department,
-                source: CodeError::Malformed { kind: CodeKind::Agency, .. },
-            } if department == "stp"
-        ));
-        assert!(e.to_string().starts_with("department \"stp\" has an invalid agency_code: agency code \"000.00.12.h47\" is malformed"), "{e}");
-        assert_eq!(
-            with("\"000.00.21.H47\"", "\"000.00.12.H47\""),
-            Err(CatalogError::DuplicateAgencyCode {
-                agency_code: "000.00.12.H47".parse().unwrap(),
-                first: "stp".into(),
-                second: "skhdt".into(),
-            })
-        );
-    }
-
-    #[test]
-    fn procedure_errors() {
-        let code: ProcedureCode = "2.000488".parse().unwrap();
-        let e = with("code = \"2.000488\"", "code = \"2.488\"").unwrap_err();
-        assert!(matches!(
-            e,
-            CatalogError::InvalidProcedureCode {
-                position: 1,
-                source: CodeError::Malformed { .. }
-            }
-        ));
-        let twice = format!("{GOOD}{}", &GOOD[GOOD.find("[[procedure]]").unwrap()..]);
-        assert_eq!(
-            Catalog::from_toml(&twice),
-            Err(CatalogError::DuplicateProcedure { code: code.clone() })
-        );
-        let e = with("department = \"stp\"", "department = \"sotp\"").unwrap_err();
-        assert_eq!(
-            e,
-            CatalogError::UnknownDepartment {
-                procedure: code.clone(),
-                department: "sotp".into(),
-                known: "stp, skhdt".into(),
-            }
-        );
-        assert_eq!(
-            e.to_string(),
-            "procedure 2.000488 names department \"sotp\", which is not in the catalog; known \
-             departments: stp, skhdt"
-        );
-        for days in [0i64, -1, 3651, 1 << 40] {
-            assert_eq!(
-                with("processing_days = 10", &format!("processing_days = {days}")),
-                Err(CatalogError::InvalidProcessingDays {
-                    procedure: code.clone(),
-                    days
-                })
-            );
-        }
-        let empty = |field: &'static str| CatalogError::EmptyField {
-            entry: "procedure 2.000488".into(),
-            field,
-        };
-        assert_eq!(
-            with("name = \"Cấp Phiếu lý lịch tư pháp\"", "name = \"\""),
-            Err(empty("name"))
-        );
-        assert_eq!(
-            with("[\"Tờ khai\"]", "[\"Tờ khai\", \" \"]"),
-            Err(empty("entry in required_documents"))
-        );
-        assert_eq!(
-            with(
-                "result_document = \"Phiếu lý lịch tư pháp số 1\"",
-                "result_document = \"\""
-            ),
-            Err(empty("result_document"))
-        );
-    }
-
-    #[test]
-    fn judicial_record_across_tet() {
-        let cal = Catalog::embedded_default().calendar();
-        // Received Thursday 12 February 2026; Tết closes offices Monday 16 to Friday 20 February.
-        let received = date!(2026 - 02 - 12);
-        let due = cal.due_date(received, 10).unwrap();
-        assert_eq!(due, date!(2026 - 03 - 05));
-        assert_eq!(cal.working_days_between(received, due), 10);
-        assert_eq!(
-            timeliness(
-                due,
-                date!(2026 - 03 - 06),
-                Some(date!(2026 - 03 - 05)),
-                false
-            ),
-            Timeliness::FinishedOnTime
-        );
-        assert_eq!(
-            timeliness(due, date!(2026 - 03 - 06), None, false),
-            Timeliness::Overdue
-        );
-        assert_eq!(
-            cal.working_days_between(due, date!(2026 - 03 - 09)),
-            2,
-            "finished two working days late"
-        );
-    }
-}
+mod tests;

@@ -7,7 +7,9 @@
 mod calendar;
 mod catalog;
 mod codes;
+mod fee;
 mod form;
+mod form_template;
 mod machine;
 mod permission;
 #[cfg(test)]
@@ -18,9 +20,11 @@ pub use calendar::{
     timeliness, vietnam_date, vietnam_time, CalendarError, Timeliness, WorkingCalendar,
     MAX_PROCESSING_DAYS, VIETNAM,
 };
-pub use catalog::{format_vnd, Catalog, CatalogError, Department, Fee, FeeDue, Procedure};
+pub use catalog::{Catalog, CatalogError, Department, Procedure};
 pub use codes::{AgencyCode, CodeError, CodeKind, DossierCode, ProcedureCode, ResultCode};
+pub use fee::{format_vnd, Fee, FeeDue};
 pub use form::Form;
+pub use form_template::{FormTemplate, FormValues, TemplateError};
 pub use machine::{allowed_steps, roles_for, transition, TransitionError};
 pub use permission::{check_revoke, check_step, Actor, FlowError, PermissionError};
 pub use vocabulary::{ParseError, Role, State, Step};

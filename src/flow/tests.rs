@@ -2,7 +2,7 @@
 //! permission checks over every state, step, role and department.
 
 use crate::flow::{
-    catalog::{Fee, FeeDue},
+    fee::{Fee, FeeDue},
     machine::{allowed_steps, roles_for, transition, TransitionError},
     permission::{check_step, Actor, FlowError, PermissionError},
     vocabulary::{Role, State, Step},

@@ -21,7 +21,9 @@ use super::{
 use crate::{
     archive::{Archive, DossierRow, NewDocument, StoredDocument},
     crypto,
-    flow::{format_vnd, vietnam_date, vietnam_time, DossierCode, Form, Role, Step, VIETNAM},
+    flow::{
+        format_vnd, vietnam_date, vietnam_time, DossierCode, Form, FormValues, Role, Step, VIETNAM,
+    },
     pdf::{
         self, DocMdp, PadesLevel, QrPayload, SignatureRequest, StampKind, StampTextInput,
         VisibleSignature,
@@ -263,110 +265,94 @@ impl<A: Archive> Service<A> {
         at: OffsetDateTime,
     ) -> pdf::ResultDocument {
         let local = at.to_offset(VIETNAM);
-        let procedure = self.procedure_name(&row.procedure_code);
-        let applicant = &row.applicant_name;
-        let received_on = dd_mm_yyyy(&row.received_on);
-        let due = dd_mm_yyyy(facts.due_date);
+        let clock = format!(
+            "{:02} giờ {:02} phút, ngày {:02}/{:02}/{}",
+            local.hour(),
+            local.minute(),
+            local.day(),
+            u8::from(local.month()),
+            local.year()
+        );
+        let procedure = row
+            .procedure_code
+            .parse::<crate::flow::ProcedureCode>()
+            .ok()
+            .and_then(|c| self.catalog.procedure(&c));
         let desk = format!("Bộ phận tiếp nhận và trả kết quả, {department}");
-        let body = match form {
+        let mut values = FormValues::default();
+        values
+            .set("department", department)
+            .set("desk", desk)
+            .set("applicant_name", row.applicant_name.clone())
+            .set("applicant_id", row.applicant_id.clone())
+            .set("procedure", self.procedure_name(&row.procedure_code))
+            .set("dossier_code", code.to_string())
+            .set("received_on", dd_mm_yyyy(&row.received_on))
+            .set("due_date", dd_mm_yyyy(facts.due_date))
+            .set("progress_url", format!("{}/d/{code}", self.public_url));
+        match form {
             Form::Receipt => {
-                let mut body = vec![
-                    format!("{desk} tiếp nhận hồ sơ của: ông/bà {applicant}."),
-                    format!("Số định danh: {}.", row.applicant_id),
-                    format!("Nội dung yêu cầu giải quyết: {procedure}."),
-                    "Thành phần hồ sơ nộp gồm:".to_owned(),
-                ];
-                body.extend(
-                    facts
-                        .documents
-                        .iter()
-                        .enumerate()
-                        .map(|(i, name)| format!("{}. {name}", i + 1)),
-                );
-                body.extend([
-                    format!("Số lượng hồ sơ: 01 (bộ), {} thành phần.", facts.documents.len()),
-                    format!(
-                        "Thời gian nhận hồ sơ: {:02} giờ {:02} phút, ngày {:02}/{:02}/{}.",
-                        local.hour(),
-                        local.minute(),
-                        local.day(),
-                        u8::from(local.month()),
-                        local.year()
-                    ),
-                    format!("Thời gian trả kết quả giải quyết hồ sơ: ngày {due}."),
-                    format!("Nhận kết quả tại: {desk}."),
-                    format!(
-                        "Tra cứu tiến độ giải quyết hồ sơ tại {}/d/{code} hoặc quét mã QR ở góc trên bên trái.",
-                        self.public_url
-                    ),
-                ]);
-                body
+                values
+                    .set_list(
+                        "documents",
+                        facts
+                            .documents
+                            .iter()
+                            .enumerate()
+                            .map(|(i, name)| format!("{}. {name}", i + 1))
+                            .collect(),
+                    )
+                    .set("document_count", facts.documents.len().to_string())
+                    .set("received_at", clock);
             }
-            Form::SupplementRequest => vec![
-                format!("Ngày {received_on}, {desk} tiếp nhận hồ sơ của ông/bà {applicant} đề nghị giải quyết thủ tục: {procedure}."),
-                "Sau khi xem xét, hồ sơ cần được bổ sung, hoàn thiện những nội dung sau:".to_owned(),
-                sentence(facts.note),
-                format!("Thời hạn giải quyết được tính lại từ ngày {department} nhận đủ hồ sơ. Trong quá trình hoàn thiện hồ sơ, nếu có vướng mắc, ông/bà liên hệ {desk} để được hướng dẫn."),
-            ],
-            Form::Refusal => vec![
-                format!("Ngày {received_on}, {desk} tiếp nhận hồ sơ của ông/bà {applicant} đề nghị giải quyết thủ tục: {procedure}."),
-                format!("Qua xem xét, {department} thông báo không tiếp nhận, giải quyết hồ sơ này với lý do cụ thể như sau:"),
-                sentence(facts.note),
-                "Xin thông báo để ông/bà được biết và thực hiện.".to_owned(),
-            ],
-            Form::FeeReceipt => {
-                let payment = facts.payment.cloned().unwrap_or_default();
-                let mut body = vec![
-                    format!("Đơn vị thu: {department}."),
-                    format!("Người nộp: ông/bà {applicant}; số định danh: {}.", row.applicant_id),
-                    format!("Hồ sơ: {code}, thủ tục: {procedure}."),
-                    format!("Khoản thu: {}.", payment.fee_name),
-                    format!("Số tiền: {}.", format_vnd(payment.amount_vnd)),
-                    format!("Hình thức thanh toán: {}.", method_words(payment.method)),
-                ];
-                if !payment.reference.is_empty() {
-                    body.push(format!("Mã giao dịch: {}.", payment.reference));
-                }
-                body.push(format!(
-                    "Thời gian thu: {:02} giờ {:02} phút, ngày {:02}/{:02}/{}.",
-                    local.hour(),
-                    local.minute(),
-                    local.day(),
-                    u8::from(local.month()),
-                    local.year()
-                ));
-                body
+            Form::SupplementRequest => {
+                values.set("missing", sentence(facts.note));
+            }
+            Form::Refusal => {
+                values.set("reasons", sentence(facts.note));
+            }
+            Form::Apology => {
+                values
+                    .set("reason", sentence(facts.note))
+                    .set("previous_due_date", dd_mm_yyyy(facts.previous_due_date));
             }
             Form::ControlSheet => {
-                let mut body = vec![
-                    format!("Hồ sơ của ông/bà {applicant}, thủ tục: {procedure}; tiếp nhận ngày {received_on}, hẹn trả kết quả ngày {due}."),
-                    "Quá trình giải quyết hồ sơ (thời gian theo giờ Việt Nam):".to_owned(),
-                ];
-                body.extend(control_lines(facts.history, |id| {
-                    self.catalog
-                        .department(id)
-                        .map_or_else(|| id.to_owned(), |d| d.name.clone())
-                }));
                 let finished = vietnam_date(at);
                 let due_date = time::Date::parse(
                     facts.due_date,
                     &time::format_description::well_known::Iso8601::DATE,
                 )
                 .ok();
-                body.push(format!(
-                    "Kết quả: trả kết quả ngày {}, {} so với hẹn trả ngày {due}.",
-                    dd_mm_yyyy(&finished.to_string()),
-                    step_timeliness(finished, due_date),
-                ));
-                body
+                values
+                    .set_list(
+                        "steps",
+                        control_lines(facts.history, |id| {
+                            self.catalog
+                                .department(id)
+                                .map_or_else(|| id.to_owned(), |d| d.name.clone())
+                        }),
+                    )
+                    .set("finished_on", dd_mm_yyyy(&finished.to_string()))
+                    .set("outcome", step_timeliness(finished, due_date));
             }
-            Form::Apology => vec![
-                format!("Ngày {received_on}, {department} tiếp nhận hồ sơ của ông/bà {applicant} đề nghị giải quyết thủ tục: {procedure}."),
-                format!("Thời gian hẹn trả kết quả giải quyết hồ sơ: ngày {}.", dd_mm_yyyy(facts.previous_due_date)),
-                format!("Tuy nhiên đến nay, {department} chưa thể trả kết quả giải quyết hồ sơ cho ông/bà đúng hẹn. Lý do: {}", sentence(facts.note)),
-                format!("Sự chậm trễ này đã gây phiền hà, tốn kém thời gian của ông/bà. {department} xin lỗi ông/bà và hẹn trả kết quả giải quyết hồ sơ vào ngày {due}."),
-                "Mong nhận được sự thông cảm của ông/bà.".to_owned(),
-            ],
+            Form::FeeReceipt => {
+                let payment = facts.payment.cloned().unwrap_or_default();
+                values
+                    .set("fee_name", payment.fee_name)
+                    .set("amount", format_vnd(payment.amount_vnd))
+                    .set("method", method_words(payment.method))
+                    .set("reference", payment.reference)
+                    .set("paid_at", clock);
+            }
+        }
+        let template = self.catalog.form_template(procedure, form);
+        let (title, body) = match template {
+            Some(template) => (template.title.clone(), template.fill(&values)),
+            // The catalog always has every form; this is a bug, said on the form itself.
+            None => (
+                form.title().to_owned(),
+                vec![format!("(Mẫu số {} chưa có nội dung)", form.number())],
+            ),
         };
         let info = official.info();
         let position = match (form, info.role) {
@@ -385,7 +371,7 @@ impl<A: Archive> Service<A> {
                 u8::from(date.month()),
                 date.year()
             ),
-            title: form.title().to_owned(),
+            title,
             subtitle: None,
             body,
             signer_position: position,
