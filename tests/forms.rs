@@ -376,3 +376,91 @@ async fn a_procedure_may_word_its_forms_and_a_broken_template_stops_serve() {
         "{stderr}"
     );
 }
+
+async fn the_tracking_register_lists_a_departments_dossiers_under_its_seal(backend: Backend) {
+    let Some(server) = Server::start_on(backend, &[]).await else {
+        return;
+    };
+    let mut client = server.dossiers().await;
+    let mut codes = Vec::new();
+    for _ in 0..3 {
+        let received = client
+            .receive(receive_request(JUDICIAL_RECORD, RECEIVER))
+            .await
+            .unwrap()
+            .into_inner();
+        codes.push(received.dossier_code);
+    }
+    let elsewhere = client
+        .receive(receive_request(ENTERPRISE, "skhdt-receiver"))
+        .await
+        .unwrap()
+        .into_inner()
+        .dossier_code;
+    client
+        .refuse(step_request(&codes[0], RECEIVER, "Không thuộc thẩm quyền"))
+        .await
+        .unwrap();
+    let day = get(&mut client, &codes[0]).await.received_on;
+    let mut archive = ketqua::proto::v1::archive_client::ArchiveClient::new(server.channel().await);
+    let register = archive
+        .get_tracking_log(pb::GetTrackingLogRequest {
+            department: "stp".to_owned(),
+            from: day.clone(),
+            to: day.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(register.form, "06");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("form-06.pdf");
+    std::fs::write(&file, &register.content).unwrap();
+    if let Some((valid, report)) = pyhanko_judge(&server.root_pem(), &file) {
+        assert!(valid, "pyHanko on form 06: {report}");
+    }
+    if let Some(report) = pdfsig(&file) {
+        assert_eq!(
+            report.matches("Signature is Valid.").count(),
+            1,
+            "the seal alone: {report}"
+        );
+    }
+    if let Some(text) = pdf_text(&file) {
+        assert!(text.contains("SỔ THEO DÕI HỒ SƠ"), "{text}");
+        assert!(text.contains("3 hồ sơ tiếp nhận"), "{text}");
+        for code in &codes {
+            assert!(
+                text.contains(code.as_str()),
+                "{code} not in the register: {text}"
+            );
+        }
+        assert!(
+            !text.contains(elsewhere.as_str()),
+            "another department's dossier: {text}"
+        );
+        assert!(text.contains("đã từ chối"), "{text}");
+    }
+    for (department, from, to, expected) in [
+        ("nowhere", day.as_str(), day.as_str(), Code::NotFound),
+        ("stp", "2026-12-31", "2026-01-01", Code::InvalidArgument),
+        ("stp", "01/12/2026", day.as_str(), Code::InvalidArgument),
+        ("stp", "2025-01-01", "2026-12-31", Code::InvalidArgument),
+    ] {
+        let status = archive
+            .get_tracking_log(pb::GetTrackingLogRequest {
+                department: department.to_owned(),
+                from: from.to_owned(),
+                to: to.to_owned(),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(
+            status.code(),
+            expected,
+            "{department} {from} {to}: {status:?}"
+        );
+    }
+}
+
+on_both_backends!(the_tracking_register_lists_a_departments_dossiers_under_its_seal);

@@ -111,7 +111,7 @@ pub enum CatalogError {
         procedure: ProcedureCode,
         amount: i64,
     },
-    #[error("{entry}: there is no form {form:?}; forms are 01, 02, 03, 04, 05 and BL")]
+    #[error("{entry}: there is no form {form:?}; forms are 01 to 06 and BL")]
     UnknownForm { entry: String, form: String },
     #[error("{entry}: {problem}")]
     FormTemplate {

@@ -20,16 +20,20 @@ pub enum Form {
     /// The receipt for a fee paid (biên lai thu phí, lệ phí), sealed. Not one of the
     /// Circular's numbered forms: "BL".
     FeeReceipt,
+    /// 06: the department's register of the dossiers it received in a period, sealed. Made on
+    /// demand, of no one dossier.
+    TrackingLog,
 }
 
 impl Form {
-    pub const ALL: [Form; 6] = [
+    pub const ALL: [Form; 7] = [
         Form::Receipt,
         Form::SupplementRequest,
         Form::Refusal,
         Form::Apology,
         Form::ControlSheet,
         Form::FeeReceipt,
+        Form::TrackingLog,
     ];
 
     /// The form a step issues, if any.
@@ -54,6 +58,7 @@ impl Form {
             Form::Apology => "04",
             Form::ControlSheet => "05",
             Form::FeeReceipt => "BL",
+            Form::TrackingLog => "06",
         }
     }
 
@@ -65,6 +70,7 @@ impl Form {
             Form::Apology => "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ",
             Form::ControlSheet => "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ",
             Form::FeeReceipt => "BIÊN LAI THU PHÍ, LỆ PHÍ",
+            Form::TrackingLog => "SỔ THEO DÕI HỒ SƠ",
         }
     }
 
@@ -85,7 +91,7 @@ impl Form {
     /// The apology and the fee receipt are the agency's: its seal follows the official's
     /// signature. The other forms are the acting official's own.
     pub fn sealed(self) -> bool {
-        matches!(self, Form::Apology | Form::FeeReceipt)
+        matches!(self, Form::Apology | Form::FeeReceipt | Form::TrackingLog)
     }
 
     pub fn parse_number(text: &str) -> Option<Form> {
@@ -111,7 +117,9 @@ mod tests {
                 .into_iter()
                 .filter(|s| Form::issued_by(*s) == Some(form))
                 .collect();
-            assert_eq!(steps.len(), 1, "{form:?}");
+            // The register is made on demand, of no step.
+            let expected = usize::from(form != Form::TrackingLog);
+            assert_eq!(steps.len(), expected, "{form:?}");
             assert_eq!(Form::of_document_name(&form.document_name()), Some(form));
             assert_eq!(Form::parse_number(form.number()), Some(form));
         }

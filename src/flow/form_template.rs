@@ -24,7 +24,7 @@ const COMMON: &[&str] = &[
 ];
 
 /// Placeholders whose value is a list, one paragraph per item.
-const LISTS: &[&str] = &["documents", "steps"];
+const LISTS: &[&str] = &["documents", "steps", "rows"];
 
 impl Form {
     /// The placeholders this form knows besides the common ones.
@@ -36,6 +36,7 @@ impl Form {
             Form::Apology => &["reason", "previous_due_date"],
             Form::ControlSheet => &["steps", "finished_on", "outcome"],
             Form::FeeReceipt => &["fee_name", "amount", "method", "reference", "paid_at"],
+            Form::TrackingLog => &["rows", "period", "count"],
         }
     }
 
@@ -48,6 +49,7 @@ impl Form {
             Form::Apology => &["reason", "previous_due_date", "due_date"],
             Form::ControlSheet => &["steps"],
             Form::FeeReceipt => &["fee_name", "amount"],
+            Form::TrackingLog => &["rows"],
         }
     }
 

@@ -8,8 +8,8 @@ use tonic::{Request, Response, Status};
 use super::{
     callers::caller_of,
     convert::{
-        checkpoint, dossier, metadata, millis_rfc3339, receipt, renewal_progress, rfc3339,
-        search_hits, search_input,
+        checkpoint, dossier, form_document, metadata, millis_rfc3339, receipt, renewal_progress,
+        rfc3339, search_hits, search_input,
     },
     status::{max_message_bytes, reply, to_status},
     streams::forward,
@@ -207,6 +207,20 @@ impl<A: Archive> ArchiveRpc for ArchiveApi<A> {
         Ok(Response::new(forward(sweep, move |progress| {
             renewal_progress(progress, &tsa_expires_at)
         })))
+    }
+
+    async fn get_tracking_log(
+        &self,
+        request: Request<pb::GetTrackingLogRequest>,
+    ) -> Result<Response<pb::FormDocument>, Status> {
+        let caller = caller_of(&self.service, &request);
+        let request = request.into_inner();
+        reply(
+            self.service
+                .tracking_log(&caller, &request.department, &request.from, &request.to)
+                .await,
+            form_document,
+        )
     }
 
     async fn revoke_result(

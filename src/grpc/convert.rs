@@ -11,7 +11,7 @@ use crate::{
     proto::v1 as pb,
     record,
     service::{
-        DeadlineHistory, DocumentInput, DossierView, FeeStatus, ProgressView, Receipt,
+        DeadlineHistory, DocumentInput, DossierView, FeeStatus, IssuedForm, ProgressView, Receipt,
         RenewalAction, RenewalProgress, ResultMetadata, SearchInput, SearchPage,
     },
 };
@@ -42,21 +42,21 @@ pub(super) fn receipt(r: Receipt) -> pb::StepReceipt {
         result_code: r.result_code.unwrap_or_default(),
         result_codes: r.result_codes,
         log: Some(log_receipt(r.log)),
-        forms: r
-            .forms
-            .into_iter()
-            .map(|f| pb::FormDocument {
-                form: f.form.number().to_owned(),
-                record_sequence: u32::try_from(f.record_sequence).unwrap_or(0),
-                digest: Some(pb::DocumentDigest {
-                    name: f.name,
-                    media_type: "application/pdf".to_owned(),
-                    sha256: f.sha256.to_vec(),
-                    size: f.content.len() as u64,
-                }),
-                content: f.content,
-            })
-            .collect(),
+        forms: r.forms.into_iter().map(form_document).collect(),
+    }
+}
+
+pub(super) fn form_document(f: IssuedForm) -> pb::FormDocument {
+    pb::FormDocument {
+        form: f.form.number().to_owned(),
+        record_sequence: u32::try_from(f.record_sequence).unwrap_or(0),
+        digest: Some(pb::DocumentDigest {
+            name: f.name,
+            media_type: "application/pdf".to_owned(),
+            sha256: f.sha256.to_vec(),
+            size: f.content.len() as u64,
+        }),
+        content: f.content,
     }
 }
 

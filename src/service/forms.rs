@@ -144,6 +144,31 @@ fn control_lines(
     lines
 }
 
+/// The seal's signature on a form: its round stamp at `rect`, or beside the official's.
+fn seal_request<'a>(
+    seal: &'a Credential,
+    rect: Option<[f64; 4]>,
+    department: &str,
+    at: OffsetDateTime,
+) -> SignatureRequest<'a> {
+    SignatureRequest {
+        field_name: Some("ConDau".to_owned()),
+        visible: Some(VisibleSignature {
+            page: None,
+            rect,
+            kind: StampKind::Seal,
+            text: StampTextInput {
+                signer_name: seal.info().common_name.clone(),
+                position: String::new(),
+                organisation: department.to_owned(),
+            },
+        }),
+        reason: Some("Đóng dấu của cơ quan".to_owned()),
+        location: Some(department.to_owned()),
+        ..SignatureRequest::new(seal, FORM_LEVEL, at)
+    }
+}
+
 /// An official's words as a sentence of the form: ending with its full stop.
 fn sentence(words: &str) -> String {
     let words = words.trim();
@@ -155,7 +180,7 @@ fn sentence(words: &str) -> String {
 }
 
 /// 04/12/2026 from 2026-12-04; anything else as it is.
-fn dd_mm_yyyy(iso: &str) -> String {
+pub(super) fn dd_mm_yyyy(iso: &str) -> String {
     match iso.split('-').collect::<Vec<_>>().as_slice() {
         [y, m, d] => format!("{d}/{m}/{y}"),
         _ => iso.to_owned(),
@@ -179,39 +204,34 @@ impl<A: Archive> Service<A> {
         } else {
             None
         };
+        let department = self
+            .catalog
+            .department(&row.department)
+            .map_or_else(|| official.info().organisation.clone(), |d| d.name.clone());
+        let content = self.form_content(form, code, row, official, facts, &department, at);
+        self.sign_form(form, &content, Some(official), seal, &department, at)
+    }
+
+    /// Renders `content` as `form` and signs it: by `official`, then `seal`, or by the seal
+    /// alone (a register); PAdES B-T.
+    pub(super) fn sign_form(
+        &self,
+        form: Form,
+        content: &pdf::ResultDocument,
+        official: Option<&Credential>,
+        seal: Option<&Credential>,
+        department: &str,
+        at: OffsetDateTime,
+    ) -> Result<NewDocument, Error> {
         let timestamper = self.timestamper.as_deref().ok_or_else(|| {
             Error::FailedPrecondition(
                 "no timestamp authority is configured: forms are signed at PAdES B-T, which needs one"
                     .to_owned(),
             )
         })?;
-        let department = self
-            .catalog
-            .department(&row.department)
-            .map_or_else(|| official.info().organisation.clone(), |d| d.name.clone());
-        let content = self.form_content(form, code, row, official, facts, &department, at);
-        let content = &content;
         tokio::task::block_in_place(|| {
             let rendered = pdf::render(content)
                 .map_err(|e| Error::Internal(format!("form {}: {e}", form.number())))?;
-            let info = official.info();
-            let signer = SignatureRequest {
-                field_name: Some("ChuKyNguoiKy".to_owned()),
-                certify: Some(DocMdp::FormFilling),
-                visible: Some(VisibleSignature {
-                    page: None,
-                    rect: Some(rendered.signature_rect),
-                    kind: StampKind::Signer,
-                    text: StampTextInput {
-                        signer_name: info.common_name.clone(),
-                        position: info.position.clone(),
-                        organisation: department.clone(),
-                    },
-                }),
-                reason: Some(format!("Ký số Mẫu số {}", form.number())),
-                location: Some(department.clone()),
-                ..SignatureRequest::new(official, FORM_LEVEL, at)
-            };
             // B-T: the signature and its timestamp; no validation data (not a long-term result).
             let validation = pdf::Validation {
                 timestamper: Some(timestamper),
@@ -219,26 +239,49 @@ impl<A: Archive> Service<A> {
                 crls: &[],
                 ocsps: &[],
             };
-            let appendix = match seal {
-                None => pdf::sign(&rendered.pdf, &signer, &validation),
-                Some(seal) => {
-                    let seal_request = SignatureRequest {
-                        field_name: Some("ConDau".to_owned()),
+            let appendix = match (official, seal) {
+                (Some(official), seal) => {
+                    let info = official.info();
+                    let signer = SignatureRequest {
+                        field_name: Some("ChuKyNguoiKy".to_owned()),
+                        certify: Some(DocMdp::FormFilling),
                         visible: Some(VisibleSignature {
                             page: None,
-                            rect: None,
-                            kind: StampKind::Seal,
+                            rect: Some(rendered.signature_rect),
+                            kind: StampKind::Signer,
                             text: StampTextInput {
-                                signer_name: seal.info().common_name.clone(),
-                                position: String::new(),
-                                organisation: department.clone(),
+                                signer_name: info.common_name.clone(),
+                                position: info.position.clone(),
+                                organisation: department.to_owned(),
                             },
                         }),
-                        reason: Some("Đóng dấu của cơ quan".to_owned()),
-                        location: Some(department.clone()),
-                        ..SignatureRequest::new(seal, FORM_LEVEL, at)
+                        reason: Some(format!("Ký số Mẫu số {}", form.number())),
+                        location: Some(department.to_owned()),
+                        ..SignatureRequest::new(official, FORM_LEVEL, at)
                     };
-                    pdf::sign_result(&rendered.pdf, &signer, &seal_request, None, &validation)
+                    match seal {
+                        None => pdf::sign(&rendered.pdf, &signer, &validation),
+                        Some(seal) => pdf::sign_result(
+                            &rendered.pdf,
+                            &signer,
+                            &seal_request(seal, None, department, at),
+                            None,
+                            &validation,
+                        ),
+                    }
+                }
+                (None, Some(seal)) => {
+                    let request = SignatureRequest {
+                        certify: Some(DocMdp::FormFilling),
+                        ..seal_request(seal, Some(rendered.signature_rect), department, at)
+                    };
+                    pdf::sign(&rendered.pdf, &request, &validation)
+                }
+                (None, None) => {
+                    return Err(Error::Internal(format!(
+                        "form {} has nobody to sign it",
+                        form.number()
+                    )))
                 }
             }
             .map_err(pdf_error)?;
@@ -335,6 +378,8 @@ impl<A: Archive> Service<A> {
                     .set("finished_on", dd_mm_yyyy(&finished.to_string()))
                     .set("outcome", step_timeliness(finished, due_date));
             }
+            // The register is of a department, not a dossier: `service::register`.
+            Form::TrackingLog => {}
             Form::FeeReceipt => {
                 let payment = facts.payment.cloned().unwrap_or_default();
                 values
@@ -380,6 +425,7 @@ impl<A: Archive> Service<A> {
                 document_type: match form {
                     Form::Receipt => "Giấy",
                     Form::FeeReceipt => "Biên lai",
+                    Form::TrackingLog => "Sổ",
                     _ => "Phiếu",
                 }
                 .to_owned(),

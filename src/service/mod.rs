@@ -27,6 +27,7 @@ mod input;
 mod payment;
 mod progress;
 mod receive;
+mod register;
 mod renewal;
 mod replay;
 mod result;
@@ -57,6 +58,7 @@ pub use progress::{
     DeadlineHistory, Extension, FeeStatus, IssuedResultRef, ProgressStep, ProgressView,
     SupplementWait,
 };
+pub use register::MAX_REGISTER_ROWS;
 pub use renewal::{
     RenewalAction, RenewalOptions, RenewalOutcome, RenewalPlan, RenewalProgress,
     DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS,

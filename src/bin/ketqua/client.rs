@@ -8,7 +8,8 @@ use std::{
 use anyhow::{bail, Context};
 use clap::Subcommand;
 use ketqua::proto::v1::{
-    self as pb, dossiers_client::DossiersClient, signing_client::SigningClient,
+    self as pb, archive_client::ArchiveClient, dossiers_client::DossiersClient,
+    signing_client::SigningClient,
 };
 
 use crate::remote::{department_of_credential, status_error, Remote};
@@ -72,6 +73,21 @@ pub enum ClientCommand {
         /// The applicant's identifier: also shows the name and the reasons addressed to them.
         #[arg(long, env = "KETQUA_APPLICANT_ID", default_value = "")]
         applicant_id: String,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Write a department's tracking register (form 06) for a period, sealed, to a PDF.
+    TrackingLog {
+        #[arg(long)]
+        department: String,
+        /// First receipt date, YYYY-MM-DD.
+        #[arg(long)]
+        from: String,
+        /// Last receipt date, YYYY-MM-DD.
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        out: PathBuf,
         #[command(flatten)]
         remote: Remote,
     },
@@ -179,6 +195,33 @@ pub async fn run(command: ClientCommand) -> anyhow::Result<()> {
                 .map_err(status_error)?
                 .into_inner();
             println!("{} {}", receipt.dossier_code, state_name(receipt.state));
+            Ok(())
+        }
+        ClientCommand::TrackingLog {
+            department,
+            from,
+            to,
+            out,
+            remote,
+        } => {
+            let channel = remote.connect(ketqua::pki::ARCHIVIST).await?;
+            let form = ArchiveClient::new(channel)
+                .get_tracking_log(pb::GetTrackingLogRequest {
+                    department,
+                    from,
+                    to,
+                })
+                .await
+                .map_err(status_error)?
+                .into_inner();
+            std::fs::write(&out, &form.content)
+                .with_context(|| format!("writing {}", out.display()))?;
+            println!(
+                "{} ({} bytes, sha256:{})",
+                out.display(),
+                form.content.len(),
+                hex::encode(form.digest.unwrap_or_default().sha256)
+            );
             Ok(())
         }
         ClientCommand::Track {
