@@ -204,6 +204,49 @@ async fn every_step_that_owes_a_paper_signs_it(backend: Backend) {
         );
     }
 
+    // Forms are fetched again by number; the control sheet so far comes under the seal.
+    let form = |number: &str| pb::GetFormRequest {
+        dossier_code: code.clone(),
+        form: number.to_owned(),
+    };
+    let again = client.get_form(form("04")).await.unwrap().into_inner();
+    assert_eq!(again, extended.forms[0]);
+    let sheet = client.get_form(form("5")).await.unwrap().into_inner();
+    assert_eq!(sheet.form, "05");
+    let sheet_file = dir.path().join("form-05-so-far.pdf");
+    std::fs::write(&sheet_file, &sheet.content).unwrap();
+    if let Some(report) = pdfsig(&sheet_file) {
+        assert_eq!(
+            report.matches("Signature is Valid.").count(),
+            1,
+            "the seal: {report}"
+        );
+    }
+    if let Some(text) = pdf_text(&sheet_file) {
+        assert!(text.contains("5. gia hạn"), "{text}");
+        assert!(text.contains("THỦ TRƯỞNG CƠ QUAN"), "{text}");
+    }
+    for (number, expected) in [
+        ("03", Code::NotFound),
+        ("06", Code::InvalidArgument),
+        ("9", Code::InvalidArgument),
+    ] {
+        let status = client.get_form(form(number)).await.unwrap_err();
+        assert_eq!(status.code(), expected, "{number}: {status:?}");
+    }
+    // The verification service judges a form as it judges a result.
+    let mut verification =
+        ketqua::proto::v1::verification_client::VerificationClient::new(server.channel().await);
+    let report = verification
+        .verify_document(tokio_stream::iter(vec![pb::VerifyDocumentRequest {
+            result_code: String::new(),
+            chunk: apology.content.clone(),
+        }]))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(report.verdict(), pb::Verdict::Valid, "{report:?}");
+
     // The rest of the flow issues no form of these four; the dossier's chain stays whole.
     client
         .approve(step_request(&code, APPROVER, "Đồng ý"))
@@ -223,6 +266,11 @@ async fn every_step_that_owes_a_paper_signs_it(backend: Backend) {
         .unwrap()
         .into_inner();
     assert_eq!(returned.forms.len(), 1);
+    let archived = client.get_form(form("05")).await.unwrap().into_inner();
+    assert_eq!(
+        archived, returned.forms[0],
+        "once returned, the archived sheet"
+    );
     let text = judge_form(&server, dir.path(), &returned.forms[0], "05");
     if !text.is_empty() {
         assert!(

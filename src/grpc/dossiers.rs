@@ -7,7 +7,9 @@ use tonic::{Request, Response, Status};
 
 use super::{
     callers::caller_of,
-    convert::{document, documents, dossier, metadata_input, progress, receipt, rfc3339},
+    convert::{
+        document, documents, dossier, form_document, metadata_input, progress, receipt, rfc3339,
+    },
     status::{max_message_bytes, reply},
 };
 use crate::{
@@ -209,6 +211,19 @@ impl_dossiers! {
             .get(&caller, &request.dossier_code, request.include_result_content)
             .await;
         reply(view, dossier)
+    }
+
+    async fn get_form(
+        &self,
+        request: Request<pb::GetFormRequest>,
+    ) -> Result<Response<pb::FormDocument>, Status> {
+        let caller = caller_of(&self.service, &request);
+        let request = request.into_inner();
+        let form = self
+            .service
+            .get_form(&caller, &request.dossier_code, &request.form)
+            .await;
+        reply(form, form_document)
     }
 
     async fn get_document(

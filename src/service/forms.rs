@@ -199,17 +199,21 @@ impl<A: Archive> Service<A> {
         facts: &FormFacts<'_>,
         at: OffsetDateTime,
     ) -> Result<NewDocument, Error> {
-        let seal = if form.sealed() {
-            Some(self.seal_of(&row.department, at)?)
-        } else {
-            None
+        // The seal signs alone when it is the official (a control sheet on demand).
+        let (official, seal) = match (official.role(), form.sealed()) {
+            (Role::Seal, _) => (None, Some(official)),
+            (_, true) => (Some(official), Some(self.seal_of(&row.department, at)?)),
+            (_, false) => (Some(official), None),
         };
+        let signer = official.or(seal).ok_or_else(|| {
+            Error::Internal(format!("form {} has nobody to sign it", form.number()))
+        })?;
         let department = self
             .catalog
             .department(&row.department)
-            .map_or_else(|| official.info().organisation.clone(), |d| d.name.clone());
-        let content = self.form_content(form, code, row, official, facts, &department, at);
-        self.sign_form(form, &content, Some(official), seal, &department, at)
+            .map_or_else(|| signer.info().organisation.clone(), |d| d.name.clone());
+        let content = self.form_content(form, code, row, signer, facts, &department, at);
+        self.sign_form(form, &content, official, seal, &department, at)
     }
 
     /// Renders `content` as `form` and signs it: by `official`, then `seal`, or by the seal
@@ -401,6 +405,7 @@ impl<A: Archive> Service<A> {
         };
         let info = official.info();
         let position = match (form, info.role) {
+            (_, Role::Seal) => "THỦ TRƯỞNG CƠ QUAN".to_owned(),
             (Form::FeeReceipt, _) => "NGƯỜI THU TIỀN".to_owned(),
             (Form::Receipt, _) | (_, Role::Receiver) => "NGƯỜI TIẾP NHẬN HỒ SƠ".to_owned(),
             _ if !info.position.is_empty() => info.position.to_uppercase(),

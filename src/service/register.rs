@@ -1,13 +1,17 @@
-//! Form 06, the tracking register (sổ theo dõi hồ sơ): every dossier a department received in a
-//! period — code, applicant, procedure, received and due dates, where it stands or when it was
-//! returned and whether on time — signed by the department's seal, on demand.
+//! Forms on demand. Form 06, the tracking register (sổ theo dõi hồ sơ): every dossier a
+//! department received in a period — code, applicant, procedure, received and due dates, where
+//! it stands or when it was returned and whether on time — signed by the department's seal.
+//! And a dossier's forms fetched again (`GetForm`): the archived one, or for the control
+//! sheet of a dossier not yet returned, one made now under the seal.
 
 use time::Date;
 
 use super::{
+    audit::Call,
+    checks::parse_dossier_code,
     core::Service,
     error::Error,
-    forms::{dd_mm_yyyy, IssuedForm},
+    forms::{dd_mm_yyyy, FormFacts, IssuedForm},
 };
 use crate::{
     access::{Caller, Permission},
@@ -178,6 +182,74 @@ impl<A: Archive> Service<A> {
                 }),
             };
             let document = self.sign_form(form, &content, None, Some(seal), &name, call.at)?;
+            Ok(IssuedForm::of(form, 0, &document))
+        })
+        .await
+    }
+
+    /// A dossier's form by its number: the newest one archived with its steps, or — for the
+    /// control sheet (05) of a dossier not yet returned — one made now and sealed, not
+    /// archived. For callers who may read the dossier.
+    pub async fn get_form(
+        &self,
+        caller: &Caller,
+        dossier_code: &str,
+        number: &str,
+    ) -> Result<IssuedForm, Error> {
+        let call = Call {
+            dossier_code,
+            ..self.call(caller, "GetForm")
+        };
+        self.audited_read(&call, async {
+            call.caller.require_some(Permission::Read)?;
+            let code = parse_dossier_code(dossier_code)?;
+            let form = Form::parse_number(number).ok_or_else(|| {
+                Error::InvalidArgument(format!(
+                    "form {:?} is not one of 01, 02, 03, 04, 05 or BL",
+                    number.chars().take(8).collect::<String>()
+                ))
+            })?;
+            if form == Form::TrackingLog {
+                return Err(Error::InvalidArgument(
+                    "form 06 is a department's register, not a dossier's: Archive.GetTrackingLog"
+                        .to_owned(),
+                ));
+            }
+            let row = self.load(&code).await?;
+            call.caller.require(Permission::Read, &row.department)?;
+            let newest = self
+                .archive
+                .documents(&code)
+                .await?
+                .into_iter()
+                .filter(|d| d.name == form.document_name())
+                .max_by_key(|d| d.record_sequence);
+            if let Some(document) = newest {
+                let mut forms = self.forms_of(&code, document.record_sequence).await?;
+                if let Some(i) = forms.iter().position(|f| f.form == form) {
+                    return Ok(forms.swap_remove(i));
+                }
+            }
+            if form != Form::ControlSheet {
+                return Err(Error::NotFound(format!(
+                    "dossier {code} has no form {}: the step that issues it has not happened",
+                    form.number()
+                )));
+            }
+            // The control sheet so far, under the seal: where the dossier stands now.
+            let seal = self.seal_of(&row.department, call.at)?;
+            let history: Vec<_> = self
+                .decoded_records(&code)
+                .await?
+                .into_iter()
+                .map(|(_, decoded)| decoded)
+                .collect();
+            let facts = FormFacts {
+                due_date: &row.due_date,
+                history: &history,
+                ..FormFacts::default()
+            };
+            let document = self.issue_form(form, &code, &row, seal, &facts, call.at)?;
             Ok(IssuedForm::of(form, 0, &document))
         })
         .await
