@@ -7,15 +7,13 @@
 mod common;
 
 use common::*;
-use ketqua::proto::v1::{self as pb, dossiers_client::DossiersClient};
-use tonic::{transport::Channel, Code};
+use ketqua::proto::v1 as pb;
+use tonic::Code;
 
 /// Đăng ký thành lập công ty TNHH một thành viên: 50.000 đồng, due at receipt.
 const COMPANY: &str = "2.002034";
 /// Đăng ký hoạt động của tổ chức hành nghề luật sư: 100.000 đồng, due after approval.
 const LAW_FIRM: &str = "1.008725";
-
-type Client = DossiersClient<Channel>;
 
 fn payment(
     code: &str,
@@ -34,17 +32,6 @@ fn payment(
     }
 }
 
-async fn get(client: &mut Client, code: &str) -> pb::Dossier {
-    client
-        .get(pb::GetRequest {
-            dossier_code: code.to_owned(),
-            include_result_content: false,
-        })
-        .await
-        .unwrap()
-        .into_inner()
-}
-
 async fn a_fee_due_at_receipt_holds_processing_until_paid(backend: Backend) {
     let Some(server) = Server::start_on(backend, &[]).await else {
         return;
@@ -57,7 +44,7 @@ async fn a_fee_due_at_receipt_holds_processing_until_paid(backend: Backend) {
         .into_inner();
     let code = received.dossier_code.clone();
     assert_eq!(received.state(), pb::DossierState::FeesDue);
-    let dossier = get(&mut client, &code).await;
+    let dossier = get_dossier(&mut client, &code).await;
     assert_eq!(dossier.national_status, 6);
     assert_eq!(dossier.timeliness(), pb::Timeliness::AwaitingApplicant);
     let fee = dossier.fee.clone().unwrap();
@@ -169,7 +156,7 @@ async fn a_fee_due_at_receipt_holds_processing_until_paid(backend: Backend) {
         Code::FailedPrecondition,
         client.record_payment(payment(&code, 50_000, pb::PaymentMethod::Cash, ""))
     );
-    let dossier = get(&mut client, &code).await;
+    let dossier = get_dossier(&mut client, &code).await;
     assert!(dossier.fee.clone().unwrap().paid);
     assert_eq!(dossier.timeliness(), pb::Timeliness::OnTime);
     // The public sees that it is paid, not the payment's reference.
@@ -280,16 +267,9 @@ async fn a_fee_due_after_approval_holds_the_signature_until_paid(backend: Backen
         .unwrap()
         .into_inner();
     assert_eq!(returned.state(), pb::DossierState::Returned);
-    let dossier = get(&mut client, &code).await;
-    assert!(dossier.fee.unwrap().paid);
-    ketqua::record::verify_chain(
-        &code,
-        dossier
-            .records
-            .iter()
-            .map(|r| (r.record.as_slice(), r.signature.as_slice())),
-    )
-    .unwrap();
+    let dossier = get_dossier(&mut client, &code).await;
+    assert!(dossier.fee.as_ref().unwrap().paid);
+    assert_chain(&code, &dossier);
 }
 
 on_both_backends!(

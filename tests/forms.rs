@@ -9,14 +9,12 @@ mod common;
 use std::path::Path;
 
 use common::*;
-use ketqua::proto::v1::{self as pb, dossiers_client::DossiersClient};
-use tonic::{transport::Channel, Code};
+use ketqua::proto::v1 as pb;
+use tonic::Code;
 
 const RECEIVER: &str = "stp-receiver";
 const APPRAISER: &str = "stp-appraiser";
 const APPROVER: &str = "stp-approver";
-
-type Client = DossiersClient<Channel>;
 
 /// A directory for one test's files, named like `tempfile::TempDir`'s.
 struct Dir(std::path::PathBuf);
@@ -54,17 +52,6 @@ fn judge_form(server: &Server, dir: &Path, form: &pb::FormDocument, name: &str) 
         );
     }
     text
-}
-
-async fn get(client: &mut Client, code: &str) -> pb::Dossier {
-    client
-        .get(pb::GetRequest {
-            dossier_code: code.to_owned(),
-            include_result_content: false,
-        })
-        .await
-        .unwrap()
-        .into_inner()
 }
 
 async fn every_step_that_owes_a_paper_signs_it(backend: Backend) {
@@ -124,7 +111,7 @@ async fn every_step_that_owes_a_paper_signs_it(backend: Backend) {
         .into_inner();
     assert_eq!(fetched.content, slip.content);
     assert_eq!(fetched.media_type, "application/pdf");
-    let listed = get(&mut client, &code).await;
+    let listed = get_dossier(&mut client, &code).await;
     assert!(listed.documents.iter().any(|d| {
         d.record_sequence == 1
             && d.digest.as_ref().unwrap().sha256 == slip.digest.clone().unwrap().sha256
@@ -292,15 +279,8 @@ async fn every_step_that_owes_a_paper_signs_it(backend: Backend) {
         assert!(text.contains("trước hạn"), "{text}");
         assert!(!text.contains("quá hạn"), "{text}");
     }
-    let dossier = get(&mut client, &code).await;
-    ketqua::record::verify_chain(
-        &code,
-        dossier
-            .records
-            .iter()
-            .map(|r| (r.record.as_slice(), r.signature.as_slice())),
-    )
-    .unwrap();
+    let dossier = get_dossier(&mut client, &code).await;
+    assert_chain(&code, &dossier);
 }
 
 async fn a_refusal_gives_its_reasons_on_form_03(backend: Backend) {
@@ -449,7 +429,7 @@ async fn the_tracking_register_lists_a_departments_dossiers_under_its_seal(backe
         .refuse(step_request(&codes[0], RECEIVER, "Không thuộc thẩm quyền"))
         .await
         .unwrap();
-    let day = get(&mut client, &codes[0]).await.received_on;
+    let day = get_dossier(&mut client, &codes[0]).await.received_on;
     let mut archive = ketqua::proto::v1::archive_client::ArchiveClient::new(server.channel().await);
     let register = archive
         .get_tracking_log(pb::GetTrackingLogRequest {

@@ -30,17 +30,6 @@ fn extend_request(code: &str, credential: &str, days: u32) -> pb::ExtendRequest 
     }
 }
 
-async fn get(client: &mut Client, code: &str) -> pb::Dossier {
-    client
-        .get(pb::GetRequest {
-            dossier_code: code.to_owned(),
-            include_result_content: false,
-        })
-        .await
-        .expect("get")
-        .into_inner()
-}
-
 async fn track(client: &mut Client, code: &str, applicant_id: &str) -> pb::Progress {
     client
         .track(pb::TrackRequest {
@@ -71,7 +60,7 @@ async fn an_extension_moves_the_due_date_and_keeps_the_state(backend: Backend) {
         .appraise(step_request(&code, APPRAISER, "Đủ điều kiện"))
         .await
         .unwrap();
-    let before = get(&mut client, &code).await;
+    let before = get_dossier(&mut client, &code).await;
 
     // 60 working days from today is later than any due date the catalog gives.
     let request = extend_request(&code, APPROVER, 60);
@@ -98,7 +87,7 @@ async fn an_extension_moves_the_due_date_and_keeps_the_state(backend: Backend) {
     let again = client.extend(request.clone()).await.unwrap().into_inner();
     assert_eq!(again.record, receipt.record);
 
-    let dossier = get(&mut client, &code).await;
+    let dossier = get_dossier(&mut client, &code).await;
     assert_eq!(dossier.due_date, receipt.due_date);
     assert_eq!(dossier.timeliness(), pb::Timeliness::OnTime);
     assert_eq!(dossier.state(), pb::DossierState::Appraised);
@@ -115,14 +104,7 @@ async fn an_extension_moves_the_due_date_and_keeps_the_state(backend: Backend) {
     );
     // The allowed steps are the appraised dossier's, Extend among them.
     assert!(dossier.allowed_steps.contains(&(pb::Step::Extend as i32)));
-    ketqua::record::verify_chain(
-        &code,
-        dossier
-            .records
-            .iter()
-            .map(|r| (r.record.as_slice(), r.signature.as_slice())),
-    )
-    .unwrap();
+    assert_chain(&code, &dossier);
 
     // The flow goes on under the new date, and the dossier finishes on time by it.
     client
@@ -142,7 +124,7 @@ async fn an_extension_moves_the_due_date_and_keeps_the_state(backend: Backend) {
         .r#return(step_request(&code, RECEIVER, "Đã trả"))
         .await
         .unwrap();
-    let done = get(&mut client, &code).await;
+    let done = get_dossier(&mut client, &code).await;
     assert_eq!(done.timeliness(), pb::Timeliness::FinishedOnTime);
     assert_eq!(done.extensions.len(), 1);
 }
@@ -153,7 +135,7 @@ async fn bad_extensions_are_refused_and_write_nothing_but_the_audit_line(backend
     };
     let mut client = server.dossiers().await;
     let code = receive(&mut client).await;
-    let due = get(&mut client, &code).await.due_date;
+    let due = get_dossier(&mut client, &code).await.due_date;
 
     refused_without_trace!(
         server,
@@ -304,7 +286,7 @@ async fn the_public_sees_dates_and_departments_the_applicant_also_their_name(bac
     }
     // Nothing the public view carries names an official, a credential or a document.
     let encoded = format!("{waiting:?}");
-    let officials: Vec<String> = get(&mut client, &code)
+    let officials: Vec<String> = get_dossier(&mut client, &code)
         .await
         .records
         .iter()

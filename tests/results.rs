@@ -4,27 +4,11 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::*;
 use ketqua::proto::v1::{
     self as pb, archive_client::ArchiveClient, verification_client::VerificationClient,
 };
 use tonic::Code;
-
-fn ketqua(args: &[&str]) -> (bool, String) {
-    let output = Command::new(BIN)
-        .args(args)
-        .env("KETQUA_LOG", "error")
-        .output()
-        .expect("run ketqua");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), text)
-}
 
 async fn a_two_result_dossier_issues_verifies_exports_and_revokes_each(backend: Backend) {
     let Some(server) = Server::start_on(backend, &[]).await else {
@@ -157,7 +141,7 @@ async fn a_two_result_dossier_issues_verifies_exports_and_revokes_each(backend: 
 
     // The package holds both and verifies offline.
     let pkg = dir.path().join("p.zip");
-    let (ok, out) = ketqua(&[
+    let (ok, out) = run_ketqua(&[
         "archive",
         "export",
         "--server",
@@ -168,7 +152,7 @@ async fn a_two_result_dossier_issues_verifies_exports_and_revokes_each(backend: 
         pkg.to_str().unwrap(),
     ]);
     assert!(ok, "{out}");
-    let (ok, out) = ketqua(&[
+    let (ok, out) = run_ketqua(&[
         "archive",
         "verify-package",
         pkg.to_str().unwrap(),
@@ -214,7 +198,7 @@ async fn a_two_result_dossier_issues_verifies_exports_and_revokes_each(backend: 
             .into_inner();
         assert_eq!(found.status, status, "{result_code}");
     }
-    let (ok, out) = ketqua(&[
+    let (ok, out) = run_ketqua(&[
         "archive",
         "fsck",
         "--database",

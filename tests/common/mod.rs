@@ -604,6 +604,46 @@ macro_rules! refused_without_trace {
     }};
 }
 
+/// Runs the `ketqua` binary with `args` (logs kept to errors): whether it succeeded, and what
+/// it printed on stdout and stderr.
+pub fn run_ketqua(args: &[&str]) -> (bool, String) {
+    let output = Command::new(BIN)
+        .args(args)
+        .env("KETQUA_LOG", "error")
+        .output()
+        .expect("run ketqua");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+/// `Dossiers.Get` without the result's bytes.
+pub async fn get_dossier(client: &mut DossiersClient<Channel>, code: &str) -> pb::Dossier {
+    client
+        .get(pb::GetRequest {
+            dossier_code: code.to_owned(),
+            include_result_content: false,
+        })
+        .await
+        .expect("get")
+        .into_inner()
+}
+
+/// The dossier's records form one verified hash chain.
+pub fn assert_chain(code: &str, dossier: &pb::Dossier) {
+    ketqua::record::verify_chain(
+        code,
+        dossier
+            .records
+            .iter()
+            .map(|r| (r.record.as_slice(), r.signature.as_slice())),
+    )
+    .unwrap();
+}
+
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// A request id unique within the test process.
