@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::process::Command;
+use std::{path::Path, process::Command};
 
 use common::*;
 
@@ -247,9 +247,108 @@ async fn health_and_reflection_are_served() {
         );
     }
 
+    // The older v1alpha, which older grpcurl builds, Postman and Python's reflection client
+    // speak: the same services, and the file that defines one of them.
+    {
+        use tonic_reflection::pb::v1alpha::{
+            server_reflection_client::ServerReflectionClient,
+            server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
+            ServerReflectionRequest,
+        };
+        let mut reflection = ServerReflectionClient::new(server.channel().await);
+        let requests = [
+            MessageRequest::ListServices(String::new()),
+            MessageRequest::FileContainingSymbol("ketqua.v1.Dossiers".to_owned()),
+        ]
+        .map(|message| ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(message),
+        });
+        let mut stream = reflection
+            .server_reflection_info(tokio_stream::iter(requests))
+            .await
+            .expect("v1alpha reflection is served")
+            .into_inner();
+        let Some(MessageResponse::ListServicesResponse(list)) =
+            stream.message().await.unwrap().unwrap().message_response
+        else {
+            panic!("unexpected v1alpha answer");
+        };
+        let names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
+        assert!(names.iter().any(|n| n == "ketqua.v1.Dossiers"), "{names:?}");
+        let Some(MessageResponse::FileDescriptorResponse(files)) =
+            stream.message().await.unwrap().unwrap().message_response
+        else {
+            panic!("no file descriptor for ketqua.v1.Dossiers");
+        };
+        // A FileDescriptorProto starts with its name (field 1) and names its services.
+        let file = files
+            .file_descriptor_proto
+            .first()
+            .expect("a file descriptor");
+        let name = b"ketqua/v1/dossiers.proto";
+        assert_eq!(
+            &file[2..2 + name.len()],
+            name,
+            "{:?}",
+            String::from_utf8_lossy(file)
+        );
+        assert!(file.windows(8).any(|w| w == b"Dossiers"));
+    }
+
     // The HTTP side answers too, with the trust anchor.
     let root = http_get(&server.http, "/pki/root.pem").await;
     assert!(root.contains("BEGIN CERTIFICATE"), "{root}");
+}
+
+/// Python's reflection client — grpcio-reflection, which speaks only v1alpha — lists the
+/// services and resolves a method's request type from the server's descriptors.
+#[test]
+fn the_python_reflection_client_resolves_the_api() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/reflection_client.py");
+    let have = Command::new("python3")
+        .args(["-c", "import grpc_reflection"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !have {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "grpcio-reflection is required under CI=true (.ci/run installs it)"
+        );
+        eprintln!("SKIPPED: grpcio-reflection is not installed");
+        return;
+    }
+    let server = Server::start();
+    let output = Command::new("python3")
+        .arg(script)
+        .arg(server.grpc.trim_start_matches("http://"))
+        .output()
+        .expect("run python3");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let seen: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let services: Vec<&str> = seen["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s.as_str())
+        .collect();
+    for expected in [
+        "ketqua.v1.Dossiers",
+        "ketqua.v1.Archive",
+        "grpc.health.v1.Health",
+    ] {
+        assert!(services.contains(&expected), "{expected} in {services:?}");
+    }
+    assert_eq!(seen["receive_input"], "ketqua.v1.ReceiveRequest");
+    assert!(seen["receive_fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f == "procedure_code"));
 }
 
 /// A minimal HTTP/1.1 GET over a raw socket, to keep an HTTP client out of the dependencies.

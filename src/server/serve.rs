@@ -195,11 +195,19 @@ async fn run<A: Archive>(
             crate::grpc::VerificationApi<A>,
         >>()
         .await;
-    let reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+    // Reflection in both versions: grpcurl and current tools speak v1, older grpcurl builds,
+    // Postman and Python's reflection client only v1alpha.
+    let reflection_builder = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+    };
+    let reflection = reflection_builder()
         .build_v1()
         .context("building the reflection service")?;
+    let reflection_v1alpha = reflection_builder()
+        .build_v1alpha()
+        .context("building the v1alpha reflection service")?;
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
@@ -214,6 +222,7 @@ async fn run<A: Archive>(
         .layer(CatchPanicLayer::custom(grpc::panic_response))
         .add_service(health_service)
         .add_service(reflection)
+        .add_service(reflection_v1alpha)
         .add_service(grpc::dossiers_server(service.clone()))
         .add_service(grpc::signing_server(service.clone()))
         .add_service(grpc::archive_server(service.clone()))
