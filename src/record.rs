@@ -151,6 +151,12 @@ pub fn sign(draft: &Draft<'_>) -> Result<SignedRecord, cms::CmsError> {
     let bytes = encode(draft);
     let attributes = signed_attributes(draft, &bytes)?;
     let signature = draft.actor.sign(attributes.bytes_to_sign())?;
+    metrics::counter!(
+        "ketqua_signatures_total",
+        "document" => "step_record",
+        "role" => draft.actor.role().as_str()
+    )
+    .increment(1);
     assemble(draft, bytes, &attributes, &signature)
 }
 

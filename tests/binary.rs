@@ -351,6 +351,117 @@ fn the_python_reflection_client_resolves_the_api() {
         .any(|f| f == "procedure_code"));
 }
 
+/// `/metrics` after a few calls, parsed by the reference Prometheus client's parser: calls by
+/// method and outcome with their latency histograms, signatures by document and role, writer
+/// batches, verification verdicts.
+#[tokio::test]
+async fn metrics_are_exposed_for_prometheus() {
+    let have = Command::new("python3")
+        .args(["-c", "import prometheus_client"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !have {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "prometheus-client is required under CI=true (.ci/run installs it)"
+        );
+        eprintln!("SKIPPED: prometheus-client is not installed");
+        return;
+    }
+    let server = Server::start();
+    let mut client = server.dossiers().await;
+    client
+        .receive(receive_request(JUDICIAL_RECORD, "stp-receiver"))
+        .await
+        .unwrap();
+    client
+        .appraise(step_request("not-a-code", "stp-appraiser", "x"))
+        .await
+        .unwrap_err();
+    let mut verification =
+        ketqua::proto::v1::verification_client::VerificationClient::new(server.channel().await);
+    verification
+        .verify_document(tokio_stream::iter([
+            ketqua::proto::v1::VerifyDocumentRequest {
+                result_code: String::new(),
+                chunk: ketqua::pdf::text_document("Khong ky", &["khong co chu ky"]),
+            },
+        ]))
+        .await
+        .unwrap();
+
+    let response = http_get(&server.http, "/metrics").await;
+    assert!(response.contains("text/plain; version=0.0.4"), "{response}");
+    let body = response.split("\r\n\r\n").nth(1).unwrap();
+    let mut parse = Command::new("python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/metrics_check.py"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    parse
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(body.as_bytes())
+        .unwrap();
+    let output = parse.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let samples: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+    let value = |name: &str, labels: &[(&str, &str)]| -> f64 {
+        samples
+            .iter()
+            .filter(|s| s["name"] == name)
+            .filter(|s| labels.iter().all(|(k, v)| s["labels"][*k] == *v))
+            .map(|s| s["value"].as_f64().unwrap())
+            .sum()
+    };
+    assert!(
+        value(
+            "ketqua_calls_total",
+            &[("method", "Receive"), ("outcome", "ok")]
+        ) >= 1.0
+    );
+    assert!(
+        value(
+            "ketqua_calls_total",
+            &[("method", "Appraise"), ("outcome", "invalid_argument")]
+        ) >= 1.0,
+        "{body}"
+    );
+    assert!(
+        value(
+            "ketqua_call_duration_seconds_count",
+            &[("method", "Receive")]
+        ) >= 1.0
+    );
+    assert!(
+        value(
+            "ketqua_call_duration_seconds_bucket",
+            &[("method", "Receive"), ("le", "+Inf")]
+        ) >= 1.0
+    );
+    assert!(
+        value(
+            "ketqua_signatures_total",
+            &[("document", "step_record"), ("role", "receiver")]
+        ) >= 1.0
+    );
+    assert!(
+        value("ketqua_signatures_total", &[("document", "form")]) >= 1.0,
+        "the slip"
+    );
+    assert!(value("ketqua_writer_batch_writes_count", &[]) >= 1.0);
+    assert!(value("ketqua_writer_batches_total", &[("outcome", "committed")]) >= 1.0);
+    assert!(value("ketqua_verifications_total", &[]) >= 1.0, "{body}");
+}
+
 /// A minimal HTTP/1.1 GET over a raw socket, to keep an HTTP client out of the dependencies.
 async fn http_get(base: &str, path: &str) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -3,6 +3,7 @@
 //! It sits beside `grpc` and `web`, above every domain module.
 
 mod config;
+mod metrics;
 mod serve;
 mod startup;
 mod transport;

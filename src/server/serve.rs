@@ -9,6 +9,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 use super::{
     config::{redact, BlobStoreKind, Profile, Settings},
+    metrics,
     startup::{
         dev_departments, init_dev_tls, key_access, load_catalog, load_or_create_log_key,
         trust_config,
@@ -260,7 +261,8 @@ async fn run<A: Archive>(
                 })
                 .with_tsa(tsa)
                 .with_verifier(service.clone())
-                .with_tracker(service.clone()),
+                .with_tracker(service.clone())
+                .with_metrics(metrics::install()),
         ),
     )
     .with_graceful_shutdown(stopped(stop_rx));

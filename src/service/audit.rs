@@ -83,7 +83,9 @@ impl<A: Archive> Service<A> {
         call: &Call<'_>,
         work: impl Future<Output = Result<T, Error>>,
     ) -> Result<T, Error> {
+        let started = std::time::Instant::now();
         let result = contain_panic(call, work).await;
+        measure(call.method, &result, started);
         if let Err(error) = &result {
             let entry = call.audit(error.kind(), error.to_string());
             if let Err(audit_error) = self.archive.record_audit(&entry).await {
@@ -100,7 +102,9 @@ impl<A: Archive> Service<A> {
         call: &Call<'_>,
         work: impl Future<Output = Result<T, Error>>,
     ) -> Result<T, Error> {
+        let started = std::time::Instant::now();
         let result = contain_panic(call, work).await;
+        measure(call.method, &result, started);
         let entry = match &result {
             Ok(_) => call.audit("ok", String::new()),
             Err(error) => call.audit(error.kind(), error.to_string()),
@@ -110,6 +114,17 @@ impl<A: Archive> Service<A> {
         }
         result
     }
+}
+
+/// The call's outcome and duration, for `/metrics`.
+fn measure<T>(method: &'static str, result: &Result<T, Error>, started: std::time::Instant) {
+    let outcome = match result {
+        Ok(_) => "ok",
+        Err(error) => error.kind(),
+    };
+    metrics::counter!("ketqua_calls_total", "method" => method, "outcome" => outcome).increment(1);
+    metrics::histogram!("ketqua_call_duration_seconds", "method" => method)
+        .record(started.elapsed().as_secs_f64());
 }
 
 /// A panic inside one use case is a bug, not an outage: it is logged with the call's method,

@@ -289,6 +289,14 @@ impl<A: Archive> Service<A> {
                 }
             }
             .map_err(pdf_error)?;
+            for credential in official.iter().chain(seal.iter()) {
+                metrics::counter!(
+                    "ketqua_signatures_total",
+                    "document" => "form",
+                    "role" => credential.role().as_str()
+                )
+                .increment(1);
+            }
             let mut signed = rendered.pdf;
             signed.extend_from_slice(&appendix);
             Ok(NewDocument {

@@ -294,6 +294,10 @@ impl<A: Archive> Service<A> {
             &validation,
         )
         .map_err(pdf_error)?;
+        for role in [signer.role(), seal.role()] {
+            metrics::counter!("ketqua_signatures_total", "document" => "result", "role" => role.as_str())
+                .increment(1);
+        }
         let mut signed = Vec::with_capacity(input.len() + appendix.len());
         signed.extend_from_slice(&input);
         signed.extend_from_slice(&appendix);

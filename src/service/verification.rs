@@ -148,12 +148,15 @@ impl<A: Archive> Service<A> {
         let _permit = self.gates.verifications.enter(QUEUE_PATIENCE).await?;
         let trust = self.trust_config();
         let call = self.call(&ANONYMOUS, "VerifyDocument");
-        contain_panic(&call, async {
+        let report = contain_panic(&call, async {
             Ok(tokio::task::block_in_place(|| {
                 verify::verify_within(pdf, &trust, view.as_ref(), call.at, self.read_limits())
             }))
         })
-        .await
+        .await?;
+        metrics::counter!("ketqua_verifications_total", "verdict" => report.verdict.as_str())
+            .increment(1);
+        Ok(report)
     }
 
     /// Verifies the document the archive issued under `result_code` (the QR link), in its

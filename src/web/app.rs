@@ -11,6 +11,7 @@ use axum::{
     routing::get,
     Router,
 };
+use metrics_exporter_prometheus::PrometheusHandle;
 use tower_http::catch_panic::CatchPanicLayer;
 
 use super::{
@@ -31,6 +32,7 @@ pub struct State {
     tsa: Option<LocalTsa>,
     verifier: Option<Verifier>,
     tracker: Option<Tracker>,
+    metrics: Option<PrometheusHandle>,
     published: Published,
     ocsp: Option<Responder>,
 }
@@ -42,6 +44,7 @@ impl State {
             tsa: None,
             verifier: None,
             tracker: None,
+            metrics: None,
             published: Published::default(),
             ocsp: None,
         }
@@ -72,6 +75,12 @@ impl State {
         self
     }
 
+    /// Serves `GET /metrics` (Prometheus text format) from this recorder's handle.
+    pub fn with_metrics(mut self, handle: Option<PrometheusHandle>) -> Self {
+        self.metrics = handle;
+        self
+    }
+
     /// Serves the progress page (`/d`, `/d/{dossier code}`) with this tracker.
     pub fn with_tracker(mut self, tracker: Tracker) -> Self {
         self.tracker = Some(tracker);
@@ -88,9 +97,25 @@ pub fn router(state: State) -> Router {
         Some(t) => progress_page::routes(t),
         None => Router::new(),
     };
+    let metrics = match state.metrics {
+        Some(handle) => Router::new().route(
+            "/metrics",
+            get(move || {
+                let handle = handle.clone();
+                async move {
+                    (
+                        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+                        handle.render(),
+                    )
+                }
+            }),
+        ),
+        None => Router::new(),
+    };
     Router::new()
         .merge(verify)
         .merge(progress)
+        .merge(metrics)
         .merge(tsa::routes(state.tsa))
         .merge(published::routes(state.published))
         .merge(ocsp::routes(state.ocsp))

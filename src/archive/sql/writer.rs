@@ -193,13 +193,21 @@ impl Done {
 
 /// Commits one batch and answers every caller in it.
 async fn commit<D: Dialect>(setup: &WriterSetup<D>, batch: Vec<Job>) {
+    metrics::histogram!("ketqua_writer_batch_writes").record(batch.len() as f64);
     let mut replies = Vec::with_capacity(batch.len());
     let mut writes = Vec::with_capacity(batch.len());
     for job in batch {
         replies.push(job.reply);
         writes.push(job.write);
     }
-    match commit_writes(setup, writes).await {
+    let committed = commit_writes(setup, writes).await;
+    let outcome = if committed.is_ok() {
+        "committed"
+    } else {
+        "failed"
+    };
+    metrics::counter!("ketqua_writer_batches_total", "outcome" => outcome).increment(1);
+    match committed {
         Ok(outcomes) => {
             for (reply, outcome) in replies.into_iter().zip(outcomes) {
                 // A caller that has gone away (its client cancelled) finds its step committed
