@@ -686,3 +686,80 @@ fn bench_flow_starts_its_own_server_and_cleans_up() {
         String::from_utf8_lossy(&bad.stderr)
     );
 }
+
+/// One `ketqua client` subcommand per Archive read, each with `--json` for scripts.
+#[tokio::test]
+async fn the_archive_subcommands_answer_for_people_and_scripts() {
+    let server = Server::start();
+    let mut client = server.dossiers().await;
+    let received = client
+        .receive(receive_request(JUDICIAL_RECORD, "stp-receiver"))
+        .await
+        .unwrap()
+        .into_inner();
+    let code = received.dossier_code.clone();
+    let step = |c: &str, note: &str| step_request(&code, c, note);
+    client.appraise(step("stp-appraiser", "Đủ")).await.unwrap();
+    client
+        .approve(step("stp-approver", "Đồng ý"))
+        .await
+        .unwrap();
+    client
+        .sign(sign_request(&code, "stp-approver"))
+        .await
+        .unwrap();
+    let result_code = client
+        .r#return(step("stp-receiver", "Đã trả"))
+        .await
+        .unwrap()
+        .into_inner()
+        .result_code;
+    let record_sha = hex::encode(received.record.unwrap().record_sha256);
+    let json = |args: &[&str]| -> serde_json::Value {
+        let mut all = vec!["client"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--json", "--server", &server.grpc]);
+        let (ok, out) = run_ketqua(&all);
+        assert!(ok, "{args:?}: {out}");
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: {e}: {out}"))
+    };
+    let hits = json(&["search", "--department", "stp", "--state", "returned"]);
+    assert_eq!(hits.as_array().unwrap().len(), 1, "{hits}");
+    assert_eq!(hits[0]["dossier_code"], code.as_str());
+    assert_eq!(hits[0]["result_code"], result_code.as_str());
+    for key in [code.as_str(), result_code.as_str(), record_sha.as_str()] {
+        let found = json(&["get-record", key]);
+        assert_eq!(found["dossier_code"], code.as_str(), "{key}");
+        assert_eq!(found["records"].as_array().unwrap().len(), 5);
+    }
+    let reusable = json(&["find-reusable", "001099012345"]);
+    assert_eq!(reusable[0]["result_code"], result_code.as_str());
+    let checkpoint = json(&["checkpoint"]);
+    let size = checkpoint["size"].as_u64().unwrap();
+    assert!(
+        size >= 7,
+        "five records, a slip, an issued result: {checkpoint}"
+    );
+    let proof = json(&["inclusion-proof", &record_sha]);
+    assert_eq!(proof["leaf_index"], 0);
+    assert_eq!(proof["tree_size"], size);
+    let consistency = json(&["consistency-proof", "1"]);
+    assert_eq!(consistency["new_size"], size);
+    let revoked = json(&[
+        "revoke",
+        &result_code,
+        "--credential",
+        "stp-approver",
+        "--reason",
+        "Cấp nhầm",
+    ]);
+    assert_eq!(revoked["dossier_code"], code.as_str());
+    // People get lines.
+    let (ok, out) = run_ketqua(&["client", "search", "--server", &server.grpc]);
+    assert!(
+        ok && out.contains(&code) && out.contains("1 dossiers"),
+        "{out}"
+    );
+    let (ok, out) = run_ketqua(&["client", "checkpoint", "--server", &server.grpc]);
+    assert!(ok && out.starts_with("ketqua.local/log\n"), "{out}");
+}

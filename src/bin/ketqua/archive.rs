@@ -210,44 +210,33 @@ pub async fn run(command: ArchiveCommand) -> anyhow::Result<()> {
     }
 }
 
-/// A one-line text progress bar on stderr, redrawn in place.
-struct Progress {
-    last_draw: std::time::Instant,
-    drawn: bool,
-}
+/// A progress bar on stderr (indicatif: redrawn at most 20 times a second, not drawn at all
+/// when stderr is not a terminal, so logs and pipes get only the summary lines).
+struct Progress(indicatif::ProgressBar);
 
 impl Progress {
     fn new() -> Self {
-        Progress {
-            last_draw: std::time::Instant::now(),
-            drawn: false,
+        let bar = indicatif::ProgressBar::new(0);
+        if let Ok(style) = indicatif::ProgressStyle::with_template("[{bar:30}] {pos}/{len} {msg}") {
+            bar.set_style(style.progress_chars("=> "));
         }
+        Progress(bar)
     }
 
-    fn draw(&mut self, done: u64, count: u64, label: &str, force: bool) {
-        if !force && self.last_draw.elapsed() < std::time::Duration::from_millis(200) {
-            return;
-        }
-        self.last_draw = std::time::Instant::now();
-        self.drawn = true;
-        let width = 30u64;
-        let filled = (done.min(count) * width)
-            .checked_div(count)
-            .unwrap_or(width);
-        eprint!(
-            "\r[{}{}] {done}/{count} {label}",
-            "=".repeat(filled as usize),
-            " ".repeat((width - filled) as usize),
-        );
-        let _ = std::io::stderr().flush();
+    fn draw(&mut self, done: u64, count: u64, label: &str) {
+        self.0.set_length(count);
+        self.0.set_position(done.min(count));
+        self.0.set_message(label.to_owned());
     }
 
-    /// Ends the bar's line so that other output starts on a fresh one.
-    fn break_line(&mut self) {
-        if self.drawn {
-            eprintln!();
-            self.drawn = false;
-        }
+    /// Prints a line of its own, the bar drawn again below it.
+    fn line(&self, text: &str) {
+        self.0.suspend(|| println!("{text}"));
+    }
+
+    /// Leaves the bar as it is, so that other output starts on a fresh line.
+    fn finish(&self) {
+        self.0.finish();
     }
 }
 
@@ -272,7 +261,7 @@ async fn renew(
     let mut tsa_expires_at = String::new();
     let mut examined = 0;
     while let Some(message) = stream.message().await.map_err(|status| {
-        progress.break_line();
+        progress.finish();
         crate::remote::status_error(status)
     })? {
         tsa_expires_at = message.tsa_expires_at.clone();
@@ -293,7 +282,6 @@ async fn renew(
         // Every change and every problem gets its own line; results that are not due only
         // move the bar.
         if action != Action::NotDue {
-            progress.break_line();
             let hashes = if outcome.sha256.is_empty() {
                 String::new()
             } else {
@@ -304,15 +292,15 @@ async fn renew(
                     outcome.leaf_index
                 )
             };
-            println!(
+            progress.line(&format!(
                 "{word:<11} {}: {}{hashes}",
                 outcome.result_code, outcome.detail
-            );
+            ));
         }
-        progress.draw(message.done, message.candidates, "results examined", false);
+        progress.draw(message.done, message.candidates, "results examined");
     }
-    progress.draw(examined, examined, "results examined", true);
-    progress.break_line();
+    progress.draw(examined, examined, "results examined");
+    progress.finish();
     let summary = counts
         .iter()
         .map(|(word, n)| format!("{n} {word}"))
@@ -364,25 +352,20 @@ async fn export(
             bytes += chunk.data.len() as u64;
             count = chunk.dossier_count;
             let label = format!("dossiers, {:.1} MB", bytes as f64 / 1_000_000.0);
-            progress.draw(
-                u64::from(chunk.dossiers_done),
-                u64::from(count),
-                &label,
-                false,
-            );
+            progress.draw(u64::from(chunk.dossiers_done), u64::from(count), &label);
         }
         file.sync_all()?;
         Ok(())
     }
     .await;
     if let Err(error) = outcome {
-        progress.break_line();
+        progress.finish();
         let _ = std::fs::remove_file(&partial);
         return Err(error);
     }
     let label = format!("dossiers, {:.1} MB", bytes as f64 / 1_000_000.0);
-    progress.draw(u64::from(count), u64::from(count), &label, true);
-    progress.break_line();
+    progress.draw(u64::from(count), u64::from(count), &label);
+    progress.finish();
     std::fs::rename(&partial, out).with_context(|| format!("writing {}", out.display()))?;
     println!("wrote {} ({bytes} bytes, {count} dossiers)", out.display());
     Ok(())

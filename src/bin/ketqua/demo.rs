@@ -7,9 +7,9 @@ use anyhow::Context;
 use ketqua::proto::v1::{self as pb, dossiers_client::DossiersClient};
 
 use crate::{
-    client::step_name,
     department::{Department, STEPS},
     remote::{status_error, Remote},
+    show::step_name,
 };
 
 #[derive(Debug, clap::Args)]

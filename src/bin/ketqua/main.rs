@@ -11,8 +11,10 @@ mod client;
 mod demo;
 mod department;
 mod fsck;
+mod lookup;
 mod pki;
 mod remote;
+mod show;
 mod verify;
 
 use std::io::IsTerminal;

@@ -138,3 +138,11 @@ pub fn department_of_credential(credential_id: &str) -> &str {
 pub fn status_error(status: tonic::Status) -> anyhow::Error {
     anyhow::anyhow!("{:?}: {}", status.code(), status.message())
 }
+
+/// A request id for a mutating call made from the command line (reuse one to retry).
+pub fn new_request_id() -> String {
+    let mut bytes = [0u8; 16];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes)
+        .expect("the system's random source");
+    format!("cli-{}", hex::encode(bytes))
+}
