@@ -17,6 +17,7 @@ use super::{
     audit::unix_millis,
     core::Service,
     error::{pdf_error, Error},
+    progress::record_time,
 };
 use crate::{
     archive::{Archive, DossierRow, NewDocument, StoredDocument},
@@ -92,10 +93,6 @@ fn step_timeliness(handed_on: Date, due: Option<Date>) -> &'static str {
         Some(_) => "quá hạn",
         None => "không có hạn",
     }
-}
-
-fn record_time(record: &pb::StepRecord) -> Option<OffsetDateTime> {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(record.time_unix_millis) * 1_000_000).ok()
 }
 
 /// The control sheet's lines: each step, its department and official, when the dossier came
@@ -212,7 +209,7 @@ impl<A: Archive> Service<A> {
             .catalog
             .department(&row.department)
             .map_or_else(|| signer.info().organisation.clone(), |d| d.name.clone());
-        let content = self.form_content(form, code, row, signer, facts, &department, at);
+        let content = self.form_content(form, code, row, signer, facts, &department, at)?;
         self.sign_form(form, &content, official, seal, &department, at)
     }
 
@@ -318,7 +315,7 @@ impl<A: Archive> Service<A> {
         facts: &FormFacts<'_>,
         department: &str,
         at: OffsetDateTime,
-    ) -> pdf::ResultDocument {
+    ) -> Result<pdf::ResultDocument, Error> {
         let local = at.to_offset(VIETNAM);
         let clock = format!(
             "{:02} giờ {:02} phút, ngày {:02}/{:02}/{}",
@@ -403,14 +400,14 @@ impl<A: Archive> Service<A> {
             }
         }
         let template = self.catalog.form_template(procedure, form);
-        let (title, body) = match template {
-            Some(template) => (template.title.clone(), template.fill(&values)),
-            // The catalog always has every form; this is a bug, said on the form itself.
-            None => (
-                form.title().to_owned(),
-                vec![format!("(Mẫu số {} chưa có nội dung)", form.number())],
-            ),
-        };
+        // The catalog always has every form (the embedded words unless replaced).
+        let template = template.ok_or_else(|| {
+            Error::Internal(format!(
+                "the catalog has no words for form {}",
+                form.number()
+            ))
+        })?;
+        let (title, body) = (template.title.clone(), template.fill(&values));
         let info = official.info();
         let position = match (form, info.role) {
             (_, Role::Seal) => "THỦ TRƯỞNG CƠ QUAN".to_owned(),
@@ -420,7 +417,7 @@ impl<A: Archive> Service<A> {
             (_, role) => role.vietnamese().to_uppercase(),
         };
         let date = vietnam_date(at);
-        pdf::ResultDocument {
+        Ok(pdf::ResultDocument {
             issuing_body: department.to_uppercase(),
             number_notation: format!("Mã hồ sơ: {code}"),
             place_and_date: format!(
@@ -457,7 +454,7 @@ impl<A: Archive> Service<A> {
                 document_name: format!("Mẫu số {}", form.number()),
                 verification_url: format!("{}/d/{code}", self.public_url),
             }),
-        }
+        })
     }
 
     /// The forms attached to record `sequence` of a dossier, with their bytes: what a retry of
@@ -503,8 +500,8 @@ impl<A: Archive> Service<A> {
     }
 
     /// The receipt slip of a dossier's receipt `sequence` (1, or a re-receipt), issued and
-    /// attached now unless it already is.
-    pub(super) async fn ensure_receipt_form(
+    /// attached now: the caller knows it has none yet.
+    pub(super) async fn issue_receipt_slip(
         &self,
         code: &DossierCode,
         sequence: i64,
@@ -512,10 +509,6 @@ impl<A: Archive> Service<A> {
         documents: Vec<String>,
         at: OffsetDateTime,
     ) -> Result<Vec<IssuedForm>, Error> {
-        let existing = self.forms_of(code, sequence).await?;
-        if existing.iter().any(|f| f.form == Form::Receipt) {
-            return Ok(existing);
-        }
         let row = self.load(code).await?;
         let facts = FormFacts {
             documents,

@@ -127,7 +127,7 @@ fn step_of(decoded: &pb::StepRecord) -> Option<Step> {
         .and_then(record::step_from_proto)
 }
 
-fn record_time(decoded: &pb::StepRecord) -> Option<OffsetDateTime> {
+pub(super) fn record_time(decoded: &pb::StepRecord) -> Option<OffsetDateTime> {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(decoded.time_unix_millis) * 1_000_000).ok()
 }
 

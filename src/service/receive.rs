@@ -10,11 +10,12 @@ use super::{
     core::Service,
     error::Error,
     fingerprint, input,
+    progress::record_time,
 };
 use crate::{
     access::{Caller, Permission},
     archive::{Archive, DossierChange, NewDossier, RequestMark},
-    flow::{vietnam_date, DossierCode, Fee, Step},
+    flow::{vietnam_date, DossierCode, Fee, Form, Step},
     record,
 };
 
@@ -42,12 +43,14 @@ impl<A: Archive> Service<A> {
     /// The receipt with its receipt and appointment slip (form 01), issued now if the step's
     /// record has none yet: right after the commit, or on a retry after a crash in between.
     async fn with_receipt_slip(&self, mut receipt: Receipt) -> Result<Receipt, Error> {
+        // A retry answers the slip it already has (replay read the step's forms).
+        if receipt.forms.iter().any(|f| f.form == Form::Receipt) {
+            return Ok(receipt);
+        }
         let record = &receipt.decoded;
         let actor = record.actor.clone().unwrap_or_default();
-        let received_at = time::OffsetDateTime::from_unix_timestamp_nanos(
-            i128::from(record.time_unix_millis) * 1_000_000,
-        )
-        .map_err(|e| Error::Internal(format!("the record's time: {e}")))?;
+        let received_at = record_time(record)
+            .ok_or_else(|| Error::Internal("the record's time is out of range".to_owned()))?;
         // An official no longer able to sign (a certificate expired since) leaves the slip as
         // it is: what was issued is answered again.
         let Ok(official) = self.credential(&actor.credential_id, (self.clock)()) else {
@@ -67,7 +70,7 @@ impl<A: Archive> Service<A> {
         let code = receipt.dossier_code.clone();
         let sequence = receipt.record.sequence;
         match self
-            .ensure_receipt_form(&code, sequence, official, papers, received_at)
+            .issue_receipt_slip(&code, sequence, official, papers, received_at)
             .await
         {
             Ok(forms) => {
