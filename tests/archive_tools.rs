@@ -56,22 +56,8 @@ async fn returned_dossier(client: &mut Client, applicant: &str) -> (String, Stri
     (code, returned.result_code)
 }
 
-fn ketqua(args: &[&str]) -> (bool, String) {
-    let output = Command::new(BIN)
-        .args(args)
-        .env("KETQUA_LOG", "error")
-        .output()
-        .expect("run ketqua");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), text)
-}
-
 fn export(server: &Server, dossier: &str, out: &Path) -> (bool, String) {
-    ketqua(&[
+    run_ketqua(&[
         "archive",
         "export",
         "--server",
@@ -84,7 +70,7 @@ fn export(server: &Server, dossier: &str, out: &Path) -> (bool, String) {
 }
 
 fn verify(server: &Server, package: &Path) -> (bool, String) {
-    ketqua(&[
+    run_ketqua(&[
         "archive",
         "verify-package",
         package.to_str().unwrap(),
@@ -272,9 +258,9 @@ async fn export_and_verify_packages(backend: Backend) {
 
     // Another PKI's root and another log's key are not this package's trust.
     let other = work.path().join("other-pki");
-    let (ok, out) = ketqua(&["pki", "init", "--out", other.to_str().unwrap()]);
+    let (ok, out) = run_ketqua(&["pki", "init", "--out", other.to_str().unwrap()]);
     assert!(ok, "{out}");
-    let (ok, out) = ketqua(&[
+    let (ok, out) = run_ketqua(&[
         "archive",
         "verify-package",
         pkg.to_str().unwrap(),
@@ -290,7 +276,7 @@ async fn export_and_verify_packages(backend: Backend) {
     let (key, _) = ketqua::ledger::LogKey::generate("other.example/log").unwrap();
     let other_log = work.path().join("other-log.pub");
     std::fs::write(&other_log, key.verifier().to_vkey()).unwrap();
-    let (ok, out) = ketqua(&[
+    let (ok, out) = run_ketqua(&[
         "archive",
         "verify-package",
         pkg.to_str().unwrap(),
@@ -306,7 +292,7 @@ async fn export_and_verify_packages(backend: Backend) {
 
     // A search exports every match.
     let all = work.path().join("all.zip");
-    let (ok, out) = ketqua(&[
+    let (ok, out) = run_ketqua(&[
         "archive",
         "export",
         "--server",
@@ -426,7 +412,7 @@ async fn blob_row(server: &Server, sha256: &[u8]) -> (String, Vec<u8>) {
 
 /// fsck of the server's archive: its database and its data directory (blobs in `<dir>/blobs`).
 fn fsck(server: &Server) -> (bool, String) {
-    ketqua(&[
+    run_ketqua(&[
         "archive",
         "fsck",
         "--database",
@@ -475,7 +461,7 @@ async fn fsck_names_corruption(backend: Backend, placement: Placement) {
     assert!(out.contains("; 0 problems"), "{out}");
     // --data-dir works for the embedded archive.
     if backend == Backend::Sqlite {
-        let (ok, out) = ketqua(&[
+        let (ok, out) = run_ketqua(&[
             "archive",
             "fsck",
             "--data-dir",
@@ -831,7 +817,7 @@ async fn documents_are_files_by_default(backend: Backend) {
     );
 
     // fsck must be told where the files are.
-    let (ok, out) = ketqua(&[
+    let (ok, out) = run_ketqua(&[
         "archive",
         "fsck",
         "--database",
@@ -845,7 +831,7 @@ async fn documents_are_files_by_default(backend: Backend) {
         "{out}"
     );
     // --blob-dir names it as well as --data-dir.
-    let (ok, out) = ketqua(&[
+    let (ok, out) = run_ketqua(&[
         "archive",
         "fsck",
         "--database",
@@ -920,7 +906,7 @@ async fn documents_stay_in_the_database_when_configured(backend: Backend) {
     assert_eq!(content.len() as u64, document.digest.as_ref().unwrap().size);
     assert!(files_under(&server.blob_dir()).is_empty());
     // Nothing outside the database: fsck needs no blob directory.
-    let (ok, out) = ketqua(&[
+    let (ok, out) = run_ketqua(&[
         "archive",
         "fsck",
         "--database",
@@ -941,7 +927,7 @@ fn renew(server: &Server, window_days: &str, extra: &[&str]) -> (bool, String) {
         window_days,
     ];
     args.extend_from_slice(extra);
-    ketqua(&args)
+    run_ketqua(&args)
 }
 
 async fn verify_with_code(server: &Server, code: &str, pdf: &[u8]) -> pb::VerificationReport {
@@ -1013,7 +999,7 @@ async fn renewal_keeps_results_provable(backend: Backend) {
 
     // A new TSA certificate, valid longer than the old one.
     let pki = server.pki_dir();
-    let (ok, out) = ketqua(&[
+    let (ok, out) = run_ketqua(&[
         "pki",
         "rotate-tsa",
         "--dir",
