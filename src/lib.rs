@@ -15,7 +15,8 @@
 //!   grants), [`archive`] (storage), [`verify`] (the one verification engine), [`package`] (archive
 //!   packages that prove themselves offline);
 //! - [`service`] (the use cases), behind the gRPC and HTTP interfaces (private: other programs
-//!   reach them through [`server`], the wiring of `ketqua serve`).
+//!   reach them through [`server`], the wiring of `ketqua serve`), and [`notify`], which carries
+//!   events out to webhook subscribers and the message bus.
 //!
 //! The `ketqua` binary (`src/bin/ketqua`) is one program built on this library.
 
@@ -28,6 +29,7 @@ pub mod crypto;
 pub mod flow;
 mod grpc;
 pub mod ledger;
+pub mod notify;
 pub mod package;
 pub mod pdf;
 pub mod pki;

@@ -57,11 +57,13 @@ const LAYERS: &[(&str, &[&str])] = &[
         "web",
         &["service", "flow", "cms", "archive", "verify", "access"],
     ),
+    // Events out: reads the outbox through the archive's contracts, like an interface.
+    ("notify", &["archive", "flow"]),
     (
         "server",
         &[
-            "grpc", "web", "service", "flow", "crypto", "pki", "cms", "ledger", "archive",
-            "verify", "proto", "access",
+            "grpc", "web", "notify", "service", "flow", "crypto", "pki", "cms", "ledger",
+            "archive", "verify", "proto", "access",
         ],
     ),
 ];

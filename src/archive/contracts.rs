@@ -11,10 +11,11 @@ use std::future::Future;
 use super::{
     error::{ArchiveError, Result},
     rows::{
-        AuditEntry, DossierChange, DossierRow, FsckReport, LogKind, LogReceipt, NewDocument,
-        NewDossier, NewRecord, NewRenewal, RenewalCandidate, RequestMark, SearchQuery,
-        SigningSession, StoredChain, StoredCheckpoint, StoredDocument, StoredRecord, StoredRenewal,
-        StoredRequest, StoredResult,
+        AuditEntry, Delivery, DeliveryBacklog, DeliveryOutcome, DeliveryState, DossierChange,
+        DossierRow, FsckReport, LogKind, LogReceipt, NewDocument, NewDossier, NewRecord,
+        NewRenewal, RenewalCandidate, RequestMark, SearchQuery, SigningSession, StoredChain,
+        StoredCheckpoint, StoredDocument, StoredEvent, StoredRecord, StoredRenewal, StoredRequest,
+        StoredResult,
     },
 };
 use crate::{
@@ -187,6 +188,89 @@ pub trait RetrievalStore: Send + Sync {
     ) -> impl Future<Output = Result<Vec<StoredResult>>> + Send;
 }
 
+/// The events every state change wrote with its step (the outbox), in commit order.
+pub trait EventStore: Send + Sync {
+    /// Up to `limit` events numbered after `after`, in order.
+    fn events_after(
+        &self,
+        after: i64,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<StoredEvent>>> + Send;
+
+    /// The newest event's number; 0 before the first.
+    fn last_event(&self) -> impl Future<Output = Result<i64>> + Send;
+
+    /// The newest number this process has committed, changing as it commits more: a waiter
+    /// wakes at once for this replica's events (and polls for other replicas').
+    fn committed_events(&self) -> tokio::sync::watch::Receiver<i64>;
+}
+
+/// Delivery of events to webhook subscribers and the message bus, in the database so that
+/// replicas share the work and none sends an event twice in the normal case.
+pub trait DeliveryStore: Send + Sync {
+    /// Plans the next events after the subscriber's cursor (created at `start` if it has none)
+    /// for delivery: up to `limit` of them are read, those `wanted` become pending deliveries
+    /// due at `now_ms`, and the cursor moves past all of them, in one transaction. Returns how
+    /// many events were read (0: the subscriber is up to date).
+    fn plan_deliveries(
+        &self,
+        subscriber: &str,
+        start: i64,
+        wanted: &(dyn Fn(&StoredEvent) -> bool + Sync),
+        now_ms: i64,
+        limit: i64,
+    ) -> impl Future<Output = Result<u64>> + Send;
+
+    /// Claims up to `limit` deliveries that may be attempted now — at most one per dossier, its
+    /// oldest open one — each until `lease_until_ms`, and returns them with their events.
+    fn claim_deliveries(
+        &self,
+        subscriber: &str,
+        now_ms: i64,
+        lease_until_ms: i64,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<Delivery>>> + Send;
+
+    /// Records how the attempts at these claimed deliveries ended, in one transaction.
+    fn finish_deliveries(
+        &self,
+        subscriber: &str,
+        outcomes: &[(i64, DeliveryOutcome)],
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Deliveries for an operator, in event order after `after`.
+    fn deliveries(
+        &self,
+        subscriber: Option<&str>,
+        state: Option<DeliveryState>,
+        after: i64,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<Delivery>>> + Send;
+
+    /// Makes deliveries owed again from their first attempt: one (`sequence`), or every dead
+    /// one of the subscriber. Returns how many.
+    fn replay_deliveries(
+        &self,
+        subscriber: &str,
+        sequence: Option<i64>,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<u64>> + Send;
+
+    /// Every subscriber's backlog.
+    fn delivery_backlog(&self) -> impl Future<Output = Result<Vec<DeliveryBacklog>>> + Send;
+
+    /// How far a bus publisher has published (created at `start` if it has none).
+    fn bus_cursor(&self, publisher: &str, start: i64) -> impl Future<Output = Result<i64>> + Send;
+
+    /// Moves a publisher's cursor from `from` to `to`; false if another replica moved it.
+    fn advance_bus_cursor(
+        &self,
+        publisher: &str,
+        from: i64,
+        to: i64,
+    ) -> impl Future<Output = Result<bool>> + Send;
+}
+
 /// External signing sessions between `PrepareSignature` and `CompleteSignature`.
 pub trait SessionStore: Send + Sync {
     /// Stores a prepared external signature.
@@ -308,6 +392,8 @@ pub trait IntegrityStore: Send + Sync {
 /// Everything the service keeps: the sum of the contracts above.
 pub trait Archive:
     FlowStore
+    + EventStore
+    + DeliveryStore
     + LogStore
     + RetrievalStore
     + SessionStore
@@ -320,6 +406,8 @@ pub trait Archive:
 
 impl<T> Archive for T where
     T: FlowStore
+        + EventStore
+        + DeliveryStore
         + LogStore
         + RetrievalStore
         + SessionStore

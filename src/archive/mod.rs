@@ -25,16 +25,17 @@ mod sqlite;
 
 pub use blobs::{BlobStore, FileBlobStore, FILES};
 pub use contracts::{
-    ActivationStore, Archive, FlowStore, IntegrityStore, LogStore, RenewalStore, RetrievalStore,
-    SessionStore,
+    ActivationStore, Archive, DeliveryStore, EventStore, FlowStore, IntegrityStore, LogStore,
+    RenewalStore, RetrievalStore, SessionStore,
 };
 pub use error::{ArchiveError, Result};
 pub use postgres::PgArchive;
 pub use rows::{
-    AuditEntry, DossierChange, DossierRow, Finding, FsckReport, IssuedResult, LogKind, LogReceipt,
-    NewDocument, NewDossier, NewRecord, NewRenewal, NewResult, RenewalCandidate, RequestMark,
-    ResultRevocation, ResultVersions, SearchQuery, SigningSession, StoredChain, StoredCheckpoint,
-    StoredDocument, StoredRecord, StoredRenewal, StoredRequest, StoredResult,
+    AuditEntry, Delivery, DeliveryBacklog, DeliveryOutcome, DeliveryState, DossierChange,
+    DossierRow, Finding, FsckReport, IssuedResult, LogKind, LogReceipt, NewDocument, NewDossier,
+    NewEvent, NewRecord, NewRenewal, NewResult, RenewalCandidate, RequestMark, ResultRevocation,
+    ResultVersions, SearchQuery, SigningSession, StoredChain, StoredCheckpoint, StoredDocument,
+    StoredEvent, StoredRecord, StoredRenewal, StoredRequest, StoredResult,
 };
 pub use sql::SqlArchive;
 pub use sqlite::{Durability, SqliteArchive};

@@ -137,6 +137,10 @@ mod tests {
             state: "received".into(),
             received_at_ms: 1,
             due_date: "2026-11-30".into(),
+            channel: "desk".into(),
+            contact_phone: None,
+            contact_email: None,
+            event: Default::default(),
         };
         let request = RequestMark {
             request_id: request_id.into(),

@@ -12,6 +12,7 @@ mod form;
 mod form_template;
 mod machine;
 mod permission;
+mod submission;
 #[cfg(test)]
 mod tests;
 mod vocabulary;
@@ -27,4 +28,5 @@ pub use form::Form;
 pub use form_template::{FormTemplate, FormValues, TemplateError};
 pub use machine::{allowed_steps, roles_for, transition, TransitionError};
 pub use permission::{check_revoke, check_step, Actor, FlowError, PermissionError};
+pub use submission::{Channel, Contact, ContactError};
 pub use vocabulary::{ParseError, Role, State, Step};

@@ -4,8 +4,8 @@
 use tonic::Status;
 
 use crate::{
-    archive::{LogReceipt, StoredCheckpoint, StoredResult},
-    flow::{FeeDue, Timeliness},
+    archive::{LogReceipt, StoredCheckpoint, StoredEvent, StoredResult},
+    flow::{Channel, FeeDue, State, Step, Timeliness},
     pdf::PadesLevel,
     pki::CredentialInfo,
     proto::v1 as pb,
@@ -104,6 +104,8 @@ pub(super) fn dossier(view: DossierView) -> pb::Dossier {
         }),
         received_on: row.received_on,
         due_date: row.due_date,
+        channel: channel_to_proto(&row.channel),
+        contact: contact(row.contact_phone, row.contact_email),
         timeliness: timeliness(view.timeliness) as i32,
         allowed_steps: view
             .allowed_steps
@@ -404,4 +406,54 @@ pub(super) fn search_hits(page: SearchPage) -> Vec<pb::SearchHit> {
             }
         })
         .collect()
+}
+
+/// The wire's channel; unspecified is the desk, `None` a value this build does not know.
+pub(super) fn channel_from_proto(channel: i32) -> Option<Channel> {
+    match pb::Channel::try_from(channel) {
+        Ok(pb::Channel::Unspecified | pb::Channel::Desk) => Some(Channel::Desk),
+        Ok(pb::Channel::Online) => Some(Channel::Online),
+        Ok(pb::Channel::Post) => Some(Channel::Post),
+        Err(_) => None,
+    }
+}
+
+pub(super) fn channel_to_proto(stored: &str) -> i32 {
+    (match Channel::parse(stored) {
+        Some(Channel::Desk) => pb::Channel::Desk,
+        Some(Channel::Online) => pb::Channel::Online,
+        Some(Channel::Post) => pb::Channel::Post,
+        None => pb::Channel::Unspecified,
+    }) as i32
+}
+
+fn contact(phone: Option<String>, email: Option<String>) -> Option<pb::Contact> {
+    (phone.is_some() || email.is_some()).then(|| pb::Contact {
+        phone: phone.unwrap_or_default(),
+        email: email.unwrap_or_default(),
+    })
+}
+
+pub(super) fn event(e: StoredEvent) -> pb::Event {
+    pb::Event {
+        sequence: e.sequence.max(0) as u64,
+        dossier_code: e.dossier_code,
+        record_sequence: u32::try_from(e.record_sequence).unwrap_or(u32::MAX),
+        step: e
+            .step
+            .parse::<Step>()
+            .map_or(pb::Step::Unspecified, record::step_to_proto) as i32,
+        state: e
+            .state
+            .parse::<State>()
+            .map_or(pb::DossierState::Unspecified, record::state_to_proto) as i32,
+        national_status: u32::try_from(e.national_status).unwrap_or(0),
+        department: e.department,
+        procedure_code: e.procedure_code,
+        time_unix_millis: e.at_ms,
+        record_sha256: e.record_sha256,
+        result_codes: e.result_codes,
+        channel: channel_to_proto(&e.channel),
+        contact: contact(e.contact_phone, e.contact_email),
+    }
 }

@@ -3,14 +3,16 @@
 
 use std::sync::Arc;
 
+use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 
 use super::{
     callers::caller_of,
     convert::{
-        document, documents, dossier, form_document, metadata_input, progress, receipt, rfc3339,
+        channel_from_proto, document, documents, dossier, event, form_document, metadata_input,
+        progress, receipt, rfc3339,
     },
-    status::{max_message_bytes, reply},
+    status::{max_message_bytes, reply, to_status},
 };
 use crate::{
     archive::Archive,
@@ -22,7 +24,7 @@ use crate::{
     record::step_from_proto,
     service::{
         ApplicantInput, ExtendCommand, PaymentCommand, PaymentMethod, ReceiveCommand,
-        ResultContent, ResultItem, Service, SignCommand, StepCommand,
+        ResultContent, ResultItem, Service, SignCommand, StepCommand, WatchInput,
     },
 };
 
@@ -136,6 +138,9 @@ impl_dossiers! {
             note: request.note,
             supplement_of: request.supplement_of,
             cited_results: request.cited_results,
+            channel: channel_from_proto(request.channel),
+            contact_phone: request.contact.as_ref().map(|c| c.phone.clone()).unwrap_or_default(),
+            contact_email: request.contact.map(|c| c.email).unwrap_or_default(),
         };
         reply(self.service.receive(&caller, command).await, receipt)
     }
@@ -296,5 +301,41 @@ impl_dossiers! {
             .track(&caller, &request.dossier_code, &request.applicant_id)
             .await;
         reply(view, progress)
+    }
+
+    type WatchStream = std::pin::Pin<
+        Box<dyn tokio_stream::Stream<Item = Result<pb::Event, Status>> + Send + 'static>,
+    >;
+
+    async fn watch(
+        &self,
+        request: Request<pb::WatchRequest>,
+    ) -> Result<Response<Self::WatchStream>, Status> {
+        let caller = caller_of(&self.service, &request);
+        let request = request.into_inner();
+        let mut steps = Vec::with_capacity(request.steps.len());
+        for step in &request.steps {
+            steps.push(
+                pb::Step::try_from(*step)
+                    .ok()
+                    .and_then(step_from_proto)
+                    .ok_or_else(|| Status::invalid_argument(format!("unknown step {step}")))?,
+            );
+        }
+        let input = WatchInput {
+            after: request.after_sequence,
+            departments: request.departments,
+            steps,
+            stop_at_end: request.stop_at_end,
+        };
+        let events = self
+            .service
+            .watch(&caller, input)
+            .await
+            .map_err(to_status)?;
+        let stream = tokio_stream::StreamExt::map(ReceiverStream::new(events), |item| {
+            item.map(event).map_err(to_status)
+        });
+        Ok(Response::new(Box::pin(stream)))
     }
 }

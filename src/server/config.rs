@@ -11,6 +11,7 @@ use serde::Deserialize;
 use crate::{
     access::CallerRule,
     archive::Durability,
+    notify::{BusConfig, Start, WebhookConfig},
     service::{Limits, RevocationData},
 };
 
@@ -26,10 +27,14 @@ pub struct ServeArgs {
     /// pki_dir, database, blob_store, durability, blob_dir, catalog, max_document_bytes, max_decoded_bytes,
     /// verify_timeout, verify_concurrency, sign_concurrency, admission_queue, public_url,
     /// revocation_data, profile, trust, crls, tls_cert, tls_key, client_ca, client_crls, insecure, callers_file,
-    /// key_passphrase_file, key_passphrase_env, allow_unencrypted_keys, pkcs11_module, and `[[callers]]`
+    /// key_passphrase_file, key_passphrase_env, allow_unencrypted_keys, pkcs11_module, `[[callers]]`, `[[webhook]]` and `[bus]`
     /// entries).
     #[arg(long, env = "KETQUA_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Publish every event to this NATS JetStream server (e.g. nats://127.0.0.1:4222) on
+    /// `ketqua.<department>.<step>`; the file's `[bus]` table has the other settings.
+    #[arg(long, env = "KETQUA_BUS_URL")]
+    pub bus_url: Option<String>,
     /// Address of the gRPC server [default: 127.0.0.1:50051; port 0 picks a free one].
     #[arg(long, env = "KETQUA_GRPC_ADDR")]
     pub grpc_addr: Option<SocketAddr>,
@@ -204,6 +209,10 @@ struct FileSettings {
     key_passphrase_env: Option<String>,
     allow_unencrypted_keys: Option<bool>,
     pkcs11_module: Option<PathBuf>,
+    /// Webhook subscribers (docs/events.md).
+    #[serde(default)]
+    webhook: Vec<WebhookConfig>,
+    bus: Option<BusConfig>,
 }
 
 /// Where the passphrase of encrypted key files comes from.
@@ -253,6 +262,9 @@ pub struct Settings {
     pub crls: Vec<PathBuf>,
     pub transport: TransportSettings,
     pub keys: KeySettings,
+    /// Who is told of events: webhook subscribers and the bus (docs/events.md).
+    pub webhooks: Vec<WebhookConfig>,
+    pub bus: Option<BusConfig>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -370,6 +382,19 @@ impl ServeArgs {
                 callers: file.callers,
                 insecure: self.insecure || file.insecure.unwrap_or(false),
             },
+            bus: match &self.bus_url {
+                Some(url) => Some(BusConfig {
+                    url: url.clone(),
+                    ..file.bus.unwrap_or(BusConfig {
+                        url: String::new(),
+                        stream: "KETQUA".to_owned(),
+                        subject_prefix: "ketqua".to_owned(),
+                        start: Start::Now,
+                    })
+                }),
+                None => file.bus,
+            },
+            webhooks: file.webhook,
             database_url,
             blob_store: self.blob_store.or(file.blob_store).unwrap_or_default(),
             durability: self.durability.or(file.durability).unwrap_or_default(),

@@ -19,7 +19,7 @@ use super::{
 use crate::{
     archive::{Archive, BlobStore, FileBlobStore, PgArchive, SqliteArchive},
     flow::Catalog,
-    grpc,
+    grpc, notify,
     pki::{self, KeyStore},
     proto,
     service::{self, Service},
@@ -141,7 +141,7 @@ impl Backend {
     }
 }
 
-async fn run<A: Archive>(
+async fn run<A: Archive + Clone>(
     settings: Settings,
     archive: A,
     keys: KeyStore,
@@ -150,6 +150,27 @@ async fn run<A: Archive>(
 ) -> anyhow::Result<()> {
     let root_pem = std::fs::read_to_string(settings.pki_dir.join("root.pem"))
         .with_context(|| format!("reading {}", settings.pki_dir.join("root.pem").display()))?;
+    let outbox = archive.clone();
+    let webhooks = settings
+        .webhooks
+        .iter()
+        .cloned()
+        .map(notify::Webhook::new)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(anyhow::Error::msg)?;
+    let bus = settings
+        .bus
+        .clone()
+        .map(notify::BusPublisher::new)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    // Before any step is accepted: a new subscriber that starts "now" misses nothing after it.
+    for hook in &webhooks {
+        hook.register(&outbox).await.map_err(anyhow::Error::msg)?;
+    }
+    if let Some(bus) = &bus {
+        bus.register(&outbox).await.map_err(anyhow::Error::msg)?;
+    }
     let tsa = crate::cms::tsp::LocalTsa::from_key_store(&keys);
     if tsa.is_none() {
         tracing::warn!("the key store has no [tsa] entry: POST /tsa will answer 503");
@@ -218,6 +239,14 @@ async fn run<A: Archive>(
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stop| *stop).await;
     };
+    let subscribers = webhooks.len();
+    let webhook_worker = tokio::spawn(notify::deliver_webhooks(
+        outbox.clone(),
+        webhooks,
+        stop_rx.clone(),
+    ));
+    let bus_worker =
+        bus.map(|bus| tokio::spawn(notify::publish_events(outbox, bus, stop_rx.clone())));
 
     let router = tonic::transport::Server::builder()
         .layer(CatchPanicLayer::custom(grpc::panic_response))
@@ -275,6 +304,8 @@ async fn run<A: Archive>(
         %http_addr,
         database = %redact(&settings.database_url),
         grpc_transport = %transport.description,
+        webhook_subscribers = subscribers,
+        bus = settings.bus.as_ref().map(|b| b.url.as_str()).unwrap_or("none"),
         blobs = %match settings.blob_store {
             BlobStoreKind::Files => format!("files in {}", settings.blob_dir.display()),
             BlobStoreKind::Database => "in the database".to_owned(),
@@ -285,6 +316,11 @@ async fn run<A: Archive>(
     let (grpc, http) = tokio::join!(grpc, http);
     grpc.context("gRPC server")?;
     http.context("HTTP server")?;
+    // The workers stop at the same signal; an attempt cut short is retried after restart.
+    let _ = webhook_worker.await;
+    if let Some(worker) = bus_worker {
+        let _ = worker.await;
+    }
     tracing::info!("stopped");
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! its wire format before calling the service.
 
 use super::input::{ApplicantInput, DocumentInput};
-use crate::flow::Step;
+use crate::flow::{Channel, Step};
 
 /// Receive a new dossier, or re-receive one after a supplement.
 #[derive(Debug, Clone, Default)]
@@ -17,6 +17,12 @@ pub struct ReceiveCommand {
     pub supplement_of: String,
     /// Result codes cited instead of uploaded copies.
     pub cited_results: Vec<String>,
+    /// How the dossier arrived; `None`: a value the interface did not know (refused, with the
+    /// audit line every call gets).
+    pub channel: Option<Channel>,
+    /// The applicant's phone for notifications, if they agreed (checked by `Contact::new`).
+    pub contact_phone: String,
+    pub contact_email: String,
 }
 
 /// Any step on an existing dossier except sign.

@@ -11,8 +11,8 @@ use super::{
 };
 use crate::{
     archive::{
-        Archive, ArchiveError, DossierChange, DossierRow, LogReceipt, NewDocument, NewRecord,
-        RequestMark, StoredRecord,
+        Archive, ArchiveError, DossierChange, DossierRow, LogReceipt, NewDocument, NewEvent,
+        NewRecord, RequestMark, StoredRecord,
     },
     flow::{DossierCode, Form, State, Step},
     pki::Credential,
@@ -110,7 +110,7 @@ impl<A: Archive> Service<A> {
             state,
             credential,
             mut documents,
-            change,
+            mut change,
             fingerprint,
             due_date,
             result_code,
@@ -118,6 +118,25 @@ impl<A: Archive> Service<A> {
             forms,
             ..
         } = write;
+        change.event = NewEvent {
+            department: row.department.clone(),
+            procedure_code: row.procedure_code.clone(),
+            national_status: i64::from(state.national_status()),
+            result_codes: if !result_codes.is_empty() {
+                result_codes.clone()
+            } else if !change.results.is_empty() {
+                change
+                    .results
+                    .iter()
+                    .map(|r| r.result_code.clone())
+                    .collect()
+            } else {
+                (!result_code.is_empty())
+                    .then(|| result_code.clone())
+                    .into_iter()
+                    .collect()
+            },
+        };
         let sequence = row.record_count + 1;
         let issued: Vec<IssuedForm> = forms
             .iter()

@@ -56,6 +56,9 @@ pub(super) fn receive(c: &ReceiveCommand) -> [u8; 32] {
     for cited in &c.cited_results {
         f.field(cited.as_bytes());
     }
+    f.field(c.channel.map_or("unknown", |c| c.as_str()).as_bytes())
+        .field(c.contact_phone.as_bytes())
+        .field(c.contact_email.as_bytes());
     f.finish()
 }
 
@@ -151,6 +154,7 @@ mod tests {
             note: String::new(),
             supplement_of: String::new(),
             cited_results: Vec::new(),
+            ..ReceiveCommand::default()
         };
         let same_but_other_id = ReceiveCommand {
             request_id: "r2".into(),
@@ -174,5 +178,15 @@ mod tests {
             ..base.clone()
         };
         assert_ne!(receive(&base), receive(&other_doc));
+        let online = ReceiveCommand {
+            channel: Some(crate::flow::Channel::Online),
+            ..base.clone()
+        };
+        assert_ne!(receive(&base), receive(&online));
+        let with_contact = ReceiveCommand {
+            contact_phone: "0912345678".into(),
+            ..base.clone()
+        };
+        assert_ne!(receive(&base), receive(&with_contact));
     }
 }

@@ -18,6 +18,7 @@ mod commit;
 mod core;
 mod details;
 mod error;
+mod events;
 mod extension;
 mod external_step;
 mod fingerprint;
@@ -50,6 +51,7 @@ pub use commands::{
 };
 pub use core::{system_clock, Clock, Service, DEFAULT_PUBLIC_URL};
 pub use error::Error;
+pub use events::{EventFilter, WatchInput, EVENT_PAGE, EVENT_POLL};
 pub use external_step::PreparedStep;
 pub use forms::{IssuedForm, FORM_LEVEL};
 pub use fsck::fsck;

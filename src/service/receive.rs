@@ -14,8 +14,8 @@ use super::{
 };
 use crate::{
     access::{Caller, Permission},
-    archive::{Archive, DossierChange, NewDossier, RequestMark},
-    flow::{vietnam_date, DossierCode, Fee, Form, Step},
+    archive::{Archive, DossierChange, NewDossier, NewEvent, RequestMark},
+    flow::{vietnam_date, Contact, DossierCode, Fee, Form, Step},
     record,
 };
 
@@ -127,6 +127,14 @@ impl<A: Archive> Service<A> {
                     procedure.code, procedure.department
                 ))
             })?;
+        let channel = command.channel.ok_or_else(|| {
+            Error::InvalidArgument(
+                "unknown channel: CHANNEL_DESK, CHANNEL_ONLINE or CHANNEL_POST".to_owned(),
+            )
+        })?;
+        let contact = Contact::new(&command.contact_phone, &command.contact_email)
+            .map_err(|e| Error::InvalidArgument(e.to_string()))?
+            .unwrap_or_default();
         let received_on = vietnam_date(call.at);
         let due_date = self.due_date(received_on, procedure.processing_days)?;
         let new = NewDossier {
@@ -139,6 +147,15 @@ impl<A: Archive> Service<A> {
             state: state.as_str().to_owned(),
             received_at_ms: unix_millis(call.at),
             due_date: due_date.clone(),
+            channel: channel.as_str().to_owned(),
+            contact_phone: contact.phone().map(str::to_owned),
+            contact_email: contact.email().map(str::to_owned),
+            event: NewEvent {
+                department: procedure.department.clone(),
+                procedure_code: procedure.code.to_string(),
+                national_status: i64::from(state.national_status()),
+                result_codes: Vec::new(),
+            },
         };
         let request = RequestMark {
             request_id: command.request_id.clone(),
@@ -210,6 +227,13 @@ impl<A: Archive> Service<A> {
         if !command.cited_results.is_empty() {
             return Err(Error::InvalidArgument(
                 "results can be cited when a dossier is first received, not in a re-receipt"
+                    .to_owned(),
+            ));
+        }
+        if !command.contact_phone.is_empty() || !command.contact_email.is_empty() {
+            return Err(Error::InvalidArgument(
+                "the applicant's contact is given when a dossier is first received, not in a \
+                 re-receipt"
                     .to_owned(),
             ));
         }

@@ -419,6 +419,9 @@ mod tests {
             result_code: None,
             last_record_sha256: Vec::new(),
             record_count: 1,
+            channel: "desk".into(),
+            contact_phone: None,
+            contact_email: None,
         };
         let cursor = encode_cursor(&row);
         assert_eq!(

@@ -679,6 +679,7 @@ pub fn receive_request(procedure: &str, credential: &str) -> pb::ReceiveRequest 
         note: "Hồ sơ đầy đủ".to_owned(),
         supplement_of: String::new(),
         cited_results: Vec::new(),
+        ..Default::default()
     }
 }
 

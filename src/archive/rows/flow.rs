@@ -2,6 +2,7 @@
 //! documents, how the step changes the dossier row (a result signed, issued or revoked), and
 //! the request mark and audit line stored in the same transaction.
 
+use super::events::NewEvent;
 use crate::flow::AgencyCode;
 
 /// What `Receive` knows before the dossier has a code.
@@ -16,6 +17,12 @@ pub struct NewDossier {
     pub state: String,
     pub received_at_ms: i64,
     pub due_date: String,
+    /// "desk", "online" or "post".
+    pub channel: String,
+    pub contact_phone: Option<String>,
+    pub contact_email: Option<String>,
+    /// What the dossier's first event announces.
+    pub event: NewEvent,
 }
 
 /// A signed step record ready to be stored, with the documents it attaches.
@@ -83,6 +90,8 @@ pub struct DossierChange {
     pub issue_results: Vec<IssuedResult>,
     /// Set by `RevokeResult`: the issued result's new status.
     pub revoke_result: Option<ResultRevocation>,
+    /// What the step's event announces (set where every step commits, `service::commit`).
+    pub event: NewEvent,
 }
 
 /// A valid, issued result becomes revoked or superseded.

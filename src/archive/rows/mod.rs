@@ -1,7 +1,8 @@
 //! The values the archive takes in and hands out, grouped by the contract that uses them
-//! (`contracts.rs`): the flow's writes, the log, retrieval, signing sessions, renewals and
-//! fsck.
+//! (`contracts.rs`): the flow's writes, the events, the log, retrieval, signing
+//! sessions, renewals and fsck.
 
+mod events;
 mod flow;
 mod integrity;
 mod log;
@@ -9,6 +10,9 @@ mod renewals;
 mod retrieval;
 mod sessions;
 
+pub use events::{
+    Delivery, DeliveryBacklog, DeliveryOutcome, DeliveryState, NewEvent, StoredEvent,
+};
 pub use flow::{
     AuditEntry, DossierChange, IssuedResult, NewDocument, NewDossier, NewRecord, NewResult,
     RequestMark, ResultRevocation, StoredRequest,

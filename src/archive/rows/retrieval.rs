@@ -19,6 +19,11 @@ pub struct DossierRow {
     pub result_code: Option<String>,
     pub last_record_sha256: Vec<u8>,
     pub record_count: i64,
+    /// "desk", "online" or "post".
+    pub channel: String,
+    /// The applicant's contact for notifications, if they agreed; never shown in public.
+    pub contact_phone: Option<String>,
+    pub contact_email: Option<String>,
 }
 
 /// A step record and its detached signature, exactly as signed.

@@ -23,6 +23,9 @@ pub struct SqlArchive<D: Database> {
     /// The flow's writer, shared by the clones of this archive; a new one when the log key or
     /// the blob placement changes.
     pub(super) writer: Arc<GroupCommit>,
+    /// The newest event number this process committed: watchers wait on it instead of
+    /// polling (other replicas' events are found by polling, `EventStore`).
+    pub(super) events: Arc<tokio::sync::watch::Sender<i64>>,
 }
 
 impl<D: Database> SqlArchive<D> {
@@ -33,6 +36,7 @@ impl<D: Database> SqlArchive<D> {
             log: None,
             blobs: BlobStores::default(),
             writer: Arc::default(),
+            events: Arc::new(tokio::sync::watch::Sender::new(0)),
         }
     }
 
@@ -77,6 +81,7 @@ impl<D: Database> Clone for SqlArchive<D> {
             log: self.log.clone(),
             blobs: self.blobs.clone(),
             writer: self.writer.clone(),
+            events: self.events.clone(),
         }
     }
 }

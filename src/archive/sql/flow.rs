@@ -43,6 +43,7 @@ impl<D: Dialect> SqlArchive<D> {
                 pool: self.pool.clone(),
                 key: self.log_key()?,
                 stored_in: self.blobs.placement().map(|s| s.name().to_owned()),
+                events: self.events.clone(),
             })
         };
         self.writer.submit(setup, write).await

@@ -5,8 +5,8 @@ use super::backend::Columns;
 use crate::archive::{
     error::{ArchiveError, Result},
     rows::{
-        DossierRow, RenewalCandidate, SigningSession, StoredCheckpoint, StoredDocument,
-        StoredRecord, StoredRenewal, StoredRequest, StoredResult,
+        Delivery, DeliveryState, DossierRow, RenewalCandidate, SigningSession, StoredCheckpoint,
+        StoredDocument, StoredEvent, StoredRecord, StoredRenewal, StoredRequest, StoredResult,
     },
 };
 
@@ -28,6 +28,9 @@ pub fn dossier(row: &impl Columns) -> Result<DossierRow> {
         result_code: row.get("result_code")?,
         last_record_sha256: row.get("last_record_sha256")?,
         record_count: row.get("record_count")?,
+        channel: row.get("channel")?,
+        contact_phone: row.get("contact_phone")?,
+        contact_email: row.get("contact_email")?,
     })
 }
 
@@ -147,4 +150,44 @@ pub fn leaf_index(index: i64) -> Result<u64> {
 pub fn as_i64(value: u64) -> Result<i64> {
     i64::try_from(value)
         .map_err(|_| ArchiveError::Corrupt(format!("log index {value} is too large")))
+}
+
+/// `event_columns!()`: an event and what its dossier row adds.
+pub fn event(row: &impl Columns) -> Result<StoredEvent> {
+    let result_codes: String = row.get("result_codes")?;
+    Ok(StoredEvent {
+        sequence: row.get("sequence")?,
+        dossier_code: row.get("dossier_code")?,
+        record_sequence: row.get("record_sequence")?,
+        step: row.get("step")?,
+        state: row.get("state")?,
+        national_status: row.get("national_status")?,
+        department: row.get("department")?,
+        procedure_code: row.get("procedure_code")?,
+        at_ms: row.get("at_ms")?,
+        record_sha256: row.get("record_sha256")?,
+        result_codes: result_codes
+            .split(',')
+            .filter(|code| !code.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        channel: row.get("channel")?,
+        contact_phone: row.get("contact_phone")?,
+        contact_email: row.get("contact_email")?,
+    })
+}
+
+/// `delivery_columns!()`: a delivery with its event.
+pub fn delivery(row: &impl Columns) -> Result<Delivery> {
+    let state: String = row.get("delivery_state")?;
+    Ok(Delivery {
+        subscriber: row.get("subscriber")?,
+        state: DeliveryState::parse(&state)
+            .ok_or_else(|| ArchiveError::Corrupt(format!("unknown delivery state {state:?}")))?,
+        attempts: row.get("attempts")?,
+        next_attempt_ms: row.get("next_attempt_ms")?,
+        last_error: row.get("last_error")?,
+        delivered_at_ms: row.get("delivered_at_ms")?,
+        event: event(row)?,
+    })
 }

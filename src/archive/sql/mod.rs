@@ -3,12 +3,13 @@
 //! generic over the database (`backend`). Only how a write transaction begins and how the log
 //! head is locked differ; `sqlite.rs` and `postgres.rs` supply them as a `Dialect`.
 //!
-//! One file per contract: `flow` (the writes), `log`, `retrieval`, `sessions`, `renewals`,
+//! One file per contract: `flow` (the writes), `events` (the outbox and its deliveries), `log`, `retrieval`, `sessions`, `renewals`,
 //! `integrity` (fsck's storage checks); `writer`, the group commit the flow's writes go through, and `writes`, their statements.
 
 mod activation;
 mod archive;
 mod backend;
+mod events;
 mod flow;
 mod integrity;
 mod log;

@@ -30,12 +30,14 @@ pub const NEXT_DOSSIER_NUMBER: &str = "
 
 /// `$1` code, `$2` agency, `$3` procedure, `$4` department, `$5` applicant id, `$6` applicant
 /// name, `$7` state, `$8` received at (also the update time), `$9` received on, `$10` due
-/// date, `$11` the first record's SHA-256.
+/// date, `$11` the first record's SHA-256, `$12` channel, `$13` contact phone, `$14` contact
+/// e-mail.
 pub const INSERT_DOSSIER: &str = "
     INSERT INTO dossiers (code, agency_code, procedure_code, department, applicant_id,
                           applicant_name, state, version, received_at_ms, received_on, due_date,
-                          last_record_sha256, record_count, updated_at_ms)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9, $10, $11, 1, $8)";
+                          last_record_sha256, record_count, updated_at_ms, channel,
+                          contact_phone, contact_email)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9, $10, $11, 1, $8, $12, $13, $14)";
 
 /// `$1` state, `$2` new due date or NULL, `$3` finished on or NULL, `$4` the record's
 /// SHA-256, `$5` time, `$6` issued result code or NULL, `$7` code, `$8` expected version.
@@ -317,6 +319,7 @@ pub const TABLES: &[&str] = &[
     "activation_failures",
     "credential_locks",
     "totp_steps",
+    "events",
 ];
 
 /// How many blobs each store holds, by the rows.
@@ -359,3 +362,140 @@ pub const CHECKPOINTS: &str = "SELECT size, root, note FROM ledger_checkpoints O
 pub const SAVEPOINT: &str = "SAVEPOINT flow_write";
 pub const RELEASE_SAVEPOINT: &str = "RELEASE SAVEPOINT flow_write";
 pub const ROLLBACK_TO_SAVEPOINT: &str = "ROLLBACK TO SAVEPOINT flow_write";
+
+// --- Events and their deliveries ---------------------------------------------------------
+
+/// The newest event's number, 0 before the first: read under the log head's lock, so the
+/// numbers a batch gives follow the last committed one.
+pub const LAST_EVENT: &str = "SELECT COALESCE(MAX(sequence), 0) AS last FROM events";
+
+/// `$1` sequence, `$2` dossier, `$3` record sequence, `$4` step, `$5` state, `$6` national
+/// status, `$7` department, `$8` procedure, `$9` time, `$10` record SHA-256, `$11` result
+/// codes (comma-separated).
+pub const INSERT_EVENT: &str = "
+    INSERT INTO events (sequence, dossier_code, record_sequence, step, state, national_status,
+                        department, procedure_code, at_ms, record_sha256, result_codes)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+
+/// The columns of a `StoredEvent`: the event and what its dossier row adds.
+macro_rules! event_columns {
+    () => {
+        "e.sequence, e.dossier_code, e.record_sequence, e.step, e.state, e.national_status,
+         e.department, e.procedure_code, e.at_ms, e.record_sha256, e.result_codes, d.channel,
+         d.contact_phone, d.contact_email"
+    };
+}
+
+/// `$1` after this number, `$2` limit: the next events in order.
+pub const EVENTS_AFTER: &str = concat!(
+    "SELECT ",
+    event_columns!(),
+    " FROM events e JOIN dossiers d ON d.code = e.dossier_code
+     WHERE e.sequence > $1 ORDER BY e.sequence LIMIT $2"
+);
+
+/// `$1` subscriber, `$2` where a new subscriber starts: creates its cursor if it has none.
+pub const INSERT_WEBHOOK_CURSOR: &str = "
+    INSERT INTO webhook_cursors (subscriber, sequence) VALUES ($1, $2)
+    ON CONFLICT (subscriber) DO NOTHING";
+
+/// `$1` subscriber.
+pub const WEBHOOK_CURSOR: &str = "SELECT sequence FROM webhook_cursors WHERE subscriber = $1";
+
+/// `$1` new cursor, `$2` subscriber, `$3` the cursor as read: changes nothing if another
+/// replica planned the same events first.
+pub const ADVANCE_WEBHOOK_CURSOR: &str = "
+    UPDATE webhook_cursors SET sequence = $1 WHERE subscriber = $2 AND sequence = $3";
+
+/// `$1` subscriber, `$2` sequence, `$3` dossier, `$4` due at.
+pub const INSERT_DELIVERY: &str = "
+    INSERT INTO webhook_deliveries (subscriber, sequence, dossier_code, state, attempts,
+                                    next_attempt_ms, lease_until_ms, last_error)
+    VALUES ($1, $2, $3, 'pending', 0, $4, 0, '')
+    ON CONFLICT (subscriber, sequence) DO NOTHING";
+
+/// The columns of a `Delivery`, with its event's.
+macro_rules! delivery_columns {
+    () => {
+        concat!(
+            "w.subscriber, w.state AS delivery_state, w.attempts, w.next_attempt_ms,
+             w.last_error, w.delivered_at_ms, ",
+            event_columns!()
+        )
+    };
+}
+
+/// `$1` subscriber, `$2` now, `$3` limit: the deliveries that may be attempted now, the
+/// oldest open one of each dossier only (so a dossier's events arrive in order): pending and
+/// due, or claimed by a replica whose lease has run out.
+pub const DUE_DELIVERIES: &str = concat!(
+    "SELECT ",
+    delivery_columns!(),
+    " FROM webhook_deliveries w
+     JOIN events e ON e.sequence = w.sequence
+     JOIN dossiers d ON d.code = e.dossier_code
+     WHERE w.subscriber = $1
+       AND ((w.state = 'pending' AND w.next_attempt_ms <= $2)
+            OR (w.state = 'sending' AND w.lease_until_ms <= $2))
+       AND NOT EXISTS (SELECT 1 FROM webhook_deliveries o
+                       WHERE o.subscriber = w.subscriber AND o.dossier_code = w.dossier_code
+                         AND o.sequence < w.sequence AND o.state IN ('pending', 'sending'))
+     ORDER BY w.sequence LIMIT $3"
+);
+
+/// `$1` lease end, `$2` subscriber, `$3` sequence, `$4` now: claims a delivery for one
+/// attempt; changes nothing if another replica claimed it first.
+pub const CLAIM_DELIVERY: &str = "
+    UPDATE webhook_deliveries SET state = 'sending', lease_until_ms = $1, attempts = attempts + 1
+    WHERE subscriber = $2 AND sequence = $3
+      AND ((state = 'pending' AND next_attempt_ms <= $4)
+           OR (state = 'sending' AND lease_until_ms <= $4))";
+
+/// `$1` state, `$2` next attempt, `$3` last error, `$4` delivered at or NULL, `$5`
+/// subscriber, `$6` sequence: the end of an attempt.
+pub const FINISH_DELIVERY: &str = "
+    UPDATE webhook_deliveries SET state = $1, next_attempt_ms = $2, last_error = $3,
+           delivered_at_ms = $4, lease_until_ms = 0
+    WHERE subscriber = $5 AND sequence = $6 AND state = 'sending'";
+
+/// `$1` subscriber or NULL, `$2` state or NULL, `$3` after this sequence, `$4` limit: the
+/// deliveries an operator lists.
+pub const LIST_DELIVERIES: &str = concat!(
+    "SELECT ",
+    delivery_columns!(),
+    " FROM webhook_deliveries w
+     JOIN events e ON e.sequence = w.sequence
+     JOIN dossiers d ON d.code = e.dossier_code
+     WHERE ($1 IS NULL OR w.subscriber = $1) AND ($2 IS NULL OR w.state = $2)
+       AND w.sequence > $3
+     ORDER BY w.sequence, w.subscriber LIMIT $4"
+);
+
+/// `$1` now, `$2` subscriber, `$3` sequence or NULL for every dead delivery of the
+/// subscriber: owed again, from the first attempt.
+pub const REPLAY_DELIVERIES: &str = "
+    UPDATE webhook_deliveries SET state = 'pending', attempts = 0, next_attempt_ms = $1,
+           last_error = '', lease_until_ms = 0
+    WHERE subscriber = $2 AND (($3 IS NULL AND state = 'dead') OR sequence = $3)
+      AND state <> 'sending'";
+
+/// Each subscriber's deliveries by state, with its cursor.
+pub const DELIVERY_BACKLOG: &str = "
+    SELECT c.subscriber, c.sequence AS cursor,
+           COALESCE(SUM(CASE WHEN w.state IN ('pending', 'sending') THEN 1 ELSE 0 END), 0) AS open,
+           COALESCE(SUM(CASE WHEN w.state = 'dead' THEN 1 ELSE 0 END), 0) AS dead,
+           COALESCE(SUM(CASE WHEN w.state = 'delivered' THEN 1 ELSE 0 END), 0) AS delivered
+    FROM webhook_cursors c LEFT JOIN webhook_deliveries w ON w.subscriber = c.subscriber
+    GROUP BY c.subscriber, c.sequence ORDER BY c.subscriber";
+
+/// `$1` publisher, `$2` where a new publisher starts.
+pub const INSERT_BUS_CURSOR: &str = "
+    INSERT INTO bus_cursors (publisher, sequence) VALUES ($1, $2)
+    ON CONFLICT (publisher) DO NOTHING";
+
+/// `$1` publisher.
+pub const BUS_CURSOR: &str = "SELECT sequence FROM bus_cursors WHERE publisher = $1";
+
+/// `$1` new cursor, `$2` publisher, `$3` the cursor as read.
+pub const ADVANCE_BUS_CURSOR: &str = "
+    UPDATE bus_cursors SET sequence = $1 WHERE publisher = $2 AND sequence = $3";

@@ -20,7 +20,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use super::{
     backend::{fetch_one, params, Column, Dialect},
@@ -35,8 +35,8 @@ use crate::{
     archive::{
         error::{ArchiveError, Result},
         rows::{
-            AuditEntry, DossierChange, LogKind, LogReceipt, NewDocument, NewDossier, NewRecord,
-            RequestMark,
+            AuditEntry, DossierChange, LogKind, LogReceipt, NewDocument, NewDossier, NewEvent,
+            NewRecord, RequestMark,
         },
     },
     flow::DossierCode,
@@ -124,6 +124,8 @@ pub(super) struct WriterSetup<D: sqlx::Database> {
     pub pool: sqlx::Pool<D>,
     pub key: Arc<LogKey>,
     pub stored_in: Option<String>,
+    /// Told the newest event number after each commit, so this replica's watchers wake.
+    pub events: Arc<watch::Sender<i64>>,
 }
 
 impl GroupCommit {
@@ -178,15 +180,24 @@ struct Done {
     at_ms: i64,
     /// Its leaves in the log: the step record first, then an issued result; or a form.
     leaves: Vec<(LogKind, [u8; 32])>,
+    /// The state change it announces (none for an attached form), and the state after it.
+    event: Option<(NewEvent, String)>,
 }
 
 impl Done {
-    fn of_record(code: DossierCode, record: NewRecord, leaves: Vec<(LogKind, [u8; 32])>) -> Done {
+    fn of_record(
+        code: DossierCode,
+        record: NewRecord,
+        leaves: Vec<(LogKind, [u8; 32])>,
+        event: NewEvent,
+        state: String,
+    ) -> Done {
         Done {
             code,
             at_ms: record.time_ms,
             record: Some(record),
             leaves,
+            event: Some((event, state)),
         }
     }
 }
@@ -252,7 +263,13 @@ async fn commit_writes<D: Dialect>(
         Vec::new().into_iter()
     } else {
         let receipts = append_leaves::<D>(&mut tx, &setup.key, &done).await?;
+        let last_event = insert_events::<D>(&mut tx, &done).await?;
         tx.commit().await?;
+        setup.events.send_if_modified(|seen| {
+            let newer = last_event > *seen;
+            *seen = (*seen).max(last_event);
+            newer
+        });
         receipts.into_iter()
     };
     Ok(outcomes
@@ -269,6 +286,37 @@ async fn commit_writes<D: Dialect>(
             })
         })
         .collect())
+}
+
+/// Numbers and stores the events of the writes done, after the log's append has taken the
+/// head's lock: so the numbers follow the last committed ones, in commit order on every
+/// replica. Returns the newest number.
+async fn insert_events<D: Dialect>(tx: &mut D::Connection, done: &[&Done]) -> Result<i64> {
+    let mut last: i64 = fetch_one::<D>(tx, q::LAST_EVENT, &[]).await?.get("last")?;
+    for write in done {
+        let (Some((event, state)), Some(record)) = (&write.event, &write.record) else {
+            continue;
+        };
+        last += 1;
+        let code = write.code.to_string();
+        let result_codes = event.result_codes.join(",");
+        let row = params![
+            last,
+            &code,
+            record.sequence,
+            &record.step,
+            state,
+            event.national_status,
+            &event.department,
+            &event.procedure_code,
+            record.time_ms,
+            &record.record_sha256,
+            &result_codes,
+        ];
+        D::execute(tx, q::INSERT_EVENT, &row).await?;
+    }
+    metrics::gauge!("ketqua_last_event_sequence").set(last as f64);
+    Ok(last)
 }
 
 /// `write` inside its own savepoint: undone alone if it fails. The error of the savepoint
@@ -347,7 +395,7 @@ async fn apply<D: Dialect>(
             audit.dossier_code = Some(code_text);
             insert_audit::<D>(tx, &audit).await?;
             let leaves = vec![(LogKind::StepRecord, record.record_sha256)];
-            Ok(Done::of_record(code, record, leaves))
+            Ok(Done::of_record(code, record, leaves, new.event, new.state))
         }
         Write::Attach {
             code,
@@ -366,6 +414,7 @@ async fn apply<D: Dialect>(
                 record: None,
                 at_ms,
                 leaves: vec![(LogKind::Form, document.sha256)],
+                event: None,
             })
         }
         Write::Append {
@@ -403,7 +452,8 @@ async fn apply<D: Dialect>(
             for issued in &change.issue_results {
                 leaves.push((LogKind::IssuedResult, issued.sha256));
             }
-            Ok(Done::of_record(code, record, leaves))
+            let DossierChange { event, state, .. } = *change;
+            Ok(Done::of_record(code, record, leaves, event, state))
         }
     }
 }

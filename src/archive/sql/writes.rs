@@ -127,6 +127,9 @@ pub(super) async fn insert_dossier_row<D: Backend>(
         &day,
         &new.due_date,
         &record.record_sha256,
+        &new.channel,
+        &new.contact_phone,
+        &new.contact_email,
     ];
     D::execute(tx, q::INSERT_DOSSIER, &dossier).await?;
     Ok(())

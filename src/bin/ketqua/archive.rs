@@ -82,6 +82,17 @@ pub enum ArchiveCommand {
         #[arg(long, default_value = ketqua::server::DEFAULT_PKI_DIR)]
         pki_dir: PathBuf,
     },
+    /// Webhook deliveries: backlog, dead letters, replay (docs/events.md).
+    Webhooks {
+        #[command(subcommand)]
+        command: crate::webhooks::WebhookCommand,
+        /// The server's data directory (the embedded database <DIR>/ketqua.db)…
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// …or the database URL.
+        #[arg(long, env = "KETQUA_DATABASE_URL")]
+        database: Option<String>,
+    },
     /// Unlock an official's credential locked after repeated wrong activation factors (in
     /// the database: every replica sees it at once) and forget its failures.
     UnlockCredential {
@@ -137,6 +148,18 @@ pub async fn run(command: ArchiveCommand) -> anyhow::Result<()> {
             trust,
             log_key,
         } => verify_package(&package, &trust, &log_key),
+        ArchiveCommand::Webhooks {
+            command,
+            data_dir,
+            database,
+        } => {
+            let url = match (database, &data_dir) {
+                (Some(url), _) => url,
+                (None, Some(dir)) => ketqua::server::default_database_url(dir),
+                (None, None) => bail!("name the archive: --data-dir DIR or --database URL"),
+            };
+            crate::webhooks::run(&url, command).await
+        }
         ArchiveCommand::UnlockCredential {
             credential,
             data_dir,

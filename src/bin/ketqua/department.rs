@@ -144,6 +144,8 @@ impl Department {
             note: "Hồ sơ đầy đủ, hợp lệ".to_owned(),
             supplement_of: String::new(),
             cited_results: Vec::new(),
+            channel: pb::Channel::Online as i32,
+            contact: None,
         }
     }
 

@@ -16,6 +16,7 @@ mod pki;
 mod remote;
 mod show;
 mod verify;
+mod webhooks;
 
 use std::io::IsTerminal;
 
