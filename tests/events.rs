@@ -627,3 +627,62 @@ async fn a_bad_webhook_configuration_stops_the_server_with_its_reason() {
         assert!(out.contains(reason), "{config}: {out}");
     }
 }
+
+#[tokio::test]
+async fn the_cli_watches_events_and_prints_the_periods_figures() {
+    let server = Server::start();
+    let mut client = server.dossiers().await;
+    let code = refused_flow(&mut client).await;
+    let (ok, out) = run_ketqua(&[
+        "client",
+        "watch",
+        "--until-end",
+        "--json",
+        "--server",
+        &server.grpc,
+    ]);
+    assert!(ok, "{out}");
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one JSON object a line"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert_eq!(lines[0]["sequence"], 1);
+    assert_eq!(lines[0]["step"], "receive");
+    assert_eq!(lines[1]["step"], "refuse");
+    assert_eq!(lines[1]["dossier_code"], code.as_str());
+    let (ok, out) = run_ketqua(&[
+        "client",
+        "watch",
+        "--until-end",
+        "--after",
+        "1",
+        "--server",
+        &server.grpc,
+    ]);
+    assert!(ok, "{out}");
+    assert_eq!(out.trim(), format!("2 {code} refuse -> refused (stp)"));
+
+    let (ok, out) = run_ketqua(&["client", "stats", "--json", "--server", &server.grpc]);
+    assert!(ok, "{out}");
+    let stats: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(stats["received_new"], 1, "{out}");
+    assert_eq!(stats["refused"], 1, "{out}");
+    assert_eq!(stats["resolved"], 0, "{out}");
+    assert!(stats["on_time_rate"].is_null(), "nothing resolved: no rate");
+    let (ok, out) = run_ketqua(&["client", "stats", "--server", &server.grpc]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("received      1 (0 carried over, 1 new"),
+        "{out}"
+    );
+    let (ok, out) = run_ketqua(&[
+        "client",
+        "stats",
+        "--from",
+        "2026-02-30",
+        "--server",
+        &server.grpc,
+    ]);
+    assert!(!ok && out.contains("not a date"), "{out}");
+}

@@ -12,10 +12,10 @@ use super::{
     error::{ArchiveError, Result},
     rows::{
         AuditEntry, Delivery, DeliveryBacklog, DeliveryOutcome, DeliveryState, DossierChange,
-        DossierRow, FsckReport, LogKind, LogReceipt, NewDocument, NewDossier, NewRecord,
-        NewRenewal, RenewalCandidate, RequestMark, SearchQuery, SigningSession, StoredChain,
-        StoredCheckpoint, StoredDocument, StoredEvent, StoredRecord, StoredRenewal, StoredRequest,
-        StoredResult,
+        DossierCounts, DossierRow, FsckReport, LogKind, LogReceipt, NewDocument, NewDossier,
+        NewRecord, NewRenewal, RenewalCandidate, RequestMark, SearchQuery, SigningSession,
+        StatisticsQuery, StoredChain, StoredCheckpoint, StoredDocument, StoredEvent, StoredRecord,
+        StoredRenewal, StoredRequest, StoredResult,
     },
 };
 use crate::{
@@ -180,6 +180,12 @@ pub trait RetrievalStore: Send + Sync {
         query: &SearchQuery,
         limit: i64,
     ) -> impl Future<Output = Result<Vec<(DossierRow, Option<StoredResult>)>>> + Send;
+
+    /// The counts of a period (`DossierCounts`): one pass over the dossiers it handled.
+    fn count_dossiers(
+        &self,
+        query: &StatisticsQuery,
+    ) -> impl Future<Output = Result<DossierCounts>> + Send;
 
     /// The issued, still valid results of an applicant, newest first.
     fn reusable_results(

@@ -32,10 +32,11 @@ pub use error::{ArchiveError, Result};
 pub use postgres::PgArchive;
 pub use rows::{
     AuditEntry, Delivery, DeliveryBacklog, DeliveryOutcome, DeliveryState, DossierChange,
-    DossierRow, Finding, FsckReport, IssuedResult, LogKind, LogReceipt, NewDocument, NewDossier,
-    NewEvent, NewRecord, NewRenewal, NewResult, RenewalCandidate, RequestMark, ResultRevocation,
-    ResultVersions, SearchQuery, SigningSession, StoredChain, StoredCheckpoint, StoredDocument,
-    StoredEvent, StoredRecord, StoredRenewal, StoredRequest, StoredResult,
+    DossierCounts, DossierRow, Finding, FsckReport, IssuedResult, LogKind, LogReceipt, NewDocument,
+    NewDossier, NewEvent, NewRecord, NewRenewal, NewResult, RenewalCandidate, RequestMark,
+    ResultRevocation, ResultVersions, SearchQuery, SigningSession, StatisticsQuery, StoredChain,
+    StoredCheckpoint, StoredDocument, StoredEvent, StoredRecord, StoredRenewal, StoredRequest,
+    StoredResult,
 };
 pub use sql::SqlArchive;
 pub use sqlite::{Durability, SqliteArchive};

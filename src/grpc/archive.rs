@@ -9,7 +9,7 @@ use super::{
     callers::caller_of,
     convert::{
         checkpoint, dossier, form_document, metadata, millis_rfc3339, receipt, renewal_progress,
-        rfc3339, search_hits, search_input,
+        rfc3339, search_hits, search_input, statistics,
     },
     status::{max_message_bytes, reply, to_status},
     streams::forward,
@@ -21,7 +21,8 @@ use crate::{
         archive_server::{Archive as ArchiveRpc, ArchiveServer},
     },
     service::{
-        ExportSelection, LeafKey, RecordKey, RenewalOptions, ResultMetadata, RevokeCommand, Service,
+        ExportSelection, LeafKey, RecordKey, RenewalOptions, ResultMetadata, RevokeCommand,
+        Service, StatisticsInput,
     },
 };
 
@@ -263,5 +264,20 @@ impl<A: Archive> ArchiveRpc for ArchiveApi<A> {
             old_checkpoint: proof.old_checkpoint.map(checkpoint),
             new_checkpoint: proof.new_checkpoint.map(checkpoint),
         }))
+    }
+
+    async fn statistics(
+        &self,
+        request: Request<pb::StatisticsRequest>,
+    ) -> Result<Response<pb::Statistics>, Status> {
+        let caller = caller_of(&self.service, &request);
+        let request = request.into_inner();
+        let input = StatisticsInput {
+            from: request.from,
+            to: request.to,
+            department: request.department,
+            procedure_code: request.procedure_code,
+        };
+        reply(self.service.statistics(&caller, &input).await, statistics)
     }
 }

@@ -12,7 +12,7 @@ use crate::{
     record,
     service::{
         DeadlineHistory, DocumentInput, DossierView, FeeStatus, IssuedForm, ProgressView, Receipt,
-        RenewalAction, RenewalProgress, ResultMetadata, SearchInput, SearchPage,
+        RenewalAction, RenewalProgress, ResultMetadata, SearchInput, SearchPage, StatisticsView,
     },
 };
 
@@ -455,5 +455,37 @@ pub(super) fn event(e: StoredEvent) -> pb::Event {
         result_codes: e.result_codes,
         channel: channel_to_proto(&e.channel),
         contact: contact(e.contact_phone, e.contact_email),
+    }
+}
+
+pub(super) fn statistics(view: StatisticsView) -> pb::Statistics {
+    let count = |n: i64| n.max(0) as u64;
+    let c = view.counts;
+    pb::Statistics {
+        from: view.from.to_string(),
+        to: view.to.to_string(),
+        as_of: view.as_of.to_string(),
+        department: view.department.clone().unwrap_or_default(),
+        procedure_code: view.procedure_code.clone().unwrap_or_default(),
+        received: count(view.received()),
+        carried_over: count(c.carried_over),
+        received_new: count(c.received_new),
+        received_at_desk: count(view.received_at_desk()),
+        received_online: count(c.received_online),
+        received_by_post: count(c.received_by_post),
+        resolved: count(view.resolved()),
+        resolved_early: count(c.resolved_early),
+        resolved_on_time: count(c.resolved_on_time),
+        resolved_late: count(c.resolved_late),
+        in_progress: count(view.in_progress()),
+        in_progress_on_time: count(c.in_progress_on_time),
+        in_progress_overdue: count(c.in_progress_overdue),
+        extended: count(c.extended),
+        refused: count(c.refused),
+        withdrawn: count(c.withdrawn),
+        stopped: count(c.stopped),
+        on_time_rate: view.on_time_rate(),
+        online_share: view.online_share(),
+        electronic_result_share: view.electronic_result_share(),
     }
 }

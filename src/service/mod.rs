@@ -36,6 +36,7 @@ mod retrieval;
 mod revocation;
 mod sessions;
 mod signing;
+mod statistics;
 mod steps;
 mod validation_data;
 mod verification;
@@ -73,5 +74,6 @@ pub use retrieval::{
 pub use revocation::RevokeCommand;
 pub use sessions::SESSION_LIFETIME;
 pub use signing::{ExternalSigner, PreparedSession, SignOptions, SignedDocument};
+pub use statistics::{StatisticsInput, StatisticsView, MAX_STATISTICS_DAYS};
 pub use validation_data::RevocationData;
 pub use verification::ResultStatus;

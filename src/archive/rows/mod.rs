@@ -20,5 +20,8 @@ pub use flow::{
 pub use integrity::{Finding, FsckReport, ResultVersions, StoredChain};
 pub use log::{LogKind, LogReceipt, StoredCheckpoint};
 pub use renewals::{NewRenewal, RenewalCandidate, StoredRenewal};
-pub use retrieval::{DossierRow, SearchQuery, StoredDocument, StoredRecord, StoredResult};
+pub use retrieval::{
+    DossierCounts, DossierRow, SearchQuery, StatisticsQuery, StoredDocument, StoredRecord,
+    StoredResult,
+};
 pub use sessions::SigningSession;

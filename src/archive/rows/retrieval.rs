@@ -88,3 +88,44 @@ pub struct SearchQuery {
     /// Continue after this (received_at_ms, dossier code).
     pub after: Option<(i64, String)>,
 }
+
+/// What statistics count: the dossiers handled in a period (received in it, or received
+/// before and not finished when it began), of a department and/or procedure.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StatisticsQuery {
+    /// First and last day of the period, YYYY-MM-DD (Vietnam dates), inclusive.
+    pub from: String,
+    pub to: String,
+    /// The day dossiers still in progress are judged on (the period's end, or today if the
+    /// period has not ended), YYYY-MM-DD.
+    pub as_of: String,
+    /// The end of the period's last day, Unix milliseconds: extensions up to it count.
+    pub end_ms: i64,
+    pub department: Option<String>,
+    pub procedure_code: Option<String>,
+}
+
+/// The counts of a period, as the centres report them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DossierCounts {
+    /// Received before the period, not finished when it began.
+    pub carried_over: i64,
+    pub received_new: i64,
+    /// Of the new ones, by channel (the rest came to the desk).
+    pub received_online: i64,
+    pub received_by_post: i64,
+    /// Returned in the period, by the due date in force: before it, on it, after it.
+    pub resolved_early: i64,
+    pub resolved_on_time: i64,
+    pub resolved_late: i64,
+    /// Of the returned ones, those with an electronic result issued.
+    pub electronic_results: i64,
+    pub refused: i64,
+    pub withdrawn: i64,
+    pub stopped: i64,
+    /// Not finished at the period's end, judged on `as_of` by the due date in force now.
+    pub in_progress_on_time: i64,
+    pub in_progress_overdue: i64,
+    /// Handled in the period and extended (a new due date with an apology) by its end.
+    pub extended: i64,
+}

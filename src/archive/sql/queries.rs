@@ -195,6 +195,52 @@ pub const SEARCH: &str = "
     ORDER BY d.received_at_ms, d.code
     LIMIT $9";
 
+/// `$1` first day, `$2` last day, `$3` the day in-progress dossiers are judged on, `$4`
+/// department or NULL, `$5` procedure or NULL, `$6` end of the period (ms). The dossiers a
+/// period handled are three disjoint sets, each found through its own index (receipt date,
+/// unfinished, finished date) rather than by scanning every dossier ever received: received
+/// in the period; received before it and unfinished; received before it and finished in or
+/// after it.
+pub const COUNT_DOSSIERS: &str = "
+    WITH handled AS (
+        SELECT * FROM dossiers WHERE received_on >= $1 AND received_on <= $2
+        UNION ALL
+        SELECT * FROM dossiers WHERE received_on < $1 AND finished_on IS NULL
+        UNION ALL
+        SELECT * FROM dossiers WHERE received_on < $1 AND finished_on >= $1
+    )
+    SELECT
+      COALESCE(SUM(CASE WHEN received_on < $1 THEN 1 ELSE 0 END), 0) AS carried_over,
+      COALESCE(SUM(CASE WHEN received_on >= $1 THEN 1 ELSE 0 END), 0) AS received_new,
+      COALESCE(SUM(CASE WHEN received_on >= $1 AND channel = 'online' THEN 1 ELSE 0 END), 0)
+        AS received_online,
+      COALESCE(SUM(CASE WHEN received_on >= $1 AND channel = 'post' THEN 1 ELSE 0 END), 0)
+        AS received_by_post,
+      COALESCE(SUM(CASE WHEN state = 'returned' AND finished_on <= $2 AND finished_on < due_date
+                        THEN 1 ELSE 0 END), 0) AS resolved_early,
+      COALESCE(SUM(CASE WHEN state = 'returned' AND finished_on <= $2 AND finished_on = due_date
+                        THEN 1 ELSE 0 END), 0) AS resolved_on_time,
+      COALESCE(SUM(CASE WHEN state = 'returned' AND finished_on <= $2 AND finished_on > due_date
+                        THEN 1 ELSE 0 END), 0) AS resolved_late,
+      COALESCE(SUM(CASE WHEN state = 'returned' AND finished_on <= $2 AND result_code IS NOT NULL
+                        THEN 1 ELSE 0 END), 0) AS electronic_results,
+      COALESCE(SUM(CASE WHEN state = 'refused' AND finished_on <= $2 THEN 1 ELSE 0 END), 0)
+        AS refused,
+      COALESCE(SUM(CASE WHEN state = 'withdrawn' AND finished_on <= $2 THEN 1 ELSE 0 END), 0)
+        AS withdrawn,
+      COALESCE(SUM(CASE WHEN state = 'stopped' AND finished_on <= $2 THEN 1 ELSE 0 END), 0)
+        AS stopped,
+      COALESCE(SUM(CASE WHEN (finished_on IS NULL OR finished_on > $2) AND due_date >= $3
+                        THEN 1 ELSE 0 END), 0) AS in_progress_on_time,
+      COALESCE(SUM(CASE WHEN (finished_on IS NULL OR finished_on > $2) AND due_date < $3
+                        THEN 1 ELSE 0 END), 0) AS in_progress_overdue,
+      COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM step_records r
+                                     WHERE r.dossier_code = handled.code AND r.step = 'extend'
+                                       AND r.time_ms <= $6)
+                        THEN 1 ELSE 0 END), 0) AS extended
+    FROM handled
+    WHERE ($4 IS NULL OR department = $4) AND ($5 IS NULL OR procedure_code = $5)";
+
 /// `$1` applicant id.
 pub const REUSABLE_RESULTS: &str = "
     SELECT * FROM results

@@ -14,7 +14,10 @@ use crate::{
         blobs::IN_DATABASE,
         contracts::RetrievalStore,
         error::{ArchiveError, Result},
-        rows::{DossierRow, SearchQuery, StoredDocument, StoredRecord, StoredResult},
+        rows::{
+            DossierCounts, DossierRow, SearchQuery, StatisticsQuery, StoredDocument, StoredRecord,
+            StoredResult,
+        },
     },
     crypto::sha256,
     flow::DossierCode,
@@ -154,6 +157,35 @@ impl<D: Dialect> RetrievalStore for SqlArchive<D> {
             ));
         }
         Ok(hits)
+    }
+
+    async fn count_dossiers(&self, query: &StatisticsQuery) -> Result<DossierCounts> {
+        let mut conn = self.connection().await?;
+        let criteria = params![
+            &query.from,
+            &query.to,
+            &query.as_of,
+            &query.department,
+            &query.procedure_code,
+            query.end_ms,
+        ];
+        let row = fetch_one::<D>(&mut conn, q::COUNT_DOSSIERS, &criteria).await?;
+        Ok(DossierCounts {
+            carried_over: row.get("carried_over")?,
+            received_new: row.get("received_new")?,
+            received_online: row.get("received_online")?,
+            received_by_post: row.get("received_by_post")?,
+            resolved_early: row.get("resolved_early")?,
+            resolved_on_time: row.get("resolved_on_time")?,
+            resolved_late: row.get("resolved_late")?,
+            electronic_results: row.get("electronic_results")?,
+            refused: row.get("refused")?,
+            withdrawn: row.get("withdrawn")?,
+            stopped: row.get("stopped")?,
+            in_progress_on_time: row.get("in_progress_on_time")?,
+            in_progress_overdue: row.get("in_progress_overdue")?,
+            extended: row.get("extended")?,
+        })
     }
 
     async fn reusable_results(&self, applicant_id: &str) -> Result<Vec<StoredResult>> {

@@ -95,6 +95,9 @@ pub enum ClientCommand {
     /// checkpoint, inclusion-proof, consistency-proof.
     #[command(flatten)]
     Archive(crate::lookup::LookupCommand),
+    /// The period's figures (stats) and the event stream (watch).
+    #[command(flatten)]
+    Reports(crate::reports::ReportCommand),
     /// Print the server's credentials, one a line: id, role, department, subject (tab-separated).
     Credentials {
         #[command(flatten)]
@@ -202,6 +205,7 @@ pub async fn run(command: ClientCommand) -> anyhow::Result<()> {
             Ok(())
         }
         ClientCommand::Archive(command) => crate::lookup::run(command).await,
+        ClientCommand::Reports(command) => crate::reports::run(command).await,
         ClientCommand::TrackingLog {
             department,
             from,

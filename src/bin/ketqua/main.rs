@@ -14,6 +14,7 @@ mod fsck;
 mod lookup;
 mod pki;
 mod remote;
+mod reports;
 mod show;
 mod verify;
 mod webhooks;
