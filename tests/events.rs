@@ -686,3 +686,54 @@ async fn the_cli_watches_events_and_prints_the_periods_figures() {
     ]);
     assert!(!ok && out.contains("not a date"), "{out}");
 }
+
+/// Two replicas on one PostgreSQL database: a watcher on either sees every event, whichever
+/// replica committed it, and one subscriber configured on both receives each event once —
+/// the replicas share the deliveries through the database instead of each sending all.
+#[tokio::test]
+async fn replicas_share_the_stream_and_the_deliveries() {
+    let config_dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let path = config_dir.path().join("ketqua.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[[webhook]]\nname = \"portal\"\nurl = \"http://127.0.0.1:{port}/hook\"\nsecret = \"{SECRET}\"\n"
+        ),
+    )
+    .unwrap();
+    let config = path.display().to_string();
+    let Some(server) = Server::start_on(Backend::Postgres, &["--config", &config]).await else {
+        return;
+    };
+    let replica = Replica::start_with(&server, &["--config", &config]);
+    let (subscriber, _task) = start_subscriber(port).await;
+    let mut primary = server.dossiers().await;
+    let mut secondary = replica.dossiers().await;
+    let runs = (0..4).map(|i| {
+        let mut client = if i % 2 == 0 {
+            primary.clone()
+        } else {
+            secondary.clone()
+        };
+        async move { full_flow(&mut client).await }
+    });
+    futures_util::future::join_all(runs).await;
+    refused_flow(&mut secondary).await;
+    let on_primary = watch_all(&mut primary, 0).await;
+    let on_replica = watch_all(&mut secondary, 0).await;
+    assert_eq!(on_primary.len(), 4 * 5 + 2);
+    assert_eq!(on_primary, on_replica, "both replicas tell the same stream");
+    let received = wait_for(&[&subscriber], on_primary.len()).await;
+    assert_delivered(&received, &on_primary);
+    // The subscriber records what it accepted (not the attempts it refused on purpose): each
+    // event exactly once, though both replicas deliver.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let received = subscriber.received.lock().unwrap().clone();
+    assert_eq!(
+        received.len(),
+        on_primary.len(),
+        "each event taken once: {:?}",
+        received.iter().map(|r| &r.id).collect::<Vec<_>>()
+    );
+}

@@ -6,6 +6,7 @@ use std::{any::Any, future::Future, panic::AssertUnwindSafe};
 
 use futures_util::FutureExt as _;
 use time::OffsetDateTime;
+use tracing::Instrument as _;
 
 use super::{core::Service, error::Error};
 use crate::{
@@ -26,6 +27,25 @@ pub(super) struct Call<'a> {
 }
 
 impl Call<'_> {
+    /// The span every log line of this call is written in: method, request id, caller and,
+    /// as soon as it is known, the dossier code (a new dossier's is recorded when it commits).
+    pub(super) fn span(&self) -> tracing::Span {
+        let span = tracing::info_span!(
+            "call",
+            method = self.method,
+            request_id = tracing::field::Empty,
+            dossier_code = tracing::field::Empty,
+            caller = %self.caller.audit_name(),
+        );
+        if !self.request_id.is_empty() {
+            span.record("request_id", self.request_id);
+        }
+        if !self.dossier_code.is_empty() {
+            span.record("dossier_code", self.dossier_code);
+        }
+        span
+    }
+
     pub(super) fn audit(&self, outcome: &str, message: String) -> AuditEntry {
         let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_owned());
         AuditEntry {
@@ -84,8 +104,10 @@ impl<A: Archive> Service<A> {
         work: impl Future<Output = Result<T, Error>>,
     ) -> Result<T, Error> {
         let started = std::time::Instant::now();
-        let result = contain_panic(call, work).await;
+        let span = call.span();
+        let result = contain_panic(call, work).instrument(span.clone()).await;
         measure(call.method, &result, started);
+        span.in_scope(|| log_outcome(&result, started));
         if let Err(error) = &result {
             let entry = call.audit(error.kind(), error.to_string());
             if let Err(audit_error) = self.archive.record_audit(&entry).await {
@@ -103,8 +125,10 @@ impl<A: Archive> Service<A> {
         work: impl Future<Output = Result<T, Error>>,
     ) -> Result<T, Error> {
         let started = std::time::Instant::now();
-        let result = contain_panic(call, work).await;
+        let span = call.span();
+        let result = contain_panic(call, work).instrument(span.clone()).await;
         measure(call.method, &result, started);
+        span.in_scope(|| log_outcome(&result, started));
         let entry = match &result {
             Ok(_) => call.audit("ok", String::new()),
             Err(error) => call.audit(error.kind(), error.to_string()),
@@ -113,6 +137,19 @@ impl<A: Archive> Service<A> {
             tracing::error!(%audit_error, method = call.method, "could not write an audit line");
         }
         result
+    }
+}
+
+/// One line per call, in its span: the outcome and how long it took (errors that are the
+/// caller's, like a refused step, at info; the service's own at warn).
+fn log_outcome<T>(result: &Result<T, Error>, started: std::time::Instant) {
+    let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    match result {
+        Ok(_) => tracing::info!(outcome = "ok", duration_ms, "call answered"),
+        Err(error @ (Error::Internal(_) | Error::Unavailable(_))) => {
+            tracing::warn!(outcome = error.kind(), duration_ms, %error, "call failed")
+        }
+        Err(error) => tracing::info!(outcome = error.kind(), duration_ms, %error, "call refused"),
     }
 }
 

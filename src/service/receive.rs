@@ -202,7 +202,10 @@ impl<A: Archive> Service<A> {
             })
             .await;
         match outcome {
-            Ok((code, record, log)) => receipt_from_new(code, state, &record, due_date, None, log),
+            Ok((code, record, log)) => {
+                tracing::Span::current().record("dossier_code", code.to_string().as_str());
+                receipt_from_new(code, state, &record, due_date, None, log)
+            }
             // A concurrent call under the same request id may have committed first.
             Err(Error::Aborted(message)) => {
                 match self

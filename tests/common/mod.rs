@@ -473,6 +473,11 @@ pub struct Replica {
 
 impl Replica {
     pub fn start(server: &Server) -> Replica {
+        Replica::start_with(server, &[])
+    }
+
+    /// A replica with flags of its own (e.g. the primary's `--config`).
+    pub fn start_with(server: &Server, extra_args: &[&str]) -> Replica {
         let dir = tempfile::tempdir().unwrap();
         let mut child = Command::new(BIN)
             .arg("serve")
@@ -486,6 +491,7 @@ impl Replica {
             .arg("--blob-dir")
             .arg(server.blob_dir())
             .arg("--insecure")
+            .args(extra_args)
             .env("KETQUA_LOG", "error")
             .env_remove("KETQUA_CONFIG")
             .env_remove("KETQUA_DATABASE_URL")

@@ -60,14 +60,25 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    // Logs go to stderr so that stdout stays for results scripts read.
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_env("KETQUA_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+    // Logs go to stderr so that stdout stays for results scripts read. Each line of a call
+    // carries its span (method, request id, dossier code): as `call{…}:` text, or as JSON.
+    let filter =
+        || EnvFilter::try_from_env("KETQUA_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    if std::env::var("KETQUA_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        tracing_subscriber::fmt()
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .with_env_filter(filter())
+            .with_writer(std::io::stderr)
+            .init();
+    } else {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter())
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::stderr().is_terminal())
+            .init();
+    }
     match run(Cli::parse()).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
