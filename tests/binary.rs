@@ -368,7 +368,23 @@ async fn metrics_are_exposed_for_prometheus() {
         eprintln!("SKIPPED: prometheus-client is not installed");
         return;
     }
-    let server = Server::start();
+    // A webhook subscriber that is never there: its one attempt fails, a dead letter.
+    let config_dir = tempfile::tempdir().unwrap();
+    let config = config_dir.path().join("ketqua.toml");
+    let dead_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    std::fs::write(
+        &config,
+        format!(
+            "[[webhook]]\nname = \"gone\"\nurl = \"http://127.0.0.1:{dead_port}/\"\n\
+             secret = \"0123456789abcdef\"\nmax_attempts = 1\n"
+        ),
+    )
+    .unwrap();
+    let server = Server::start_with(&["--config", &config.display().to_string()]);
     let mut client = server.dossiers().await;
     client
         .receive(receive_request(JUDICIAL_RECORD, "stp-receiver"))
@@ -390,9 +406,57 @@ async fn metrics_are_exposed_for_prometheus() {
         .await
         .unwrap();
 
+    // The backlog gauges are refreshed every few seconds.
+    let mut body = String::new();
+    let mut samples = Vec::new();
+    for _ in 0..100 {
+        (body, samples) = scrape(&server).await;
+        if sample_sum(
+            &samples,
+            "ketqua_webhook_dead_letters",
+            &[("subscriber", "gone")],
+        ) >= 1.0
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let value = |name: &str, labels: &[(&str, &str)]| sample_sum(&samples, name, labels);
+    assert!(
+        value(
+            "ketqua_webhook_attempts_total",
+            &[("subscriber", "gone"), ("outcome", "dead")]
+        ) >= 1.0,
+        "{body}"
+    );
+    assert_eq!(
+        value("ketqua_webhook_dead_letters", &[("subscriber", "gone")]),
+        1.0,
+        "{body}"
+    );
+    assert_eq!(
+        value("ketqua_webhook_backlog", &[("subscriber", "gone")]),
+        0.0
+    );
+    assert!(value("ketqua_last_event_sequence", &[]) >= 1.0, "{body}");
+    assert_call_metrics(&body, &value);
+}
+
+/// The sum of the samples called `name` with these labels.
+fn sample_sum(samples: &[serde_json::Value], name: &str, labels: &[(&str, &str)]) -> f64 {
+    samples
+        .iter()
+        .filter(|s| s["name"] == name)
+        .filter(|s| labels.iter().all(|(k, v)| s["labels"][*k] == *v))
+        .map(|s| s["value"].as_f64().unwrap())
+        .sum()
+}
+
+/// `/metrics` as text and as the reference parser reads it.
+async fn scrape(server: &Server) -> (String, Vec<serde_json::Value>) {
     let response = http_get(&server.http, "/metrics").await;
     assert!(response.contains("text/plain; version=0.0.4"), "{response}");
-    let body = response.split("\r\n\r\n").nth(1).unwrap();
+    let body = response.split("\r\n\r\n").nth(1).unwrap().to_owned();
     let mut parse = Command::new("python3")
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/metrics_check.py"))
         .stdin(std::process::Stdio::piped())
@@ -414,14 +478,10 @@ async fn metrics_are_exposed_for_prometheus() {
         String::from_utf8_lossy(&output.stderr)
     );
     let samples: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
-    let value = |name: &str, labels: &[(&str, &str)]| -> f64 {
-        samples
-            .iter()
-            .filter(|s| s["name"] == name)
-            .filter(|s| labels.iter().all(|(k, v)| s["labels"][*k] == *v))
-            .map(|s| s["value"].as_f64().unwrap())
-            .sum()
-    };
+    (body, samples)
+}
+
+fn assert_call_metrics(body: &str, value: &dyn Fn(&str, &[(&str, &str)]) -> f64) {
     assert!(
         value(
             "ketqua_calls_total",
