@@ -481,7 +481,10 @@ async fn scrape(server: &Server) -> (String, Vec<serde_json::Value>) {
     (body, samples)
 }
 
-fn assert_call_metrics(body: &str, value: &dyn Fn(&str, &[(&str, &str)]) -> f64) {
+/// A metric's value by name and labels.
+type Metric<'a> = &'a dyn Fn(&str, &[(&str, &str)]) -> f64;
+
+fn assert_call_metrics(body: &str, value: Metric<'_>) {
     assert!(
         value(
             "ketqua_calls_total",
