@@ -269,7 +269,7 @@ impl<A: Archive> ArchiveRpc for ArchiveApi<A> {
     async fn statistics(
         &self,
         request: Request<pb::StatisticsRequest>,
-    ) -> Result<Response<pb::Statistics>, Status> {
+    ) -> Result<Response<pb::StatisticsReport>, Status> {
         let caller = caller_of(&self.service, &request);
         let request = request.into_inner();
         let input = StatisticsInput {

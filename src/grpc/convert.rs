@@ -458,10 +458,10 @@ pub(super) fn event(e: StoredEvent) -> pb::Event {
     }
 }
 
-pub(super) fn statistics(view: StatisticsView) -> pb::Statistics {
+pub(super) fn statistics(view: StatisticsView) -> pb::StatisticsReport {
     let count = |n: i64| n.max(0) as u64;
     let c = view.counts;
-    pb::Statistics {
+    pb::StatisticsReport {
         from: view.from.to_string(),
         to: view.to.to_string(),
         as_of: view.as_of.to_string(),

@@ -108,7 +108,7 @@ fn rate(value: Option<f64>) -> String {
     value.map_or_else(|| "—".to_owned(), |v| format!("{v:.1}%"))
 }
 
-fn stats_text(s: &pb::Statistics) -> String {
+fn stats_text(s: &pb::StatisticsReport) -> String {
     let scope = match (s.department.as_str(), s.procedure_code.as_str()) {
         ("", "") => "every department".to_owned(),
         (d, "") => format!("department {d}"),
@@ -153,7 +153,7 @@ fn stats_text(s: &pb::Statistics) -> String {
     )
 }
 
-fn stats_json(s: &pb::Statistics) -> serde_json::Value {
+fn stats_json(s: &pb::StatisticsReport) -> serde_json::Value {
     json!({
         "from": s.from, "to": s.to, "as_of": s.as_of,
         "department": s.department, "procedure_code": s.procedure_code,
