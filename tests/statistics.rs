@@ -343,3 +343,50 @@ async fn a_period_counts_as_the_centres_report_it_postgres() {
     period_with_known_answers(Fixture::new(archive, fixture_dir())).await;
     drop(database);
 }
+
+/// The page for leaders exists only where the deployment publishes it, and shows the same
+/// figures as the RPC.
+#[tokio::test]
+async fn the_statistics_page_is_published_only_when_asked() {
+    let unpublished = Server::start();
+    let response = reqwest::get(format!("{}/thong-ke", unpublished.http))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+
+    let server = Server::start_with(&["--statistics-page"]);
+    let mut client = server.dossiers().await;
+    let mut online = receive_request(JUDICIAL_RECORD, RECEIVER);
+    online.channel = ketqua::proto::v1::Channel::Online as i32;
+    client.receive(online).await.unwrap();
+    client
+        .receive(receive_request(JUDICIAL_RECORD, RECEIVER))
+        .await
+        .unwrap();
+    let page = reqwest::get(format!("{}/thong-ke?department=stp", server.http))
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Sở Tư pháp tỉnh Quảng Ninh"), "{html}");
+    assert!(
+        html.contains("<th scope=\"row\">Tiếp nhận mới trong kỳ</th><td>2</td>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<th scope=\"row\">Tỷ lệ trực tuyến</th><td>50.0%</td>"),
+        "{html}"
+    );
+    let english = reqwest::get(format!("{}/thong-ke?lang=en", server.http))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(english.contains("<th scope=\"row\">Received in the period</th><td>2</td>"));
+    let bad = reqwest::get(format!("{}/thong-ke?from=2026-99-01", server.http))
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    assert!(bad.text().await.unwrap().contains("not a date"));
+}

@@ -27,7 +27,7 @@ pub struct ServeArgs {
     /// pki_dir, database, blob_store, durability, blob_dir, catalog, max_document_bytes, max_decoded_bytes,
     /// verify_timeout, verify_concurrency, sign_concurrency, admission_queue, public_url,
     /// revocation_data, profile, trust, crls, tls_cert, tls_key, client_ca, client_crls, insecure, callers_file,
-    /// key_passphrase_file, key_passphrase_env, allow_unencrypted_keys, pkcs11_module, `[[callers]]`, `[[webhook]]` and `[bus]`
+    /// key_passphrase_file, key_passphrase_env, allow_unencrypted_keys, pkcs11_module, statistics_page, `[[callers]]`, `[[webhook]]` and `[bus]`
     /// entries).
     #[arg(long, env = "KETQUA_CONFIG")]
     pub config: Option<PathBuf>,
@@ -35,6 +35,10 @@ pub struct ServeArgs {
     /// `ketqua.<department>.<step>`; the file's `[bus]` table has the other settings.
     #[arg(long, env = "KETQUA_BUS_URL")]
     pub bus_url: Option<String>,
+    /// Publish the statistics page `/thong-ke` on the HTTP port: aggregate figures of every
+    /// department, to anyone who can reach the port (the HTTP side knows no callers).
+    #[arg(long, env = "KETQUA_STATISTICS_PAGE")]
+    pub statistics_page: bool,
     /// Address of the gRPC server [default: 127.0.0.1:50051; port 0 picks a free one].
     #[arg(long, env = "KETQUA_GRPC_ADDR")]
     pub grpc_addr: Option<SocketAddr>,
@@ -213,6 +217,7 @@ struct FileSettings {
     #[serde(default)]
     webhook: Vec<WebhookConfig>,
     bus: Option<BusConfig>,
+    statistics_page: Option<bool>,
 }
 
 /// Where the passphrase of encrypted key files comes from.
@@ -265,6 +270,8 @@ pub struct Settings {
     /// Who is told of events: webhook subscribers and the bus (docs/events.md).
     pub webhooks: Vec<WebhookConfig>,
     pub bus: Option<BusConfig>,
+    /// Whether `/thong-ke` is published.
+    pub statistics_page: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -395,6 +402,7 @@ impl ServeArgs {
                 None => file.bus,
             },
             webhooks: file.webhook,
+            statistics_page: self.statistics_page || file.statistics_page.unwrap_or(false),
             database_url,
             blob_store: self.blob_store.or(file.blob_store).unwrap_or_default(),
             durability: self.durability.or(file.durability).unwrap_or_default(),

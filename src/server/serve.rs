@@ -291,6 +291,7 @@ async fn run<A: Archive + Clone>(
                 .with_tsa(tsa)
                 .with_verifier(service.clone())
                 .with_tracker(service.clone())
+                .with_statistics_if(settings.statistics_page, service.clone())
                 .with_metrics(metrics::install()),
         ),
     )

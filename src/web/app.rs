@@ -18,6 +18,7 @@ use super::{
     ocsp::{self, Responder},
     progress_page,
     published::{self, Published},
+    statistics_page::{self, Statistician},
     tracker::Tracker,
     tsa,
     verifier::Verifier,
@@ -32,6 +33,7 @@ pub struct State {
     tsa: Option<LocalTsa>,
     verifier: Option<Verifier>,
     tracker: Option<Tracker>,
+    statistician: Option<Statistician>,
     metrics: Option<PrometheusHandle>,
     published: Published,
     ocsp: Option<Responder>,
@@ -44,6 +46,7 @@ impl State {
             tsa: None,
             verifier: None,
             tracker: None,
+            statistician: None,
             metrics: None,
             published: Published::default(),
             ocsp: None,
@@ -81,6 +84,12 @@ impl State {
         self
     }
 
+    /// Publishes the statistics page (`/thong-ke`) from this statistician, if `publish`.
+    pub fn with_statistics_if(mut self, publish: bool, statistician: Statistician) -> Self {
+        self.statistician = publish.then_some(statistician);
+        self
+    }
+
     /// Serves the progress page (`/d`, `/d/{dossier code}`) with this tracker.
     pub fn with_tracker(mut self, tracker: Tracker) -> Self {
         self.tracker = Some(tracker);
@@ -95,6 +104,10 @@ pub fn router(state: State) -> Router {
     };
     let progress = match state.tracker {
         Some(t) => progress_page::routes(t),
+        None => Router::new(),
+    };
+    let statistics = match state.statistician {
+        Some(s) => statistics_page::routes(s),
         None => Router::new(),
     };
     let metrics = match state.metrics {
@@ -115,6 +128,7 @@ pub fn router(state: State) -> Router {
     Router::new()
         .merge(verify)
         .merge(progress)
+        .merge(statistics)
         .merge(metrics)
         .merge(tsa::routes(state.tsa))
         .merge(published::routes(state.published))
