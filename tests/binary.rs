@@ -371,11 +371,7 @@ async fn metrics_are_exposed_for_prometheus() {
     // A webhook subscriber that is never there: its one attempt fails, a dead letter.
     let config_dir = tempfile::tempdir().unwrap();
     let config = config_dir.path().join("ketqua.toml");
-    let dead_port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let dead_port = free_port();
     std::fs::write(
         &config,
         format!(

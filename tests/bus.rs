@@ -13,26 +13,8 @@ use std::{
 };
 
 use common::*;
-use ketqua::proto::v1::dossiers_client::DossiersClient;
-use tonic::transport::Channel;
 
-const RECEIVER: &str = "stp-receiver";
-const APPRAISER: &str = "stp-appraiser";
 const NATS_SERVER: &str = "nats-server";
-
-/// A dossier received and refused: two events.
-async fn two_events(client: &mut DossiersClient<Channel>) {
-    let code = client
-        .receive(receive_request(JUDICIAL_RECORD, RECEIVER))
-        .await
-        .expect("receive")
-        .into_inner()
-        .dossier_code;
-    client
-        .refuse(step_request(&code, APPRAISER, "Không thuộc thẩm quyền"))
-        .await
-        .expect("refuse");
-}
 
 /// A JetStream server of the test's own, on `port`, keeping its store in `dir`.
 struct Nats {
@@ -63,14 +45,6 @@ impl Drop for Nats {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn bus_config(dir: &Path, url: &str, stream: &str, prefix: &str) -> String {
@@ -169,7 +143,7 @@ async fn each_event_reaches_the_bus_once_through_a_restart_of_the_bus_and_of_the
     let mut server = Server::start_with(&["--config", &config]);
     let mut client = server.dossiers().await;
     for _ in 0..2 {
-        two_events(&mut client).await;
+        receive_and_refuse(&mut client).await;
     }
     assert_once_each(&wait_for_messages(&url, "KETQUA", 4).await, 4, "ketqua");
 
@@ -177,7 +151,7 @@ async fn each_event_reaches_the_bus_once_through_a_restart_of_the_bus_and_of_the
     // bus when it is back.
     drop(nats.take());
     for _ in 0..2 {
-        two_events(&mut client).await;
+        receive_and_refuse(&mut client).await;
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     nats = Some(Nats::start(port, store.path()));
@@ -187,7 +161,7 @@ async fn each_event_reaches_the_bus_once_through_a_restart_of_the_bus_and_of_the
     server.kill();
     server.start_again();
     let mut client = server.dossiers().await;
-    two_events(&mut client).await;
+    receive_and_refuse(&mut client).await;
     let messages = wait_for_messages(&url, "KETQUA", 10).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_once_each(&stream_messages(&url, "KETQUA").await, 10, "ketqua");
@@ -214,7 +188,7 @@ async fn events_reach_the_machines_jetstream() {
     let config = bus_config(config_dir.path(), url, &stream, &prefix);
     let server = Server::start_with(&["--config", &config]);
     let mut client = server.dossiers().await;
-    two_events(&mut client).await;
+    receive_and_refuse(&mut client).await;
     let messages = wait_for_messages(url, &stream, 2).await;
     assert_once_each(&messages, 2, &prefix);
     let context = async_nats::jetstream::new(async_nats::connect(url).await.unwrap());

@@ -49,21 +49,6 @@ async fn try_full_flow(client: &mut Client) -> Result<String, tonic::Status> {
     Ok(code)
 }
 
-/// A refused dossier: two events.
-async fn refused_flow(client: &mut Client) -> String {
-    let code = client
-        .receive(receive_request(JUDICIAL_RECORD, RECEIVER))
-        .await
-        .expect("receive")
-        .into_inner()
-        .dossier_code;
-    client
-        .refuse(step_request(&code, APPRAISER, "Không thuộc thẩm quyền"))
-        .await
-        .expect("refuse");
-    code
-}
-
 async fn watch_all(client: &mut Client, after: u64) -> Vec<pb::Event> {
     let mut stream = client
         .watch(pb::WatchRequest {
@@ -124,7 +109,7 @@ async fn the_outbox_holds_every_change_and_watch_resumes_anywhere(backend: Backe
     for _ in 0..3 {
         codes.push(full_flow(&mut client).await);
     }
-    codes.push(refused_flow(&mut client).await);
+    codes.push(receive_and_refuse(&mut client).await);
     let events = watch_all(&mut client, 0).await;
     assert_eq!(events.len(), 3 * 5 + 2, "one event per state change");
     let sequences: Vec<u64> = events.iter().map(|e| e.sequence).collect();
@@ -220,7 +205,7 @@ async fn watch_shows_a_caller_only_the_departments_it_may_read() {
     let server = Server::start_secure(Backend::Sqlite, &[]).await.unwrap();
     let stp = server.channel_as(Some("stp")).await.unwrap();
     let mut client = DossiersClient::new(stp);
-    refused_flow(&mut client).await;
+    receive_and_refuse(&mut client).await;
     let events = watch_all(&mut client, 0).await;
     assert_eq!(events.len(), 2);
     let status = client
@@ -387,14 +372,6 @@ async fn start_subscriber(port: u16) -> (Arc<Subscriber>, tokio::task::JoinHandl
     (state, task)
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn write_config(dir: &Path, port: u16, dead_port: u16) -> String {
     let path = dir.join("ketqua.toml");
     std::fs::write(
@@ -490,7 +467,7 @@ async fn webhooks_deliver_every_event_through_restarts(backend: Backend) {
     };
     let mut client = server.dossiers().await;
     full_flow(&mut client).await;
-    refused_flow(&mut client).await;
+    receive_and_refuse(&mut client).await;
     let received = wait_for(&[&subscriber], 7).await;
     assert!(
         subscriber.failed_once.lock().unwrap().len() >= 2,
@@ -632,7 +609,7 @@ async fn a_bad_webhook_configuration_stops_the_server_with_its_reason() {
 async fn the_cli_watches_events_and_prints_the_periods_figures() {
     let server = Server::start();
     let mut client = server.dossiers().await;
-    let code = refused_flow(&mut client).await;
+    let code = receive_and_refuse(&mut client).await;
     let (ok, out) = run_ketqua(&[
         "client",
         "watch",
@@ -719,7 +696,7 @@ async fn replicas_share_the_stream_and_the_deliveries() {
         async move { full_flow(&mut client).await }
     });
     futures_util::future::join_all(runs).await;
-    refused_flow(&mut secondary).await;
+    receive_and_refuse(&mut secondary).await;
     let on_primary = watch_all(&mut primary, 0).await;
     let on_replica = watch_all(&mut secondary, 0).await;
     assert_eq!(on_primary.len(), 4 * 5 + 2);

@@ -911,3 +911,32 @@ pub async fn credential(server: &Server, department: &str, role: pb::Role) -> St
         .min_by_key(|id| id.len())
         .unwrap_or_else(|| panic!("no {role:?} credential in {department}"))
 }
+
+/// A port nothing listens on (for a moment): a subscriber or server to start there, or one
+/// that is never there.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind a free port")
+        .local_addr()
+        .expect("its address")
+        .port()
+}
+
+/// A dossier received and refused by the appraiser: two state changes.
+pub async fn receive_and_refuse(client: &mut DossiersClient<Channel>) -> String {
+    let code = client
+        .receive(receive_request(JUDICIAL_RECORD, "stp-receiver"))
+        .await
+        .expect("receive")
+        .into_inner()
+        .dossier_code;
+    client
+        .refuse(step_request(
+            &code,
+            "stp-appraiser",
+            "Không thuộc thẩm quyền",
+        ))
+        .await
+        .expect("refuse");
+    code
+}

@@ -153,11 +153,7 @@ pub async fn run(command: ArchiveCommand) -> anyhow::Result<()> {
             data_dir,
             database,
         } => {
-            let url = match (database, &data_dir) {
-                (Some(url), _) => url,
-                (None, Some(dir)) => ketqua::server::default_database_url(dir),
-                (None, None) => bail!("name the archive: --data-dir DIR or --database URL"),
-            };
+            let url = archive_url(database, data_dir.as_deref())?;
             crate::webhooks::run(&url, command).await
         }
         ArchiveCommand::UnlockCredential {
@@ -165,11 +161,7 @@ pub async fn run(command: ArchiveCommand) -> anyhow::Result<()> {
             data_dir,
             database,
         } => {
-            let url = match (database, &data_dir) {
-                (Some(url), _) => url,
-                (None, Some(dir)) => ketqua::server::default_database_url(dir),
-                (None, None) => bail!("name the archive: --data-dir DIR or --database URL"),
-            };
+            let url = archive_url(database, data_dir.as_deref())?;
             use ketqua::archive::ActivationStore as _;
             let was_locked = match ketqua::server::Backend::of(&url)? {
                 ketqua::server::Backend::Sqlite => {
@@ -198,11 +190,7 @@ pub async fn run(command: ArchiveCommand) -> anyhow::Result<()> {
             blob_dir,
             pki_dir,
         } => {
-            let url = match (database, &data_dir) {
-                (Some(url), _) => url,
-                (None, Some(dir)) => ketqua::server::default_database_url(dir),
-                (None, None) => bail!("name the archive: --data-dir DIR or --database URL"),
-            };
+            let url = archive_url(database, data_dir.as_deref())?;
             let blob_dir =
                 blob_dir.or_else(|| data_dir.as_deref().map(ketqua::server::default_blob_dir));
             let verifier = read_log_key(&pki_dir.join(package::LOG_KEY_FILE))?;
@@ -230,6 +218,16 @@ pub async fn run(command: ArchiveCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
+    }
+}
+
+/// The database an offline command works on: `--database`, else the embedded one in
+/// `--data-dir`.
+fn archive_url(database: Option<String>, data_dir: Option<&Path>) -> anyhow::Result<String> {
+    match (database, data_dir) {
+        (Some(url), _) => Ok(url),
+        (None, Some(dir)) => Ok(ketqua::server::default_database_url(dir)),
+        (None, None) => bail!("name the archive: --data-dir DIR or --database URL"),
     }
 }
 
