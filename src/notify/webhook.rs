@@ -206,7 +206,12 @@ impl Webhook {
                 }
             }
             tokio::select! {
-                _ = committed.changed() => {}
+                // Without a writer (the archive is closing) the poll alone wakes it.
+                changed = committed.changed() => {
+                    if changed.is_err() {
+                        tokio::time::sleep(IDLE_POLL).await;
+                    }
+                }
                 _ = tokio::time::sleep(IDLE_POLL) => {}
                 _ = stop.changed() => {}
             }

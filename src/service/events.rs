@@ -118,7 +118,12 @@ impl<A: Archive> Service<A> {
                 return Ok(());
             }
             tokio::select! {
-                _ = committed.changed() => {}
+                // Without a writer (the archive is closing) the poll alone wakes it.
+                changed = committed.changed() => {
+                    if changed.is_err() {
+                        tokio::time::sleep(EVENT_POLL).await;
+                    }
+                }
                 _ = tokio::time::sleep(EVENT_POLL) => {}
                 _ = sender.closed() => return Ok(()),
             }
