@@ -11,7 +11,7 @@ use std::future::Future;
 use super::{
     error::{ArchiveError, Result},
     rows::{
-        AuditEntry, Delivery, DeliveryBacklog, DeliveryOutcome, DeliveryState, DossierChange,
+        AuditEntry, Delivery, DeliveryBacklog, DeliveryRound, DeliveryState, DossierChange,
         DossierCounts, DossierRow, FsckReport, LogKind, LogReceipt, NewDocument, NewDossier,
         NewRecord, NewRenewal, RenewalCandidate, RequestMark, SearchQuery, SigningSession,
         StatisticsQuery, StoredChain, StoredCheckpoint, StoredDocument, StoredEvent, StoredRecord,
@@ -214,35 +214,26 @@ pub trait EventStore: Send + Sync {
 /// Delivery of events to webhook subscribers and the message bus, in the database so that
 /// replicas share the work and none sends an event twice in the normal case.
 pub trait DeliveryStore: Send + Sync {
-    /// Plans the next events after the subscriber's cursor (created at `start` if it has none)
-    /// for delivery: up to `limit` of them are read, those `wanted` become pending deliveries
-    /// due at `now_ms`, and the cursor moves past all of them, in one transaction. Returns how
-    /// many events were read (0: the subscriber is up to date).
-    fn plan_deliveries(
+    /// Creates the subscriber's cursor at `start` if it has none (a new subscriber starts
+    /// there; an existing one keeps its place).
+    fn register_subscriber(
         &self,
         subscriber: &str,
         start: i64,
-        wanted: &(dyn Fn(&StoredEvent) -> bool + Sync),
-        now_ms: i64,
-        limit: i64,
-    ) -> impl Future<Output = Result<u64>> + Send;
-
-    /// Claims up to `limit` deliveries that may be attempted now — at most one per dossier, its
-    /// oldest open one — each until `lease_until_ms`, and returns them with their events.
-    fn claim_deliveries(
-        &self,
-        subscriber: &str,
-        now_ms: i64,
-        lease_until_ms: i64,
-        limit: i64,
-    ) -> impl Future<Output = Result<Vec<Delivery>>> + Send;
-
-    /// Records how the attempts at these claimed deliveries ended, in one transaction.
-    fn finish_deliveries(
-        &self,
-        subscriber: &str,
-        outcomes: &[(i64, DeliveryOutcome)],
     ) -> impl Future<Output = Result<()>> + Send;
+
+    /// One round of a subscriber's deliveries, in one transaction (so a replica's delivery
+    /// work takes the database's write lock once per round, not once per step of it):
+    /// records how the attempts of the previous round ended (`finished`); plans the next
+    /// events after the cursor, up to `plan_limit` read, those `wanted` owed from `now_ms`, the
+    /// cursor moved past them only from the value read (so one replica plans each event);
+    /// then claims up to `claim_limit` deliveries that may be attempted now — the oldest open
+    /// one of each dossier only, so a dossier's events go in order — each until
+    /// `lease_until_ms`, and returns them with their events.
+    fn deliveries_round(
+        &self,
+        round: DeliveryRound<'_>,
+    ) -> impl Future<Output = Result<Vec<Delivery>>> + Send;
 
     /// Deliveries for an operator, in event order after `after`.
     fn deliveries(

@@ -31,12 +31,12 @@ pub use contracts::{
 pub use error::{ArchiveError, Result};
 pub use postgres::PgArchive;
 pub use rows::{
-    AuditEntry, Delivery, DeliveryBacklog, DeliveryOutcome, DeliveryState, DossierChange,
-    DossierCounts, DossierRow, Finding, FsckReport, IssuedResult, LogKind, LogReceipt, NewDocument,
-    NewDossier, NewEvent, NewRecord, NewRenewal, NewResult, RenewalCandidate, RequestMark,
-    ResultRevocation, ResultVersions, SearchQuery, SigningSession, StatisticsQuery, StoredChain,
-    StoredCheckpoint, StoredDocument, StoredEvent, StoredRecord, StoredRenewal, StoredRequest,
-    StoredResult,
+    AuditEntry, Delivery, DeliveryBacklog, DeliveryOutcome, DeliveryRound, DeliveryState,
+    DossierChange, DossierCounts, DossierRow, Finding, FsckReport, IssuedResult, LogKind,
+    LogReceipt, NewDocument, NewDossier, NewEvent, NewRecord, NewRenewal, NewResult,
+    RenewalCandidate, RequestMark, ResultRevocation, ResultVersions, SearchQuery, SigningSession,
+    StatisticsQuery, StoredChain, StoredCheckpoint, StoredDocument, StoredEvent, StoredRecord,
+    StoredRenewal, StoredRequest, StoredResult,
 };
 pub use sql::SqlArchive;
 pub use sqlite::{Durability, SqliteArchive};

@@ -1,7 +1,8 @@
-//! Webhook delivery. Each subscriber has one loop per replica: it plans the subscriber's
-//! deliveries from the outbox (a cursor in the database, moved by one replica at a time),
-//! claims the deliveries that may go now — the oldest open one of each dossier, so a dossier's
-//! events arrive in order — under a lease, POSTs them concurrently, and records each outcome.
+//! Webhook delivery. Each subscriber has one loop per replica, in rounds: one transaction
+//! records the previous round's outcomes, plans the subscriber's deliveries from the outbox (a
+//! cursor in the database, moved by one replica at a time) and claims those that may go now —
+//! the oldest open one of each dossier, so a dossier's events arrive in order — under a lease;
+//! then the loop POSTs them concurrently, outside any transaction.
 //! A replica that dies mid-attempt leaves a lease that runs out; another replica then sends
 //! that event again with the same id (at least once; a repeat only around a crash).
 //!
@@ -19,7 +20,7 @@ use super::{
     payload::event_json,
 };
 use crate::{
-    archive::{DeliveryOutcome, DeliveryStore, EventStore, StoredEvent},
+    archive::{DeliveryOutcome, DeliveryRound, DeliveryStore, EventStore, StoredEvent},
     flow::Step,
 };
 
@@ -29,7 +30,7 @@ pub const SIGNATURE_HEADER: &str = "webhook-signature";
 
 /// Deliveries attempted at once per subscriber (each a different dossier).
 const CLAIM_BATCH: i64 = 32;
-/// Events planned per transaction.
+/// Events planned per round.
 const PLAN_BATCH: i64 = 500;
 /// How often an idle loop looks for work committed by other replicas or due for a retry.
 const IDLE_POLL: Duration = Duration::from_millis(250);
@@ -139,9 +140,8 @@ impl Webhook {
             Start::Beginning => 0,
         };
         archive
-            .plan_deliveries(&self.config.name, start, &|_| false, now_ms(), 0)
+            .register_subscriber(&self.config.name, start)
             .await
-            .map(|_| ())
             .map_err(|e| e.to_string())
     }
 
@@ -187,7 +187,8 @@ impl Webhook {
         }
     }
 
-    /// Plans, claims, sends and records until `stop` turns true.
+    /// Rounds until `stop` turns true: each records the previous round's outcomes, plans,
+    /// claims and (outside the transaction) sends.
     async fn run<A: EventStore + DeliveryStore>(
         self: Arc<Self>,
         archive: A,
@@ -195,18 +196,24 @@ impl Webhook {
     ) {
         let mut committed = archive.committed_events();
         let lease = Duration::from_secs(self.config.timeout_seconds) + LEASE_MARGIN;
+        let mut finished = Vec::new();
         while !*stop.borrow() {
             committed.borrow_and_update();
-            match self.round(&archive, lease).await {
-                Ok(true) => continue,
-                Ok(false) => {}
+            match self.round(&archive, lease, &finished, CLAIM_BATCH).await {
+                Ok(outcomes) => {
+                    let busy = !outcomes.is_empty();
+                    finished = outcomes;
+                    if busy {
+                        continue;
+                    }
+                }
+                // The outcomes not recorded yet are kept for the next round.
                 Err(error) => {
                     tracing::warn!(subscriber = %self.config.name, %error, "webhook delivery paused");
                     tokio::time::sleep(ERROR_PAUSE).await;
                 }
             }
             tokio::select! {
-                // Without a writer (the archive is closing) the poll alone wakes it.
                 changed = committed.changed() => {
                     if changed.is_err() {
                         tokio::time::sleep(IDLE_POLL).await;
@@ -216,33 +223,38 @@ impl Webhook {
                 _ = stop.changed() => {}
             }
         }
+        // A clean stop records what was sent, so a restart does not send it again.
+        if !finished.is_empty() {
+            if let Err(error) = self.round(&archive, lease, &finished, 0).await {
+                tracing::warn!(subscriber = %self.config.name, %error, "webhook outcomes not recorded at stop");
+            }
+        }
     }
 
-    /// One round; whether it sent anything (then the next round starts at once).
+    /// One round: records `finished`, claims up to `claim_limit` deliveries and attempts them
+    /// (each a different dossier, at once); their outcomes, for the next round to record.
     async fn round<A: EventStore + DeliveryStore>(
         &self,
         archive: &A,
         lease: Duration,
-    ) -> Result<bool, String> {
+        finished: &[(i64, DeliveryOutcome)],
+        claim_limit: i64,
+    ) -> Result<Vec<(i64, DeliveryOutcome)>, String> {
         let name = &self.config.name;
         let wanted = |event: &StoredEvent| self.wants(event);
-        loop {
-            let planned = archive
-                .plan_deliveries(name, 0, &wanted, now_ms(), PLAN_BATCH)
-                .await
-                .map_err(|e| e.to_string())?;
-            if planned < PLAN_BATCH as u64 {
-                break;
-            }
-        }
         let now = now_ms();
         let claimed = archive
-            .claim_deliveries(name, now, now.saturating_add(millis(lease)), CLAIM_BATCH)
+            .deliveries_round(DeliveryRound {
+                subscriber: name,
+                finished,
+                wanted: &wanted,
+                now_ms: now,
+                lease_until_ms: now.saturating_add(millis(lease)),
+                plan_limit: PLAN_BATCH,
+                claim_limit,
+            })
             .await
             .map_err(|e| e.to_string())?;
-        if claimed.is_empty() {
-            return Ok(false);
-        }
         let attempts = claimed.iter().map(|d| self.attempt(&d.event));
         let results = join_all(attempts).await;
         let mut outcomes = Vec::with_capacity(claimed.len());
@@ -270,11 +282,7 @@ impl Webhook {
                 .increment(1);
             outcomes.push((delivery.event.sequence, outcome));
         }
-        archive
-            .finish_deliveries(name, &outcomes)
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok(true)
+        Ok(outcomes)
     }
 }
 

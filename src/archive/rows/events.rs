@@ -107,7 +107,19 @@ pub struct DeliveryBacklog {
     /// Pending or being sent.
     pub open: i64,
     pub dead: i64,
-    pub delivered: i64,
     /// The newest event planned for the subscriber.
     pub cursor: i64,
+}
+
+/// What one round of a subscriber's deliveries does (`DeliveryStore::deliveries_round`).
+pub struct DeliveryRound<'a> {
+    pub subscriber: &'a str,
+    /// The previous round's attempts: (event sequence, outcome).
+    pub finished: &'a [(i64, DeliveryOutcome)],
+    /// Which events the subscriber receives.
+    pub wanted: &'a (dyn Fn(&StoredEvent) -> bool + Sync),
+    pub now_ms: i64,
+    pub lease_until_ms: i64,
+    pub plan_limit: i64,
+    pub claim_limit: i64,
 }

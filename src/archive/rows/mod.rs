@@ -11,7 +11,7 @@ mod retrieval;
 mod sessions;
 
 pub use events::{
-    Delivery, DeliveryBacklog, DeliveryOutcome, DeliveryState, NewEvent, StoredEvent,
+    Delivery, DeliveryBacklog, DeliveryOutcome, DeliveryRound, DeliveryState, NewEvent, StoredEvent,
 };
 pub use flow::{
     AuditEntry, DossierChange, IssuedResult, NewDocument, NewDossier, NewRecord, NewResult,

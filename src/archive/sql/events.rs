@@ -1,7 +1,8 @@
 //! Events and their deliveries in SQL. Events are written by the group commit (`writer.rs`),
-//! numbered under the log head's lock; here they are read, and webhook deliveries planned,
-//! claimed and finished, each in a transaction of its own that guards against another replica
-//! doing the same (a cursor moved only from the value read, a claim only of an open row).
+//! numbered under the log head's lock; here they are read, and a subscriber's deliveries are
+//! finished, planned and claimed in one transaction a round, each part guarding against
+//! another replica doing the same (a cursor moved only from the value read, a claim only of
+//! an open row).
 
 use super::{
     archive::SqlArchive,
@@ -11,7 +12,7 @@ use super::{
 use crate::archive::{
     contracts::{DeliveryStore, EventStore},
     error::Result,
-    rows::{Delivery, DeliveryBacklog, DeliveryOutcome, DeliveryState, StoredEvent},
+    rows::{Delivery, DeliveryBacklog, DeliveryOutcome, DeliveryRound, DeliveryState, StoredEvent},
 };
 
 impl<D: Dialect> EventStore for SqlArchive<D> {
@@ -34,14 +35,7 @@ impl<D: Dialect> EventStore for SqlArchive<D> {
 }
 
 impl<D: Dialect> DeliveryStore for SqlArchive<D> {
-    async fn plan_deliveries(
-        &self,
-        subscriber: &str,
-        start: i64,
-        wanted: &(dyn Fn(&StoredEvent) -> bool + Sync),
-        now_ms: i64,
-        limit: i64,
-    ) -> Result<u64> {
+    async fn register_subscriber(&self, subscriber: &str, start: i64) -> Result<()> {
         let mut tx = D::begin_write(&self.pool).await?;
         D::execute(
             &mut tx,
@@ -49,96 +43,21 @@ impl<D: Dialect> DeliveryStore for SqlArchive<D> {
             &params![subscriber, start],
         )
         .await?;
-        let cursor: i64 = fetch_one::<D>(&mut tx, q::WEBHOOK_CURSOR, &params![subscriber])
-            .await?
-            .get("sequence")?;
-        let events = fetch_all_as::<D, _>(
-            &mut tx,
-            q::EVENTS_AFTER,
-            &params![cursor, limit],
-            mappers::event,
-        )
-        .await?;
-        let Some(last) = events.last().map(|event| event.sequence) else {
-            tx.commit().await?;
-            return Ok(0);
-        };
-        for event in events.iter().filter(|event| wanted(event)) {
-            let owed = params![subscriber, event.sequence, &event.dossier_code, now_ms];
-            D::execute(&mut tx, q::INSERT_DELIVERY, &owed).await?;
-        }
-        let advance = params![last, subscriber, cursor];
-        if D::execute(&mut tx, q::ADVANCE_WEBHOOK_CURSOR, &advance).await? != 1 {
-            // Another replica planned these events first: its rows stand, ours go.
-            tx.rollback().await?;
-            return Ok(0);
-        }
-        tx.commit().await?;
-        Ok(events.len() as u64)
-    }
-
-    async fn claim_deliveries(
-        &self,
-        subscriber: &str,
-        now_ms: i64,
-        lease_until_ms: i64,
-        limit: i64,
-    ) -> Result<Vec<Delivery>> {
-        let mut tx = D::begin_write(&self.pool).await?;
-        let due = fetch_all_as::<D, _>(
-            &mut tx,
-            q::DUE_DELIVERIES,
-            &params![subscriber, now_ms, limit],
-            mappers::delivery,
-        )
-        .await?;
-        let mut claimed = Vec::with_capacity(due.len());
-        for mut delivery in due {
-            let claim = params![lease_until_ms, subscriber, delivery.event.sequence, now_ms];
-            if D::execute(&mut tx, q::CLAIM_DELIVERY, &claim).await? == 1 {
-                delivery.state = DeliveryState::Sending;
-                delivery.attempts += 1;
-                claimed.push(delivery);
-            }
-        }
-        tx.commit().await?;
-        Ok(claimed)
-    }
-
-    async fn finish_deliveries(
-        &self,
-        subscriber: &str,
-        outcomes: &[(i64, DeliveryOutcome)],
-    ) -> Result<()> {
-        let mut tx = D::begin_write(&self.pool).await?;
-        for (sequence, outcome) in outcomes {
-            let (state, next_attempt_ms, error, delivered_at_ms) = match outcome {
-                DeliveryOutcome::Delivered { at_ms } => {
-                    (DeliveryState::Delivered, 0, "", Some(*at_ms))
-                }
-                DeliveryOutcome::Retry {
-                    next_attempt_ms,
-                    error,
-                } => (
-                    DeliveryState::Pending,
-                    *next_attempt_ms,
-                    error.as_str(),
-                    None,
-                ),
-                DeliveryOutcome::Dead { error } => (DeliveryState::Dead, 0, error.as_str(), None),
-            };
-            let end = params![
-                state.as_str(),
-                next_attempt_ms,
-                error,
-                delivered_at_ms,
-                subscriber,
-                *sequence,
-            ];
-            D::execute(&mut tx, q::FINISH_DELIVERY, &end).await?;
-        }
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn deliveries_round(&self, round: DeliveryRound<'_>) -> Result<Vec<Delivery>> {
+        // Nothing finished, nothing new, nothing due: no write transaction at all.
+        if round.finished.is_empty() && !self.round_has_work(&round).await? {
+            return Ok(Vec::new());
+        }
+        let mut tx = D::begin_write(&self.pool).await?;
+        finish::<D>(&mut tx, round.subscriber, round.finished).await?;
+        plan::<D>(&mut tx, &round).await?;
+        let claimed = claim::<D>(&mut tx, &round).await?;
+        tx.commit().await?;
+        Ok(claimed)
     }
 
     async fn deliveries(
@@ -174,7 +93,6 @@ impl<D: Dialect> DeliveryStore for SqlArchive<D> {
                 cursor: row.get("cursor")?,
                 open: row.get("open")?,
                 dead: row.get("dead")?,
-                delivered: row.get("delivered")?,
             })
         })
         .await
@@ -202,4 +120,114 @@ impl<D: Dialect> DeliveryStore for SqlArchive<D> {
         tx.commit().await?;
         Ok(moved == 1)
     }
+}
+
+impl<D: Dialect> SqlArchive<D> {
+    /// Whether a round would find anything: events after the cursor, or a delivery due. Read
+    /// without a write transaction, so an idle subscriber never takes the write lock.
+    async fn round_has_work(&self, round: &DeliveryRound<'_>) -> Result<bool> {
+        let mut conn = self.connection().await?;
+        let cursor = fetch_optional::<D>(&mut conn, q::WEBHOOK_CURSOR, &params![round.subscriber])
+            .await?
+            .map(|row| row.get("sequence"))
+            .transpose()?
+            .unwrap_or(0);
+        let last: i64 = fetch_one::<D>(&mut conn, q::LAST_EVENT, &[])
+            .await?
+            .get("last")?;
+        if last > cursor {
+            return Ok(true);
+        }
+        let due = params![round.subscriber, round.now_ms, 1i64];
+        Ok(!D::fetch_all(&mut conn, q::DUE_DELIVERIES, &due)
+            .await?
+            .is_empty())
+    }
+}
+
+/// Records how claimed attempts ended.
+async fn finish<D: Dialect>(
+    tx: &mut D::Connection,
+    subscriber: &str,
+    outcomes: &[(i64, DeliveryOutcome)],
+) -> Result<()> {
+    for (sequence, outcome) in outcomes {
+        let (state, next_attempt_ms, error, delivered_at_ms) = match outcome {
+            DeliveryOutcome::Delivered { at_ms } => (DeliveryState::Delivered, 0, "", Some(*at_ms)),
+            DeliveryOutcome::Retry {
+                next_attempt_ms,
+                error,
+            } => (
+                DeliveryState::Pending,
+                *next_attempt_ms,
+                error.as_str(),
+                None,
+            ),
+            DeliveryOutcome::Dead { error } => (DeliveryState::Dead, 0, error.as_str(), None),
+        };
+        let end = params![
+            state.as_str(),
+            next_attempt_ms,
+            error,
+            delivered_at_ms,
+            subscriber,
+            *sequence,
+        ];
+        D::execute(tx, q::FINISH_DELIVERY, &end).await?;
+    }
+    Ok(())
+}
+
+/// Plans the events after the cursor: those wanted become pending deliveries, and the cursor
+/// moves past every event read — unless another replica moved it first, whose rows stand
+/// (`ON CONFLICT DO NOTHING`) while ours are not needed.
+async fn plan<D: Dialect>(tx: &mut D::Connection, round: &DeliveryRound<'_>) -> Result<()> {
+    let subscriber = round.subscriber;
+    D::execute(tx, q::INSERT_WEBHOOK_CURSOR, &params![subscriber, 0i64]).await?;
+    let cursor: i64 = fetch_one::<D>(tx, q::WEBHOOK_CURSOR, &params![subscriber])
+        .await?
+        .get("sequence")?;
+    let page = params![cursor, round.plan_limit];
+    let events = fetch_all_as::<D, _>(tx, q::EVENTS_AFTER, &page, mappers::event).await?;
+    let Some(last) = events.last().map(|event| event.sequence) else {
+        return Ok(());
+    };
+    let advance = params![last, subscriber, cursor];
+    if D::execute(tx, q::ADVANCE_WEBHOOK_CURSOR, &advance).await? != 1 {
+        return Ok(());
+    }
+    for event in events.iter().filter(|event| (round.wanted)(event)) {
+        let owed = params![
+            subscriber,
+            event.sequence,
+            &event.dossier_code,
+            round.now_ms
+        ];
+        D::execute(tx, q::INSERT_DELIVERY, &owed).await?;
+    }
+    Ok(())
+}
+
+/// Claims the deliveries due now, one a dossier, each for one attempt.
+async fn claim<D: Dialect>(
+    tx: &mut D::Connection,
+    round: &DeliveryRound<'_>,
+) -> Result<Vec<Delivery>> {
+    let due = params![round.subscriber, round.now_ms, round.claim_limit];
+    let candidates = fetch_all_as::<D, _>(tx, q::DUE_DELIVERIES, &due, mappers::delivery).await?;
+    let mut claimed = Vec::with_capacity(candidates.len());
+    for mut delivery in candidates {
+        let claim = params![
+            round.lease_until_ms,
+            round.subscriber,
+            delivery.event.sequence,
+            round.now_ms,
+        ];
+        if D::execute(tx, q::CLAIM_DELIVERY, &claim).await? == 1 {
+            delivery.state = DeliveryState::Sending;
+            delivery.attempts += 1;
+            claimed.push(delivery);
+        }
+    }
+    Ok(claimed)
 }

@@ -480,7 +480,7 @@ pub const DUE_DELIVERIES: &str = concat!(
     " FROM webhook_deliveries w
      JOIN events e ON e.sequence = w.sequence
      JOIN dossiers d ON d.code = e.dossier_code
-     WHERE w.subscriber = $1
+     WHERE w.subscriber = $1 AND w.state IN ('pending', 'sending')
        AND ((w.state = 'pending' AND w.next_attempt_ms <= $2)
             OR (w.state = 'sending' AND w.lease_until_ms <= $2))
        AND NOT EXISTS (SELECT 1 FROM webhook_deliveries o
@@ -525,14 +525,15 @@ pub const REPLAY_DELIVERIES: &str = "
     WHERE subscriber = $2 AND (($3 IS NULL AND state = 'dead') OR sequence = $3)
       AND state <> 'sending'";
 
-/// Each subscriber's deliveries by state, with its cursor.
+/// Each subscriber's open and dead deliveries, with its cursor: counted through the indexes of
+/// open rows and of states, never over the delivered history (read every few seconds).
 pub const DELIVERY_BACKLOG: &str = "
     SELECT c.subscriber, c.sequence AS cursor,
-           COALESCE(SUM(CASE WHEN w.state IN ('pending', 'sending') THEN 1 ELSE 0 END), 0) AS open,
-           COALESCE(SUM(CASE WHEN w.state = 'dead' THEN 1 ELSE 0 END), 0) AS dead,
-           COALESCE(SUM(CASE WHEN w.state = 'delivered' THEN 1 ELSE 0 END), 0) AS delivered
-    FROM webhook_cursors c LEFT JOIN webhook_deliveries w ON w.subscriber = c.subscriber
-    GROUP BY c.subscriber, c.sequence ORDER BY c.subscriber";
+           (SELECT COUNT(*) FROM webhook_deliveries w
+            WHERE w.subscriber = c.subscriber AND w.state IN ('pending', 'sending')) AS open,
+           (SELECT COUNT(*) FROM webhook_deliveries w
+            WHERE w.subscriber = c.subscriber AND w.state = 'dead') AS dead
+    FROM webhook_cursors c ORDER BY c.subscriber";
 
 /// `$1` publisher, `$2` where a new publisher starts.
 pub const INSERT_BUS_CURSOR: &str = "

@@ -11,8 +11,8 @@ use ketqua::{
 
 #[derive(Debug, Subcommand)]
 pub enum WebhookCommand {
-    /// Each subscriber's backlog: open (pending or being sent), dead, delivered, and the
-    /// newest event planned for it.
+    /// Each subscriber's backlog: open (pending or being sent), dead, and the newest event
+    /// planned for it.
     Status,
     /// Deliveries, oldest first: all, or one subscriber's, or in one state.
     List {
@@ -55,8 +55,8 @@ async fn on(archive: &impl DeliveryStore, command: WebhookCommand) -> anyhow::Re
             }
             for b in backlogs {
                 println!(
-                    "{}: {} open, {} dead, {} delivered; planned through event {}",
-                    b.subscriber, b.open, b.dead, b.delivered, b.cursor
+                    "{}: {} open, {} dead; planned through event {}",
+                    b.subscriber, b.open, b.dead, b.cursor
                 );
             }
             Ok(())

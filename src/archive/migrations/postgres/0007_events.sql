@@ -49,7 +49,10 @@ CREATE TABLE webhook_deliveries (
     delivered_at_ms BIGINT,
     PRIMARY KEY (subscriber, sequence)
 );
-CREATE INDEX webhook_deliveries_open ON webhook_deliveries (subscriber, state, sequence);
+-- The open deliveries alone, so finding what is due never walks the delivered history.
+CREATE INDEX webhook_deliveries_open ON webhook_deliveries (subscriber, sequence)
+    WHERE state IN ('pending', 'sending');
+CREATE INDEX webhook_deliveries_by_state ON webhook_deliveries (subscriber, state, sequence);
 CREATE INDEX webhook_deliveries_by_dossier ON webhook_deliveries (subscriber, dossier_code, sequence);
 
 -- How far the message-bus publisher has published (acknowledged by the bus).
