@@ -320,6 +320,8 @@ struct Subscriber {
     received: Mutex<Vec<Received>>,
     /// Event ids answered 500 once already.
     failed_once: Mutex<BTreeSet<String>>,
+    /// Until then, every POST is answered 503 (an outage).
+    down_until: Mutex<Option<std::time::Instant>>,
 }
 
 /// An HTTP subscriber on a free port that checks each signature with its own HMAC, and
@@ -349,6 +351,10 @@ async fn start_subscriber(port: u16) -> (Arc<Subscriber>, tokio::task::JoinHandl
                         STANDARD.encode(ring::hmac::sign(&key, &signed).as_ref())
                     );
                     let signature_ok = header("webhook-signature") == expected;
+                    let down = *state.down_until.lock().unwrap();
+                    if down.is_some_and(|until| std::time::Instant::now() < until) {
+                        return axum::http::StatusCode::SERVICE_UNAVAILABLE;
+                    }
                     let number: u64 = id.parse().unwrap_or(0);
                     if number % 3 == 0 && state.failed_once.lock().unwrap().insert(id.clone()) {
                         return axum::http::StatusCode::INTERNAL_SERVER_ERROR;
@@ -713,4 +719,35 @@ async fn replicas_share_the_stream_and_the_deliveries() {
         "each event taken once: {:?}",
         received.iter().map(|r| &r.id).collect::<Vec<_>>()
     );
+}
+
+/// A subscriber back from an outage gets the events that were waiting out their backoff as
+/// soon as one attempt succeeds, not when each backoff ends.
+#[tokio::test]
+async fn a_subscriber_back_from_an_outage_gets_its_backlog_at_once() {
+    let config_dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let config = write_config(config_dir.path(), port, free_port());
+    let (subscriber, _task) = start_subscriber(port).await;
+    let outage = Duration::from_secs(10);
+    *subscriber.down_until.lock().unwrap() = Some(std::time::Instant::now() + outage);
+    let server = Server::start_with(&["--config", &config]);
+    let mut client = server.dossiers().await;
+    // Two events now: attempted at 0, 1, 3 and 7 s, all refused; next due at 15 s.
+    receive_and_refuse(&mut client).await;
+    tokio::time::sleep(outage + Duration::from_millis(500)).await;
+    assert!(
+        subscriber.received.lock().unwrap().is_empty(),
+        "nothing got through"
+    );
+    let back = std::time::Instant::now();
+    // A new dossier's first attempt succeeds: the waiting ones follow within a round or two.
+    receive_and_refuse(&mut client).await;
+    let received = wait_for(&[&subscriber], 4).await;
+    assert!(
+        back.elapsed() < Duration::from_secs(3),
+        "the backlog took {:?} after the subscriber answered",
+        back.elapsed()
+    );
+    assert_delivered(&received, &watch_all(&mut client, 0).await);
 }

@@ -53,7 +53,7 @@ impl<D: Dialect> DeliveryStore for SqlArchive<D> {
             return Ok(Vec::new());
         }
         let mut tx = D::begin_write(&self.pool).await?;
-        finish::<D>(&mut tx, round.subscriber, round.finished).await?;
+        finish::<D>(&mut tx, round.subscriber, round.finished, round.now_ms).await?;
         plan::<D>(&mut tx, &round).await?;
         let claimed = claim::<D>(&mut tx, &round).await?;
         tx.commit().await?;
@@ -145,12 +145,17 @@ impl<D: Dialect> SqlArchive<D> {
     }
 }
 
-/// Records how claimed attempts ended.
+/// Records how claimed attempts ended; if any was delivered, the subscriber is up, and what
+/// waits out a backoff is due at once.
 async fn finish<D: Dialect>(
     tx: &mut D::Connection,
     subscriber: &str,
     outcomes: &[(i64, DeliveryOutcome)],
+    now_ms: i64,
 ) -> Result<()> {
+    let answered = outcomes
+        .iter()
+        .any(|(_, outcome)| matches!(outcome, DeliveryOutcome::Delivered { .. }));
     for (sequence, outcome) in outcomes {
         let (state, next_attempt_ms, error, delivered_at_ms) = match outcome {
             DeliveryOutcome::Delivered { at_ms } => (DeliveryState::Delivered, 0, "", Some(*at_ms)),
@@ -174,6 +179,9 @@ async fn finish<D: Dialect>(
             *sequence,
         ];
         D::execute(tx, q::FINISH_DELIVERY, &end).await?;
+    }
+    if answered {
+        D::execute(tx, q::EXPEDITE_RETRIES, &params![now_ms, subscriber]).await?;
     }
     Ok(())
 }

@@ -504,6 +504,15 @@ pub const FINISH_DELIVERY: &str = "
            delivered_at_ms = $4, lease_until_ms = 0
     WHERE subscriber = $5 AND sequence = $6 AND state = 'sending'";
 
+/// `$1` now, `$2` subscriber: the subscriber answered again, so the deliveries waiting out a
+/// backoff are due now instead of after it (a subscriber back from an outage gets its backlog
+/// at once, not over the next hour). The redundant `IN` lets SQLite use the partial index of
+/// open deliveries (it matches an index's `WHERE` by its terms).
+pub const EXPEDITE_RETRIES: &str = "
+    UPDATE webhook_deliveries SET next_attempt_ms = $1
+    WHERE subscriber = $2 AND state IN ('pending', 'sending') AND state = 'pending'
+      AND attempts > 0 AND next_attempt_ms > $1";
+
 /// `$1` subscriber or NULL, `$2` state or NULL, `$3` after this sequence, `$4` limit: the
 /// deliveries an operator lists.
 pub const LIST_DELIVERIES: &str = concat!(
