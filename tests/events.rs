@@ -257,6 +257,23 @@ async fn the_channel_and_contact_reach_subscribers_but_no_public_page() {
     assert_eq!(contact.email, "an.nguyen@example.vn");
     let dossier = get_dossier(&mut client, &code).await;
     assert_eq!(dossier.channel, pb::Channel::Online as i32);
+    assert_eq!(
+        dossier.contact.as_ref().map(|c| c.phone.as_str()),
+        Some("0912345678")
+    );
+    // Search tells the channel too (what an independent count of the online share needs).
+    let mut archive = ketqua::proto::v1::archive_client::ArchiveClient::new(server.channel().await);
+    let mut hits = archive
+        .search(pb::SearchRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    let hit = hits.message().await.unwrap().expect("a hit");
+    assert_eq!(
+        (hit.dossier_code.as_str(), hit.channel),
+        (code.as_str(), pb::Channel::Online as i32)
+    );
+    assert_eq!(hit.finished_on, "", "in progress");
     // A dossier received without a channel came to the desk, with no contact.
     let plain = client
         .receive(receive_request(JUDICIAL_RECORD, RECEIVER))

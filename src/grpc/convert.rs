@@ -394,6 +394,8 @@ pub(super) fn search_hits(page: SearchPage) -> Vec<pb::SearchHit> {
                 applicant_id: row.applicant_id,
                 received_on: row.received_on,
                 due_date: row.due_date,
+                finished_on: row.finished_on.unwrap_or_default(),
+                channel: channel_to_proto(&row.channel),
                 metadata: result
                     .as_ref()
                     .map(|r| metadata(ResultMetadata::from_json(&r.metadata))),
