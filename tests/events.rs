@@ -607,6 +607,10 @@ async fn a_bad_webhook_configuration_stops_the_server_with_its_reason() {
             "name = \"a\"\nurl = \"http://x\"\nsecret = \"0123456789abcdef\"\nsteps = [\"dance\"]",
             "unknown step",
         ),
+        (
+            "name = \"a\"\nurl = \"http://x\"\nsecret = \"0123456789abcdef\"\ndepartments = [\"nowhere\"]",
+            "not in the catalog",
+        ),
     ] {
         std::fs::write(&path, format!("[[webhook]]\n{config}\n")).unwrap();
         let (ok, out) = run_ketqua(&[

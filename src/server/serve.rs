@@ -151,6 +151,18 @@ async fn run<A: Archive + Clone>(
     let root_pem = std::fs::read_to_string(settings.pki_dir.join("root.pem"))
         .with_context(|| format!("reading {}", settings.pki_dir.join("root.pem").display()))?;
     let outbox = archive.clone();
+    for hook in &settings.webhooks {
+        if let Some(unknown) = hook
+            .departments
+            .iter()
+            .find(|d| catalog.department(d).is_none())
+        {
+            anyhow::bail!(
+                "webhook {:?}: department {unknown:?} is not in the catalog",
+                hook.name
+            );
+        }
+    }
     let webhooks = settings
         .webhooks
         .iter()
