@@ -750,6 +750,12 @@ async fn a_subscriber_back_from_an_outage_gets_its_backlog_at_once() {
     let port = free_port();
     let config = write_config(config_dir.path(), port, free_port());
     let (subscriber, _task) = start_subscriber(port).await;
+    // Only the outage refuses here: events 3 and 6 count as refused once already.
+    subscriber
+        .failed_once
+        .lock()
+        .unwrap()
+        .extend(["3".to_owned(), "6".to_owned()]);
     let outage = Duration::from_secs(10);
     *subscriber.down_until.lock().unwrap() = Some(std::time::Instant::now() + outage);
     let server = Server::start_with(&["--config", &config]);

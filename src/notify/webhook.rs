@@ -36,6 +36,8 @@ const PLAN_BATCH: i64 = 500;
 const IDLE_POLL: Duration = Duration::from_millis(250);
 /// How long after its timeout a claimed attempt is given before another replica may take it.
 const LEASE_MARGIN: Duration = Duration::from_secs(30);
+/// How much of a subscriber's answer is read (its body means nothing to us).
+const MAX_ANSWER_BYTES: usize = 64 * 1024;
 /// After a database error, the loop waits this long before trying again.
 const ERROR_PAUSE: Duration = Duration::from_secs(1);
 
@@ -151,7 +153,7 @@ impl Webhook {
         let body = serde_json::to_vec(&event_json(event)).map_err(|e| e.to_string())?;
         let timestamp = now_ms().div_euclid(1000);
         let signature = signature(&self.secret, &id, timestamp, &body);
-        let response = self
+        let mut response = self
             .client
             .post(&self.config.url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -163,6 +165,15 @@ impl Webhook {
             .await
             .map_err(|e| format!("{e}"))?;
         let status = response.status();
+        // Read what the subscriber answered (up to a bound, the rest is not waited for), so
+        // the connection goes back to the pool: over TLS a new one costs a handshake.
+        let mut unread = MAX_ANSWER_BYTES;
+        while let Ok(Some(chunk)) = response.chunk().await {
+            match unread.checked_sub(chunk.len()) {
+                Some(left) => unread = left,
+                None => break,
+            }
+        }
         if status.is_success() {
             Ok(())
         } else {
