@@ -256,8 +256,16 @@ pub trait DeliveryStore: Send + Sync {
     /// Every subscriber's backlog.
     fn delivery_backlog(&self) -> impl Future<Output = Result<Vec<DeliveryBacklog>>> + Send;
 
-    /// How far a bus publisher has published (created at `start` if it has none).
-    fn bus_cursor(&self, publisher: &str, start: i64) -> impl Future<Output = Result<i64>> + Send;
+    /// Creates a bus publisher's cursor at `start` if it has none (see `register_subscriber`).
+    fn register_publisher(
+        &self,
+        publisher: &str,
+        start: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// How far a bus publisher has published; `None` if it was never registered. A read: the
+    /// publisher asks every round.
+    fn bus_cursor(&self, publisher: &str) -> impl Future<Output = Result<Option<i64>>> + Send;
 
     /// Moves a publisher's cursor from `from` to `to`; false if another replica moved it.
     fn advance_bus_cursor(

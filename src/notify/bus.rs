@@ -9,10 +9,7 @@ use std::time::Duration;
 use async_nats::jetstream;
 use tokio::sync::watch;
 
-use super::{
-    config::{BusConfig, Start},
-    payload::event_json,
-};
+use super::{config::BusConfig, payload::event_json};
 use crate::archive::{DeliveryStore, EventStore, StoredEvent};
 
 /// Events published per round (their acknowledgements awaited together).
@@ -83,14 +80,10 @@ impl BusPublisher {
 
     /// Creates the publisher's cursor if it has none (see `Webhook::register`).
     pub async fn register<A: EventStore + DeliveryStore>(&self, archive: &A) -> Result<(), String> {
-        let start = match self.config.start {
-            Start::Now => archive.last_event().await.map_err(|e| e.to_string())?,
-            Start::Beginning => 0,
-        };
+        let start = self.config.start.position(archive).await?;
         archive
-            .bus_cursor(&self.cursor_name(), start)
+            .register_publisher(&self.cursor_name(), start)
             .await
-            .map(|_| ())
             .map_err(|e| e.to_string())
     }
 
@@ -123,9 +116,10 @@ impl BusPublisher {
     ) -> Result<usize, String> {
         let name = self.cursor_name();
         let cursor = archive
-            .bus_cursor(&name, 0)
+            .bus_cursor(&name)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("the publisher {name} was not registered"))?;
         let events = archive
             .events_after(cursor, BATCH)
             .await

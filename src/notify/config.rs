@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use base64::{engine::general_purpose::STANDARD, Engine as _};
 use serde::Deserialize;
 
+use crate::archive::EventStore;
+
 /// Where a new subscriber or publisher starts the first time it runs (later runs continue
 /// from where they stopped, as recorded in the database).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -16,6 +18,16 @@ pub enum Start {
     Now,
     /// With the first event the archive holds.
     Beginning,
+}
+
+impl Start {
+    /// The event number a new subscriber or publisher starts after.
+    pub(super) async fn position<A: EventStore>(self, archive: &A) -> Result<i64, String> {
+        match self {
+            Start::Now => archive.last_event().await.map_err(|e| e.to_string()),
+            Start::Beginning => Ok(0),
+        }
+    }
 }
 
 /// One webhook subscriber.

@@ -16,7 +16,7 @@ use futures_util::future::join_all;
 use tokio::sync::watch;
 
 use super::{
-    config::{Start, WebhookConfig, WebhookSecret},
+    config::{WebhookConfig, WebhookSecret},
     payload::event_json,
 };
 use crate::{
@@ -137,10 +137,7 @@ impl Webhook {
     /// Creates the subscriber's cursor if it has none, at the newest event for `Start::Now`:
     /// called before the server accepts steps, so "now" misses nothing committed after it.
     pub async fn register<A: EventStore + DeliveryStore>(&self, archive: &A) -> Result<(), String> {
-        let start = match self.config.start {
-            Start::Now => archive.last_event().await.map_err(|e| e.to_string())?,
-            Start::Beginning => 0,
-        };
+        let start = self.config.start.position(archive).await?;
         archive
             .register_subscriber(&self.config.name, start)
             .await

@@ -98,15 +98,19 @@ impl<D: Dialect> DeliveryStore for SqlArchive<D> {
         .await
     }
 
-    async fn bus_cursor(&self, publisher: &str, start: i64) -> Result<i64> {
+    async fn register_publisher(&self, publisher: &str, start: i64) -> Result<()> {
         let mut tx = D::begin_write(&self.pool).await?;
         D::execute(&mut tx, q::INSERT_BUS_CURSOR, &params![publisher, start]).await?;
-        let cursor = fetch_optional::<D>(&mut tx, q::BUS_CURSOR, &params![publisher]).await?;
         tx.commit().await?;
-        match cursor {
-            Some(row) => row.get("sequence"),
-            None => Ok(start),
-        }
+        Ok(())
+    }
+
+    async fn bus_cursor(&self, publisher: &str) -> Result<Option<i64>> {
+        let mut conn = self.connection().await?;
+        fetch_optional::<D>(&mut conn, q::BUS_CURSOR, &params![publisher])
+            .await?
+            .map(|row| row.get("sequence"))
+            .transpose()
     }
 
     async fn advance_bus_cursor(&self, publisher: &str, from: i64, to: i64) -> Result<bool> {
@@ -127,11 +131,14 @@ impl<D: Dialect> SqlArchive<D> {
     /// without a write transaction, so an idle subscriber never takes the write lock.
     async fn round_has_work(&self, round: &DeliveryRound<'_>) -> Result<bool> {
         let mut conn = self.connection().await?;
-        let cursor = fetch_optional::<D>(&mut conn, q::WEBHOOK_CURSOR, &params![round.subscriber])
-            .await?
-            .map(|row| row.get("sequence"))
-            .transpose()?
-            .unwrap_or(0);
+        let Some(cursor): Option<i64> =
+            fetch_optional::<D>(&mut conn, q::WEBHOOK_CURSOR, &params![round.subscriber])
+                .await?
+                .map(|row| row.get("sequence"))
+                .transpose()?
+        else {
+            return Ok(false);
+        };
         let last: i64 = fetch_one::<D>(&mut conn, q::LAST_EVENT, &[])
             .await?
             .get("last")?;
@@ -191,10 +198,16 @@ async fn finish<D: Dialect>(
 /// (`ON CONFLICT DO NOTHING`) while ours are not needed.
 async fn plan<D: Dialect>(tx: &mut D::Connection, round: &DeliveryRound<'_>) -> Result<()> {
     let subscriber = round.subscriber;
-    D::execute(tx, q::INSERT_WEBHOOK_CURSOR, &params![subscriber, 0i64]).await?;
-    let cursor: i64 = fetch_one::<D>(tx, q::WEBHOOK_CURSOR, &params![subscriber])
-        .await?
-        .get("sequence")?;
+    // A subscriber is registered (its cursor created where it starts) before it runs; one that
+    // was not has no place to start from, and is not guessed one.
+    let Some(cursor): Option<i64> =
+        fetch_optional::<D>(tx, q::WEBHOOK_CURSOR, &params![subscriber])
+            .await?
+            .map(|row| row.get("sequence"))
+            .transpose()?
+    else {
+        return Ok(());
+    };
     let page = params![cursor, round.plan_limit];
     let events = fetch_all_as::<D, _>(tx, q::EVENTS_AFTER, &page, mappers::event).await?;
     let Some(last) = events.last().map(|event| event.sequence) else {
