@@ -131,6 +131,14 @@ async fn the_outbox_holds_every_change_and_watch_resumes_anywhere(backend: Backe
         );
         assert_eq!(event.national_status, 10);
     }
+    // Sign names the result it signed; a step that touches no result names none.
+    for event in &events {
+        let expected = match pb::Step::try_from(event.step) {
+            Ok(pb::Step::Sign | pb::Step::Return) => vec![format!("{}-KQ1", event.dossier_code)],
+            _ => Vec::new(),
+        };
+        assert_eq!(event.result_codes, expected, "event {}", event.sequence);
+    }
     // Resumed from any cursor: exactly the events after it.
     for after in [1u64, 4, 9, 16, 17, 40] {
         let resumed = watch_all(&mut client, after).await;

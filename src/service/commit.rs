@@ -122,20 +122,6 @@ impl<A: Archive> Service<A> {
             department: row.department.clone(),
             procedure_code: row.procedure_code.clone(),
             national_status: i64::from(state.national_status()),
-            result_codes: if !result_codes.is_empty() {
-                result_codes.clone()
-            } else if !change.results.is_empty() {
-                change
-                    .results
-                    .iter()
-                    .map(|r| r.result_code.clone())
-                    .collect()
-            } else {
-                (!result_code.is_empty())
-                    .then(|| result_code.clone())
-                    .into_iter()
-                    .collect()
-            },
         };
         let sequence = row.record_count + 1;
         let issued: Vec<IssuedForm> = forms

@@ -154,7 +154,6 @@ impl<A: Archive> Service<A> {
                 department: procedure.department.clone(),
                 procedure_code: procedure.code.to_string(),
                 national_status: i64::from(state.national_status()),
-                result_codes: Vec::new(),
             },
         };
         let request = RequestMark {

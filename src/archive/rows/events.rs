@@ -1,17 +1,16 @@
 //! Events (the outbox every state change writes in its own transaction) and their delivery
 //! to webhook subscribers and the message bus.
 
-/// What a state change announces beyond the record itself, from the service (which knows the
-/// dossier). The archive adds the dossier code, the record's sequence, step, hash and time,
-/// the state after it, and the event's number.
+/// What a state change announces beyond what the archive is given anyway, from the service
+/// (which knows the dossier). The archive adds the dossier code, the record's sequence, step,
+/// hash and time, the state after it, the result codes the change signs, issues or revokes,
+/// and the event's number.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NewEvent {
     pub department: String,
     pub procedure_code: String,
     /// The national public service portal's status after the step.
     pub national_status: i64,
-    /// The result codes the step signed or issued.
-    pub result_codes: Vec<String>,
 }
 
 /// One event as stored, with what the dossier row adds to it.

@@ -180,8 +180,34 @@ struct Done {
     at_ms: i64,
     /// Its leaves in the log: the step record first, then an issued result; or a form.
     leaves: Vec<(LogKind, [u8; 32])>,
-    /// The state change it announces (none for an attached form), and the state after it.
-    event: Option<(NewEvent, String)>,
+    /// The state change it announces (none for an attached form).
+    event: Option<Announced>,
+}
+
+/// An event as the writer completes it.
+struct Announced {
+    event: NewEvent,
+    /// The state after the step.
+    state: String,
+    /// The results the step signed, issued or revoked.
+    result_codes: String,
+}
+
+impl Announced {
+    fn of(event: NewEvent, change: &DossierChange) -> Announced {
+        let codes: Vec<&str> = change
+            .results
+            .iter()
+            .map(|r| r.result_code.as_str())
+            .chain(change.issue_results.iter().map(|r| r.result_code.as_str()))
+            .chain(change.revoke_result.iter().map(|r| r.result_code.as_str()))
+            .collect();
+        Announced {
+            event,
+            state: change.state.clone(),
+            result_codes: codes.join(","),
+        }
+    }
 }
 
 impl Done {
@@ -189,15 +215,14 @@ impl Done {
         code: DossierCode,
         record: NewRecord,
         leaves: Vec<(LogKind, [u8; 32])>,
-        event: NewEvent,
-        state: String,
+        event: Announced,
     ) -> Done {
         Done {
             code,
             at_ms: record.time_ms,
             record: Some(record),
             leaves,
-            event: Some((event, state)),
+            event: Some(event),
         }
     }
 }
@@ -294,24 +319,24 @@ async fn commit_writes<D: Dialect>(
 async fn insert_events<D: Dialect>(tx: &mut D::Connection, done: &[&Done]) -> Result<i64> {
     let mut last: i64 = fetch_one::<D>(tx, q::LAST_EVENT, &[]).await?.get("last")?;
     for write in done {
-        let (Some((event, state)), Some(record)) = (&write.event, &write.record) else {
+        let (Some(announced), Some(record)) = (&write.event, &write.record) else {
             continue;
         };
         last += 1;
         let code = write.code.to_string();
-        let result_codes = event.result_codes.join(",");
+        let event = &announced.event;
         let row = params![
             last,
             &code,
             record.sequence,
             &record.step,
-            state,
+            &announced.state,
             event.national_status,
             &event.department,
             &event.procedure_code,
             record.time_ms,
             &record.record_sha256,
-            &result_codes,
+            &announced.result_codes,
         ];
         D::execute(tx, q::INSERT_EVENT, &row).await?;
     }
@@ -395,7 +420,12 @@ async fn apply<D: Dialect>(
             audit.dossier_code = Some(code_text);
             insert_audit::<D>(tx, &audit).await?;
             let leaves = vec![(LogKind::StepRecord, record.record_sha256)];
-            Ok(Done::of_record(code, record, leaves, new.event, new.state))
+            let announced = Announced {
+                event: new.event,
+                state: new.state,
+                result_codes: String::new(),
+            };
+            Ok(Done::of_record(code, record, leaves, announced))
         }
         Write::Attach {
             code,
@@ -452,8 +482,8 @@ async fn apply<D: Dialect>(
             for issued in &change.issue_results {
                 leaves.push((LogKind::IssuedResult, issued.sha256));
             }
-            let DossierChange { event, state, .. } = *change;
-            Ok(Done::of_record(code, record, leaves, event, state))
+            let announced = Announced::of(change.event.clone(), &change);
+            Ok(Done::of_record(code, record, leaves, announced))
         }
     }
 }
