@@ -8,7 +8,10 @@ use ketqua::proto::v1::{
 };
 use serde_json::json;
 
-use crate::remote::{status_error, Remote};
+use crate::{
+    remote::{status_error, Remote},
+    show::{state_name, step_name},
+};
 
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
@@ -172,16 +175,8 @@ fn stats_json(s: &pb::StatisticsReport) -> serde_json::Value {
 }
 
 fn event_line(e: &pb::Event, json_wanted: bool) -> String {
-    let step = pb::Step::try_from(e.step)
-        .map(|s| s.as_str_name().trim_start_matches("STEP_").to_lowercase())
-        .unwrap_or_default();
-    let state = pb::DossierState::try_from(e.state)
-        .map(|s| {
-            s.as_str_name()
-                .trim_start_matches("DOSSIER_STATE_")
-                .to_lowercase()
-        })
-        .unwrap_or_default();
+    let step = step_name(e.step);
+    let state = state_name(e.state);
     if json_wanted {
         return json!({
             "sequence": e.sequence,
