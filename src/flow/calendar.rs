@@ -184,6 +184,18 @@ pub fn vietnam_date(t: OffsetDateTime) -> Date {
     }
 }
 
+/// Unix milliseconds as RFC 3339 in UTC, as machines read times (APIs, packages, events);
+/// empty outside the representable range.
+pub fn rfc3339_millis(ms: i64) -> String {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
 /// Instant `t` on Vietnam's wall clock, `dd/mm/yyyy hh:mm:ss`: how signing times are shown on
 /// signature stamps and on the verification page (each names the offset in its own words). At
 /// the very ends of the supported time range, where Vietnam time is not representable, `t` is

@@ -18,8 +18,8 @@ mod tests;
 mod vocabulary;
 
 pub use calendar::{
-    timeliness, vietnam_date, vietnam_time, CalendarError, Timeliness, WorkingCalendar,
-    MAX_PROCESSING_DAYS, VIETNAM,
+    rfc3339_millis, timeliness, vietnam_date, vietnam_time, CalendarError, Timeliness,
+    WorkingCalendar, MAX_PROCESSING_DAYS, VIETNAM,
 };
 pub use catalog::{Catalog, CatalogError, Department, Procedure};
 pub use codes::{AgencyCode, CodeError, CodeKind, DossierCode, ProcedureCode, ResultCode};

@@ -413,3 +413,13 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn machine_times_are_rfc3339_in_utc() {
+    assert_eq!(super::rfc3339_millis(0), "1970-01-01T00:00:00Z");
+    assert_eq!(
+        super::rfc3339_millis(1_796_526_765_123),
+        "2026-12-06T03:12:45.123Z"
+    );
+    assert_eq!(super::rfc3339_millis(i64::MAX), "");
+}

@@ -8,14 +8,15 @@ use tonic::{Request, Response, Status};
 use super::{
     callers::caller_of,
     convert::{
-        checkpoint, dossier, form_document, metadata, millis_rfc3339, receipt, renewal_progress,
-        rfc3339, search_hits, search_input, statistics,
+        checkpoint, dossier, form_document, metadata, receipt, renewal_progress, rfc3339,
+        search_hits, search_input, statistics,
     },
     status::{max_message_bytes, reply, to_status},
     streams::forward,
 };
 use crate::{
     archive::Archive,
+    flow::rfc3339_millis,
     proto::v1::{
         self as pb,
         archive_server::{Archive as ArchiveRpc, ArchiveServer},
@@ -95,7 +96,7 @@ impl<A: Archive> ArchiveRpc for ArchiveApi<A> {
             results: results
                 .into_iter()
                 .map(|r| pb::ReusableResult {
-                    issued_at: r.issued_at_ms.map(millis_rfc3339).unwrap_or_default(),
+                    issued_at: r.issued_at_ms.map(rfc3339_millis).unwrap_or_default(),
                     metadata: Some(metadata(ResultMetadata::from_json(&r.metadata))),
                     result_code: r.result_code,
                     dossier_code: r.dossier_code,

@@ -304,12 +304,6 @@ pub(super) fn renewal_progress(p: RenewalProgress, tsa_expires_at: &str) -> pb::
     }
 }
 
-pub(super) fn millis_rfc3339(ms: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .map(rfc3339)
-        .unwrap_or_default()
-}
-
 pub(super) fn rfc3339(t: time::OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()

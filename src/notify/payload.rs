@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::archive::StoredEvent;
+use crate::{archive::StoredEvent, flow::rfc3339_millis};
 
 /// `type` is `dossier.<step>`, e.g. `dossier.receive`.
 pub const EVENT_TYPE_PREFIX: &str = "dossier.";
@@ -11,13 +11,7 @@ pub const EVENT_TYPE_PREFIX: &str = "dossier.";
 /// The event's body. `id` is its sequence number, in decimal: the same on every attempt and
 /// on every replica, so a subscriber drops a repeat by it.
 pub fn event_json(event: &StoredEvent) -> Value {
-    let time = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(event.at_ms) * 1_000_000)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default();
+    let time = rfc3339_millis(event.at_ms);
     let contact = (event.contact_phone.is_some() || event.contact_email.is_some()).then(|| {
         json!({
             "phone": event.contact_phone,

@@ -384,7 +384,7 @@ impl<A: Archive> Service<A> {
                     file,
                     sha256: hex::encode(&renewal.sha256),
                     previous_sha256: hex::encode(&renewal.previous_sha256),
-                    renewed_at: super::renewal::millis_rfc3339(renewal.renewed_at_ms),
+                    renewed_at: crate::flow::rfc3339_millis(renewal.renewed_at_ms),
                     proof,
                 });
             }

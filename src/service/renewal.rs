@@ -113,10 +113,6 @@ fn rfc3339(t: OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
-pub(super) fn millis_rfc3339(ms: i64) -> String {
-    from_millis(ms).map(rfc3339).unwrap_or_default()
-}
-
 /// When the newest valid timestamp of a verified document stops being provable: its TSA
 /// certificate's expiry. `None` when the document has no valid timestamp at all.
 fn newest_timestamp_expiry(report: &verify::Report) -> Option<OffsetDateTime> {
