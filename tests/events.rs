@@ -187,6 +187,17 @@ async fn the_outbox_holds_every_change_and_watch_resumes_anywhere(backend: Backe
         .unwrap()
         .unwrap();
     assert_eq!((next.sequence, next.dossier_code), (last + 1, code));
+    // A cursor no event can have is refused, audited, and changes nothing.
+    let mut watcher = client.clone();
+    refused_without_trace!(
+        server,
+        "a cursor beyond any event number",
+        Code::InvalidArgument,
+        watcher.watch(pb::WatchRequest {
+            after_sequence: u64::MAX,
+            ..Default::default()
+        })
+    );
     // A bad step name is refused before anything is streamed.
     let status = client
         .watch(pb::WatchRequest {

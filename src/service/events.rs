@@ -63,22 +63,17 @@ impl<A: Archive> Service<A> {
         caller: &Caller,
         input: WatchInput,
     ) -> Result<mpsc::Receiver<Result<StoredEvent, Error>>, Error> {
+        // The start of the stream is the call that is audited (what follows is its answer).
         let call = self.call(caller, "Watch");
-        let filter = match watch_filter(caller, &input) {
-            Ok(filter) => filter,
-            Err(error) => {
-                let entry = call.audit(error.kind(), error.to_string());
-                if let Err(audit_error) = self.archive.record_audit(&entry).await {
-                    tracing::error!(%audit_error, "could not write the audit line of a watch");
-                }
-                return Err(error);
-            }
-        };
-        let after = i64::try_from(input.after).map_err(|_| {
-            Error::InvalidArgument(format!("after_sequence {} is too large", input.after))
-        })?;
-        let entry = call.audit("ok", format!("watching after event {after}"));
-        self.archive.record_audit(&entry).await?;
+        let (filter, after) = self
+            .audited_read(&call, async {
+                let filter = watch_filter(caller, &input)?;
+                let after = i64::try_from(input.after).map_err(|_| {
+                    Error::InvalidArgument(format!("after_sequence {} is too large", input.after))
+                })?;
+                Ok((filter, after))
+            })
+            .await?;
         let (sender, receiver) = mpsc::channel(FEED_BUFFER);
         let service = Arc::clone(self);
         tokio::spawn(async move {

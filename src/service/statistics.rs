@@ -82,15 +82,8 @@ impl<A: Archive> Service<A> {
         input: &StatisticsInput,
     ) -> Result<StatisticsView, Error> {
         let call = self.call(caller, "Statistics");
-        let result = self.statistics_inner(&call, input).await;
-        let entry = match &result {
-            Ok(view) => call.audit("ok", format!("{} to {}", view.from, view.to)),
-            Err(error) => call.audit(error.kind(), error.to_string()),
-        };
-        if let Err(audit_error) = self.archive.record_audit(&entry).await {
-            tracing::error!(%audit_error, "could not write the audit line of a statistics call");
-        }
-        result
+        self.audited_read(&call, self.statistics_inner(&call, input))
+            .await
     }
 
     async fn statistics_inner(
