@@ -632,20 +632,38 @@ async fn a_bad_webhook_configuration_stops_the_server_with_its_reason() {
         ),
     ] {
         std::fs::write(&path, format!("[[webhook]]\n{config}\n")).unwrap();
-        let (ok, out) = run_ketqua(&[
-            "serve",
-            "--insecure",
-            "--config",
-            &path.display().to_string(),
-            "--data-dir",
-            &dir.path().join("data").display().to_string(),
-            "--pki-dir",
-            &dir.path().join("pki").display().to_string(),
-            "--grpc-addr",
-            "127.0.0.1:0",
-            "--http-addr",
-            "127.0.0.1:0",
-        ]);
+        // A configuration wrongly accepted would serve for ever: the test gives it a minute.
+        let mut child = std::process::Command::new(BIN)
+            .arg("serve")
+            .arg("--insecure")
+            .arg("--config")
+            .arg(&path)
+            .arg("--data-dir")
+            .arg(dir.path().join("data"))
+            .arg("--pki-dir")
+            .arg(dir.path().join("pki"))
+            .args(["--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0"])
+            .env("KETQUA_LOG", "error")
+            .env_remove("KETQUA_CONFIG")
+            .env_remove("KETQUA_DATABASE_URL")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if started.elapsed() > Duration::from_secs(60) {
+                let _ = child.kill();
+                panic!("{config}: serve accepted the configuration and kept running");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let mut out = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut out).unwrap();
+        let ok = status.success();
         assert!(!ok, "{config}: {out}");
         assert!(out.contains(reason), "{config}: {out}");
     }
