@@ -633,19 +633,9 @@ async fn a_bad_webhook_configuration_stops_the_server_with_its_reason() {
     ] {
         std::fs::write(&path, format!("[[webhook]]\n{config}\n")).unwrap();
         // A configuration wrongly accepted would serve for ever: the test gives it a minute.
-        let mut child = std::process::Command::new(BIN)
-            .arg("serve")
-            .arg("--insecure")
+        let mut child = serve_command(dir.path())
             .arg("--config")
             .arg(&path)
-            .arg("--data-dir")
-            .arg(dir.path().join("data"))
-            .arg("--pki-dir")
-            .arg(dir.path().join("pki"))
-            .args(["--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0"])
-            .env("KETQUA_LOG", "error")
-            .env_remove("KETQUA_CONFIG")
-            .env_remove("KETQUA_DATABASE_URL")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
             .spawn()

@@ -6,7 +6,7 @@ mod common;
 
 use std::{
     io::{BufRead, BufReader},
-    process::{Command, Stdio},
+    process::Stdio,
 };
 
 use common::*;
@@ -17,23 +17,9 @@ async fn each_line_of_a_call_names_its_request_and_dossier() {
     let dir = tempfile::tempdir().unwrap();
     init_pki_without_activation(dir.path());
     let log = dir.path().join("server.log");
-    let mut child = Command::new(BIN)
-        .args([
-            "serve",
-            "--insecure",
-            "--grpc-addr",
-            "127.0.0.1:0",
-            "--http-addr",
-            "127.0.0.1:0",
-        ])
-        .arg("--data-dir")
-        .arg(dir.path().join("data"))
-        .arg("--pki-dir")
-        .arg(dir.path().join("pki"))
+    let mut child = serve_command(dir.path())
         .env("KETQUA_LOG", "info")
         .env("KETQUA_LOG_FORMAT", "json")
-        .env_remove("KETQUA_CONFIG")
-        .env_remove("KETQUA_DATABASE_URL")
         .stdout(Stdio::piped())
         .stderr(std::fs::File::create(&log).unwrap())
         .spawn()

@@ -940,3 +940,21 @@ pub async fn receive_and_refuse(client: &mut DossiersClient<Channel>) -> String 
         .expect("refuse");
     code
 }
+
+/// `ketqua serve --insecure` on free ports with its data and PKI under `dir` (`dir/data`,
+/// `dir/pki`), logs kept to errors and no configuration from the environment: for tests that
+/// need the process itself (its exit status, its stderr) rather than a [`Server`].
+pub fn serve_command(dir: &Path) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .args(["serve", "--insecure"])
+        .args(["--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0"])
+        .arg("--data-dir")
+        .arg(dir.join("data"))
+        .arg("--pki-dir")
+        .arg(dir.join("pki"))
+        .env("KETQUA_LOG", "error")
+        .env_remove("KETQUA_CONFIG")
+        .env_remove("KETQUA_DATABASE_URL");
+    command
+}
