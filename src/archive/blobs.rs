@@ -18,8 +18,6 @@ use std::{
     sync::Arc,
 };
 
-use tokio::io::AsyncWriteExt;
-
 /// A boxed future, so that `BlobStore` stays object-safe (`Arc<dyn BlobStore>`).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -129,45 +127,16 @@ impl FileBlobStore {
         Ok(self.dir.join(&name[..2]).join(name))
     }
 
+    /// One blocking task for the whole put: each `tokio::fs` call is a hop to the blocking
+    /// pool and back (two context switches), and a put made ten of them — five documents a
+    /// dossier made that the largest share of the server's context switches under load.
     async fn put_file(&self, sha256: &[u8; 32], content: &[u8]) -> io::Result<()> {
         let path = self.path_of(sha256)?;
-        match tokio::fs::metadata(&path).await {
-            Ok(found) if found.is_file() && found.len() == content.len() as u64 => return Ok(()),
-            // A file of the wrong size (a torn copy from a backup, say) is replaced below.
-            Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e),
-        }
-        let shard = path.parent().unwrap_or(&self.dir).to_owned();
-        match tokio::fs::create_dir(&shard).await {
-            // A new shard directory must itself survive a crash: its entry is in `dir`.
-            Ok(()) => sync_dir(&self.dir).await?,
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                tokio::fs::create_dir_all(&shard).await?;
-                sync_dir(&self.dir).await?;
-            }
-            Err(e) => return Err(e),
-        }
-        let temporary = shard.join(format!(".tmp-{}-{}", hex::encode(sha256), unique_suffix()?));
-        let written = async {
-            let mut file = tokio::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&temporary)
-                .await?;
-            file.write_all(content).await?;
-            file.flush().await?;
-            file.sync_all().await?;
-            drop(file);
-            tokio::fs::rename(&temporary, &path).await?;
-            sync_dir(&shard).await
-        }
-        .await;
-        if written.is_err() {
-            let _ = tokio::fs::remove_file(&temporary).await;
-        }
-        written
+        let dir = self.dir.clone();
+        let content = content.to_vec();
+        tokio::task::spawn_blocking(move || put_file_blocking(&dir, &path, &content))
+            .await
+            .map_err(io::Error::other)?
     }
 
     async fn get_file(&self, sha256: &[u8]) -> io::Result<Option<Vec<u8>>> {
@@ -272,11 +241,55 @@ fn is_hex(name: &str, len: usize) -> bool {
     name.len() == len && name.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
+/// Writes `content` to `path` (under `dir`, in its shard directory) unless a file of its size
+/// is there: a temporary file, fsynced, renamed over the final name, the directory fsynced.
+fn put_file_blocking(dir: &Path, path: &Path, content: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    match std::fs::metadata(path) {
+        Ok(found) if found.is_file() && found.len() == content.len() as u64 => return Ok(()),
+        // A file of the wrong size (a torn copy from a backup, say) is replaced below.
+        Ok(_) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    let shard = path.parent().unwrap_or(dir);
+    match std::fs::create_dir(shard) {
+        // A new shard directory must itself survive a crash: its entry is in `dir`.
+        Ok(()) => sync_dir(dir)?,
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(shard)?;
+            sync_dir(dir)?;
+        }
+        Err(e) => return Err(e),
+    }
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let temporary = shard.join(format!(".tmp-{name}-{}", unique_suffix()?));
+    let written = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temporary)?;
+        file.write_all(content)?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&temporary, path)?;
+        sync_dir(shard)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
+}
+
 /// Makes a directory's entries (a rename, a new file or subdirectory) durable.
-async fn sync_dir(dir: &Path) -> io::Result<()> {
+fn sync_dir(dir: &Path) -> io::Result<()> {
     #[cfg(unix)]
     {
-        tokio::fs::File::open(dir).await?.sync_all().await
+        std::fs::File::open(dir)?.sync_all()
     }
     #[cfg(not(unix))]
     {
