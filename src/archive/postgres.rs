@@ -6,8 +6,8 @@
 use std::time::Duration;
 
 use sqlx::{
-    postgres::{PgConnectOptions, PgPoolOptions, PgQueryResult},
-    Pool, Postgres, Transaction,
+    postgres::{PgConnectOptions, PgConnection, PgPoolOptions, PgQueryResult},
+    Connection as _, Pool, Postgres, Transaction,
 };
 
 use super::{
@@ -41,6 +41,10 @@ impl Dialect for Postgres {
 
     async fn begin_write(pool: &Pool<Postgres>) -> Result<Transaction<'static, Postgres>> {
         Ok(pool.begin().await?)
+    }
+
+    async fn begin_write_on(conn: &mut PgConnection) -> Result<Transaction<'_, Postgres>> {
+        Ok(conn.begin().await?)
     }
 }
 

@@ -5,10 +5,10 @@ use std::{str::FromStr, time::Duration};
 
 use sqlx::{
     sqlite::{
-        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteQueryResult,
-        SqliteSynchronous,
+        SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions,
+        SqliteQueryResult, SqliteSynchronous,
     },
-    Pool, Sqlite, Transaction,
+    Connection as _, Pool, Sqlite, Transaction,
 };
 
 use super::{
@@ -84,6 +84,10 @@ impl Dialect for Sqlite {
     /// from reading to writing.
     async fn begin_write(pool: &Pool<Sqlite>) -> Result<Transaction<'static, Sqlite>> {
         Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    async fn begin_write_on(conn: &mut SqliteConnection) -> Result<Transaction<'_, Sqlite>> {
+        Ok(conn.begin_with("BEGIN IMMEDIATE").await?)
     }
 }
 

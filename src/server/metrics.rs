@@ -54,4 +54,9 @@ fn describe() {
         "Writes committed together by the archive's writer (one group commit)"
     );
     metrics::describe_counter!("ketqua_writer_batches_total", "Group commits, by outcome");
+    metrics::describe_histogram!(
+        "ketqua_writer_commit_seconds",
+        metrics::Unit::Seconds,
+        "Time the archive's writer took for one group commit, from its first statement to the commit (its sum over the elapsed time is how busy the one writer is)"
+    );
 }

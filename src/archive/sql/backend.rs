@@ -142,6 +142,60 @@ where
     }
 }
 
+/// Rows in one multi-row `INSERT` at most: 64 × the widest table's 11 columns stays far below
+/// either database's limit of parameters.
+const ROWS_PER_INSERT: usize = 64;
+
+/// Inserts rows of `columns` parameters each (`params` holds them one row after another) with
+/// `insert` (`INSERT INTO t (a, b) VALUES `), as few statements as possible: every statement
+/// is a round trip to the database (for SQLite, to its worker thread and back), and a group
+/// commit inserts dozens of log nodes, leaves and events. Chunks are powers of two, so a table
+/// needs at most seven statement texts (each prepared once per connection).
+pub async fn insert_rows<B: Backend>(
+    conn: &mut B::Connection,
+    insert: &str,
+    columns: usize,
+    params: &[Param<'_>],
+) -> Result<()> {
+    if columns == 0 || params.len() % columns != 0 {
+        return Err(ArchiveError::Corrupt(format!(
+            "{} parameters are not rows of {columns}",
+            params.len()
+        )));
+    }
+    let mut rest = params;
+    while !rest.is_empty() {
+        let rows = rest.len() / columns;
+        let chunk = if rows >= ROWS_PER_INSERT {
+            ROWS_PER_INSERT
+        } else {
+            1 << rows.ilog2()
+        };
+        let (now, later) = rest.split_at(chunk * columns);
+        B::execute(conn, &multi_row_sql(insert, columns, chunk), now).await?;
+        rest = later;
+    }
+    Ok(())
+}
+
+/// `insert` followed by `rows` groups of `columns` numbered placeholders.
+fn multi_row_sql(insert: &str, columns: usize, rows: usize) -> String {
+    use std::fmt::Write;
+    let mut sql = String::with_capacity(insert.len() + rows * columns * 6);
+    sql.push_str(insert);
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for column in 0..columns {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            let _ = write!(sql, "${}", row * columns + column + 1);
+        }
+        sql.push(')');
+    }
+    sql
+}
+
 /// The only row of a query that returns at most one.
 pub async fn fetch_optional<B: Backend>(
     conn: &mut B::Connection,
@@ -253,4 +307,24 @@ pub trait Dialect: Backend + Sync {
     fn begin_write(
         pool: &Pool<Self>,
     ) -> impl Future<Output = Result<Transaction<'static, Self>>> + Send;
+
+    /// Begins a transaction that will write on a connection the caller holds (the group
+    /// commit's writer keeps one, so it never queues for the pool behind the readers).
+    fn begin_write_on(
+        conn: &mut Self::Connection,
+    ) -> impl Future<Output = Result<Transaction<'_, Self>>> + Send;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::multi_row_sql;
+
+    #[test]
+    fn multi_row_placeholders_are_numbered_row_after_row() {
+        assert_eq!(
+            multi_row_sql("INSERT INTO t (a, b) VALUES ", 2, 2),
+            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"
+        );
+        assert_eq!(multi_row_sql("I ", 1, 1), "I ($1)");
+    }
 }

@@ -106,13 +106,13 @@ pub const READ_HEAD: &str = "SELECT size, frontier FROM ledger_head WHERE id = 1
 pub const READ_HEAD_FOR_UPDATE: &str =
     "SELECT size, frontier FROM ledger_head WHERE id = 1 FOR UPDATE";
 
-/// `$1` node key (`NodeId::flat_key`), `$2` hash.
-pub const INSERT_NODE: &str = "INSERT INTO ledger_nodes (id, hash) VALUES ($1, $2)";
+/// Rows of (node key (`NodeId::flat_key`), hash), for `backend::insert_rows`.
+pub const INSERT_NODES: &str = "INSERT INTO ledger_nodes (id, hash) VALUES ";
 
-/// `$1` leaf index, `$2` leaf data, `$3` kind, `$4` dossier, `$5` time.
-pub const INSERT_LEAF: &str = "
+/// Rows of (leaf index, leaf data, kind, dossier, time), for `backend::insert_rows`.
+pub const INSERT_LEAVES: &str = "
     INSERT INTO ledger_leaves (leaf_index, leaf_data, kind, dossier_code, appended_at_ms)
-    VALUES ($1, $2, $3, $4, $5)";
+    VALUES ";
 
 /// `$1` new size, `$2` root, `$3` frontier, `$4` the size read: changes nothing if another
 /// append moved the head meanwhile.
@@ -415,13 +415,13 @@ pub const ROLLBACK_TO_SAVEPOINT: &str = "ROLLBACK TO SAVEPOINT flow_write";
 /// numbers a batch gives follow the last committed one.
 pub const LAST_EVENT: &str = "SELECT COALESCE(MAX(sequence), 0) AS last FROM events";
 
-/// `$1` sequence, `$2` dossier, `$3` record sequence, `$4` step, `$5` state, `$6` national
-/// status, `$7` department, `$8` procedure, `$9` time, `$10` record SHA-256, `$11` result
-/// codes (comma-separated).
-pub const INSERT_EVENT: &str = "
+/// Rows of (sequence, dossier, record sequence, step, state, national status, department,
+/// procedure, time, record SHA-256, result codes (comma-separated)), for
+/// `backend::insert_rows`.
+pub const INSERT_EVENTS: &str = "
     INSERT INTO events (sequence, dossier_code, record_sequence, step, state, national_status,
                         department, procedure_code, at_ms, record_sha256, result_codes)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+    VALUES ";
 
 /// The columns of a `StoredEvent`: the event and what its dossier row adds.
 macro_rules! event_columns {

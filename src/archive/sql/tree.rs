@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use super::{
-    backend::{fetch_one, params, Backend, Column, Dialect, Param},
+    backend::{fetch_one, insert_rows, params, Backend, Column, Dialect, Param},
     mappers::as_i64,
     queries as q,
 };
@@ -97,17 +97,37 @@ pub(super) async fn append_all<D: Dialect>(
     }
     let first = frontier.size();
     let mut leaf_hashes = Vec::with_capacity(leaves.len());
+    let mut nodes: Vec<(i64, Hash)> = Vec::with_capacity(leaves.len() * 2);
+    let mut leaf_rows: Vec<(i64, Vec<u8>)> = Vec::with_capacity(leaves.len());
     for new in leaves {
         let index = as_i64(frontier.size())?;
         let data = new.kind.leaf_data(&new.hash);
         let leaf = ledger::leaf_hash(&data);
         leaf_hashes.push(leaf);
         for (id, node) in frontier.append(leaf)? {
-            D::execute(tx, q::INSERT_NODE, &params![node_key(id)?, &node]).await?;
+            nodes.push((node_key(id)?, node));
         }
-        let leaf_row = params![index, &data, new.kind.name(), new.dossier_code, new.at_ms];
-        D::execute(tx, q::INSERT_LEAF, &leaf_row).await?;
+        leaf_rows.push((index, data));
     }
+    let node_params: Vec<Param> = nodes
+        .iter()
+        .flat_map(|(key, hash)| [Param::from(*key), Param::from(&hash[..])])
+        .collect();
+    insert_rows::<D>(tx, q::INSERT_NODES, 2, &node_params).await?;
+    let leaf_params: Vec<Param> = leaf_rows
+        .iter()
+        .zip(leaves)
+        .flat_map(|((index, data), new)| {
+            [
+                Param::from(*index),
+                Param::from(&data[..]),
+                Param::from(new.kind.name()),
+                Param::from(new.dossier_code),
+                Param::from(new.at_ms),
+            ]
+        })
+        .collect();
+    insert_rows::<D>(tx, q::INSERT_LEAVES, 5, &leaf_params).await?;
     let size = frontier.size();
     let root = frontier.root();
     let frontier_bytes = frontier.to_bytes();

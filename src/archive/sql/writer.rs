@@ -20,10 +20,11 @@
 
 use std::sync::{Arc, Mutex};
 
+use sqlx::pool::PoolConnection;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::{
-    backend::{fetch_one, params, Column, Dialect},
+    backend::{fetch_one, insert_rows, params, Column, Dialect, Param},
     queries as q,
     tree::{self, NewLeaf},
     writes::{
@@ -111,8 +112,14 @@ impl Job {
     }
 }
 
-/// The handle to an archive's writer, started on the first write (on the runtime that makes
-/// it) and again if that runtime has gone.
+/// The handle to an archive's writer, started on the first write and again if it has stopped.
+///
+/// The writer runs on a thread of its own (a single-threaded runtime), not as a task among the
+/// callers': a batch is dozens of statements one after another, each a round trip to the
+/// database, and as a task its every resumption waited for a runtime worker that was busy
+/// rendering, signing and serving TLS. Under `ketqua bench flow` at 64 dossiers in flight the
+/// writer was then busy 100 % of the time at ~250 µs a statement, and it alone set the
+/// throughput (`ketqua_writer_commit_seconds`, docs/benchmarks.md).
 #[derive(Default)]
 pub(super) struct GroupCommit {
     queue: Mutex<Option<mpsc::Sender<Job>>>,
@@ -141,7 +148,7 @@ impl GroupCommit {
                 Some(queue) => queue.clone(),
                 None => {
                     let (queue, jobs) = mpsc::channel(QUEUE);
-                    tokio::spawn(run(setup()?, jobs));
+                    start(setup()?, jobs)?;
                     *slot = Some(queue.clone());
                     queue
                 }
@@ -156,7 +163,28 @@ impl GroupCommit {
     }
 }
 
+/// Starts the writer's thread; it ends when every handle to the queue is gone.
+fn start<D: Dialect>(setup: WriterSetup<D>, jobs: mpsc::Receiver<Job>) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            ArchiveError::Io(std::io::Error::other(format!("the writer's runtime: {e}")))
+        })?;
+    std::thread::Builder::new()
+        .name("ketqua-writer".to_owned())
+        .spawn(move || runtime.block_on(run(setup, jobs)))
+        .map_err(|e| {
+            ArchiveError::Io(std::io::Error::other(format!("the writer's thread: {e}")))
+        })?;
+    Ok(())
+}
+
 async fn run<D: Dialect>(setup: WriterSetup<D>, mut jobs: mpsc::Receiver<Job>) {
+    // The writer's own connection, kept between batches (and taken again after a failed
+    // batch, which may have broken it): waiting for the pool behind every reader cost a batch
+    // 3–4 ms at 64 dossiers in flight.
+    let mut held: Option<PoolConnection<D>> = None;
     while let Some(first) = jobs.recv().await {
         let mut bytes = first.bytes();
         let mut batch = vec![first];
@@ -169,7 +197,11 @@ async fn run<D: Dialect>(setup: WriterSetup<D>, mut jobs: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        commit(&setup, batch).await;
+        let conn = match held.take() {
+            Some(conn) => Ok(conn),
+            None => setup.pool.acquire().await.map_err(ArchiveError::from),
+        };
+        held = commit(&setup, conn, batch).await;
     }
 }
 
@@ -227,8 +259,13 @@ impl Done {
     }
 }
 
-/// Commits one batch and answers every caller in it.
-async fn commit<D: Dialect>(setup: &WriterSetup<D>, batch: Vec<Job>) {
+/// Commits one batch on `conn` and answers every caller in it; gives the connection back
+/// unless the batch failed.
+async fn commit<D: Dialect>(
+    setup: &WriterSetup<D>,
+    conn: Result<PoolConnection<D>>,
+    batch: Vec<Job>,
+) -> Option<PoolConnection<D>> {
     metrics::histogram!("ketqua_writer_batch_writes").record(batch.len() as f64);
     let mut replies = Vec::with_capacity(batch.len());
     let mut writes = Vec::with_capacity(batch.len());
@@ -236,7 +273,12 @@ async fn commit<D: Dialect>(setup: &WriterSetup<D>, batch: Vec<Job>) {
         replies.push(job.reply);
         writes.push(job.write);
     }
-    let committed = commit_writes(setup, writes).await;
+    let started = std::time::Instant::now();
+    let (committed, conn) = match conn {
+        Ok(mut conn) => (commit_writes(setup, &mut conn, writes).await, Some(conn)),
+        Err(error) => (Err(error), None),
+    };
+    metrics::histogram!("ketqua_writer_commit_seconds").record(started.elapsed().as_secs_f64());
     let outcome = if committed.is_ok() {
         "committed"
     } else {
@@ -250,6 +292,7 @@ async fn commit<D: Dialect>(setup: &WriterSetup<D>, batch: Vec<Job>) {
                 // when it retries with the same request id.
                 let _ = reply.send(outcome);
             }
+            conn
         }
         Err(error) => {
             let message = error.to_string();
@@ -260,6 +303,7 @@ async fn commit<D: Dialect>(setup: &WriterSetup<D>, batch: Vec<Job>) {
                     unavailable,
                 }));
             }
+            None
         }
     }
 }
@@ -268,9 +312,10 @@ async fn commit<D: Dialect>(setup: &WriterSetup<D>, batch: Vec<Job>) {
 /// them all.
 async fn commit_writes<D: Dialect>(
     setup: &WriterSetup<D>,
+    conn: &mut D::Connection,
     writes: Vec<Write>,
 ) -> Result<Vec<Result<Written>>> {
-    let mut tx = D::begin_write(&setup.pool).await?;
+    let mut tx = D::begin_write_on(conn).await?;
     let mut outcomes: Vec<Result<Done>> = Vec::with_capacity(writes.len());
     // A write alone needs no savepoint: if it fails, the whole transaction is rolled back.
     let alone = writes.len() == 1;
@@ -318,28 +363,34 @@ async fn commit_writes<D: Dialect>(
 /// replica. Returns the newest number.
 async fn insert_events<D: Dialect>(tx: &mut D::Connection, done: &[&Done]) -> Result<i64> {
     let mut last: i64 = fetch_one::<D>(tx, q::LAST_EVENT, &[]).await?.get("last")?;
+    let mut rows = Vec::with_capacity(done.len());
     for write in done {
         let (Some(announced), Some(record)) = (&write.event, &write.record) else {
             continue;
         };
         last += 1;
-        let code = write.code.to_string();
-        let event = &announced.event;
-        let row = params![
-            last,
-            &code,
-            record.sequence,
-            &record.step,
-            &announced.state,
-            event.national_status,
-            &event.department,
-            &event.procedure_code,
-            record.time_ms,
-            &record.record_sha256,
-            &announced.result_codes,
-        ];
-        D::execute(tx, q::INSERT_EVENT, &row).await?;
+        rows.push((last, write.code.to_string(), announced, record));
     }
+    let params: Vec<Param> = rows
+        .iter()
+        .flat_map(|(sequence, code, announced, record)| {
+            let event = &announced.event;
+            [
+                Param::from(*sequence),
+                Param::from(code),
+                Param::from(record.sequence),
+                Param::from(&record.step),
+                Param::from(&announced.state),
+                Param::from(event.national_status),
+                Param::from(&event.department),
+                Param::from(&event.procedure_code),
+                Param::from(record.time_ms),
+                Param::from(&record.record_sha256[..]),
+                Param::from(&announced.result_codes),
+            ]
+        })
+        .collect();
+    insert_rows::<D>(tx, q::INSERT_EVENTS, 11, &params).await?;
     metrics::gauge!("ketqua_last_event_sequence").set(last as f64);
     Ok(last)
 }

@@ -77,13 +77,8 @@ pub(super) async fn insert_blob_row<D: Backend>(
     stored_in: Option<&str>,
     document: &NewDocument,
 ) -> Result<()> {
-    let key = params![&document.sha256];
-    if fetch_optional::<D>(tx, q::BLOB_PLACEMENT, &key)
-        .await?
-        .is_some()
-    {
-        return Ok(());
-    }
+    // A row already there is kept as it is (`ON CONFLICT DO NOTHING`): no lookup first, which
+    // would be one more statement inside the writer for every document.
     let (content, stored_in): (&[u8], &str) = match stored_in {
         None => (&document.content, IN_DATABASE),
         Some(name) => (b"", name),
