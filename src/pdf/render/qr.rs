@@ -65,8 +65,13 @@ pub fn qr_text(payload: &QrPayload) -> String {
 }
 
 /// Content-stream operators drawing the QR code of `payload` as a `size`-point square (quiet
-/// zone included) with its lower-left corner at (`x`, `y`): a white square, then the dark
-/// modules as filled rectangles, horizontal runs merged.
+/// zone included) with its lower-left corner at (`x`, `y`): a white square, then, in a
+/// coordinate system of one unit per module (`cm`), the dark modules as filled rectangles,
+/// horizontal runs merged.
+///
+/// Why module units: a symbol is ~1,000 rectangles, and writing each corner as a point
+/// coordinate (a float to format, four per rectangle) was most of the cost of drawing it; small
+/// integers are cheap to write and a third of the bytes to compress.
 pub fn qr_content(payload: &QrPayload, x: f64, y: f64, size: f64) -> Result<Vec<u8>, QrError> {
     if !(size.is_finite() && size > 0.0) {
         return Err(QrError::BadSize(size));
@@ -74,20 +79,27 @@ pub fn qr_content(payload: &QrPayload, x: f64, y: f64, size: f64) -> Result<Vec<
     let text = qr_text(payload);
     let (width, colors) =
         symbol(text.as_bytes(), EcLevel::M).map_err(|_| QrError::TooLong(text.len()))?;
-    let modules = (width + 2 * QUIET_ZONE) as f64;
-    let m = size / modules;
-    let mut out = String::with_capacity(width * width * 4);
+    let m = size / (width + 2 * QUIET_ZONE) as f64;
+    let quiet = QUIET_ZONE as f64 * m;
+    let mut out = String::with_capacity(width * width * 2);
     let _ = writeln!(
         out,
-        "q 1 g {} {} {} {} re f 0 g",
+        "q 1 g {} {} {} {} re f",
         num(x),
         num(y),
         num(size),
         num(size)
     );
+    let scale = fine(m);
+    let _ = writeln!(
+        out,
+        "{scale} 0 0 {scale} {} {} cm 0 g",
+        fine(x + quiet),
+        fine(y + quiet)
+    );
     for (row, line) in colors.chunks(width).enumerate() {
         // Row 0 is the top of the symbol; PDF's y grows upwards.
-        let top = y + size - (QUIET_ZONE + row) as f64 * m;
+        let bottom = width - 1 - row;
         let mut col = 0;
         while col < line.len() {
             if line[col] {
@@ -95,14 +107,7 @@ pub fn qr_content(payload: &QrPayload, x: f64, y: f64, size: f64) -> Result<Vec<
                 while col < line.len() && line[col] {
                     col += 1;
                 }
-                let _ = writeln!(
-                    out,
-                    "{} {} {} {} re",
-                    num(x + (QUIET_ZONE + start) as f64 * m),
-                    num(top - m),
-                    num((col - start) as f64 * m),
-                    num(m)
-                );
+                let _ = writeln!(out, "{start} {bottom} {} 1 re", col - start);
             } else {
                 col += 1;
             }
@@ -110,6 +115,17 @@ pub fn qr_content(payload: &QrPayload, x: f64, y: f64, size: f64) -> Result<Vec<
     }
     out.push_str("f Q\n");
     Ok(out.into_bytes())
+}
+
+/// `v` to a millionth, without trailing zeros: the scale of the module grid, which the
+/// thousandths of [`num`] would let drift by up to a hundredth of a point across a symbol.
+fn fine(v: f64) -> String {
+    let s = format!("{v:.6}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    match s {
+        "" | "-0" => "0".to_owned(),
+        s => s.to_owned(),
+    }
 }
 
 #[cfg(test)]
@@ -143,17 +159,35 @@ mod tests {
     #[test]
     fn content_draws_inside_the_square() {
         let ops = String::from_utf8(qr_content(&sample(), 20.0, 700.0, 72.0).unwrap()).unwrap();
-        assert!(ops.starts_with("q 1 g 20 700 72 72 re f 0 g\n"));
+        assert!(ops.starts_with("q 1 g 20 700 72 72 re f\n"), "{ops}");
         assert!(ops.ends_with("f Q\n"));
-        for line in ops.lines().skip(1).filter(|l| l.ends_with(" re")) {
+        let mut lines = ops.lines().skip(1);
+        let cm: Vec<f64> = lines
+            .next()
+            .unwrap()
+            .strip_suffix(" cm 0 g")
+            .unwrap()
+            .split(' ')
+            .map(|n| n.parse().unwrap())
+            .collect();
+        let (scale, origin_x, origin_y) = (cm[0], cm[4], cm[5]);
+        assert_eq!((cm[1], cm[2], cm[3]), (0.0, 0.0, scale));
+        let mut rectangles = 0;
+        for line in lines.filter(|l| l.ends_with(" re")) {
             let v: Vec<f64> = line
                 .split(' ')
                 .take(4)
                 .map(|n| n.parse().unwrap())
                 .collect();
-            assert!(v[0] >= 20.0 && v[0] + v[2] <= 92.0 + 1e-6, "{line}");
-            assert!(v[1] >= 700.0 && v[1] + v[3] <= 772.0 + 1e-6, "{line}");
+            let (left, bottom) = (origin_x + v[0] * scale, origin_y + v[1] * scale);
+            let (right, top) = (left + v[2] * scale, bottom + v[3] * scale);
+            // The quiet zone of four modules stays white on every side.
+            let quiet = 4.0 * scale - 1e-6;
+            assert!(left >= 20.0 + quiet && right <= 92.0 - quiet, "{line}");
+            assert!(bottom >= 700.0 + quiet && top <= 772.0 - quiet, "{line}");
+            rectangles += 1;
         }
+        assert!(rectangles > 100, "{rectangles} rectangles");
     }
 
     #[test]

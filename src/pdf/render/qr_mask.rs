@@ -46,10 +46,7 @@ pub(super) fn symbol(data: &[u8], ec_level: EcLevel) -> QrResult<(usize, Vec<boo
             .into_iter()
             .map(|c| c == Color::Dark)
             .collect();
-        let score = penalty(&Grid {
-            width,
-            modules: &modules,
-        });
+        let score = penalty(&modules, width);
         if best.as_ref().is_none_or(|(lowest, _)| score < *lowest) {
             best = Some((score, modules));
         }
@@ -57,72 +54,65 @@ pub(super) fn symbol(data: &[u8], ec_level: EcLevel) -> QrResult<(usize, Vec<boo
     Ok((width, best.map(|(_, m)| m).unwrap_or_default()))
 }
 
-struct Grid<'a> {
-    width: usize,
-    /// Row-major: the module at column `x` of row `y` is `modules[y * width + x]`.
-    modules: &'a [bool],
-}
-
-impl Grid<'_> {
-    fn at(&self, x: usize, y: usize) -> bool {
-        self.modules[y * self.width + x]
+/// The total penalty (N1 + N2 + N3 + N4 of §7.8.3.1), as `qrcode` counts it, of a
+/// `width`-module symbol given row by row. Every rule reads lines as contiguous bytes (the
+/// columns from a transposed copy), so each is one tight pass over the symbol.
+fn penalty(modules: &[bool], width: usize) -> u32 {
+    if width == 0 || modules.len() != width * width {
+        return u32::MAX;
     }
-
-    /// Line `i` of the symbol: row `i`, or column `i`.
-    fn line(&self, i: usize, horizontal: bool) -> impl Iterator<Item = bool> + '_ {
-        (0..self.width).map(move |k| {
-            if horizontal {
-                self.at(k, i)
-            } else {
-                self.at(i, k)
-            }
-        })
+    let rows: Vec<u8> = modules.iter().map(|&dark| u8::from(dark)).collect();
+    let mut columns = vec![0u8; rows.len()];
+    for (y, row) in rows.chunks_exact(width).enumerate() {
+        for (x, &dark) in row.iter().enumerate() {
+            columns[x * width + y] = dark;
+        }
     }
-}
-
-/// The total penalty (N1 + N2 + N3 + N4 of §7.8.3.1), as `qrcode` counts it.
-fn penalty(grid: &Grid) -> u32 {
-    let mut total = block_score(grid) + balance_score(grid);
-    for horizontal in [true, false] {
-        total += adjacent_score(grid, horizontal) + finder_score(grid, horizontal);
+    let mut total = block_score(&rows, width) + balance_score(&rows);
+    for lines in [&rows, &columns] {
+        let mut finders = 0;
+        for line in lines.chunks_exact(width) {
+            total += adjacent_score(line);
+            finders += finder_score(line);
+        }
+        // The symbol's own three finder patterns make 9 of them per direction, which `qrcode`
+        // subtracts.
+        total += finders.saturating_sub(360);
     }
     total
 }
 
-/// N1: each run of 5 + k modules of one colour in a row or column scores 3 + k.
-fn adjacent_score(grid: &Grid, horizontal: bool) -> u32 {
+/// N1 in one line: each run of 5 + k modules of one colour scores 3 + k.
+fn adjacent_score(line: &[u8]) -> u32 {
     let mut score = 0;
-    for i in 0..grid.width {
-        let mut last = None;
-        let mut run = 0u32;
-        for dark in grid.line(i, horizontal) {
-            if Some(dark) == last {
-                run += 1;
-            } else {
-                if run >= 5 {
-                    score += run - 2;
-                }
-                last = Some(dark);
-                run = 1;
+    let mut run = 0u32;
+    let mut last = u8::MAX;
+    for &dark in line {
+        if dark == last {
+            run += 1;
+        } else {
+            if run >= 5 {
+                score += run - 2;
             }
+            last = dark;
+            run = 1;
         }
-        if run >= 5 {
-            score += run - 2;
-        }
+    }
+    if run >= 5 {
+        score += run - 2;
     }
     score
 }
 
 /// N2: each 2×2 block of one colour (overlapping blocks counted) scores 3.
-fn block_score(grid: &Grid) -> u32 {
+fn block_score(rows: &[u8], width: usize) -> u32 {
     let mut score = 0;
-    for y in 0..grid.width.saturating_sub(1) {
-        for x in 0..grid.width - 1 {
-            let this = grid.at(x, y);
-            if this == grid.at(x + 1, y)
-                && this == grid.at(x, y + 1)
-                && this == grid.at(x + 1, y + 1)
-            {
+    let lines: Vec<&[u8]> = rows.chunks_exact(width).collect();
+    for pair in lines.windows(2) {
+        let (upper, lower) = (pair[0], pair[1]);
+        for x in 0..width - 1 {
+            let this = upper[x];
+            if this == upper[x + 1] && this == lower[x] && this == lower[x + 1] {
                 score += 3;
             }
         }
@@ -130,38 +120,156 @@ fn block_score(grid: &Grid) -> u32 {
     score
 }
 
-/// N3: each dark-light-dark×3-light-dark sequence with four light modules (or the edge) on
-/// at least one side scores 40; the symbol's own finder patterns always make 9 of them per
-/// direction, which `qrcode` subtracts.
-fn finder_score(grid: &Grid, horizontal: bool) -> u32 {
-    const PATTERN: [bool; 7] = [true, false, true, true, true, false, true];
-    let width = grid.width;
-    let mut score = 0u32;
-    let mut line = Vec::with_capacity(width);
-    for i in 0..width {
-        line.clear();
-        line.extend(grid.line(i, horizontal));
-        for j in 0..width.saturating_sub(6) {
-            if line[j..j + 7] != PATTERN {
-                continue;
-            }
-            let dark_before = line[j.saturating_sub(4)..j].contains(&true);
-            let dark_after = line[j + 7..(j + 11).min(width)].contains(&true);
-            if !dark_before || !dark_after {
-                score += 40;
-            }
+/// N3 in one line, before the subtraction: each dark-light-dark×3-light-dark sequence with
+/// four light modules (or the edge) on at least one side scores 40. The last seven modules are
+/// kept as the low bits of an integer, and the dark modules before each position counted, so
+/// the sequence and its sides are a comparison and two subtractions.
+fn finder_score(line: &[u8]) -> u32 {
+    const PATTERN: u32 = 0b101_1101;
+    let width = line.len();
+    // dark_before[i]: dark modules in line[..i].
+    let mut dark_before = Vec::with_capacity(width + 1);
+    dark_before.push(0u32);
+    for &dark in line {
+        dark_before.push(dark_before[dark_before.len() - 1] + u32::from(dark));
+    }
+    let darks = |from: usize, to: usize| dark_before[to] - dark_before[from];
+    let mut score = 0;
+    let mut window = 0u32;
+    for (end, &dark) in line.iter().enumerate() {
+        window = ((window << 1) | u32::from(dark)) & 0x7f;
+        if end < 6 || window != PATTERN {
+            continue;
+        }
+        let start = end - 6;
+        let dark_ahead = darks(start.saturating_sub(4), start) > 0;
+        let dark_behind = darks(end + 1, (end + 5).min(width)) > 0;
+        if !dark_ahead || !dark_behind {
+            score += 40;
         }
     }
-    score.saturating_sub(360)
+    score
 }
 
 /// N4: the distance of the dark share from one half, in percent (not rounded to steps of 5,
 /// as `qrcode` does not).
-fn balance_score(grid: &Grid) -> u32 {
-    let total = grid.modules.len().max(1);
-    let dark = grid.modules.iter().filter(|d| **d).count();
+fn balance_score(modules: &[u8]) -> u32 {
+    let total = modules.len().max(1);
+    let dark = modules.iter().filter(|&&d| d != 0).count();
     let ratio = dark * 200 / total;
     ratio.abs_diff(100) as u32
+}
+
+/// The first, straightforward scorer (one accessor per module), kept as the reference the
+/// line-wise one above is compared with, mask by mask.
+#[cfg(test)]
+mod reference {
+    pub(super) struct Grid<'a> {
+        pub width: usize,
+        /// Row-major: the module at column `x` of row `y` is `modules[y * width + x]`.
+        pub modules: &'a [bool],
+    }
+
+    impl Grid<'_> {
+        fn at(&self, x: usize, y: usize) -> bool {
+            self.modules[y * self.width + x]
+        }
+
+        /// Line `i` of the symbol: row `i`, or column `i`.
+        fn line(&self, i: usize, horizontal: bool) -> impl Iterator<Item = bool> + '_ {
+            (0..self.width).map(move |k| {
+                if horizontal {
+                    self.at(k, i)
+                } else {
+                    self.at(i, k)
+                }
+            })
+        }
+    }
+
+    /// The total penalty (N1 + N2 + N3 + N4 of §7.8.3.1), as `qrcode` counts it.
+    pub(super) fn penalty(grid: &Grid) -> u32 {
+        let mut total = block_score(grid) + balance_score(grid);
+        for horizontal in [true, false] {
+            total += adjacent_score(grid, horizontal) + finder_score(grid, horizontal);
+        }
+        total
+    }
+
+    /// N1: each run of 5 + k modules of one colour in a row or column scores 3 + k.
+    fn adjacent_score(grid: &Grid, horizontal: bool) -> u32 {
+        let mut score = 0;
+        for i in 0..grid.width {
+            let mut last = None;
+            let mut run = 0u32;
+            for dark in grid.line(i, horizontal) {
+                if Some(dark) == last {
+                    run += 1;
+                } else {
+                    if run >= 5 {
+                        score += run - 2;
+                    }
+                    last = Some(dark);
+                    run = 1;
+                }
+            }
+            if run >= 5 {
+                score += run - 2;
+            }
+        }
+        score
+    }
+
+    /// N2: each 2×2 block of one colour (overlapping blocks counted) scores 3.
+    fn block_score(grid: &Grid) -> u32 {
+        let mut score = 0;
+        for y in 0..grid.width.saturating_sub(1) {
+            for x in 0..grid.width - 1 {
+                let this = grid.at(x, y);
+                if this == grid.at(x + 1, y)
+                    && this == grid.at(x, y + 1)
+                    && this == grid.at(x + 1, y + 1)
+                {
+                    score += 3;
+                }
+            }
+        }
+        score
+    }
+
+    /// N3: each dark-light-dark×3-light-dark sequence with four light modules (or the edge) on
+    /// at least one side scores 40; the symbol's own finder patterns always make 9 of them per
+    /// direction, which `qrcode` subtracts.
+    fn finder_score(grid: &Grid, horizontal: bool) -> u32 {
+        const PATTERN: [bool; 7] = [true, false, true, true, true, false, true];
+        let width = grid.width;
+        let mut score = 0u32;
+        let mut line = Vec::with_capacity(width);
+        for i in 0..width {
+            line.clear();
+            line.extend(grid.line(i, horizontal));
+            for j in 0..width.saturating_sub(6) {
+                if line[j..j + 7] != PATTERN {
+                    continue;
+                }
+                let dark_before = line[j.saturating_sub(4)..j].contains(&true);
+                let dark_after = line[j + 7..(j + 11).min(width)].contains(&true);
+                if !dark_before || !dark_after {
+                    score += 40;
+                }
+            }
+        }
+        score.saturating_sub(360)
+    }
+
+    /// N4: the distance of the dark share from one half, in percent (not rounded to steps of 5,
+    /// as `qrcode` does not).
+    fn balance_score(grid: &Grid) -> u32 {
+        let total = grid.modules.len().max(1);
+        let dark = grid.modules.iter().filter(|d| **d).count();
+        let ratio = dark * 200 / total;
+        ratio.abs_diff(100) as u32
+    }
 }
 
 #[cfg(test)]
@@ -202,6 +310,37 @@ mod tests {
         for ec_level in [EcLevel::L, EcLevel::M, EcLevel::H] {
             let patterns = chosen.iter().filter(|(l, _)| *l == ec_level as u8).count();
             assert_eq!(patterns, 8, "every pattern was chosen at {ec_level:?}");
+        }
+    }
+
+    /// Each mask's penalty is the reference scorer's, for every pattern of symbols of many
+    /// versions (not only the chosen one: a wrong score could pick the same mask by luck).
+    #[test]
+    fn penalties_are_the_reference_ones() {
+        for n in (0..600usize).step_by(7) {
+            let data: Vec<u8> = (0..n).map(|i| (i * 31 + n * 7) as u8).collect();
+            let bits = bits::encode_auto(&data, EcLevel::L).unwrap();
+            let version = bits.version();
+            let (data, ec_data) =
+                ec::construct_codewords(&bits.into_bytes(), version, EcLevel::L).unwrap();
+            let mut canvas = Canvas::new(version, EcLevel::L);
+            canvas.draw_all_functional_patterns();
+            canvas.draw_data(&data, &ec_data);
+            let width = usize::try_from(version.width()).unwrap();
+            for pattern in PATTERNS {
+                let mut masked = canvas.clone();
+                masked.apply_mask(pattern);
+                let modules: Vec<bool> = masked
+                    .into_colors()
+                    .into_iter()
+                    .map(|c| c == Color::Dark)
+                    .collect();
+                let expected = reference::penalty(&reference::Grid {
+                    width,
+                    modules: &modules,
+                });
+                assert_eq!(penalty(&modules, width), expected, "{n} bytes, {pattern:?}");
+            }
         }
     }
 
