@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 
-use crate::pdf::syntax::{flate, Dict, Document, Object, Writer};
+use crate::pdf::syntax::{flate, flate_repeated, Dict, Document, Object, Writer};
 
 use super::error::PdfError;
 use super::request::Validation;
@@ -57,7 +57,12 @@ fn dss_revision(
             if !seen.insert(*der) {
                 continue;
             }
-            let r = up.add(&flate(Dict::new(), der));
+            // Certificates and CRLs recur in every signature's DSS; OCSP responses are new.
+            let stream = match key {
+                "OCSPs" => flate(Dict::new(), der),
+                _ => flate_repeated(Dict::new(), der),
+            };
+            let r = up.add(&stream);
             arr.push(Object::Ref(r));
         }
         if !arr.is_empty() {

@@ -26,7 +26,9 @@ use std::fmt::Write as _;
 use time::OffsetDateTime;
 
 use crate::flow::VIETNAM;
-use crate::pdf::syntax::{date, flate, num, text_string, Dict, ObjRef, Object, Writer};
+use crate::pdf::syntax::{
+    date, flate, flate_repeated, num, text_string, Dict, ObjRef, Object, Writer,
+};
 
 use super::font::{FontError, FontSubset};
 use super::icc;
@@ -456,9 +458,9 @@ fn assemble(doc: &ResultDocument, l: Layout) -> Result<Vec<u8>, RenderError> {
             archival: doc.archival.as_ref(),
         }),
     ));
-    let profile = w.add(&flate(
+    let profile = w.add(&flate_repeated(
         Dict::new().with("N", Object::Int(3)),
-        &icc::srgb_profile(),
+        icc::shared_srgb_profile(),
     ));
     let intent = Dict::new()
         .with("Type", Object::name("OutputIntent"))

@@ -2,7 +2,11 @@
 //! and object streams: FlateDecode with PNG predictors, ISO 32000-1 §7.4.4), and compressing
 //! the streams we write. Decoded sizes are bounded, so a zip bomb is an error.
 
-use std::cell::RefCell;
+use std::{
+    cell::RefCell,
+    collections::HashMap,
+    sync::{Arc, Mutex, OnceLock},
+};
 
 use miniz_oxide::deflate::core::{
     compress, create_comp_flags_from_zip_params, CompressorOxide, TDEFLFlush, TDEFLStatus,
@@ -15,8 +19,11 @@ use super::object::{Dict, Object};
 /// Below this, compressing a stream saves less than the filter's own bytes cost.
 const COMPRESS_FROM: usize = 256;
 
-/// zlib's default level: what every stream we write is compressed at.
-const LEVEL: u8 = 6;
+/// The level every stream we write is compressed at. Not zlib's default of 6: on what we
+/// write (font subsets, content streams) level 2 costs 0.4–0.6× the time of level 6 for
+/// 2–14 % more bytes (a few hundred per document), and compressing was the largest single
+/// cost of rendering a form (perf and callgrind under `ketqua bench flow`, docs/benchmarks.md).
+const LEVEL: u8 = 2;
 
 /// A stream object holding `data`, Flate-compressed when that pays.
 pub fn flate(mut dict: Dict, data: &[u8]) -> Object {
@@ -25,6 +32,39 @@ pub fn flate(mut dict: Dict, data: &[u8]) -> Object {
     }
     dict.set("Filter", Object::name("FlateDecode"));
     Object::Stream(dict, zlib(data))
+}
+
+/// [`flate`] for data that recurs from one document to the next (the certificates and CRLs of
+/// a DSS, the colour profile of every output intent): the compressed bytes are kept, by the
+/// data's SHA-256, a bounded number of them.
+pub fn flate_repeated(mut dict: Dict, data: &[u8]) -> Object {
+    type Cache = Mutex<HashMap<[u8; 32], Arc<Vec<u8>>>>;
+    const CAPACITY: usize = 256;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    if data.len() < COMPRESS_FROM {
+        return Object::Stream(dict, data.to_vec());
+    }
+    let cache = CACHE.get_or_init(Cache::default);
+    let key = crate::crypto::sha256(data);
+    let hit = cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&key)
+        .cloned();
+    let compressed = match hit {
+        Some(compressed) => compressed,
+        None => {
+            let compressed = Arc::new(zlib(data));
+            let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+            if cache.len() >= CAPACITY {
+                cache.clear();
+            }
+            cache.insert(key, Arc::clone(&compressed));
+            compressed
+        }
+    };
+    dict.set("Filter", Object::name("FlateDecode"));
+    Object::Stream(dict, compressed.as_ref().clone())
 }
 
 thread_local! {
@@ -268,5 +308,25 @@ mod tests {
         };
         assert!(z.len() < big.len());
         assert_eq!(decode_stream(&d, &z).unwrap(), big);
+    }
+
+    #[test]
+    fn repeated_data_is_compressed_once_and_the_same() {
+        let data: Vec<u8> = (0..5000u32).flat_map(|i| (i % 251).to_be_bytes()).collect();
+        let (first, again) = (
+            flate_repeated(Dict::new(), &data),
+            flate_repeated(Dict::new().with("N", Object::Int(3)), &data),
+        );
+        let (Object::Stream(d1, z1), Object::Stream(d2, z2)) = (&first, &again) else {
+            unreachable!()
+        };
+        assert_eq!(z1, z2);
+        assert_eq!(z1, &zlib(&data));
+        assert_eq!(d2.get("N"), Some(&Object::Int(3)));
+        assert_eq!(decode_stream(d1, z1).unwrap(), data);
+        assert!(matches!(
+            flate_repeated(Dict::new(), b"short"),
+            Object::Stream(d, _) if d.get("Filter").is_none()
+        ));
     }
 }

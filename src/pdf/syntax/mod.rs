@@ -40,7 +40,7 @@ pub use date::{date, format_date, parse_date};
 pub use document::Document;
 pub use error::SyntaxError;
 pub use fields::Field;
-pub use filter::{decode_stream, flate};
+pub use filter::{decode_stream, flate, flate_repeated};
 pub use object::{Dict, ObjRef, Object};
 pub use pages::Page;
 pub use resolve::XrefEntry;
