@@ -5,7 +5,10 @@
 //! so a flood of uploads cannot starve the flow's steps of CPU, memory or tokio workers.
 
 use std::{
-    sync::atomic::{AtomicUsize, Ordering},
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Condvar, Mutex,
+    },
     time::Duration,
 };
 
@@ -72,11 +75,60 @@ impl Drop for Leave<'_> {
     }
 }
 
+/// The flow's own CPU work — rendering and signing results and forms — runs at most one per
+/// core at a time; the others wait, asleep, on the threads `block_in_place` gave them.
+///
+/// Why: at 64 dossiers in flight some twenty such threads were runnable at once on two cores,
+/// and the archive's one writer and SQLite's threads, which wake for every statement, waited
+/// behind them for a time slice each time: the writer was busy 100 % of the time at ~230 µs a
+/// statement and set the throughput (docs/benchmarks.md). Nothing is refused here: the steps
+/// are the service's own work, already admitted.
+#[derive(Debug)]
+pub(super) struct CpuSlots {
+    free: Mutex<usize>,
+    freed: Condvar,
+}
+
+impl CpuSlots {
+    /// `slots` at once (at least one).
+    pub(super) fn new(slots: usize) -> CpuSlots {
+        CpuSlots {
+            free: Mutex::new(slots.max(1)),
+            freed: Condvar::new(),
+        }
+    }
+
+    /// Runs `work` on this thread once a slot is free, blocking until then: call it where
+    /// blocking is allowed (inside `block_in_place`).
+    pub(super) fn run<T>(&self, work: impl FnOnce() -> T) -> T {
+        {
+            let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
+            while *free == 0 {
+                free = self.freed.wait(free).unwrap_or_else(|e| e.into_inner());
+            }
+            *free -= 1;
+        }
+        let _slot = Slot(self);
+        work()
+    }
+}
+
+/// Gives a slot back however the work ends (a panic included).
+struct Slot<'a>(&'a CpuSlots);
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        *self.0.free.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        self.0.freed.notify_one();
+    }
+}
+
 /// The gates of one service.
 #[derive(Debug)]
 pub(super) struct Gates {
     pub verifications: Gate,
     pub signings: Gate,
+    pub flow_cpu: CpuSlots,
 }
 
 impl Gates {
@@ -92,6 +144,7 @@ impl Gates {
                 limits.sign_concurrency,
                 limits.admission_queue,
             ),
+            flow_cpu: CpuSlots::new(std::thread::available_parallelism().map_or(2, |n| n.get())),
         }
     }
 }
@@ -137,6 +190,31 @@ mod tests {
         ));
         drop(first);
         assert!(waiter.await.expect("joined").is_ok());
+    }
+
+    #[test]
+    fn cpu_slots_run_at_most_their_number_at_once() {
+        let slots = std::sync::Arc::new(CpuSlots::new(2));
+        let running = std::sync::Arc::new(AtomicUsize::new(0));
+        let most = std::sync::Arc::new(AtomicUsize::new(0));
+        let threads: Vec<_> = (0..6)
+            .map(|_| {
+                let (slots, running, most) = (slots.clone(), running.clone(), most.clone());
+                std::thread::spawn(move || {
+                    slots.run(|| {
+                        let now = running.fetch_add(1, Ordering::AcqRel) + 1;
+                        most.fetch_max(now, Ordering::AcqRel);
+                        std::thread::sleep(Duration::from_millis(20));
+                        running.fetch_sub(1, Ordering::AcqRel);
+                    })
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        assert_eq!(most.load(Ordering::Acquire), 2);
+        assert_eq!(*slots.free.lock().unwrap(), 2, "every slot returned");
     }
 
     #[tokio::test]
