@@ -147,7 +147,8 @@ where
 const ROWS_PER_INSERT: usize = 64;
 
 /// Inserts rows of `columns` parameters each (`params` holds them one row after another) with
-/// `insert` (`INSERT INTO t (a, b) VALUES `), as few statements as possible: every statement
+/// `insert` (`INSERT INTO t (a, b) VALUES `) and `tail` after the rows (e.g. an `ON CONFLICT`
+/// clause, or nothing), as few statements as possible: every statement
 /// is a round trip to the database (for SQLite, to its worker thread and back), and a group
 /// commit inserts dozens of log nodes, leaves and events. Chunks are powers of two, so a table
 /// needs at most seven statement texts (each prepared once per connection).
@@ -156,6 +157,7 @@ pub async fn insert_rows<B: Backend>(
     insert: &str,
     columns: usize,
     params: &[Param<'_>],
+    tail: &str,
 ) -> Result<()> {
     if columns == 0 || params.len() % columns != 0 {
         return Err(ArchiveError::Corrupt(format!(
@@ -172,7 +174,9 @@ pub async fn insert_rows<B: Backend>(
             1 << rows.ilog2()
         };
         let (now, later) = rest.split_at(chunk * columns);
-        B::execute(conn, &multi_row_sql(insert, columns, chunk), now).await?;
+        let mut sql = multi_row_sql(insert, columns, chunk);
+        sql.push_str(tail);
+        B::execute(conn, &sql, now).await?;
         rest = later;
     }
     Ok(())

@@ -22,6 +22,11 @@ pub const INSERT_AUDIT: &str = "
     INSERT INTO audit_log (at_ms, method, request_id, credential_id, dossier_code, outcome, message, caller)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 
+/// Rows of `INSERT_AUDIT`'s eight columns, for `backend::insert_rows`.
+pub const INSERT_AUDITS: &str = "
+    INSERT INTO audit_log (at_ms, method, request_id, credential_id, dossier_code, outcome, message, caller)
+    VALUES ";
+
 /// `$1` agency, `$2` day: the day's next running number, taking the counter's row lock.
 pub const NEXT_DOSSIER_NUMBER: &str = "
     INSERT INTO day_counters (agency_code, day, last_number) VALUES ($1, $2, 1)
@@ -49,12 +54,18 @@ pub const ADVANCE_DOSSIER: &str = "
            result_code = COALESCE($6, result_code)
     WHERE code = $7 AND version = $8";
 
-/// `$1` dossier, `$2` sequence, `$3` step, `$4` record, `$5` signature, `$6` SHA-256,
-/// `$7` credential, `$8` time.
-pub const INSERT_RECORD: &str = "
+/// Rows of (dossier, sequence, step, record bytes, signature, record SHA-256, credential,
+/// time), for `backend::insert_rows`.
+pub const INSERT_RECORDS: &str = "
     INSERT INTO step_records (dossier_code, sequence, step, record, signature, record_sha256,
                               credential_id, time_ms)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+    VALUES ";
+
+/// Rows of `INSERT_DOCUMENT`'s seven columns, for `backend::insert_rows`.
+pub const INSERT_DOCUMENTS: &str = "
+    INSERT INTO dossier_documents (dossier_code, record_sequence, position, name, media_type,
+                                   sha256, size)
+    VALUES ";
 
 /// `$1` dossier, `$2` record sequence, `$3` position, `$4` name, `$5` media type,
 /// `$6` SHA-256, `$7` size.
@@ -70,6 +81,11 @@ pub const NEXT_DOCUMENT_POSITION: &str = "
 
 /// `$1` SHA-256: where a blob's bytes are kept, if the blob is stored.
 pub const BLOB_PLACEMENT: &str = "SELECT stored_in FROM blobs WHERE sha256 = $1";
+
+/// Rows of `INSERT_BLOB`'s four columns, for `backend::insert_rows`, with
+/// [`INSERT_BLOBS_TAIL`] after them.
+pub const INSERT_BLOBS: &str = "INSERT INTO blobs (sha256, size, content, stored_in) VALUES ";
+pub const INSERT_BLOBS_TAIL: &str = " ON CONFLICT (sha256) DO NOTHING";
 
 /// `$1` SHA-256, `$2` size, `$3` content (empty if kept in a store), `$4` where it is kept.
 pub const INSERT_BLOB: &str = "

@@ -113,7 +113,7 @@ pub(super) async fn append_all<D: Dialect>(
         .iter()
         .flat_map(|(key, hash)| [Param::from(*key), Param::from(&hash[..])])
         .collect();
-    insert_rows::<D>(tx, q::INSERT_NODES, 2, &node_params).await?;
+    insert_rows::<D>(tx, q::INSERT_NODES, 2, &node_params, "").await?;
     let leaf_params: Vec<Param> = leaf_rows
         .iter()
         .zip(leaves)
@@ -127,7 +127,7 @@ pub(super) async fn append_all<D: Dialect>(
             ]
         })
         .collect();
-    insert_rows::<D>(tx, q::INSERT_LEAVES, 5, &leaf_params).await?;
+    insert_rows::<D>(tx, q::INSERT_LEAVES, 5, &leaf_params, "").await?;
     let size = frontier.size();
     let root = frontier.root();
     let frontier_bytes = frontier.to_bytes();

@@ -27,13 +27,11 @@ use super::{
     backend::{fetch_one, insert_rows, params, Column, Dialect, Param},
     queries as q,
     tree::{self, NewLeaf},
-    writes::{
-        change_result, insert_audit, insert_document, insert_dossier_row, insert_record,
-        insert_request,
-    },
+    writes::{change_result, insert_document, insert_dossier_row, insert_request},
 };
 use crate::{
     archive::{
+        blobs::IN_DATABASE,
         error::{ArchiveError, Result},
         rows::{
             AuditEntry, DossierChange, LogKind, LogReceipt, NewDocument, NewDossier, NewEvent,
@@ -214,6 +212,8 @@ struct Done {
     leaves: Vec<(LogKind, [u8; 32])>,
     /// The state change it announces (none for an attached form).
     event: Option<Announced>,
+    /// Its audit line, inserted with the batch's record rows (none for an attached form).
+    audit: Option<AuditEntry>,
 }
 
 /// An event as the writer completes it.
@@ -248,6 +248,7 @@ impl Done {
         record: NewRecord,
         leaves: Vec<(LogKind, [u8; 32])>,
         event: Announced,
+        audit: AuditEntry,
     ) -> Done {
         Done {
             code,
@@ -255,6 +256,7 @@ impl Done {
             record: Some(record),
             leaves,
             event: Some(event),
+            audit: Some(audit),
         }
     }
 }
@@ -332,6 +334,7 @@ async fn commit_writes<D: Dialect>(
         tx.rollback().await?;
         Vec::new().into_iter()
     } else {
+        insert_records::<D>(&mut tx, setup.stored_in.as_deref(), &done).await?;
         let receipts = append_leaves::<D>(&mut tx, &setup.key, &done).await?;
         let last_event = insert_events::<D>(&mut tx, &done).await?;
         tx.commit().await?;
@@ -356,6 +359,92 @@ async fn commit_writes<D: Dialect>(
             })
         })
         .collect())
+}
+
+/// Stores the records of the writes done, their documents (and the documents' blob rows) and
+/// their audit lines: one multi-row insert per table for the whole batch, after every write's
+/// checks (version, request mark, day number) have run in its savepoint.
+///
+/// Why after, not in each write: each statement is a round trip, and these were four of a
+/// write's eight. Nothing a later write in the batch checks reads these rows (its version is
+/// the dossier row's, its mark the requests table, its form's position the documents of a
+/// record committed by an earlier call), so the outcome of every write is what it was; only an
+/// unexpected error here (a violated constraint) now fails the batch instead of one write.
+async fn insert_records<D: Dialect>(
+    tx: &mut D::Connection,
+    stored_in: Option<&str>,
+    done: &[&Done],
+) -> Result<()> {
+    let mut codes = Vec::with_capacity(done.len());
+    for write in done {
+        codes.push(write.code.to_string());
+    }
+    let with_records: Vec<(&String, &NewRecord)> = done
+        .iter()
+        .zip(&codes)
+        .filter(|(write, _)| write.audit.is_some())
+        .filter_map(|(write, code)| write.record.as_ref().map(|record| (code, record)))
+        .collect();
+    let (content_of, placement): (fn(&NewDocument) -> &[u8], &str) = match stored_in {
+        None => (|d| &d.content, IN_DATABASE),
+        Some(name) => (|_| b"", name),
+    };
+    let mut seen = std::collections::HashSet::new();
+    let mut blobs = Vec::new();
+    let mut documents = Vec::new();
+    let mut records = Vec::new();
+    for (code, record) in &with_records {
+        records.extend([
+            Param::from(code.as_str()),
+            Param::from(record.sequence),
+            Param::from(&record.step),
+            Param::from(&record.record[..]),
+            Param::from(&record.signature[..]),
+            Param::from(&record.record_sha256[..]),
+            Param::from(&record.credential_id),
+            Param::from(record.time_ms),
+        ]);
+        for (position, document) in record.documents.iter().enumerate() {
+            let size = document.content.len() as i64;
+            if seen.insert(document.sha256) {
+                blobs.extend([
+                    Param::from(&document.sha256[..]),
+                    Param::from(size),
+                    Param::from(content_of(document)),
+                    Param::from(placement),
+                ]);
+            }
+            documents.extend([
+                Param::from(code.as_str()),
+                Param::from(record.sequence),
+                Param::from(position as i64),
+                Param::from(&document.name),
+                Param::from(&document.media_type),
+                Param::from(&document.sha256[..]),
+                Param::from(size),
+            ]);
+        }
+    }
+    insert_rows::<D>(tx, q::INSERT_BLOBS, 4, &blobs, q::INSERT_BLOBS_TAIL).await?;
+    insert_rows::<D>(tx, q::INSERT_RECORDS, 8, &records, "").await?;
+    insert_rows::<D>(tx, q::INSERT_DOCUMENTS, 7, &documents, "").await?;
+    let audits: Vec<Param> = done
+        .iter()
+        .filter_map(|write| write.audit.as_ref())
+        .flat_map(|entry| {
+            [
+                Param::from(entry.at_ms),
+                Param::from(&entry.method),
+                Param::from(&entry.request_id),
+                Param::from(&entry.credential_id),
+                Param::from(&entry.dossier_code),
+                Param::from(&entry.outcome),
+                Param::from(&entry.message),
+                Param::from(&entry.caller),
+            ]
+        })
+        .collect();
+    insert_rows::<D>(tx, q::INSERT_AUDITS, 8, &audits, "").await
 }
 
 /// Numbers and stores the events of the writes done, after the log's append has taken the
@@ -390,7 +479,7 @@ async fn insert_events<D: Dialect>(tx: &mut D::Connection, done: &[&Done]) -> Re
             ]
         })
         .collect();
-    insert_rows::<D>(tx, q::INSERT_EVENTS, 11, &params).await?;
+    insert_rows::<D>(tx, q::INSERT_EVENTS, 11, &params, "").await?;
     metrics::gauge!("ketqua_last_event_sequence").set(last as f64);
     Ok(last)
 }
@@ -466,17 +555,15 @@ async fn apply<D: Dialect>(
             let record = build(&code)?;
             let code_text = code.to_string();
             insert_dossier_row::<D>(tx, &new, &code_text, &record).await?;
-            insert_record::<D>(tx, stored_in, &code_text, &record).await?;
             insert_request::<D>(tx, &request, &code_text, record.sequence).await?;
             audit.dossier_code = Some(code_text);
-            insert_audit::<D>(tx, &audit).await?;
             let leaves = vec![(LogKind::StepRecord, record.record_sha256)];
             let announced = Announced {
                 event: new.event,
                 state: new.state,
                 result_codes: String::new(),
             };
-            Ok(Done::of_record(code, record, leaves, announced))
+            Ok(Done::of_record(code, record, leaves, announced, audit))
         }
         Write::Attach {
             code,
@@ -496,6 +583,7 @@ async fn apply<D: Dialect>(
                 at_ms,
                 leaves: vec![(LogKind::Form, document.sha256)],
                 event: None,
+                audit: None,
             })
         }
         Write::Append {
@@ -525,16 +613,14 @@ async fn apply<D: Dialect>(
                     expected: expected_version,
                 });
             }
-            insert_record::<D>(tx, stored_in, &code_text, &record).await?;
             change_result::<D>(tx, stored_in, &code_text, expected_version, &change).await?;
             insert_request::<D>(tx, &request, &code_text, record.sequence).await?;
-            insert_audit::<D>(tx, &audit).await?;
             let mut leaves = vec![(LogKind::StepRecord, record.record_sha256)];
             for issued in &change.issue_results {
                 leaves.push((LogKind::IssuedResult, issued.sha256));
             }
             let announced = Announced::of(change.event.clone(), &change);
-            Ok(Done::of_record(code, record, leaves, announced))
+            Ok(Done::of_record(code, record, leaves, announced, audit))
         }
     }
 }

@@ -1,6 +1,7 @@
-//! The statements of the flow's writes: the dossier row, the record and its documents, the
-//! result changes, the request mark and the audit line. The writer (`writer.rs`) runs them in
-//! one savepoint of a group commit each; renewals reuse the blob and audit statements.
+//! The statements of the flow's writes: the dossier row, a form's document, the result
+//! changes, the request mark and the audit line. The writer (`writer.rs`) runs them in one
+//! savepoint of a group commit each, and inserts the batch's records, their documents and
+//! audit lines set-wise after; renewals reuse the blob and audit statements.
 
 use super::{
     backend::{fetch_optional, params, Backend, Column},
@@ -71,7 +72,8 @@ pub(super) async fn put_blob<D: Backend>(
 }
 
 /// The blob row of a document, once (by hash): naming `stored_in`, the store its bytes were
-/// put into by [`put_blob`], or for `None` holding the bytes itself.
+/// put into by [`put_blob`], or for `None` holding the bytes itself. (The writer inserts a
+/// batch's record documents set-wise, `writer::insert_records`.)
 pub(super) async fn insert_blob_row<D: Backend>(
     tx: &mut D::Connection,
     stored_in: Option<&str>,
@@ -127,39 +129,6 @@ pub(super) async fn insert_dossier_row<D: Backend>(
         &new.contact_email,
     ];
     D::execute(tx, q::INSERT_DOSSIER, &dossier).await?;
-    Ok(())
-}
-
-/// Stores a step record and the documents it attaches (their bytes already put, see
-/// [`insert_blob_row`]).
-pub(super) async fn insert_record<D: Backend>(
-    tx: &mut D::Connection,
-    stored_in: Option<&str>,
-    dossier_code: &str,
-    record: &NewRecord,
-) -> Result<()> {
-    let row = params![
-        dossier_code,
-        record.sequence,
-        &record.step,
-        &record.record,
-        &record.signature,
-        &record.record_sha256,
-        &record.credential_id,
-        record.time_ms,
-    ];
-    D::execute(tx, q::INSERT_RECORD, &row).await?;
-    for (position, document) in record.documents.iter().enumerate() {
-        insert_document::<D>(
-            tx,
-            stored_in,
-            dossier_code,
-            record.sequence,
-            position as i64,
-            document,
-        )
-        .await?;
-    }
     Ok(())
 }
 
