@@ -103,6 +103,13 @@ pub trait Backend: Database<Row: Columns, QueryResult: RowsAffected> {
         sql: &'a str,
         params: &'a [Param<'a>],
     ) -> impl Future<Output = Result<Vec<Self::Row>>> + Send + 'a;
+
+    /// Runs statements without parameters, separated by `;`, in one round trip (sqlx's
+    /// `raw_sql`: the simple query protocol on PostgreSQL).
+    fn execute_script<'a>(
+        conn: &'a mut Self::Connection,
+        sql: &'a str,
+    ) -> impl Future<Output = Result<()>> + Send + 'a;
 }
 
 impl<DB> Backend for DB
@@ -139,6 +146,11 @@ where
         params: &'a [Param<'a>],
     ) -> Result<Vec<DB::Row>> {
         Ok(Self::query(sql, params).fetch_all(conn).await?)
+    }
+
+    async fn execute_script<'a>(conn: &'a mut DB::Connection, sql: &'a str) -> Result<()> {
+        conn.execute(sqlx::raw_sql(sql)).await?;
+        Ok(())
     }
 }
 

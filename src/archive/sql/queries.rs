@@ -424,6 +424,8 @@ pub const CHECKPOINTS: &str = "SELECT size, root, note FROM ledger_checkpoints O
 pub const SAVEPOINT: &str = "SAVEPOINT flow_write";
 pub const RELEASE_SAVEPOINT: &str = "RELEASE SAVEPOINT flow_write";
 pub const ROLLBACK_TO_SAVEPOINT: &str = "ROLLBACK TO SAVEPOINT flow_write";
+/// The end of one write's savepoint and the start of the next's, in one round trip.
+pub const NEXT_SAVEPOINT: &str = "RELEASE SAVEPOINT flow_write; SAVEPOINT flow_write";
 
 // --- Events and their deliveries ---------------------------------------------------------
 

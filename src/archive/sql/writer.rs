@@ -320,14 +320,26 @@ async fn commit_writes<D: Dialect>(
     let mut tx = D::begin_write_on(conn).await?;
     let mut outcomes: Vec<Result<Done>> = Vec::with_capacity(writes.len());
     // A write alone needs no savepoint: if it fails, the whole transaction is rolled back.
+    // Otherwise each runs in its own; the errors of the savepoint statements themselves fail
+    // the batch. One write's release and the next one's savepoint share a round trip.
     let alone = writes.len() == 1;
-    for write in writes {
-        let outcome = if alone {
-            apply::<D>(&mut tx, setup.stored_in.as_deref(), write).await
-        } else {
-            apply_in_savepoint::<D>(&mut tx, setup.stored_in.as_deref(), write).await?
-        };
+    for (index, write) in writes.into_iter().enumerate() {
+        if !alone {
+            let open = if index == 0 {
+                q::SAVEPOINT
+            } else {
+                q::NEXT_SAVEPOINT
+            };
+            D::execute_script(&mut tx, open).await?;
+        }
+        let outcome = apply::<D>(&mut tx, setup.stored_in.as_deref(), write).await;
+        if !alone && outcome.is_err() {
+            D::execute_script(&mut tx, q::ROLLBACK_TO_SAVEPOINT).await?;
+        }
         outcomes.push(outcome);
+    }
+    if !alone {
+        D::execute_script(&mut tx, q::RELEASE_SAVEPOINT).await?;
     }
     let done: Vec<&Done> = outcomes.iter().filter_map(|o| o.as_ref().ok()).collect();
     let mut receipts = if done.is_empty() {
@@ -482,22 +494,6 @@ async fn insert_events<D: Dialect>(tx: &mut D::Connection, done: &[&Done]) -> Re
     insert_rows::<D>(tx, q::INSERT_EVENTS, 11, &params, "").await?;
     metrics::gauge!("ketqua_last_event_sequence").set(last as f64);
     Ok(last)
-}
-
-/// `write` inside its own savepoint: undone alone if it fails. The error of the savepoint
-/// statements themselves fails the batch.
-async fn apply_in_savepoint<D: Dialect>(
-    tx: &mut D::Connection,
-    stored_in: Option<&str>,
-    write: Write,
-) -> Result<Result<Done>> {
-    D::execute(tx, q::SAVEPOINT, &[]).await?;
-    let outcome = apply::<D>(tx, stored_in, write).await;
-    if outcome.is_err() {
-        D::execute(tx, q::ROLLBACK_TO_SAVEPOINT, &[]).await?;
-    }
-    D::execute(tx, q::RELEASE_SAVEPOINT, &[]).await?;
-    Ok(outcome)
 }
 
 /// Appends the leaves of every write done to the log (one checkpoint) and returns each

@@ -39,19 +39,24 @@ pub(super) fn symbol(data: &[u8], ec_level: EcLevel) -> QrResult<(usize, Vec<boo
     let width = usize::try_from(version.width()).unwrap_or(0);
     let mut best: Option<(u32, Vec<bool>)> = None;
     for pattern in PATTERNS {
-        let mut masked = canvas.clone();
-        masked.apply_mask(pattern);
-        let modules: Vec<bool> = masked
-            .into_colors()
-            .into_iter()
-            .map(|c| c == Color::Dark)
-            .collect();
+        let modules = masked(&canvas, pattern);
         let score = penalty(&modules, width);
         if best.as_ref().is_none_or(|(lowest, _)| score < *lowest) {
             best = Some((score, modules));
         }
     }
     Ok((width, best.map(|(_, m)| m).unwrap_or_default()))
+}
+
+/// The modules of `canvas` under mask `pattern`, row by row, `true` for dark.
+fn masked(canvas: &Canvas, pattern: MaskPattern) -> Vec<bool> {
+    let mut masked = canvas.clone();
+    masked.apply_mask(pattern);
+    masked
+        .into_colors()
+        .into_iter()
+        .map(|c| c == Color::Dark)
+        .collect()
 }
 
 /// The total penalty (N1 + N2 + N3 + N4 of §7.8.3.1), as `qrcode` counts it, of a
@@ -328,13 +333,7 @@ mod tests {
             canvas.draw_data(&data, &ec_data);
             let width = usize::try_from(version.width()).unwrap();
             for pattern in PATTERNS {
-                let mut masked = canvas.clone();
-                masked.apply_mask(pattern);
-                let modules: Vec<bool> = masked
-                    .into_colors()
-                    .into_iter()
-                    .map(|c| c == Color::Dark)
-                    .collect();
+                let modules = masked(&canvas, pattern);
                 let expected = reference::penalty(&reference::Grid {
                     width,
                     modules: &modules,
