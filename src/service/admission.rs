@@ -75,14 +75,15 @@ impl Drop for Leave<'_> {
     }
 }
 
-/// The flow's own CPU work — rendering and signing results and forms — runs at most one per
-/// core at a time; the others wait, asleep, on the threads `block_in_place` gave them.
+/// The flow's own CPU work — rendering and signing results and forms — runs off the async
+/// workers (`block_in_place`) and at most one per core at a time; the others wait, asleep.
 ///
 /// Why: at 64 dossiers in flight some twenty such threads were runnable at once on two cores,
-/// and the archive's one writer and SQLite's threads, which wake for every statement, waited
-/// behind them for a time slice each time: the writer was busy 100 % of the time at ~230 µs a
-/// statement and set the throughput (docs/benchmarks.md). Nothing is refused here: the steps
-/// are the service's own work, already admitted.
+/// and the threads the archive's one writer wakes for every statement (SQLite's, the
+/// writer's) waited behind them for a time slice. Measured alone it bought little (90.9 →
+/// 96.4 dossiers/s at 64 in flight, docs/benchmarks.md), but it bounds the threads and the
+/// memory of concurrent renderings. Nothing is refused here: the steps are the service's own
+/// work, already admitted.
 #[derive(Debug)]
 pub(super) struct CpuSlots {
     free: Mutex<usize>,
@@ -98,9 +99,14 @@ impl CpuSlots {
         }
     }
 
-    /// Runs `work` on this thread once a slot is free, blocking until then: call it where
-    /// blocking is allowed (inside `block_in_place`).
+    /// Runs `work` on this thread, handed over by the async runtime (`block_in_place`: a
+    /// multi-threaded runtime's worker), once a slot is free.
     pub(super) fn run<T>(&self, work: impl FnOnce() -> T) -> T {
+        tokio::task::block_in_place(|| self.run_blocking(work))
+    }
+
+    /// [`CpuSlots::run`] on a thread that may block.
+    fn run_blocking<T>(&self, work: impl FnOnce() -> T) -> T {
         {
             let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
             while *free == 0 {
@@ -201,7 +207,7 @@ mod tests {
             .map(|_| {
                 let (slots, running, most) = (slots.clone(), running.clone(), most.clone());
                 std::thread::spawn(move || {
-                    slots.run(|| {
+                    slots.run_blocking(|| {
                         let now = running.fetch_add(1, Ordering::AcqRel) + 1;
                         most.fetch_max(now, Ordering::AcqRel);
                         std::thread::sleep(Duration::from_millis(20));

@@ -230,80 +230,78 @@ impl<A: Archive> Service<A> {
                     .to_owned(),
             )
         })?;
-        // CPU work, one per core at a time (see `CpuSlots`).
-        tokio::task::block_in_place(|| {
-            self.gates.flow_cpu.run(|| {
-                let rendered = pdf::render(content)
-                    .map_err(|e| Error::Internal(format!("form {}: {e}", form.number())))?;
-                // B-T: the signature and its timestamp; no validation data (not a long-term result).
-                let validation = pdf::Validation {
-                    timestamper: Some(timestamper),
-                    certificates: &[],
-                    crls: &[],
-                    ocsps: &[],
-                };
-                let appendix = match (official, seal) {
-                    (Some(official), seal) => {
-                        let info = official.info();
-                        let signer = SignatureRequest {
-                            field_name: Some("ChuKyNguoiKy".to_owned()),
-                            certify: Some(DocMdp::FormFilling),
-                            visible: Some(VisibleSignature {
-                                page: None,
-                                rect: Some(rendered.signature_rect),
-                                kind: StampKind::Signer,
-                                text: StampTextInput {
-                                    signer_name: info.common_name.clone(),
-                                    position: info.position.clone(),
-                                    organisation: department.to_owned(),
-                                },
-                            }),
-                            reason: Some(format!("Ký số Mẫu số {}", form.number())),
-                            location: Some(department.to_owned()),
-                            ..SignatureRequest::new(official, FORM_LEVEL, at)
-                        };
-                        match seal {
-                            None => pdf::sign(&rendered.pdf, &signer, &validation),
-                            Some(seal) => pdf::sign_result(
-                                &rendered.pdf,
-                                &signer,
-                                &seal_request(seal, None, department, at),
-                                None,
-                                &validation,
-                            ),
-                        }
-                    }
-                    (None, Some(seal)) => {
-                        let request = SignatureRequest {
-                            certify: Some(DocMdp::FormFilling),
-                            ..seal_request(seal, Some(rendered.signature_rect), department, at)
-                        };
-                        pdf::sign(&rendered.pdf, &request, &validation)
-                    }
-                    (None, None) => {
-                        return Err(Error::Internal(format!(
-                            "form {} has nobody to sign it",
-                            form.number()
-                        )))
+        // CPU work: off the async workers, one per core at a time.
+        self.gates.flow_cpu.run(|| {
+            let rendered = pdf::render(content)
+                .map_err(|e| Error::Internal(format!("form {}: {e}", form.number())))?;
+            // B-T: the signature and its timestamp; no validation data (not a long-term result).
+            let validation = pdf::Validation {
+                timestamper: Some(timestamper),
+                certificates: &[],
+                crls: &[],
+                ocsps: &[],
+            };
+            let appendix = match (official, seal) {
+                (Some(official), seal) => {
+                    let info = official.info();
+                    let signer = SignatureRequest {
+                        field_name: Some("ChuKyNguoiKy".to_owned()),
+                        certify: Some(DocMdp::FormFilling),
+                        visible: Some(VisibleSignature {
+                            page: None,
+                            rect: Some(rendered.signature_rect),
+                            kind: StampKind::Signer,
+                            text: StampTextInput {
+                                signer_name: info.common_name.clone(),
+                                position: info.position.clone(),
+                                organisation: department.to_owned(),
+                            },
+                        }),
+                        reason: Some(format!("Ký số Mẫu số {}", form.number())),
+                        location: Some(department.to_owned()),
+                        ..SignatureRequest::new(official, FORM_LEVEL, at)
+                    };
+                    match seal {
+                        None => pdf::sign(&rendered.pdf, &signer, &validation),
+                        Some(seal) => pdf::sign_result(
+                            &rendered.pdf,
+                            &signer,
+                            &seal_request(seal, None, department, at),
+                            None,
+                            &validation,
+                        ),
                     }
                 }
-                .map_err(pdf_error)?;
-                for credential in official.iter().chain(seal.iter()) {
-                    metrics::counter!(
-                        "ketqua_signatures_total",
-                        "document" => "form",
-                        "role" => credential.role().as_str()
-                    )
-                    .increment(1);
+                (None, Some(seal)) => {
+                    let request = SignatureRequest {
+                        certify: Some(DocMdp::FormFilling),
+                        ..seal_request(seal, Some(rendered.signature_rect), department, at)
+                    };
+                    pdf::sign(&rendered.pdf, &request, &validation)
                 }
-                let mut signed = rendered.pdf;
-                signed.extend_from_slice(&appendix);
-                Ok(NewDocument {
-                    name: form.document_name(),
-                    media_type: "application/pdf".to_owned(),
-                    sha256: crypto::sha256(&signed),
-                    content: signed,
-                })
+                (None, None) => {
+                    return Err(Error::Internal(format!(
+                        "form {} has nobody to sign it",
+                        form.number()
+                    )))
+                }
+            }
+            .map_err(pdf_error)?;
+            for credential in official.iter().chain(seal.iter()) {
+                metrics::counter!(
+                    "ketqua_signatures_total",
+                    "document" => "form",
+                    "role" => credential.role().as_str()
+                )
+                .increment(1);
+            }
+            let mut signed = rendered.pdf;
+            signed.extend_from_slice(&appendix);
+            Ok(NewDocument {
+                name: form.document_name(),
+                media_type: "application/pdf".to_owned(),
+                sha256: crypto::sha256(&signed),
+                content: signed,
             })
         })
     }

@@ -154,19 +154,17 @@ impl<A: Archive> Service<A> {
             let metadata = complete_metadata(item.metadata, item.content, &organisation, call.at);
             // Rendering and signing are CPU work over the whole document (hashing 100 MB
             // takes a while): keep them off the async workers, one per core at a time.
-            let (signed, page_count) = tokio::task::block_in_place(|| {
-                self.gates.flow_cpu.run(|| {
-                    self.produce_result(
-                        item.result.map(|d| d.content.as_slice()),
-                        item.content,
-                        qr,
-                        &metadata,
-                        credential,
-                        seal,
-                        &organisation,
-                        call.at,
-                    )
-                })
+            let (signed, page_count) = self.gates.flow_cpu.run(|| {
+                self.produce_result(
+                    item.result.map(|d| d.content.as_slice()),
+                    item.content,
+                    qr,
+                    &metadata,
+                    credential,
+                    seal,
+                    &organisation,
+                    call.at,
+                )
             })?;
             results.push(NewResult {
                 index: index as i64,
