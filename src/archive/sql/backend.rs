@@ -179,12 +179,7 @@ pub async fn insert_rows<B: Backend>(
     }
     let mut rest = params;
     while !rest.is_empty() {
-        let rows = rest.len() / columns;
-        let chunk = if rows >= ROWS_PER_INSERT {
-            ROWS_PER_INSERT
-        } else {
-            1 << rows.ilog2()
-        };
+        let chunk = chunk_rows(rest.len() / columns);
         let (now, later) = rest.split_at(chunk * columns);
         let mut sql = multi_row_sql(insert, columns, chunk);
         sql.push_str(tail);
@@ -192,6 +187,12 @@ pub async fn insert_rows<B: Backend>(
         rest = later;
     }
     Ok(())
+}
+
+/// How many of `rows` (at least one) the next statement inserts: the largest power of two not
+/// above them, at most [`ROWS_PER_INSERT`].
+fn chunk_rows(rows: usize) -> usize {
+    1 << rows.clamp(1, ROWS_PER_INSERT).ilog2()
 }
 
 /// `insert` followed by `rows` groups of `columns` numbered placeholders.
@@ -333,7 +334,25 @@ pub trait Dialect: Backend + Sync {
 
 #[cfg(test)]
 mod tests {
-    use super::multi_row_sql;
+    use super::{chunk_rows, multi_row_sql, ROWS_PER_INSERT};
+
+    #[test]
+    fn rows_go_in_power_of_two_chunks() {
+        let chunks = |mut rows: usize| {
+            let mut sizes = Vec::new();
+            while rows > 0 {
+                let chunk = chunk_rows(rows);
+                sizes.push(chunk);
+                rows -= chunk;
+            }
+            sizes
+        };
+        assert_eq!(chunks(1), [1]);
+        assert_eq!(chunks(7), [4, 2, 1]);
+        assert_eq!(chunks(64), [64]);
+        assert_eq!(chunks(200), [64, 64, 64, 8]);
+        assert_eq!(ROWS_PER_INSERT.count_ones(), 1, "a power of two");
+    }
 
     #[test]
     fn multi_row_placeholders_are_numbered_row_after_row() {

@@ -27,11 +27,12 @@ use super::{
     backend::{fetch_one, insert_rows, params, Column, Dialect, Param},
     queries as q,
     tree::{self, NewLeaf},
-    writes::{change_result, insert_document, insert_dossier_row, insert_request},
+    writes::{
+        blob_row_content, change_result, insert_document, insert_dossier_row, insert_request,
+    },
 };
 use crate::{
     archive::{
-        blobs::IN_DATABASE,
         error::{ArchiveError, Result},
         rows::{
             AuditEntry, DossierChange, LogKind, LogReceipt, NewDocument, NewDossier, NewEvent,
@@ -116,8 +117,8 @@ impl Job {
 /// callers': a batch is dozens of statements one after another, each a round trip to the
 /// database, and as a task its every resumption waited for a runtime worker that was busy
 /// rendering, signing and serving TLS. Under `ketqua bench flow` at 64 dossiers in flight the
-/// writer was then busy 100 % of the time at ~250 µs a statement, and it alone set the
-/// throughput (`ketqua_writer_commit_seconds`, docs/benchmarks.md).
+/// writer was busy 100 % of the time (`ketqua_writer_commit_seconds`) and set the throughput;
+/// its statements take 20–50 µs in SQLite and ~150 µs as round trips (docs/benchmarks.md).
 #[derive(Default)]
 pub(super) struct GroupCommit {
     queue: Mutex<Option<mpsc::Sender<Job>>>,
@@ -387,20 +388,10 @@ async fn insert_records<D: Dialect>(
     stored_in: Option<&str>,
     done: &[&Done],
 ) -> Result<()> {
-    let mut codes = Vec::with_capacity(done.len());
-    for write in done {
-        codes.push(write.code.to_string());
-    }
-    let with_records: Vec<(&String, &NewRecord)> = done
+    let with_records: Vec<(String, &NewRecord)> = done
         .iter()
-        .zip(&codes)
-        .filter(|(write, _)| write.audit.is_some())
-        .filter_map(|(write, code)| write.record.as_ref().map(|record| (code, record)))
+        .filter_map(|write| Some((write.code.to_string(), write.record.as_ref()?)))
         .collect();
-    let (content_of, placement): (fn(&NewDocument) -> &[u8], &str) = match stored_in {
-        None => (|d| &d.content, IN_DATABASE),
-        Some(name) => (|_| b"", name),
-    };
     let mut seen = std::collections::HashSet::new();
     let mut blobs = Vec::new();
     let mut documents = Vec::new();
@@ -419,10 +410,11 @@ async fn insert_records<D: Dialect>(
         for (position, document) in record.documents.iter().enumerate() {
             let size = document.content.len() as i64;
             if seen.insert(document.sha256) {
+                let (content, placement) = blob_row_content(stored_in, document);
                 blobs.extend([
                     Param::from(&document.sha256[..]),
                     Param::from(size),
-                    Param::from(content_of(document)),
+                    Param::from(content),
                     Param::from(placement),
                 ]);
             }

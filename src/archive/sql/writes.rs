@@ -81,14 +81,23 @@ pub(super) async fn insert_blob_row<D: Backend>(
 ) -> Result<()> {
     // A row already there is kept as it is (`ON CONFLICT DO NOTHING`): no lookup first, which
     // would be one more statement inside the writer for every document.
-    let (content, stored_in): (&[u8], &str) = match stored_in {
-        None => (&document.content, IN_DATABASE),
-        Some(name) => (b"", name),
-    };
+    let (content, stored_in) = blob_row_content(stored_in, document);
     let size = document.content.len() as i64;
     let row = params![&document.sha256, size, content, stored_in];
     D::execute(tx, q::INSERT_BLOB, &row).await?;
     Ok(())
+}
+
+/// What a blob row holds and names: the bytes and `database` for `None`, or no bytes and the
+/// store `stored_in` that has them.
+pub(super) fn blob_row_content<'a>(
+    stored_in: Option<&'a str>,
+    document: &'a NewDocument,
+) -> (&'a [u8], &'a str) {
+    match stored_in {
+        None => (&document.content, IN_DATABASE),
+        Some(name) => (b"", name),
+    }
 }
 
 /// Stores a document's bytes once (by hash), in one transaction: put into the store first,
