@@ -56,12 +56,6 @@ fn text(text: &str) -> Vec<u8> {
     t
 }
 
-/// The profile's bytes, built once: every document rendered embeds the same profile.
-pub(super) fn shared_srgb_profile() -> &'static [u8] {
-    static PROFILE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
-    PROFILE.get_or_init(srgb_profile)
-}
-
 /// The profile's bytes.
 pub fn srgb_profile() -> Vec<u8> {
     let curve = srgb_curve();

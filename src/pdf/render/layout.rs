@@ -26,9 +26,7 @@ use std::fmt::Write as _;
 use time::OffsetDateTime;
 
 use crate::flow::VIETNAM;
-use crate::pdf::syntax::{
-    date, flate, flate_repeated, num, text_string, Dict, ObjRef, Object, Writer,
-};
+use crate::pdf::syntax::{date, flate, num, text_string, Dict, ObjRef, Object, Writer};
 
 use super::font::{FontError, FontSubset};
 use super::icc;
@@ -401,6 +399,13 @@ pub fn render(doc: &ResultDocument) -> Result<Rendered, RenderError> {
 /// Who made the file, in the document information and the XMP alike.
 const PRODUCER: &str = "ketqua";
 
+/// The sRGB profile of the output intent as a compressed stream, built once: every document
+/// rendered embeds the same one.
+fn output_profile() -> &'static Object {
+    static PROFILE: std::sync::OnceLock<Object> = std::sync::OnceLock::new();
+    PROFILE.get_or_init(|| flate(Dict::new().with("N", Object::Int(3)), &icc::srgb_profile()))
+}
+
 fn assemble(doc: &ResultDocument, l: Layout) -> Result<Vec<u8>, RenderError> {
     let mut w = Writer::new();
     let catalog = w.alloc();
@@ -458,10 +463,7 @@ fn assemble(doc: &ResultDocument, l: Layout) -> Result<Vec<u8>, RenderError> {
             archival: doc.archival.as_ref(),
         }),
     ));
-    let profile = w.add(&flate_repeated(
-        Dict::new().with("N", Object::Int(3)),
-        icc::shared_srgb_profile(),
-    ));
+    let profile = w.add(output_profile());
     let intent = Dict::new()
         .with("Type", Object::name("OutputIntent"))
         .with("S", Object::name("GTS_PDFA1"))

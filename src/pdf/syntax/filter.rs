@@ -35,8 +35,7 @@ pub fn flate(mut dict: Dict, data: &[u8]) -> Object {
 }
 
 /// [`flate`] for data that recurs from one document to the next (the certificates and CRLs of
-/// a DSS, the colour profile of every output intent): the compressed bytes are kept, by the
-/// data's SHA-256, a bounded number of them.
+/// a DSS): the compressed bytes are kept, by the data's SHA-256, a bounded number of them.
 pub fn flate_repeated(mut dict: Dict, data: &[u8]) -> Object {
     type Cache = Mutex<HashMap<[u8; 32], Arc<Vec<u8>>>>;
     const CAPACITY: usize = 256;
