@@ -63,9 +63,21 @@ impl SqlArchive<Sqlite> {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(synchronous)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(30));
+            .busy_timeout(Duration::from_secs(30))
+            // Savepoint sub-journals (the group commit opens one per write of a batch) and
+            // temporary sort trees in memory, not in a temporary file created and unlinked
+            // under /var/tmp for every batch (`etilqs_…`, seen with strace): a file system
+            // round trip for nothing, and on ext4 every recently unlinked inode is one the
+            // allocator scans past when a blob file is created (`recently_deleted` was 10 % of
+            // the server's CPU after many deletions, perf). What they hold is bounded: a
+            // batch's changed pages, a sort.
+            .pragma("temp_store", "MEMORY");
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            // A connection to a file in this process cannot go stale, and the check sqlx
+            // makes before lending one out is a round trip to the connection's worker thread:
+            // one for every read of every step.
+            .test_before_acquire(false)
             .connect_with(options)
             .await?;
         sqlx::migrate!("src/archive/migrations/sqlite")
