@@ -5,8 +5,9 @@
 //! Why not `QrCode` itself: its scorer reads every module through a bounds-checked accessor
 //! and a boxed closure per position, eight times over. For a result's payload (~200 bytes,
 //! version 10, 57×57 modules) that was 17 M instructions a result, a quarter of the whole
-//! Sign step (callgrind, `ketqua bench flow`). On a plain grid of booleans the same rules cost
-//! a fraction of that. Encoding, error correction and drawing stay the crate's.
+//! Sign step (callgrind, `ketqua bench flow`). Here each line of the symbol is a bit set and
+//! each rule a few word operations per line (`LineBits`; a byte-wise scorer for the widest
+//! symbols). Encoding, error correction and drawing stay the crate's.
 
 use qrcode::{
     bits,
