@@ -356,6 +356,26 @@ mod tests {
         assert_eq!(last, 40);
     }
 
+    /// The group commit's savepoint sub-journals must not become a file created and unlinked
+    /// for every batch (the reason is at `open_with`): every connection the pool lends keeps
+    /// its temporary storage in memory.
+    #[tokio::test]
+    async fn temporary_storage_stays_in_memory_on_every_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = open(dir.path()).await;
+        let mut held = Vec::new();
+        for _ in 0..3 {
+            let mut conn = archive.pool.acquire().await.unwrap();
+            // PRAGMA temp_store: 0 DEFAULT (a file), 1 FILE, 2 MEMORY.
+            let (store,): (i64,) = sqlx::query_as("PRAGMA temp_store")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+            assert_eq!(store, 2);
+            held.push(conn);
+        }
+    }
+
     #[tokio::test]
     async fn power_loss_durability_syncs_every_commit() {
         let dir = tempfile::tempdir().unwrap();
