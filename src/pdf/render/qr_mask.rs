@@ -82,7 +82,7 @@ fn penalty(modules: &[bool], width: usize) -> u32 {
 struct LineBits;
 
 impl LineBits {
-    /// Widths (version 25 at most, 117 modules) whose lines leave the four bits of headroom the
+    /// Widths (version 26 at most, 121 modules) whose lines leave the four bits of headroom the
     /// finder rule shifts into.
     const MAX_WIDTH: usize = 124;
 
@@ -409,7 +409,7 @@ mod tests {
     /// versions (not only the chosen one: a wrong score could pick the same mask by luck).
     #[test]
     fn penalties_are_the_reference_ones() {
-        // Up to version 17 by sevens, then symbols wider than the bit sets hold (version 26
+        // Up to version 17 by sevens, then symbols wider than the bit sets hold (version 27
         // and up), which the byte-wise scorer takes.
         let lengths = (0..600usize).step_by(7).chain([1_400, 1_900, 2_900]);
         let mut widest = 0;
