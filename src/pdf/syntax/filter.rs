@@ -8,9 +8,7 @@ use std::{
     sync::{Arc, Mutex, OnceLock},
 };
 
-use miniz_oxide::deflate::core::{
-    compress, create_comp_flags_from_zip_params, CompressorOxide, TDEFLFlush, TDEFLStatus,
-};
+use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 
 use super::budget::{Budget, ReadLimits};
 use super::error::{malformed, SyntaxError};
@@ -19,19 +17,25 @@ use super::object::{Dict, Object};
 /// Below this, compressing a stream saves less than the filter's own bytes cost.
 const COMPRESS_FROM: usize = 256;
 
-/// The level every stream we write is compressed at. Not zlib's default of 6: on what we
-/// write (font subsets, content streams) level 2 costs 0.4–0.6× the time of level 6 for
-/// 2–14 % more bytes (a few hundred per document), and compressing was the largest single
-/// cost of rendering a form (perf and callgrind under `ketqua bench flow`, docs/benchmarks.md).
-const LEVEL: u8 = 2;
+/// The level every stream we write is compressed at, by zlib-rs (zlib-ng's algorithms). On a
+/// dossier's three PDFs, level 3 takes half the time miniz_oxide took at its level 2, which was
+/// chosen for speed, and writes 0.8 % fewer bytes; zlib's default of 6 would save another 1.1 %
+/// for 15 % more time (docs/benchmarks.md, 2026-12-08). Compressing is one of the largest costs
+/// of rendering a document (perf and callgrind under `ketqua bench flow`).
+const LEVEL: u32 = 3;
 
 /// A stream object holding `data`, Flate-compressed when that pays.
 pub fn flate(mut dict: Dict, data: &[u8]) -> Object {
     if data.len() < COMPRESS_FROM {
         return Object::Stream(dict, data.to_vec());
     }
-    dict.set("Filter", Object::name("FlateDecode"));
-    Object::Stream(dict, zlib(data))
+    match zlib(data) {
+        Some(compressed) => {
+            dict.set("Filter", Object::name("FlateDecode"));
+            Object::Stream(dict, compressed)
+        }
+        None => Object::Stream(dict, data.to_vec()),
+    }
 }
 
 /// [`flate`] for data that recurs from one document to the next (the certificates and CRLs of
@@ -53,7 +57,10 @@ pub fn flate_repeated(mut dict: Dict, data: &[u8]) -> Object {
     let compressed = match hit {
         Some(compressed) => compressed,
         None => {
-            let compressed = Arc::new(zlib(data));
+            let Some(compressed) = zlib(data) else {
+                return Object::Stream(dict, data.to_vec());
+            };
+            let compressed = Arc::new(compressed);
             let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
             if cache.len() >= CAPACITY {
                 cache.clear();
@@ -67,48 +74,72 @@ pub fn flate_repeated(mut dict: Dict, data: &[u8]) -> Object {
 }
 
 thread_local! {
-    /// One compressor per thread, reset between streams. A new one allocates and zeroes
-    /// ~160 KB of tables, which cost as much as compressing the few kilobytes of a typical
-    /// stream, and a result writes a dozen (profiled with callgrind under `bench flow`).
-    static COMPRESSOR: RefCell<Option<Box<CompressorOxide>>> = const { RefCell::new(None) };
+    /// One compressor per thread, reset between streams. A new one allocates its window and
+    /// hash tables (hundreds of kilobytes), which cost as much as compressing the few kilobytes
+    /// of a typical stream, and a result writes a dozen (profiled with callgrind under
+    /// `bench flow`).
+    static COMPRESSOR: RefCell<Option<Compress>> = const { RefCell::new(None) };
 }
 
-/// `data` as a zlib stream (RFC 1950) at [`LEVEL`]: the bytes miniz's `compress_to_vec_zlib`
-/// makes.
-fn zlib(data: &[u8]) -> Vec<u8> {
+/// `data` as a zlib stream (RFC 1950) at [`LEVEL`], or none if zlib failed.
+fn zlib(data: &[u8]) -> Option<Vec<u8>> {
     COMPRESSOR.with(|cell| {
         let mut slot = cell.borrow_mut();
-        let compressor = slot.get_or_insert_with(|| {
-            Box::new(CompressorOxide::new(create_comp_flags_from_zip_params(
-                LEVEL.into(),
-                1,
-                0,
-            )))
-        });
+        let compressor = slot.get_or_insert_with(|| Compress::new(Compression::new(LEVEL), true));
         compressor.reset();
-        let mut output = vec![0; (data.len() / 2).max(64)];
-        let (mut input, mut out_pos) = (data, 0usize);
-        while let Some(space) = output.get_mut(out_pos..) {
-            let (status, read, written) = compress(compressor, input, space, TDEFLFlush::Finish);
-            out_pos = out_pos.saturating_add(written);
-            match (status, input.get(read..)) {
-                (TDEFLStatus::Done, _) => {
-                    output.truncate(out_pos);
-                    return output;
-                }
-                (TDEFLStatus::Okay, Some(rest)) => {
-                    input = rest;
-                    if output.len().saturating_sub(out_pos) < 30 {
-                        output.resize(output.len().saturating_mul(2), 0);
-                    }
-                }
-                _ => break,
+        let mut output = Vec::with_capacity((data.len() / 2).max(64));
+        loop {
+            let consumed = usize::try_from(compressor.total_in()).unwrap_or(usize::MAX);
+            let input = data.get(consumed..).unwrap_or_default();
+            match compressor.compress_vec(input, &mut output, FlushCompress::Finish) {
+                Ok(Status::StreamEnd) => return Some(output),
+                // The output is full: room for as much again.
+                Ok(Status::Ok | Status::BufError) => output.reserve(output.capacity().max(64)),
+                Err(_) => break,
             }
         }
-        // miniz reports a failure only for misuse; its one-shot function is the reference,
-        // so fall back to it rather than write a broken stream.
-        miniz_oxide::deflate::compress_to_vec_zlib(data, LEVEL)
+        // zlib fails only when misused; the caller then writes the data as it is.
+        *slot = None;
+        None
     })
+}
+
+/// Why a zlib stream could not be inflated within its allowance.
+enum Inflate {
+    TooLarge,
+    Broken(String),
+}
+
+/// Inflates the zlib stream `data` to at most `allowance` bytes. Memory is bounded by the
+/// allowance, not by what the stream claims: the output grows by doubling, up to one byte past
+/// the allowance, which tells a stream that fits exactly from one that has more.
+fn inflate(data: &[u8], allowance: usize) -> Result<Vec<u8>, Inflate> {
+    let limit = allowance.saturating_add(1);
+    let mut inflater = Decompress::new(true);
+    let mut output = Vec::with_capacity(data.len().saturating_mul(4).max(64).min(limit));
+    loop {
+        let (read, written) = (inflater.total_in(), inflater.total_out());
+        let consumed = usize::try_from(read).unwrap_or(usize::MAX);
+        let input = data.get(consumed..).unwrap_or_default();
+        let status = inflater
+            .decompress_vec(input, &mut output, FlushDecompress::Finish)
+            .map_err(|e| Inflate::Broken(e.to_string()))?;
+        if output.len() > allowance {
+            return Err(Inflate::TooLarge);
+        }
+        if status == Status::StreamEnd {
+            return Ok(output);
+        }
+        if output.len() < output.capacity() {
+            // Room was left, so it stopped for want of input.
+            if (inflater.total_in(), inflater.total_out()) == (read, written) {
+                return Err(Inflate::Broken("the stream ends too early".to_owned()));
+            }
+            continue;
+        }
+        let room = output.capacity().min(limit.saturating_sub(output.len()));
+        output.reserve_exact(room);
+    }
 }
 
 /// Decodes a stream's data: no filter or FlateDecode, with PNG or no predictors, within the
@@ -143,15 +174,12 @@ pub(crate) fn decode_within(
             )));
         }
         let allowance = budget.stream_allowance();
-        data = match miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&data, allowance) {
+        data = match inflate(&data, allowance) {
             Ok(data) => data,
-            Err(e) if e.status == miniz_oxide::inflate::TINFLStatus::HasMoreOutput => {
-                return Err(budget.too_much_decoded())
-            }
-            Err(e) => {
+            Err(Inflate::TooLarge) => return Err(budget.too_much_decoded()),
+            Err(Inflate::Broken(reason)) => {
                 return Err(malformed(format!(
-                    "a compressed stream cannot be inflated: {:?}",
-                    e.status
+                    "a compressed stream cannot be inflated: {reason}"
                 )))
             }
         };
@@ -260,8 +288,14 @@ mod tests {
             &noise[..5000],
             &text[..],
         ] {
-            let expected = miniz_oxide::deflate::compress_to_vec_zlib(data, LEVEL);
-            assert_eq!(zlib(data), expected, "{} bytes", data.len());
+            let mut fresh = flate2::write::ZlibEncoder::new(Vec::new(), Compression::new(LEVEL));
+            std::io::Write::write_all(&mut fresh, data).unwrap();
+            assert_eq!(
+                zlib(data).unwrap(),
+                fresh.finish().unwrap(),
+                "{} bytes",
+                data.len()
+            );
             let stream = flate(Dict::new(), data);
             let decoded = match &stream {
                 Object::Stream(dict, raw) => decode_stream(dict, raw).unwrap(),
@@ -272,10 +306,82 @@ mod tests {
     }
 
     #[test]
+    fn inflating_stops_at_the_allowance_and_at_broken_streams() {
+        let zeros = vec![0u8; 3 << 20];
+        let bomb = zlib(&zeros).unwrap();
+        assert!(bomb.len() < 8 << 10, "{} bytes", bomb.len());
+        assert!(matches!(inflate(&bomb, 1 << 20), Err(Inflate::TooLarge)));
+        assert!(matches!(
+            inflate(&bomb, zeros.len() - 1),
+            Err(Inflate::TooLarge)
+        ));
+        // A stream that inflates to exactly its allowance fits.
+        assert!(matches!(inflate(&bomb, zeros.len()), Ok(out) if out == zeros));
+        assert!(matches!(inflate(&bomb, usize::MAX), Ok(out) if out.len() == zeros.len()));
+        for small in [0, 1, 63, 64, 65] {
+            assert!(
+                matches!(inflate(&bomb, small), Err(Inflate::TooLarge)),
+                "{small}"
+            );
+        }
+        let empty = zlib(&[]).unwrap();
+        assert!(matches!(inflate(&empty, 0), Ok(out) if out.is_empty()));
+
+        let text: Vec<u8> = (0..9000u32)
+            .flat_map(|i| i.to_string().into_bytes())
+            .collect();
+        let whole = zlib(&text).unwrap();
+        assert!(matches!(inflate(&whole, 1 << 20), Ok(out) if out == text));
+        for cut in [0, 1, 2, whole.len() / 2, whole.len() - 4, whole.len() - 1] {
+            assert!(
+                matches!(inflate(&whole[..cut], 1 << 20), Err(Inflate::Broken(_))),
+                "cut at {cut}"
+            );
+        }
+        let mut flipped = whole.clone();
+        flipped[whole.len() - 1] ^= 1; // the Adler-32 checksum
+        assert!(matches!(
+            inflate(&flipped, 1 << 20),
+            Err(Inflate::Broken(_))
+        ));
+        assert!(matches!(
+            inflate(b"not zlib at all", 1 << 20),
+            Err(Inflate::Broken(_))
+        ));
+    }
+
+    #[test]
+    fn damaged_streams_inflate_within_the_allowance_or_fail() {
+        let text: Vec<u8> = (0..4000u32)
+            .flat_map(|i| format!("{} {} Td ", i % 89, i % 7).into_bytes())
+            .collect();
+        let whole = zlib(&text).unwrap();
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..3000 {
+            let mut damaged = whole.clone();
+            for _ in 0..=next() % 4 {
+                let at = (next() % damaged.len() as u64) as usize;
+                damaged[at] ^= 1 << (next() % 8);
+            }
+            damaged.truncate(damaged.len() - (next() % 3) as usize);
+            let allowance = (next() % (2 * text.len() as u64)) as usize;
+            if let Ok(out) = inflate(&damaged, allowance) {
+                assert!(out.len() <= allowance);
+            }
+        }
+    }
+
+    #[test]
     fn png_up_predictor_round_trips() {
         // Two rows of three bytes, "Up" filter (2): the second row adds the first.
         let raw = [2u8, 1, 2, 3, 2, 1, 1, 1];
-        let z = miniz_oxide::deflate::compress_to_vec_zlib(&raw, 6);
+        let z = zlib(&raw).unwrap();
         let parms = Dict::new()
             .with("Predictor", Object::Int(12))
             .with("Columns", Object::Int(3));
@@ -320,7 +426,7 @@ mod tests {
             unreachable!()
         };
         assert_eq!(z1, z2);
-        assert_eq!(z1, &zlib(&data));
+        assert_eq!(Some(z1), zlib(&data).as_ref());
         assert_eq!(d2.get("N"), Some(&Object::Int(3)));
         assert_eq!(decode_stream(d1, z1).unwrap(), data);
         assert!(matches!(

@@ -261,7 +261,9 @@ fn an_object_stream_that_contains_itself_is_an_error() {
 }
 
 fn zlib(data: &[u8]) -> Vec<u8> {
-    miniz_oxide::deflate::compress_to_vec_zlib(data, 9)
+    let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    std::io::Write::write_all(&mut encoder, data).unwrap();
+    encoder.finish().unwrap()
 }
 
 fn small_limits() -> ReadLimits {
