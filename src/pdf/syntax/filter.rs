@@ -5,10 +5,11 @@
 use std::{
     cell::RefCell,
     collections::HashMap,
+    io::Read,
     sync::{Arc, Mutex, OnceLock},
 };
 
-use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
+use flate2::{read::ZlibDecoder, Compress, Compression, FlushCompress, Status};
 
 use super::budget::{Budget, ReadLimits};
 use super::error::{malformed, SyntaxError};
@@ -111,35 +112,20 @@ enum Inflate {
 }
 
 /// Inflates the zlib stream `data` to at most `allowance` bytes. Memory is bounded by the
-/// allowance, not by what the stream claims: the output grows by doubling, up to one byte past
-/// the allowance, which tells a stream that fits exactly from one that has more.
+/// allowance, not by what the stream claims: reading stops one byte past it, which tells a
+/// stream that fits exactly from one that has more. A truncated stream is an error
+/// (`UnexpectedEof` from the decoder), as is a wrong checksum.
 fn inflate(data: &[u8], allowance: usize) -> Result<Vec<u8>, Inflate> {
-    let limit = allowance.saturating_add(1);
-    let mut inflater = Decompress::new(true);
-    let mut output = Vec::with_capacity(data.len().saturating_mul(4).max(64).min(limit));
-    loop {
-        let (read, written) = (inflater.total_in(), inflater.total_out());
-        let consumed = usize::try_from(read).unwrap_or(usize::MAX);
-        let input = data.get(consumed..).unwrap_or_default();
-        let status = inflater
-            .decompress_vec(input, &mut output, FlushDecompress::Finish)
-            .map_err(|e| Inflate::Broken(e.to_string()))?;
-        if output.len() > allowance {
-            return Err(Inflate::TooLarge);
-        }
-        if status == Status::StreamEnd {
-            return Ok(output);
-        }
-        if output.len() < output.capacity() {
-            // Room was left, so it stopped for want of input.
-            if (inflater.total_in(), inflater.total_out()) == (read, written) {
-                return Err(Inflate::Broken("the stream ends too early".to_owned()));
-            }
-            continue;
-        }
-        let room = output.capacity().min(limit.saturating_sub(output.len()));
-        output.reserve_exact(room);
+    let limit = u64::try_from(allowance.saturating_add(1)).unwrap_or(u64::MAX);
+    let mut output = Vec::new();
+    ZlibDecoder::new(data)
+        .take(limit)
+        .read_to_end(&mut output)
+        .map_err(|e| Inflate::Broken(e.to_string()))?;
+    if output.len() > allowance {
+        return Err(Inflate::TooLarge);
     }
+    Ok(output)
 }
 
 /// Decodes a stream's data: no filter or FlateDecode, with PNG or no predictors, within the
