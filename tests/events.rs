@@ -360,9 +360,39 @@ struct Subscriber {
     down_until: Mutex<Option<std::time::Instant>>,
 }
 
-/// An HTTP subscriber on a free port that checks each signature with its own HMAC, and
+/// A listener for a subscriber, and its port. Bound before the port is written into a
+/// configuration and held until the subscriber serves on it: a port chosen and let go first
+/// (`free_port`) can be taken meanwhile by any outgoing connection of the tests running
+/// beside this one, as its source port (seen: `AddrInUse` when the subscriber started).
+async fn subscriber_listener() -> (tokio::net::TcpListener, u16) {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .unwrap();
+    let port = listener.local_addr().unwrap().port();
+    (listener, port)
+}
+
+/// A listener on `port` again, for a subscriber restarted where its predecessor was: the port
+/// cannot be held in between, so a few more tries if something holds it for a moment.
+async fn listen_again(port: u16) -> tokio::net::TcpListener {
+    let mut tries = 0;
+    loop {
+        match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+            Ok(listener) => return listener,
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && tries < 50 => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("listening on port {port} again: {e}"),
+        }
+    }
+}
+
+/// An HTTP subscriber on `listener` that checks each signature with its own HMAC, and
 /// answers 500 the first time it sees an event whose number is a multiple of three.
-async fn start_subscriber(port: u16) -> (Arc<Subscriber>, tokio::task::JoinHandle<()>) {
+async fn start_subscriber(
+    listener: tokio::net::TcpListener,
+) -> (Arc<Subscriber>, tokio::task::JoinHandle<()>) {
     let state = Arc::new(Subscriber::default());
     let shared = state.clone();
     let app = axum::Router::new().route(
@@ -405,9 +435,6 @@ async fn start_subscriber(port: u16) -> (Arc<Subscriber>, tokio::task::JoinHandl
             },
         ),
     );
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-        .await
-        .unwrap();
     let task = tokio::spawn(async move {
         axum::serve(listener, app).await.unwrap();
     });
@@ -501,9 +528,9 @@ fn assert_delivered(received: &[Received], watched: &[pb::Event]) {
 
 async fn webhooks_deliver_every_event_through_restarts(backend: Backend) {
     let config_dir = tempfile::tempdir().unwrap();
-    let port = free_port();
+    let (listener, port) = subscriber_listener().await;
     let config = write_config(config_dir.path(), port, free_port());
-    let (subscriber, task) = start_subscriber(port).await;
+    let (subscriber, task) = start_subscriber(listener).await;
     let Some(mut server) = Server::start_on(backend, &["--config", &config]).await else {
         return;
     };
@@ -532,7 +559,7 @@ async fn webhooks_deliver_every_event_through_restarts(backend: Backend) {
     server.start_again();
     let mut client = server.dossiers().await;
     full_flow(&mut client).await;
-    let (restarted, _task) = start_subscriber(port).await;
+    let (restarted, _task) = start_subscriber(listen_again(port).await).await;
     let watched = watch_all(&mut client, 0).await;
     let all = wait_for(&[&subscriber, &restarted], watched.len()).await;
     assert_delivered(&all, &watched);
@@ -724,7 +751,7 @@ async fn the_cli_watches_events_and_prints_the_periods_figures() {
 #[tokio::test]
 async fn replicas_share_the_stream_and_the_deliveries() {
     let config_dir = tempfile::tempdir().unwrap();
-    let port = free_port();
+    let (listener, port) = subscriber_listener().await;
     let path = config_dir.path().join("ketqua.toml");
     std::fs::write(
         &path,
@@ -738,7 +765,7 @@ async fn replicas_share_the_stream_and_the_deliveries() {
         return;
     };
     let replica = Replica::start_with(&server, &["--config", &config]);
-    let (subscriber, _task) = start_subscriber(port).await;
+    let (subscriber, _task) = start_subscriber(listener).await;
     let mut primary = server.dossiers().await;
     let mut secondary = replica.dossiers().await;
     let runs = (0..4).map(|i| {
@@ -774,9 +801,9 @@ async fn replicas_share_the_stream_and_the_deliveries() {
 #[tokio::test]
 async fn a_subscriber_back_from_an_outage_gets_its_backlog_at_once() {
     let config_dir = tempfile::tempdir().unwrap();
-    let port = free_port();
+    let (listener, port) = subscriber_listener().await;
     let config = write_config(config_dir.path(), port, free_port());
-    let (subscriber, _task) = start_subscriber(port).await;
+    let (subscriber, _task) = start_subscriber(listener).await;
     // Only the outage refuses here: events 3 and 6 count as refused once already.
     subscriber
         .failed_once
